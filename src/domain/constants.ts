@@ -1,0 +1,108 @@
+/**
+ * Every number and list of the domain that a rule depends on, with its source.
+ * Section numbers refer to ../shared/domain/reference.md.
+ */
+
+/** Tunnel inside CIDRs AWS refuses (reference §1.5, [S25][S26][S13b]). */
+export const AWS_RESERVED_TUNNEL_INSIDE_CIDRS: readonly string[] = [
+  '169.254.0.0/30',
+  '169.254.1.0/30',
+  '169.254.2.0/30',
+  '169.254.3.0/30',
+  '169.254.4.0/30',
+  '169.254.5.0/30',
+  '169.254.169.252/30',
+];
+
+/** Tunnel inside CIDRs must be /30s inside this link-local block (RFC 3927; reference §1.5). */
+export const TUNNEL_INSIDE_SUPERNET = '169.254.0.0/16';
+export const TUNNEL_INSIDE_PREFIX = 30;
+
+/**
+ * Default inside CIDR per tunnel: connection c (0 = a, 1 = b), tunnel t (0, 1) →
+ * 169.254.(20 + c).(4 · t)/30 — clear of every AWS-reserved /30 (reference §1.5, "Suggested allocator").
+ */
+export const DEFAULT_INSIDE_CIDR_BASE_OCTET = 20;
+
+/** Private ASN ranges accepted on both sides (RFC 6996; reference §1.5 [S21][S23]). */
+export const PRIVATE_ASN_RANGES: readonly (readonly [number, number])[] = [
+  [64512, 65534],
+  [4200000000, 4294967294],
+];
+/** Cloud Router ASN when the spec sets none (the sample value of reference §1.5). */
+export const DEFAULT_GCP_ROUTER_ASN = 65534;
+/** AWS virtual private gateway default ASN (reference §1.5 [S23]); immutable after creation. */
+export const DEFAULT_AWS_SIDE_ASN = 64512;
+/** aws_customer_gateway.bgp_asn holds 1..2147483647; larger ASNs need bgp_asn_extended (reference §1.5 [S14]). */
+export const AWS_CGW_BGP_ASN_MAX = 2147483647;
+
+/** GCP resource names: 1–63 chars, `[a-z]([-a-z0-9]*[a-z0-9])?` (reference §7 [S8]). */
+export const GCP_NAME_PATTERN = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+export const GCP_NAME_MAX = 63;
+/** Elastic Load Balancing names (NLB, target group): at most 32 chars (reference §7). */
+export const ELB_NAME_MAX = 32;
+
+/** Prefix of every cloud resource name privlink creates, so operators can tell them apart. */
+export const NAME_PREFIX = 'privlink';
+/** Longest suffix appended to `<prefix>-<customer>` in a GCP resource name (see model/names.ts). */
+export const LONGEST_GCP_NAME_SUFFIX = '-tunnel-b2';
+/** Customer names must leave room for the prefix and the longest suffix within GCP's 63 chars. */
+export const CUSTOMER_NAME_MAX = GCP_NAME_MAX - NAME_PREFIX.length - 1 - LONGEST_GCP_NAME_SUFFIX.length;
+/**
+ * Endpoint names go into the customer module's NLB name `privlink-<endpoint>` and target group names
+ * `privlink-<endpoint>-<port>` (≤ 32 chars with a 5-digit port).
+ */
+export const ENDPOINT_NAME_MAX = ELB_NAME_MAX - NAME_PREFIX.length - 1 - '-65535'.length;
+
+/** AWS subnets are at most /16 and at least /28. */
+export const AWS_SUBNET_MIN_PREFIX = 28;
+export const AWS_VPC_MAX_PREFIX = 16;
+/**
+ * Every AZ ID gets a fixed slot of the VPC CIDR chosen by its number (`use1-az3` → slot 3), so adding or
+ * removing an AZ never re-addresses the other subnets (which would replace them and every endpoint ENI).
+ * 8 slots cover the largest regions (use1 has az1–az6).
+ */
+export const AZ_SLOTS = 8;
+export const AZ_SLOT_BITS = 3;
+
+/**
+ * IKE proposals both Cloud VPN and AWS accept (reference §1.5 "Cipher selection" [S32][S25][S33]).
+ * AWS offers exactly one value per role: its default lists make IKE fragment, which Cloud VPN does not support,
+ * and tunnels then fail to rekey (reference §1.1). Cloud VPN initiates with its own supported set and settles on
+ * this one; hashicorp/google 6.50 has no cipher_suite argument to pin it on the GCP side as well.
+ */
+export const IKE_ENCRYPTION = ['AES128', 'AES256'] as const;
+export const IKE_INTEGRITY = ['SHA2-256', 'SHA2-384', 'SHA2-512'] as const;
+/** DH groups ≥ 14 that both sides support; Cloud VPN dropped group 22 [S33]. */
+export const IKE_DH_GROUPS = [14, 15, 16, 19, 20, 21] as const;
+export const DEFAULT_IKE = { encryption: 'AES256', integrity: 'SHA2-256', dhGroup: 14 } as const;
+/** AWS defaults; phase 2 must be shorter than phase 1 (reference §1.5). */
+export const IKE_PHASE1_LIFETIME_SECONDS = 28800;
+export const IKE_PHASE2_LIFETIME_SECONDS = 3600;
+
+/** TLS policy for NLB TLS listeners: passes CKV_AWS_103, CKV2_AWS_74, AVD-AWS-0047 (reference §6). */
+export const NLB_TLS_POLICY = 'ELBSecurityPolicy-TLS13-1-2-2021-06';
+
+/** VPC flow log retention: one year satisfies CKV_AWS_338. */
+export const FLOW_LOG_RETENTION_DAYS = 365;
+
+/** TTL of the Cloud DNS response-policy CNAMEs that point customer hostnames at an endpoint. */
+export const DNS_RECORD_TTL = 300;
+
+/**
+ * Provider versions the generated Terraform admits. The cdktf bindings are built for hashicorp/aws 6.25.0 and
+ * hashicorp/google 6.50.0; the lower bounds admit hashicorp/aws 5.100.0, the version CI validates against.
+ */
+export const AWS_PROVIDER_CONSTRAINT = '>= 5.100.0, < 7.0.0';
+export const GOOGLE_PROVIDER_CONSTRAINT = '>= 6.50.0, < 7.0.0';
+/**
+ * The customer module only needs features present since hashicorp/aws 5.x (NLB security-group enforcement for
+ * PrivateLink, endpoint services); it leaves the upper bound to the customer.
+ */
+export const AWS_PROVIDER_CONSTRAINT_CUSTOMER = '>= 5.100.0';
+/** Terraform itself: 1.5 brought `check` blocks and the validation features the customer module uses. */
+export const TERRAFORM_VERSION_CONSTRAINT = '>= 1.5.0';
+
+/** Regional DNS name of an interface endpoint (zonal names carry the AZ after the endpoint id). */
+export const REGIONAL_VPCE_DNS_PATTERN = (region: string): string =>
+  `^vpce-[0-9a-z]+\\.vpce-svc-[0-9a-z]+\\.${region}\\.vpce\\.amazonaws\\.com$`;

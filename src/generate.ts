@@ -1,0 +1,83 @@
+/**
+ * The pipeline: spec files → validated specs → models → rendered files. Pure apart from reading the specs;
+ * writing is writer.ts's job, so `check` (and tests) can compare in memory.
+ */
+import { readdirSync } from 'node:fs';
+import { isAbsolute, join, relative, sep } from 'node:path';
+import { buildModel, type CustomerModel } from './model/model';
+import { renderCustomerModule } from './render/customer-module';
+import { renderOperatorReadme } from './render/docs';
+import { renderOperatorJson } from './render/operator';
+import { loadSpecs } from './spec/load';
+import { InputError, UsageError } from './spec/problems';
+
+export const DEFAULT_SPECS_DIR = 'customers';
+export const DEFAULT_OUT_DIR = 'generated';
+
+/** Files of one customer, by path relative to generated/<name>/. */
+export type CustomerFiles = Map<string, string>;
+
+export interface Generated {
+  readonly name: string;
+  readonly model: CustomerModel;
+  readonly files: CustomerFiles;
+}
+
+/** A path as written in messages and headers: relative to the working directory, forward slashes. */
+export function displayPath(file: string, cwd = process.cwd()): string {
+  const rel = isAbsolute(file) ? relative(cwd, file) : file;
+  return rel.split(sep).join('/');
+}
+
+/** Every `*.yaml` / `*.yml` in the specs folder, sorted. */
+export function discoverSpecs(specsDir: string): string[] {
+  let entries: string[];
+  try {
+    entries = readdirSync(specsDir);
+  } catch {
+    throw new UsageError(`no spec folder "${specsDir}": run from the repository root or name spec files`);
+  }
+  const files = entries.filter((f) => /\.ya?ml$/.test(f)).sort().map((f) => join(specsDir, f));
+  if (files.length === 0) throw new UsageError(`no *.yaml specs in "${specsDir}"`);
+  return files;
+}
+
+export function renderCustomer(model: CustomerModel): CustomerFiles {
+  const files: CustomerFiles = new Map();
+  files.set('README.md', renderOperatorReadme(model));
+  files.set('operator/cdk.tf.json', renderOperatorJson(model));
+  for (const [path, content] of renderCustomerModule(model)) files.set(`customer-module/${path}`, content);
+  return files;
+}
+
+export interface PlanOptions {
+  /** Specs to generate; empty: every spec in specsDir. */
+  readonly specs: readonly string[];
+  readonly specsDir: string;
+}
+
+/**
+ * Validates the requested specs (against each other and against the rest of the specs folder, so two customers
+ * can never share a name or account) and renders them. Throws InputError with every problem found.
+ */
+export function generateAll(opts: PlanOptions): Generated[] {
+  const requested = (opts.specs.length > 0 ? [...opts.specs] : discoverSpecs(opts.specsDir)).map((f) => displayPath(f));
+  let others: string[] = [];
+  if (opts.specs.length > 0) {
+    try {
+      others = discoverSpecs(opts.specsDir).map((f) => displayPath(f)).filter((f) => !requested.includes(f));
+    } catch {
+      others = [];
+    }
+  }
+  const result = loadSpecs([...requested, ...others]);
+  // Problems of specs outside the run don't block it, but conflicts with them do.
+  const problems = result.problems.filter((p) => requested.includes(p.file));
+  if (problems.length > 0) throw new InputError(problems);
+  return result.specs
+    .filter((s) => requested.includes(s.file))
+    .map((s) => {
+      const model = buildModel(s.spec, s.file);
+      return { name: model.name, model, files: renderCustomer(model) };
+    });
+}

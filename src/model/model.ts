@@ -1,0 +1,253 @@
+/**
+ * The model: every name, Terraform address, subnet, tunnel and port of one customer, decided once from the
+ * validated spec. Pure (no cdktf, no I/O); renderers only read it.
+ *
+ * Terraform addresses are a contract with live state: they derive from names (customer, endpoint, AZ ID,
+ * tunnel a1/a2/b1/b2, hostname), never from list positions. Renaming one destroys real infrastructure on
+ * the next apply, so changes here need a migration (`moved` block) and a note in the changelog.
+ */
+import { createHash } from 'node:crypto';
+import { host, parseCidr, subnet } from '../domain/cidr';
+import {
+  AWS_CGW_BGP_ASN_MAX,
+  AZ_SLOT_BITS,
+  IKE_PHASE1_LIFETIME_SECONDS,
+  IKE_PHASE2_LIFETIME_SECONDS,
+  NAME_PREFIX,
+} from '../domain/constants';
+import type { CustomerSpec, EndpointSpec, TunnelKey } from '../spec/schema';
+import { connectionKeys, defaultInsideCidr, tunnelKeys, tunnelPosition, type ConnectionKey } from './tunnels';
+
+export type EndpointStatus = 'awaiting-customer' | 'ready';
+
+export const STATUS_LABEL: Record<EndpointStatus, string> = {
+  'awaiting-customer': 'awaiting customer',
+  ready: 'ready to connect',
+};
+
+export interface SubnetModel {
+  readonly azId: string;
+  readonly cidr: string;
+  /** Terraform names of the subnet and its route table association. */
+  readonly id: string;
+  readonly name: string;
+}
+
+export interface ConnectionModel {
+  readonly key: ConnectionKey;
+  /** HA VPN gateway interface whose IP the customer gateway of this connection uses. */
+  readonly haInterface: number;
+  readonly customerGatewayId: string;
+  readonly vpnConnectionId: string;
+  readonly name: string;
+}
+
+export interface TunnelModel {
+  readonly key: TunnelKey;
+  readonly connection: ConnectionKey;
+  /** AWS tunnel number within the connection (tunnel1_* / tunnel2_* attributes). */
+  readonly awsTunnel: 1 | 2;
+  /** HA VPN gateway interface (0 for connection a, 1 for b). */
+  readonly haInterface: number;
+  /** External VPN gateway interface: a1=0, a2=1, b1=2, b2=3. */
+  readonly externalInterface: number;
+  readonly insideCidr: string;
+  /** AWS side of the /30 (network + 1) and GCP side (network + 2); AWS reports the same in tunnel*_inside_address. */
+  readonly vgwInsideAddress: string;
+  readonly cgwInsideAddress: string;
+  /** Terraform name shared by the tunnel, its router interface and its BGP peer. */
+  readonly id: string;
+  readonly tunnelName: string;
+  readonly interfaceName: string;
+  readonly peerName: string;
+}
+
+export interface IngressRuleModel {
+  readonly id: string;
+  readonly port: number;
+  readonly cidr: string;
+  readonly description: string;
+}
+
+export interface DnsRuleModel {
+  readonly id: string;
+  readonly name: string;
+  readonly hostname: string;
+}
+
+export interface EndpointModel {
+  readonly name: string;
+  readonly hostnames: readonly string[];
+  readonly ports: readonly number[];
+  readonly tls: EndpointSpec['tls'];
+  readonly serviceName?: string;
+  readonly status: EndpointStatus;
+  /** Terraform name of the endpoint and its security group. */
+  readonly id: string;
+  readonly securityGroupName: string;
+  readonly ingressRules: readonly IngressRuleModel[];
+  readonly dnsRules: readonly DnsRuleModel[];
+  /** Name of the customer's NLB and endpoint service in the customer module. */
+  readonly customerResourceName: string;
+}
+
+export interface CustomerModel {
+  readonly name: string;
+  /** The spec file, relative and with forward slashes, as written in headers. */
+  readonly specFile: string;
+  readonly resourcePrefix: string;
+  readonly gcp: {
+    readonly project: string;
+    readonly region: string;
+    readonly network: string;
+    readonly networkUrl: string;
+    readonly routerAsn: number;
+    readonly sourceRanges: readonly string[];
+    readonly haGatewayName: string;
+    readonly routerName: string;
+    readonly externalGatewayName: string;
+    readonly responsePolicyName: string;
+  };
+  readonly aws: {
+    readonly accountId: string;
+    readonly region: string;
+    readonly vpcCidr: string;
+    readonly amazonSideAsn: number;
+    /** The principal the customer allowlists on their endpoint service. */
+    readonly operatorPrincipalArn: string;
+    readonly subnets: readonly SubnetModel[];
+    readonly availabilityZoneIds: readonly string[];
+    /** aws_customer_gateway takes ASNs above 2147483647 in bgp_asn_extended. */
+    readonly customerGatewayAsnField: 'bgp_asn' | 'bgp_asn_extended';
+  };
+  readonly highAvailability: boolean;
+  readonly connections: readonly ConnectionModel[];
+  readonly tunnels: readonly TunnelModel[];
+  /** The single IKEv2 proposal AWS offers (phase 1 and phase 2 alike). */
+  readonly ike: {
+    readonly encryption: string;
+    readonly integrity: string;
+    readonly dhGroup: number;
+    readonly phase1LifetimeSeconds: number;
+    readonly phase2LifetimeSeconds: number;
+  };
+  readonly endpoints: readonly EndpointModel[];
+}
+
+/** `10.0.0.0/20` → `10-0-0-0-20`, for Terraform names. */
+const cidrSlug = (cidr: string) => cidr.replace(/[./]/g, '-');
+
+/** A GCP-valid name for a hostname, unique per hostname (dots become dashes, a short hash disambiguates). */
+function hostnameRuleName(hostname: string): string {
+  const hash = createHash('sha256').update(hostname).digest('hex').slice(0, 6);
+  const slug = hostname.replace(/\./g, '-').slice(0, 56).replace(/-+$/, '');
+  return `${slug}-${hash}`;
+}
+
+export function buildModel(spec: CustomerSpec, specFile: string): CustomerModel {
+  const prefix = `${NAME_PREFIX}-${spec.name}`;
+  const vpc = parseCidr(spec.aws.vpcCidr)!;
+
+  const azIds = [...spec.aws.availabilityZoneIds].sort();
+  const subnets: SubnetModel[] = azIds.map((azId) => {
+    const slot = Number(azId.split('-az')[1]) - 1;
+    return { azId, cidr: subnet(vpc, vpc.prefix + AZ_SLOT_BITS, slot), id: `private_${azId}`, name: `${prefix}-${azId}` };
+  });
+
+  const connections: ConnectionModel[] = connectionKeys(spec.vpn.highAvailability).map((key, i) => ({
+    key,
+    haInterface: i,
+    customerGatewayId: `gcp_${key}`,
+    vpnConnectionId: `vpn_${key}`,
+    name: `${prefix}-${key}`,
+  }));
+
+  const tunnels: TunnelModel[] = tunnelKeys(spec.vpn.highAvailability).map((key) => {
+    const { c, t } = tunnelPosition(key);
+    const insideCidr = spec.vpn.insideCidrs?.[key] ?? defaultInsideCidr(key);
+    const inside = parseCidr(insideCidr)!;
+    return {
+      key,
+      connection: connections[c]!.key,
+      awsTunnel: (t + 1) as 1 | 2,
+      haInterface: connections[c]!.haInterface,
+      externalInterface: 2 * c + t,
+      insideCidr: inside.text,
+      vgwInsideAddress: host(inside, 1),
+      cgwInsideAddress: host(inside, 2),
+      id: `tunnel_${key}`,
+      tunnelName: `${prefix}-tunnel-${key}`,
+      interfaceName: `${prefix}-if-${key}`,
+      peerName: `${prefix}-bgp-${key}`,
+    };
+  });
+
+
+  const endpoints: EndpointModel[] = [...spec.endpoints]
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .map((ep) => ({
+      name: ep.name,
+      hostnames: ep.hostnames,
+      ports: ep.ports,
+      tls: ep.tls,
+      ...(ep.serviceName ? { serviceName: ep.serviceName } : {}),
+      status: ep.serviceName ? 'ready' : 'awaiting-customer',
+      id: `endpoint_${ep.name}`,
+      securityGroupName: `${prefix}-${ep.name}`,
+      ingressRules: [...ep.ports]
+        .sort((a, b) => a - b)
+        .flatMap((port) =>
+          spec.gcp.sourceRanges.map((cidr) => ({
+            id: `${ep.name}_${port}_from_${cidrSlug(cidr)}`,
+            port,
+            cidr,
+            description: `${ep.name}: TCP ${port} from GCP range ${cidr}`,
+          })),
+        ),
+      dnsRules: [...ep.hostnames].sort().map((hostname) => ({
+        id: `host_${hostname.replace(/\./g, '_')}`,
+        name: hostnameRuleName(hostname),
+        hostname,
+      })),
+      customerResourceName: `${NAME_PREFIX}-${ep.name}`,
+    }));
+
+  return {
+    name: spec.name,
+    specFile,
+    resourcePrefix: prefix,
+    gcp: {
+      project: spec.gcp.project,
+      region: spec.gcp.region,
+      network: spec.gcp.network,
+      networkUrl: `projects/${spec.gcp.project}/global/networks/${spec.gcp.network}`,
+      routerAsn: spec.gcp.routerAsn,
+      sourceRanges: spec.gcp.sourceRanges,
+      haGatewayName: `${prefix}-ha-vpn`,
+      routerName: `${prefix}-router`,
+      externalGatewayName: `${prefix}-aws`,
+      responsePolicyName: prefix,
+    },
+    aws: {
+      accountId: spec.aws.accountId,
+      region: spec.aws.region,
+      vpcCidr: vpc.text,
+      amazonSideAsn: spec.aws.amazonSideAsn,
+      operatorPrincipalArn: `arn:aws:iam::${spec.aws.accountId}:root`,
+      subnets,
+      availabilityZoneIds: azIds,
+      customerGatewayAsnField: spec.gcp.routerAsn > AWS_CGW_BGP_ASN_MAX ? 'bgp_asn_extended' : 'bgp_asn',
+    },
+    highAvailability: spec.vpn.highAvailability,
+    connections,
+    tunnels,
+    ike: {
+      encryption: spec.vpn.ike.encryption,
+      integrity: spec.vpn.ike.integrity,
+      dhGroup: spec.vpn.ike.dhGroup,
+      phase1LifetimeSeconds: IKE_PHASE1_LIFETIME_SECONDS,
+      phase2LifetimeSeconds: IKE_PHASE2_LIFETIME_SECONDS,
+    },
+    endpoints,
+  };
+}

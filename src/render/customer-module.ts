@@ -1,0 +1,57 @@
+/**
+ * The Terraform module the customer applies in their own AWS account: internal NLB → endpoint service that
+ * allowlists exactly the operator's account. One module per customer, applied once per endpoint; an example per
+ * endpoint has the ports filled in. Written for a person outside the operator's company.
+ */
+import {
+  AWS_PROVIDER_CONSTRAINT_CUSTOMER,
+  NLB_TLS_POLICY,
+  TERRAFORM_VERSION_CONSTRAINT,
+} from '../domain/constants';
+import type { CustomerModel } from '../model/model';
+import { commentedNotice } from './header';
+import { render } from './templates';
+
+/** How the customer-facing text names the operator. */
+export const DEFAULT_OPERATOR_NAME = 'your service provider';
+
+export function customerModuleData(model: CustomerModel, operatorName = DEFAULT_OPERATOR_NAME) {
+  return {
+    notice: commentedNotice('hcl', model.specFile, 'customer').trimEnd(),
+    operatorName,
+    customer: model.name,
+    region: model.aws.region,
+    principalArn: model.aws.operatorPrincipalArn,
+    accountId: model.aws.accountId,
+    azIds: model.aws.availabilityZoneIds,
+    azList: model.aws.availabilityZoneIds.join(', '),
+    terraformVersion: TERRAFORM_VERSION_CONSTRAINT,
+    awsVersion: AWS_PROVIDER_CONSTRAINT_CUSTOMER,
+    tlsPolicy: NLB_TLS_POLICY,
+    endpoints: model.endpoints.map((e) => ({
+      name: e.name,
+      hostnames: e.hostnames,
+      ports: [...e.ports].sort((a, b) => a - b),
+      portList: [...e.ports].sort((a, b) => a - b).join(', '),
+      tls: e.tls,
+      privateCa: e.tls === 'private-ca',
+      customerResourceName: e.customerResourceName,
+      moduleName: `privlink_${e.name.replace(/-/g, '_')}`,
+      connected: e.status === 'ready',
+    })),
+  };
+}
+
+/** Files of generated/<name>/customer-module/, by path relative to that folder. */
+export function renderCustomerModule(model: CustomerModel, operatorName?: string): Map<string, string> {
+  const data = customerModuleData(model, operatorName);
+  const files = new Map<string, string>();
+  for (const f of ['versions.tf', 'variables.tf', 'main.tf', 'outputs.tf']) {
+    files.set(f, render(`customer-module/${f}.hbs`, data));
+  }
+  files.set('README.md', render('docs/customer-module-readme.md.hbs', { ...data, notice: commentedNotice('markdown', model.specFile, 'customer').trimEnd() }));
+  for (const endpoint of data.endpoints) {
+    files.set(`examples/${endpoint.name}/main.tf`, render('customer-module/example-main.tf.hbs', { ...data, endpoint }));
+  }
+  return files;
+}

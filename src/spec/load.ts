@@ -1,0 +1,124 @@
+/**
+ * Reads customer specs: YAML with positions → schema → per-spec rules → fleet rules.
+ * Every problem of every file is collected; nothing stops at the first one.
+ */
+import { readFileSync } from 'node:fs';
+import type { core } from 'zod';
+import { formatPath, type Problem } from './problems';
+import { checkFleet, checkSpec } from './rules';
+import { customerSchema, type CustomerSpec } from './schema';
+import { parseYamlSource, type YamlSource } from './source';
+
+export interface LoadedSpec {
+  /** Path as given, made relative to the working directory when inside it (used in headers and messages). */
+  readonly file: string;
+  readonly spec: CustomerSpec;
+}
+
+export interface LoadResult {
+  readonly specs: LoadedSpec[];
+  readonly problems: Problem[];
+}
+
+/** Validates YAML text as a customer spec. */
+export function parseSpec(file: string, bytes: Buffer): { spec?: CustomerSpec; problems: Problem[] } {
+  const source = parseYamlSource(file, bytes);
+  if (source.problems.length > 0) return { problems: source.problems };
+  if (source.value === null || typeof source.value !== 'object' || Array.isArray(source.value)) {
+    return { problems: [{ file, line: 1, col: 1, path: '', message: 'expected a YAML mapping with apiVersion, kind, name, gcp, aws, vpn and endpoints' }] };
+  }
+  const parsed = customerSchema.safeParse(source.value);
+  if (!parsed.success) return { problems: parsed.error.issues.flatMap((i) => issueProblems(source, i)) };
+  const problems = checkSpec(parsed.data).map((f) => at(source, f.path, f.message));
+  return problems.length > 0 ? { problems } : { spec: parsed.data, problems };
+}
+
+/** Reads and validates files, then checks them against each other. */
+export function loadSpecs(files: readonly string[], readFile: (f: string) => Buffer = readFileSync): LoadResult {
+  const specs: LoadedSpec[] = [];
+  const problems: Problem[] = [];
+  const sources = new Map<string, YamlSource>();
+  for (const file of files) {
+    let bytes: Buffer;
+    try {
+      bytes = readFile(file);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      const why = code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a folder, not a spec file' : `cannot read the file (${code ?? (err as Error).message})`;
+      problems.push({ file, line: 1, col: 1, path: '', message: why });
+      continue;
+    }
+    const r = parseSpec(file, bytes);
+    problems.push(...r.problems);
+    if (r.spec) {
+      specs.push({ file, spec: r.spec });
+      sources.set(file, parseYamlSource(file, bytes));
+    }
+  }
+  for (const { file, finding } of checkFleet(specs)) {
+    problems.push(at(sources.get(file)!, finding.path, finding.message));
+  }
+  return { specs, problems };
+}
+
+function at(source: YamlSource, path: readonly PropertyKey[], message: string): Problem {
+  const { line, col } = source.locate(path);
+  return { file: source.file, line, col, path: formatPath(path), message };
+}
+
+function issueProblems(source: YamlSource, issue: core.$ZodIssue): Problem[] {
+  const path = issue.path;
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys.map((key) => {
+      const { line, col } = source.locateKey(path, key);
+      return { file: source.file, line, col, path: formatPath([...path, key]), message: `unknown field "${key}"${suggest(key, path)}` };
+    });
+  }
+  const written = source.sourceText(path);
+  const missing = written === undefined && path.length > 0;
+  const message = missing ? 'is required' : `${issue.message}${written !== undefined ? `, got ${quote(written)}` : ''}`;
+  // A missing field is reported at the key of the mapping that should hold it.
+  const parent = path.slice(0, -1);
+  const parentKey = parent[parent.length - 1];
+  const where = !missing
+    ? source.locate(path)
+    : typeof parentKey === 'string'
+      ? source.locateKey(parent.slice(0, -1), parentKey)
+      : source.locate(parent);
+  return [{ file: source.file, line: where.line, col: where.col, path: formatPath(path), message }];
+}
+
+function quote(written: string): string {
+  const oneLine = written.split('\n')[0]!;
+  const short = oneLine.length > 80 ? `${oneLine.slice(0, 77)}...` : oneLine;
+  return /^["']/.test(short) ? short : `"${short}"`;
+}
+
+/** Known fields per level, for "did you mean" hints on typos. */
+const KNOWN: Record<string, string[]> = {
+  '': ['apiVersion', 'kind', 'name', 'gcp', 'aws', 'vpn', 'endpoints'],
+  gcp: ['project', 'region', 'network', 'routerAsn', 'sourceRanges'],
+  aws: ['accountId', 'region', 'vpcCidr', 'availabilityZoneIds', 'amazonSideAsn'],
+  vpn: ['highAvailability', 'insideCidrs', 'ike'],
+  'vpn.ike': ['encryption', 'integrity', 'dhGroup'],
+  'vpn.insideCidrs': ['a1', 'a2', 'b1', 'b2'],
+  endpoints: ['name', 'hostnames', 'ports', 'tls', 'serviceName'],
+};
+
+function suggest(key: string, path: readonly PropertyKey[]): string {
+  const level = path.filter((p) => typeof p !== 'number').map(String).join('.');
+  const known = KNOWN[level] ?? [];
+  const close = known.find((k) => k.toLowerCase() === key.toLowerCase() || editDistance(k.toLowerCase(), key.toLowerCase()) <= 2);
+  return close ? `; did you mean "${close}"?` : known.length ? `; allowed here: ${known.join(', ')}` : '';
+}
+
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+  }
+  return d[a.length]![b.length]!;
+}

@@ -1,0 +1,228 @@
+/**
+ * Rules that relate fields of one spec (the schema checks each field's shape) and rules across specs.
+ * Each finding names the spec path, the offending value and what is allowed.
+ */
+import { contains, overlaps, parseCidr, type Cidr } from '../domain/cidr';
+import {
+  AWS_RESERVED_TUNNEL_INSIDE_CIDRS,
+  AWS_SUBNET_MIN_PREFIX,
+  AWS_VPC_MAX_PREFIX,
+  AZ_SLOT_BITS,
+  AZ_SLOTS,
+  PRIVATE_ASN_RANGES,
+  TUNNEL_INSIDE_PREFIX,
+  TUNNEL_INSIDE_SUPERNET,
+} from '../domain/constants';
+import { defaultInsideCidr, tunnelKeys } from '../model/tunnels';
+import type { CustomerSpec } from './schema';
+
+export interface Finding {
+  readonly path: readonly PropertyKey[];
+  readonly message: string;
+}
+
+/** The most general range a sourceRanges entry may be: anything wider admits a large share of the internet. */
+export const SOURCE_RANGE_MIN_PREFIX = 8;
+
+const isPrivateAsn = (asn: number) => PRIVATE_ASN_RANGES.some(([lo, hi]) => asn >= lo && asn <= hi);
+const PRIVATE_ASN_TEXT = PRIVATE_ASN_RANGES.map(([lo, hi]) => `${lo}–${hi}`).join(' or ');
+
+/** `us-east-1` → `use1`, the prefix of that region's AZ IDs; undefined for region shapes we don't know. */
+export function azIdPrefix(region: string): string | undefined {
+  const DIRECTIONS: Record<string, string> = {
+    east: 'e', west: 'w', north: 'n', south: 's', central: 'c',
+    northeast: 'ne', northwest: 'nw', southeast: 'se', southwest: 'sw',
+  };
+  const m = /^([a-z]{2})(-gov)?-([a-z]+)-(\d)$/.exec(region);
+  if (!m) return undefined;
+  const dir = DIRECTIONS[m[3]!];
+  if (!dir) return undefined;
+  return `${m[1]}${m[2] ? 'g' : ''}${dir}${m[4]}`;
+}
+
+/** Checks one validated spec; returns every finding (empty when the spec is sound). */
+export function checkSpec(spec: CustomerSpec): Finding[] {
+  const out: Finding[] = [];
+  const add = (path: readonly PropertyKey[], message: string) => out.push({ path, message });
+
+  // --- CIDRs: canonical network addresses -----------------------------------------------------------------
+  const network = (path: readonly PropertyKey[], text: string): Cidr | undefined => {
+    const c = parseCidr(text);
+    if (!c) {
+      add(path, `"${text}" is not an IPv4 CIDR`);
+      return undefined;
+    }
+    if (!c.isNetwork) {
+      add(path, `"${text}" has host bits set; the network address is "${c.text}"`);
+      return undefined;
+    }
+    return c;
+  };
+
+  const vpc = network(['aws', 'vpcCidr'], spec.aws.vpcCidr);
+  if (vpc && (vpc.prefix < AWS_VPC_MAX_PREFIX || vpc.prefix > AWS_SUBNET_MIN_PREFIX - AZ_SLOT_BITS)) {
+    add(
+      ['aws', 'vpcCidr'],
+      vpc.prefix < AWS_VPC_MAX_PREFIX
+        ? `"${spec.aws.vpcCidr}" is larger than AWS allows; a VPC is /${AWS_VPC_MAX_PREFIX} to /${AWS_SUBNET_MIN_PREFIX}`
+        : `"${spec.aws.vpcCidr}" is too small: each AZ ID gets a fixed 1/${AZ_SLOTS} of the VPC (so adding an AZ never ` +
+            `re-addresses a subnet) and an AWS subnet is at least /${AWS_SUBNET_MIN_PREFIX}; use /${AWS_SUBNET_MIN_PREFIX - AZ_SLOT_BITS} or larger`,
+    );
+  }
+
+  const sources: { cidr: Cidr; index: number }[] = [];
+  spec.gcp.sourceRanges.forEach((text, index) => {
+    const path = ['gcp', 'sourceRanges', index];
+    const c = network(path, text);
+    if (!c) return;
+    if (c.prefix < SOURCE_RANGE_MIN_PREFIX) {
+      add(path, `"${text}" would admit a large part of the internet; list the GKE node and pod ranges (/${SOURCE_RANGE_MIN_PREFIX} or narrower)`);
+      return;
+    }
+    const dup = sources.find((s) => overlaps(s.cidr, c));
+    if (dup) {
+      add(path, `"${text}" overlaps gcp.sourceRanges[${dup.index}] "${dup.cidr.text}"; list each range once`);
+      return;
+    }
+    sources.push({ cidr: c, index });
+  });
+  if (vpc) {
+    for (const s of sources) {
+      if (overlaps(vpc, s.cidr)) {
+        add(
+          ['aws', 'vpcCidr'],
+          `"${vpc.text}" overlaps gcp.sourceRanges[${s.index}] "${s.cidr.text}"; the operator VPC is routed over BGP and must not overlap any GCP range`,
+        );
+      }
+    }
+  }
+
+  // --- Availability zones -----------------------------------------------------------------------------------
+  const prefix = azIdPrefix(spec.aws.region);
+  const seenAz = new Map<string, number>();
+  spec.aws.availabilityZoneIds.forEach((az, index) => {
+    const path = ['aws', 'availabilityZoneIds', index];
+    const [azPrefix, num] = az.split('-az') as [string, string];
+    if (seenAz.has(az)) add(path, `"${az}" is listed twice (first at availabilityZoneIds[${seenAz.get(az)}])`);
+    else seenAz.set(az, index);
+    if (prefix && azPrefix !== prefix) {
+      add(path, `"${az}" is not an AZ ID of aws.region "${spec.aws.region}"; its AZ IDs look like "${prefix}-az1"`);
+    }
+    const n = Number(num);
+    if (n < 1 || n > AZ_SLOTS) add(path, `"${az}": AZ number must be 1–${AZ_SLOTS}`);
+  });
+
+  // --- ASNs ------------------------------------------------------------------------------------------------
+  const asns: [readonly PropertyKey[], number][] = [
+    [['gcp', 'routerAsn'], spec.gcp.routerAsn],
+    [['aws', 'amazonSideAsn'], spec.aws.amazonSideAsn],
+  ];
+  for (const [path, asn] of asns) {
+    if (!isPrivateAsn(asn)) add(path, `${asn} is not a private ASN; use ${PRIVATE_ASN_TEXT}`);
+  }
+  if (spec.gcp.routerAsn === spec.aws.amazonSideAsn) {
+    add(
+      ['aws', 'amazonSideAsn'],
+      `${spec.aws.amazonSideAsn} equals gcp.routerAsn; the two sides speak eBGP and need different ASNs (e.g. 65534 and 64512)`,
+    );
+  }
+
+  // --- Tunnel inside CIDRs ---------------------------------------------------------------------------------
+  const supernet = parseCidr(TUNNEL_INSIDE_SUPERNET)!;
+  const keys = tunnelKeys(spec.vpn.highAvailability);
+  const given = spec.vpn.insideCidrs ?? {};
+  const used = new Map<string, string>();
+  for (const [key, text] of Object.entries(given)) {
+    if (text === undefined) continue;
+    const path = ['vpn', 'insideCidrs', key];
+    if (!keys.includes(key as never)) {
+      add(path, `tunnel "${key}" does not exist with vpn.highAvailability: false; tunnels are ${keys.join(', ')}`);
+      continue;
+    }
+    const c = network(path, text);
+    if (!c) continue;
+    if (c.prefix !== TUNNEL_INSIDE_PREFIX || !contains(supernet, c)) {
+      add(path, `"${text}" must be a /${TUNNEL_INSIDE_PREFIX} inside ${TUNNEL_INSIDE_SUPERNET}`);
+      continue;
+    }
+    if (AWS_RESERVED_TUNNEL_INSIDE_CIDRS.includes(c.text)) {
+      add(path, `"${text}" is reserved by AWS; do not use ${AWS_RESERVED_TUNNEL_INSIDE_CIDRS.join(', ')}`);
+      continue;
+    }
+  }
+  for (const key of keys) {
+    const text = given[key] ?? defaultInsideCidr(key);
+    const canonical = parseCidr(text)?.text ?? text;
+    const other = used.get(canonical);
+    if (other) {
+      add(
+        ['vpn', 'insideCidrs', given[key] ? key : other],
+        `"${text}" is used by tunnels ${other} and ${key}; each tunnel needs its own /30 (defaults: ${keys
+          .map((k) => `${k} ${defaultInsideCidr(k)}`)
+          .join(', ')})`,
+      );
+    } else used.set(canonical, key);
+  }
+
+  // --- Endpoints ------------------------------------------------------------------------------------------
+  const names = new Map<string, number>();
+  const hostnames = new Map<string, string>();
+  spec.endpoints.forEach((ep, i) => {
+    if (names.has(ep.name)) add(['endpoints', i, 'name'], `"${ep.name}" is also the name of endpoints[${names.get(ep.name)}]; names must be unique`);
+    else names.set(ep.name, i);
+    ep.hostnames.forEach((h, j) => {
+      const where = `endpoints[${i}].hostnames[${j}]`;
+      const first = hostnames.get(h);
+      if (first) add(['endpoints', i, 'hostnames', j], `"${h}" is already mapped by ${first}; a hostname can point at one endpoint only`);
+      else hostnames.set(h, where);
+    });
+    const ports = new Map<number, number>();
+    ep.ports.forEach((p, j) => {
+      if (ports.has(p)) add(['endpoints', i, 'ports', j], `port ${p} is listed twice`);
+      else ports.set(p, j);
+    });
+    if (ep.serviceName) {
+      const region = ep.serviceName.split('.')[3];
+      if (region !== spec.aws.region) {
+        add(
+          ['endpoints', i, 'serviceName'],
+          `"${ep.serviceName}" is in region "${region}" but aws.region is "${spec.aws.region}"; the endpoint service must be in the operator's AWS region`,
+        );
+      }
+    }
+  });
+  return out;
+}
+
+export interface LoadedSpecRef {
+  readonly file: string;
+  readonly spec: CustomerSpec;
+}
+
+/** Rules across the specs of one fleet: a conflict is reported in every file involved, naming the others. */
+export function checkFleet(specs: readonly LoadedSpecRef[]): { file: string; finding: Finding }[] {
+  const out: { file: string; finding: Finding }[] = [];
+  const unique = (key: (s: CustomerSpec) => string, path: readonly PropertyKey[], message: (value: string, others: string) => string) => {
+    const byKey = new Map<string, string[]>();
+    for (const { file, spec } of specs) byKey.set(key(spec), [...(byKey.get(key(spec)) ?? []), file]);
+    for (const [value, files] of byKey) {
+      if (files.length < 2) continue;
+      for (const file of files) {
+        out.push({ file, finding: { path, message: message(value, files.filter((f) => f !== file).join(', ')) } });
+      }
+    }
+  };
+  unique((s) => s.name, ['name'], (v, others) => `"${v}" is also the name in ${others}; every customer needs its own name`);
+  unique(
+    (s) => s.aws.accountId,
+    ['aws', 'accountId'],
+    (v, others) => `"${v}" is also used by ${others}; each customer gets a dedicated operator AWS account`,
+  );
+  unique(
+    (s) => `${s.gcp.project}/${s.gcp.network}`,
+    ['gcp', 'network'],
+    (v, others) =>
+      `network "${v}" is also used by ${others}; Cloud DNS binds one response policy per network, so each customer needs its own network`,
+  );
+  return out;
+}

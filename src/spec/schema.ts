@@ -1,0 +1,188 @@
+/**
+ * The customer spec: one zod schema is the single source of the TypeScript types (`CustomerSpec`), the runtime
+ * validation of field shapes and the JSON Schema shipped in schema/customer.schema.json (`npm run schema`).
+ * Rules that relate several fields (overlaps, ASN pairing, regions) live in spec/rules.ts.
+ */
+import { z } from 'zod';
+import {
+  CUSTOMER_NAME_MAX,
+  DEFAULT_AWS_SIDE_ASN,
+  DEFAULT_GCP_ROUTER_ASN,
+  DEFAULT_IKE,
+  ENDPOINT_NAME_MAX,
+  GCP_NAME_MAX,
+  GCP_NAME_PATTERN,
+  IKE_DH_GROUPS,
+  IKE_ENCRYPTION,
+  IKE_INTEGRITY,
+} from '../domain/constants';
+
+/** Shape of an IPv4 CIDR; whether the host bits are zero is checked in rules.ts, with the corrected value. */
+const IPV4_CIDR = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}\/(3[0-2]|[12]?\d)$/;
+
+const cidr = () =>
+  z.string({ error: `must be a string like "10.0.0.0/20"` }).regex(IPV4_CIDR, {
+    error: `must be an IPv4 CIDR like "10.0.0.0/20" (IPv6 is not supported on this path)`,
+  });
+
+const gcpName = (max = GCP_NAME_MAX) =>
+  z
+    .string({ error: `must be a string` })
+    .max(max, { error: `must be at most ${max} characters` })
+    .regex(GCP_NAME_PATTERN, {
+      error: `must start with a lowercase letter and contain only a-z, 0-9 and "-" (not at the end)`,
+    });
+
+const asn = () =>
+  z
+    .number({ error: `must be a number` })
+    .int({ error: `must be a whole number` })
+    .min(1, { error: `must be a private ASN: 64512–65534 or 4200000000–4294967294` })
+    .max(4294967295, { error: `must be a private ASN: 64512–65534 or 4200000000–4294967294` });
+
+export const TUNNEL_KEYS = ['a1', 'a2', 'b1', 'b2'] as const;
+export type TunnelKey = (typeof TUNNEL_KEYS)[number];
+
+export const TLS_MODES = ['private-ca', 'public-ca'] as const;
+
+const endpointSchema = z
+  .strictObject({
+    name: gcpName(ENDPOINT_NAME_MAX).describe(
+      `Endpoint id, used in resource names and Terraform addresses (at most ${ENDPOINT_NAME_MAX} characters). Renaming it replaces the endpoint.`,
+    ),
+    hostnames: z
+      .array(
+        z
+          .string({ error: 'must be a string' })
+          .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/, {
+            error: 'must be a lowercase DNS name with at least two labels, like "github.internal.company.net"',
+          }),
+        { error: 'must be a list of DNS names' },
+      )
+      .min(1, { error: 'must name at least one DNS name' })
+      .describe('DNS names the application uses for this service; GCP resolves each to the endpoint.'),
+    ports: z
+      .array(
+        z
+          .number({ error: 'must be a number' })
+          .int({ error: 'must be a whole number' })
+          .min(1, { error: 'must be between 1 and 65535' })
+          .max(65535, { error: 'must be between 1 and 65535' }),
+        { error: 'must be a list of TCP ports' },
+      )
+      .min(1, { error: 'must list at least one TCP port' })
+      .describe('TCP ports the application connects to (e.g. 443 for HTTPS, 22 for git over SSH).'),
+    tls: z
+      .enum(TLS_MODES, { error: `must be one of: ${TLS_MODES.join(', ')}` })
+      .describe('Who signed the service certificate: a private CA (the application must trust its chain) or a public CA.'),
+    serviceName: z
+      .string({ error: 'must be a string' })
+      .regex(/^com\.amazonaws\.vpce\.[a-z]{2}(-gov)?-[a-z]+-\d\.vpce-svc-[0-9a-f]{17}$/, {
+        error: 'must look like "com.amazonaws.vpce.<region>.vpce-svc-<17 hex digits>"',
+      })
+      .optional()
+      .describe('VPC endpoint service name the customer sends back after applying their module. Absent: awaiting the customer.'),
+  })
+  .describe('A customer service reached through PrivateLink.');
+
+const ikeSchema = z
+  .strictObject({
+    encryption: z
+      .enum(IKE_ENCRYPTION, {
+        error: `must be one of: ${IKE_ENCRYPTION.join(', ')}`,
+      })
+      .default(DEFAULT_IKE.encryption),
+    integrity: z
+      .enum(IKE_INTEGRITY, {
+        error: `must be one of: ${IKE_INTEGRITY.join(', ')}`,
+      })
+      .default(DEFAULT_IKE.integrity),
+    dhGroup: z
+      .union(
+        IKE_DH_GROUPS.map((g) => z.literal(g)),
+        { error: `must be one of: ${IKE_DH_GROUPS.join(', ')} (groups below 14 are weak; Cloud VPN dropped 22)` },
+      )
+      .default(DEFAULT_IKE.dhGroup),
+  })
+  .describe('The single IKEv2 proposal used for phase 1 and phase 2 on both sides. Defaults: AES256, SHA2-256, DH group 14.');
+
+const tunnelCidrs = z
+  .strictObject(
+    Object.fromEntries(TUNNEL_KEYS.map((k) => [k, cidr().optional()])) as Record<
+      TunnelKey,
+      z.ZodOptional<z.ZodString>
+    >,
+  )
+  .describe(
+    'Inside /30 per tunnel (a1, a2, b1, b2) in 169.254.0.0/16. Default: 169.254.20.0/30, 169.254.20.4/30, 169.254.21.0/30, 169.254.21.4/30.',
+  );
+
+export const customerSchema = z
+  .strictObject({
+    apiVersion: z.literal('privlink/v1', { error: 'must be "privlink/v1"' }),
+    kind: z.literal('Customer', { error: 'must be "Customer"' }),
+    name: gcpName(CUSTOMER_NAME_MAX).describe(
+      `Customer id used in every resource name and address (at most ${CUSTOMER_NAME_MAX} characters). Never rename a live customer.`,
+    ),
+    gcp: z.strictObject({
+      project: z
+        .string({ error: 'must be a string' })
+        .regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, {
+          error: 'must be a GCP project id: 6–30 characters, lowercase letters, digits and "-", starting with a letter',
+        }),
+      region: z
+        .string({ error: 'must be a string' })
+        .regex(/^[a-z]+-[a-z]+\d+$/, { error: 'must be a GCP region like "us-central1"' }),
+      network: gcpName().describe('Existing VPC network the application runs in.'),
+      routerAsn: asn().default(DEFAULT_GCP_ROUTER_ASN).describe('Cloud Router ASN. Default 65534.'),
+      sourceRanges: z
+        .array(cidr(), { error: 'must be a list of CIDRs' })
+        .min(1, { error: 'must list at least one range (the GKE node and pod ranges)' })
+        .describe('GCP ranges that call the customer (GKE nodes and pods): advertised to AWS and allowed by the endpoint security groups.'),
+    }),
+    aws: z.strictObject({
+      accountId: z
+        .string({
+          error: (iss) =>
+            iss.input === undefined
+              ? 'is required'
+              : 'must be a quoted string of 12 digits, like "012345678901" (unquoted, YAML reads a number and drops leading zeros)',
+        })
+        .regex(/^\d{12}$/, { error: 'must be exactly 12 digits' })
+        .describe('Operator-managed AWS account dedicated to this customer. Quote it.'),
+      region: z
+        .string({ error: 'must be a string' })
+        .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { error: 'must be an AWS region like "us-east-1"' }),
+      vpcCidr: cidr().describe('Operator VPC in the dedicated account. Must not overlap any GCP range.'),
+      availabilityZoneIds: z
+        .array(
+          z.string({ error: 'must be a string' }).regex(/^[a-z]{2,5}\d-az\d+$/, {
+            error: 'must be an AZ ID like "use1-az1", not AZ names like "us-east-1a"',
+          }),
+          { error: 'must be a list of AZ IDs' },
+        )
+        .min(2, { error: 'must list at least two AZ IDs (one subnet per AZ, PrivateLink needs two for availability)' })
+        .describe('AZ IDs (not names) for the endpoint subnets; each must also be served by the customer\'s NLB.'),
+      amazonSideAsn: asn()
+        .default(DEFAULT_AWS_SIDE_ASN)
+        .describe('ASN of the AWS virtual private gateway. Default 64512. Immutable once created.'),
+    }),
+    vpn: z
+      .strictObject({
+        highAvailability: z
+          .boolean({ error: 'must be true or false' })
+          .default(true)
+          .describe('true: 2 connections × 2 tunnels (99.99 % SLA). false: 1 connection, 2 tunnels.'),
+        insideCidrs: tunnelCidrs.optional(),
+        ike: ikeSchema.prefault({}),
+      })
+      .prefault({}),
+    endpoints: z
+      .array(endpointSchema, { error: 'must be a list' })
+      .min(1, { error: 'must list at least one service' }),
+  })
+  .describe('privlink customer spec: one file per customer in customers/.');
+
+/** A validated spec, defaults applied. */
+export type CustomerSpec = z.output<typeof customerSchema>;
+export type EndpointSpec = CustomerSpec['endpoints'][number];

@@ -1,0 +1,143 @@
+/**
+ * A YAML file parsed with source positions, so every problem can name `file:line:col`.
+ * Used for customer specs (and any other YAML input privlink reads).
+ */
+import { isMap, isNode, isPair, isScalar, LineCounter, parseAllDocuments, type Document, type Node } from 'yaml';
+import { formatPath, type Problem } from './problems';
+
+/** Inputs larger than this are refused before parsing: a customer spec is a few hundred bytes. */
+export const MAX_SOURCE_BYTES = 256 * 1024;
+/** Aliases expand to at most this many nodes (defends against "billion laughs" documents). */
+export const MAX_ALIAS_COUNT = 50;
+
+export interface YamlSource {
+  readonly file: string;
+  readonly text: string;
+  /** The parsed value, or undefined when the YAML itself is broken (see problems). */
+  readonly value: unknown;
+  readonly problems: Problem[];
+  /** Where a spec path is in the file: the value's start, or the closest existing parent. */
+  locate(path: readonly PropertyKey[]): { line: number; col: number };
+  /** Where a mapping key is (for "unknown field" problems). */
+  locateKey(path: readonly PropertyKey[], key: string): { line: number; col: number };
+  /** The value at a path exactly as written in the file (e.g. `012345678901`), or undefined. */
+  sourceText(path: readonly PropertyKey[]): string | undefined;
+}
+
+export function parseYamlSource(file: string, bytes: Buffer): YamlSource {
+  const problems: Problem[] = [];
+  const at = (line: number, col: number, message: string): Problem => ({ file, line, col, path: '', message });
+
+  if (bytes.length > MAX_SOURCE_BYTES) {
+    return broken(file, '', [at(1, 1, `file is ${bytes.length} bytes; at most ${MAX_SOURCE_BYTES} bytes are accepted`)]);
+  }
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    const offset = firstInvalidUtf8(bytes);
+    const lc = lineColOf(bytes.subarray(0, offset).toString('latin1'), offset);
+    return broken(file, '', [at(lc.line, lc.col, 'file is not valid UTF-8; save it as UTF-8')]);
+  }
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+
+  const lineCounter = new LineCounter();
+  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true, strict: true });
+  const list: Document[] = Array.isArray(docs) ? docs : [];
+  const pos = (offset: number) => {
+    const p = lineCounter.linePos(offset);
+    return { line: p.line, col: p.col };
+  };
+  if (list.length === 0) return broken(file, text, [at(1, 1, 'file is empty; expected a YAML mapping')]);
+  if (list.length > 1) {
+    const second = list[1]!;
+    const p = pos(second.range?.[0] ?? 0);
+    return broken(file, text, [at(p.line, p.col, 'file holds more than one YAML document; put one customer per file')]);
+  }
+  const doc = list[0]!;
+  for (const err of [...doc.errors, ...doc.warnings]) {
+    const p = pos(err.pos[0]);
+    const key = /^[^:\n]*/.exec(text.slice(err.pos[0]))![0].trim();
+    problems.push(at(p.line, p.col, yamlMessage(err.code, err.message, key)));
+  }
+  let value: unknown;
+  if (problems.length === 0) {
+    try {
+      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    } catch (err) {
+      problems.push(at(1, 1, `YAML could not be read: ${(err as Error).message}`));
+    }
+  }
+
+  const nodeAt = (path: readonly PropertyKey[]): Node | undefined => {
+    const n = doc.getIn(path as unknown[], true);
+    return isNode(n) ? n : undefined;
+  };
+  const locate = (path: readonly PropertyKey[]) => {
+    for (let i = path.length; i >= 0; i--) {
+      const n = nodeAt(path.slice(0, i));
+      if (n?.range) return pos(n.range[0]);
+    }
+    return { line: 1, col: 1 };
+  };
+  const locateKey = (path: readonly PropertyKey[], key: string) => {
+    const parent = path.length === 0 ? doc.contents : nodeAt(path);
+    if (isMap(parent)) {
+      for (const item of parent.items) {
+        if (isPair(item) && isScalar(item.key) && String(item.key.value) === key && item.key.range) {
+          return pos(item.key.range[0]);
+        }
+      }
+    }
+    return locate(path);
+  };
+  const sourceText = (path: readonly PropertyKey[]) => {
+    const n = nodeAt(path);
+    return n?.range ? text.slice(n.range[0], n.range[1]).trim() : undefined;
+  };
+  return { file, text, value, problems, locate, locateKey, sourceText };
+}
+
+function broken(file: string, text: string, problems: Problem[]): YamlSource {
+  const here = () => ({ line: 1, col: 1 });
+  return { file, text, value: undefined, problems, locate: here, locateKey: here, sourceText: () => undefined };
+}
+
+function yamlMessage(code: string, message: string, key: string): string {
+  const first = message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+  switch (code) {
+    case 'DUPLICATE_KEY':
+      return `duplicate key "${key}": each field may appear once`;
+    case 'TAB_AS_INDENT':
+      return 'tab used for indentation; YAML indents with spaces only';
+    default:
+      return `invalid YAML: ${first}`;
+  }
+}
+
+function firstInvalidUtf8(bytes: Buffer): number {
+  // Binary search for the shortest prefix that fails to decode.
+  let lo = 0;
+  let hi = bytes.length;
+  const ok = (n: number) => {
+    try {
+      new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, n), { stream: true });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (ok(mid)) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+function lineColOf(prefix: string, offset: number): { line: number; col: number } {
+  const lines = prefix.slice(0, offset).split('\n');
+  return { line: lines.length, col: lines[lines.length - 1]!.length + 1 };
+}
+
+export { formatPath };
