@@ -29,7 +29,7 @@ export function parseSpec(file: string, bytes: Buffer): { spec?: CustomerSpec; p
   }
   const parsed = customerSchema.safeParse(source.value);
   if (!parsed.success) return { problems: parsed.error.issues.flatMap((i) => issueProblems(source, i)) };
-  const problems = checkSpec(parsed.data).map((f) => at(source, f.path, f.message));
+  const problems = checkSpec(parsed.data).map((f) => at(source, f.path, f.message, f.atKey));
   return problems.length > 0 ? { problems } : { spec: parsed.data, problems };
 }
 
@@ -61,8 +61,9 @@ export function loadSpecs(files: readonly string[], readFile: (f: string) => Buf
   return { specs, problems };
 }
 
-function at(source: YamlSource, path: readonly PropertyKey[], message: string): Problem {
-  const { line, col } = source.locate(path);
+function at(source: YamlSource, path: readonly PropertyKey[], message: string, atKey = false): Problem {
+  const last = path[path.length - 1];
+  const { line, col } = atKey && typeof last === 'string' ? source.locateKey(path.slice(0, -1), last) : source.locate(path);
   return { file: source.file, line, col, path: formatPath(path), message };
 }
 

@@ -19,6 +19,8 @@ import type { CustomerSpec } from './schema';
 export interface Finding {
   readonly path: readonly PropertyKey[];
   readonly message: string;
+  /** Point at the key rather than the value (the key itself is what is wrong). */
+  readonly atKey?: boolean;
 }
 
 /** The most general range a sourceRanges entry may be: anything wider admits a large share of the internet. */
@@ -43,7 +45,7 @@ export function azIdPrefix(region: string): string | undefined {
 /** Checks one validated spec; returns every finding (empty when the spec is sound). */
 export function checkSpec(spec: CustomerSpec): Finding[] {
   const out: Finding[] = [];
-  const add = (path: readonly PropertyKey[], message: string) => out.push({ path, message });
+  const add = (path: readonly PropertyKey[], message: string, atKey = false) => out.push({ path, message, atKey });
 
   // --- CIDRs: canonical network addresses -----------------------------------------------------------------
   const network = (path: readonly PropertyKey[], text: string): Cidr | undefined => {
@@ -136,7 +138,7 @@ export function checkSpec(spec: CustomerSpec): Finding[] {
     if (text === undefined) continue;
     const path = ['vpn', 'insideCidrs', key];
     if (!keys.includes(key as never)) {
-      add(path, `tunnel "${key}" does not exist with vpn.highAvailability: false; tunnels are ${keys.join(', ')}`);
+      add(path, `tunnel "${key}" does not exist with vpn.highAvailability: false; tunnels are ${keys.join(', ')}`, true);
       continue;
     }
     const c = network(path, text);

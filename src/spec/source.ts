@@ -55,7 +55,11 @@ export function parseYamlSource(file: string, bytes: Buffer): YamlSource {
     return broken(file, text, [at(p.line, p.col, 'file holds more than one YAML document; put one customer per file')]);
   }
   const doc = list[0]!;
-  for (const err of [...doc.errors, ...doc.warnings]) {
+  // A syntax error makes everything after it unreliable (one tab yields a cascade), so only the first one is
+  // reported; duplicate keys are independent of each other and all reported.
+  const firstSyntax = doc.errors.find((e) => e.code !== 'DUPLICATE_KEY');
+  const reported = [...doc.errors.filter((e) => e.code === 'DUPLICATE_KEY'), ...(firstSyntax ? [firstSyntax] : []), ...doc.warnings];
+  for (const err of reported) {
     const p = pos(err.pos[0]);
     const key = /^[^:\n]*/.exec(text.slice(err.pos[0]))![0].trim();
     problems.push(at(p.line, p.col, yamlMessage(err.code, err.message, key)));

@@ -1,0 +1,10 @@
+import { z } from 'zod';
+import { customerSchema } from './schema';
+
+export const CUSTOMER_SCHEMA_ID = 'https://privlink.dev/schema/customer.schema.json';
+
+/** The JSON Schema of a spec as written by people (input side: defaults are optional). */
+export function customerJsonSchemaText(): string {
+  const schema = z.toJSONSchema(customerSchema, { io: 'input', target: 'draft-2020-12' }) as Record<string, unknown>;
+  return `${JSON.stringify({ $id: CUSTOMER_SCHEMA_ID, title: 'privlink customer spec', ...schema }, null, 2)}\n`;
+}

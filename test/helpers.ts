@@ -1,0 +1,90 @@
+/** Shared test helpers: example specs, temporary folders and the real tools (terraform, provider mirror). */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseDocument } from 'yaml';
+import { buildModel, type CustomerModel } from '../src/model/model';
+import { parseSpec } from '../src/spec/load';
+
+export const ROOT = join(__dirname, '..');
+export const ACME = join(ROOT, 'customers', 'acme.yaml');
+export const GLOBEX = join(ROOT, 'customers', 'globex.yaml');
+
+export function tempDir(prefix = 'privlink-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** The acme example with `edits` applied (spec path → value; undefined deletes), as YAML text. */
+export function acmeWith(edits: Record<string, unknown> = {}, base = ACME): string {
+  const doc = parseDocument(readFileSync(base, 'utf8'));
+  for (const [path, value] of Object.entries(edits)) {
+    const parts = path.split('.').map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+    if (value === undefined) doc.deleteIn(parts);
+    else doc.setIn(parts, value);
+  }
+  return doc.toString();
+}
+
+/** Model of a spec text (which must be valid). */
+export function modelOf(text: string, file = 'customers/acme.yaml'): CustomerModel {
+  const r = parseSpec(file, Buffer.from(text));
+  if (!r.spec) throw new Error(`spec invalid: ${r.problems.map((p) => p.message).join('; ')}`);
+  return buildModel(r.spec, file);
+}
+
+// ------------------------------------------------------------------ terraform and the provider mirror
+
+let terraformChecked: string | null | undefined;
+/** Path of a working `terraform`, or null. */
+export function terraformBinary(): string | null {
+  if (terraformChecked !== undefined) return terraformChecked;
+  const r = spawnSync('terraform', ['version'], { encoding: 'utf8' });
+  terraformChecked = r.status === 0 ? 'terraform' : null;
+  return terraformChecked;
+}
+
+let mirrorChecked: string | null | undefined;
+/**
+ * Folder of a Terraform filesystem mirror holding hashicorp/aws: $PRIVLINK_TF_MIRROR, else found with
+ * `find / -maxdepth 6 -path '*registry.terraform.io/hashicorp/aws*'`.
+ */
+export function providerMirror(): string | null {
+  if (mirrorChecked !== undefined) return mirrorChecked;
+  const fromEnv = process.env.PRIVLINK_TF_MIRROR;
+  if (fromEnv) return (mirrorChecked = fromEnv);
+  let out = '';
+  try {
+    out = execFileSync('find', ['/', '-maxdepth', '6', '-path', '*registry.terraform.io/hashicorp/aws', '-type', 'd'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+      timeout: 20000,
+    });
+  } catch (err) {
+    out = (err as { stdout?: string }).stdout ?? '';
+  }
+  const hit = out.split('\n').find((l) => l.endsWith('registry.terraform.io/hashicorp/aws'));
+  mirrorChecked = hit ? hit.slice(0, -'/registry.terraform.io/hashicorp/aws'.length) : null;
+  return mirrorChecked;
+}
+
+/** Environment for an offline terraform that installs hashicorp/aws from the mirror only. */
+export function terraformEnv(mirror: string): NodeJS.ProcessEnv {
+  const dir = tempDir('privlink-tfrc-');
+  const rc = join(dir, 'terraformrc');
+  writeFileSync(
+    rc,
+    `provider_installation {\n  filesystem_mirror {\n    path    = ${JSON.stringify(mirror)}\n    include = ["registry.terraform.io/hashicorp/aws"]\n  }\n}\n`,
+  );
+  return { ...process.env, TF_CLI_CONFIG_FILE: rc, TF_IN_AUTOMATION: '1', CHECKPOINT_DISABLE: '1', TF_PLUGIN_CACHE_DIR: '' };
+}
+
+export function terraform(args: string[], cwd: string, env: NodeJS.ProcessEnv, input?: string): { status: number; out: string } {
+  const r = spawnSync('terraform', args, { cwd, env, encoding: 'utf8', input, timeout: 120000 });
+  return { status: r.status ?? -1, out: `${r.stdout}\n${r.stderr}` };
+}
+
+/** Logs once why a tool-dependent test is skipped, so a run without the tool says so plainly. */
+export function skipNote(what: string, why: string): void {
+  process.stderr.write(`SKIPPED ${what}: ${why}\n`);
+}
