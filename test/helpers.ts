@@ -1,6 +1,6 @@
 /** Shared test helpers: example specs, temporary folders and the real tools (terraform, provider mirror). */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseDocument } from 'yaml';
@@ -68,20 +68,27 @@ export function providerMirror(): string | null {
   return mirrorChecked;
 }
 
-/** Environment for an offline terraform that installs hashicorp/aws from the mirror only. */
-export function terraformEnv(mirror: string): NodeJS.ProcessEnv {
-  const dir = tempDir('privlink-tfrc-');
-  const rc = join(dir, 'terraformrc');
-  writeFileSync(
-    rc,
-    `provider_installation {\n  filesystem_mirror {\n    path    = ${JSON.stringify(mirror)}\n    include = ["registry.terraform.io/hashicorp/aws"]\n  }\n}\n`,
-  );
-  return { ...process.env, TF_CLI_CONFIG_FILE: rc, TF_IN_AUTOMATION: '1', CHECKPOINT_DISABLE: '1', TF_PLUGIN_CACHE_DIR: '' };
+let rcFile: string | undefined;
+/**
+ * Environment for an offline terraform that installs hashicorp/aws from the mirror only, through a plugin cache
+ * shared by the whole test run (each init then links the provider instead of copying it).
+ */
+export function terraformEnv(mirror?: string): NodeJS.ProcessEnv {
+  if (!rcFile) {
+    const dir = tempDir('privlink-tfrc-');
+    mkdirSync(join(dir, 'cache'));
+    rcFile = join(dir, 'terraformrc');
+    const installation = mirror
+      ? `provider_installation {\n  filesystem_mirror {\n    path    = ${JSON.stringify(mirror)}\n    include = ["registry.terraform.io/hashicorp/aws"]\n  }\n}\n`
+      : '';
+    writeFileSync(rcFile, `plugin_cache_dir = ${JSON.stringify(join(dir, 'cache'))}\n${installation}`);
+  }
+  return { ...process.env, TF_CLI_CONFIG_FILE: rcFile, TF_IN_AUTOMATION: '1', CHECKPOINT_DISABLE: '1' };
 }
 
-export function terraform(args: string[], cwd: string, env: NodeJS.ProcessEnv, input?: string): { status: number; out: string } {
+export function terraform(args: string[], cwd: string, env: NodeJS.ProcessEnv, input?: string): { status: number; stdout: string; out: string } {
   const r = spawnSync('terraform', args, { cwd, env, encoding: 'utf8', input, timeout: 120000 });
-  return { status: r.status ?? -1, out: `${r.stdout}\n${r.stderr}` };
+  return { status: r.status ?? -1, stdout: r.stdout, out: `${r.stdout}\n${r.stderr}` };
 }
 
 /** Logs once why a tool-dependent test is skipped, so a run without the tool says so plainly. */

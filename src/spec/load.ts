@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import type { core } from 'zod';
 import { formatPath, type Problem } from './problems';
-import { checkFleet, checkSpec } from './rules';
+import { checkFleet, checkSpec, type SpecSections } from './rules';
 import { customerSchema, type CustomerSpec } from './schema';
 import { parseYamlSource, type YamlSource } from './source';
 
@@ -28,9 +28,23 @@ export function parseSpec(file: string, bytes: Buffer): { spec?: CustomerSpec; p
     return { problems: [{ file, line: 1, col: 1, path: '', message: 'expected a YAML mapping with apiVersion, kind, name, gcp, aws, vpn and endpoints' }] };
   }
   const parsed = customerSchema.safeParse(source.value);
-  if (!parsed.success) return { problems: parsed.error.issues.flatMap((i) => issueProblems(source, i)) };
-  const problems = checkSpec(parsed.data).map((f) => at(source, f.path, f.message, f.atKey));
-  return problems.length > 0 ? { problems } : { spec: parsed.data, problems };
+  if (parsed.success) {
+    const problems = checkSpec(parsed.data).map((f) => at(source, f.path, f.message, f.atKey));
+    return problems.length > 0 ? { problems } : { spec: parsed.data, problems };
+  }
+  // Schema problems, plus the rules on every section that did pass the schema: all problems in one run.
+  const raw = source.value as Record<string, unknown>;
+  const sections: SpecSections = {};
+  for (const key of ['gcp', 'aws', 'vpn', 'endpoints'] as const) {
+    const r = customerSchema.shape[key].safeParse(raw[key]);
+    if (r.success) (sections as Record<string, unknown>)[key] = r.data;
+  }
+  return {
+    problems: [
+      ...parsed.error.issues.flatMap((i) => issueProblems(source, i)),
+      ...checkSpec(sections).map((f) => at(source, f.path, f.message, f.atKey)),
+    ],
+  };
 }
 
 /** Reads and validates files, then checks them against each other. */

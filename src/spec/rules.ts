@@ -42,8 +42,15 @@ export function azIdPrefix(region: string): string | undefined {
   return `${m[1]}${m[2] ? 'g' : ''}${dir}${m[4]}`;
 }
 
-/** Checks one validated spec; returns every finding (empty when the spec is sound). */
-export function checkSpec(spec: CustomerSpec): Finding[] {
+/**
+ * The sections of a spec that passed the schema. When another section fails the schema, the rules still run on
+ * these, so one run reports every problem; a rule runs only when all sections it reads are present.
+ */
+export type SpecSections = Partial<Pick<CustomerSpec, 'gcp' | 'aws' | 'vpn' | 'endpoints'>>;
+
+/** Checks one spec's sections; returns every finding (empty when the spec is sound). */
+export function checkSpec(spec: SpecSections): Finding[] {
+  const { gcp, aws, vpn, endpoints } = spec;
   const out: Finding[] = [];
   const add = (path: readonly PropertyKey[], message: string, atKey = false) => out.push({ path, message, atKey });
 
@@ -61,19 +68,19 @@ export function checkSpec(spec: CustomerSpec): Finding[] {
     return c;
   };
 
-  const vpc = network(['aws', 'vpcCidr'], spec.aws.vpcCidr);
-  if (vpc && (vpc.prefix < AWS_VPC_MAX_PREFIX || vpc.prefix > AWS_SUBNET_MIN_PREFIX - AZ_SLOT_BITS)) {
+  const vpc = aws ? network(['aws', 'vpcCidr'], aws.vpcCidr) : undefined;
+  if (aws && vpc && (vpc.prefix < AWS_VPC_MAX_PREFIX || vpc.prefix > AWS_SUBNET_MIN_PREFIX - AZ_SLOT_BITS)) {
     add(
       ['aws', 'vpcCidr'],
       vpc.prefix < AWS_VPC_MAX_PREFIX
-        ? `"${spec.aws.vpcCidr}" is larger than AWS allows; a VPC is /${AWS_VPC_MAX_PREFIX} to /${AWS_SUBNET_MIN_PREFIX}`
-        : `"${spec.aws.vpcCidr}" is too small: each AZ ID gets a fixed 1/${AZ_SLOTS} of the VPC (so adding an AZ never ` +
+        ? `"${aws.vpcCidr}" is larger than AWS allows; a VPC is /${AWS_VPC_MAX_PREFIX} to /${AWS_SUBNET_MIN_PREFIX}`
+        : `"${aws.vpcCidr}" is too small: each AZ ID gets a fixed 1/${AZ_SLOTS} of the VPC (so adding an AZ never ` +
             `re-addresses a subnet) and an AWS subnet is at least /${AWS_SUBNET_MIN_PREFIX}; use /${AWS_SUBNET_MIN_PREFIX - AZ_SLOT_BITS} or larger`,
     );
   }
 
   const sources: { cidr: Cidr; index: number }[] = [];
-  spec.gcp.sourceRanges.forEach((text, index) => {
+  (gcp?.sourceRanges ?? []).forEach((text, index) => {
     const path = ['gcp', 'sourceRanges', index];
     const c = network(path, text);
     if (!c) return;
@@ -100,15 +107,15 @@ export function checkSpec(spec: CustomerSpec): Finding[] {
   }
 
   // --- Availability zones -----------------------------------------------------------------------------------
-  const prefix = azIdPrefix(spec.aws.region);
+  const prefix = aws ? azIdPrefix(aws.region) : undefined;
   const seenAz = new Map<string, number>();
-  spec.aws.availabilityZoneIds.forEach((az, index) => {
+  (aws?.availabilityZoneIds ?? []).forEach((az, index) => {
     const path = ['aws', 'availabilityZoneIds', index];
     const [azPrefix, num] = az.split('-az') as [string, string];
     if (seenAz.has(az)) add(path, `"${az}" is listed twice (first at availabilityZoneIds[${seenAz.get(az)}])`);
     else seenAz.set(az, index);
     if (prefix && azPrefix !== prefix) {
-      add(path, `"${az}" is not an AZ ID of aws.region "${spec.aws.region}"; its AZ IDs look like "${prefix}-az1"`);
+      add(path, `"${az}" is not an AZ ID of aws.region "${aws!.region}"; its AZ IDs look like "${prefix}-az1"`);
     }
     const n = Number(num);
     if (n < 1 || n > AZ_SLOTS) add(path, `"${az}": AZ number must be 1–${AZ_SLOTS}`);
@@ -116,23 +123,23 @@ export function checkSpec(spec: CustomerSpec): Finding[] {
 
   // --- ASNs ------------------------------------------------------------------------------------------------
   const asns: [readonly PropertyKey[], number][] = [
-    [['gcp', 'routerAsn'], spec.gcp.routerAsn],
-    [['aws', 'amazonSideAsn'], spec.aws.amazonSideAsn],
+    ...(gcp ? [[['gcp', 'routerAsn'], gcp.routerAsn] as [PropertyKey[], number]] : []),
+    ...(aws ? [[['aws', 'amazonSideAsn'], aws.amazonSideAsn] as [PropertyKey[], number]] : []),
   ];
   for (const [path, asn] of asns) {
     if (!isPrivateAsn(asn)) add(path, `${asn} is not a private ASN; use ${PRIVATE_ASN_TEXT}`);
   }
-  if (spec.gcp.routerAsn === spec.aws.amazonSideAsn) {
+  if (gcp && aws && gcp.routerAsn === aws.amazonSideAsn) {
     add(
       ['aws', 'amazonSideAsn'],
-      `${spec.aws.amazonSideAsn} equals gcp.routerAsn; the two sides speak eBGP and need different ASNs (e.g. 65534 and 64512)`,
+      `${aws.amazonSideAsn} equals gcp.routerAsn; the two sides speak eBGP and need different ASNs (e.g. 65534 and 64512)`,
     );
   }
 
   // --- Tunnel inside CIDRs ---------------------------------------------------------------------------------
   const supernet = parseCidr(TUNNEL_INSIDE_SUPERNET)!;
-  const keys = tunnelKeys(spec.vpn.highAvailability);
-  const given = spec.vpn.insideCidrs ?? {};
+  const keys = vpn ? tunnelKeys(vpn.highAvailability) : [];
+  const given = vpn?.insideCidrs ?? {};
   const used = new Map<string, string>();
   for (const [key, text] of Object.entries(given)) {
     if (text === undefined) continue;
@@ -169,7 +176,7 @@ export function checkSpec(spec: CustomerSpec): Finding[] {
   // --- Endpoints ------------------------------------------------------------------------------------------
   const names = new Map<string, number>();
   const hostnames = new Map<string, string>();
-  spec.endpoints.forEach((ep, i) => {
+  (endpoints ?? []).forEach((ep, i) => {
     if (names.has(ep.name)) add(['endpoints', i, 'name'], `"${ep.name}" is also the name of endpoints[${names.get(ep.name)}]; names must be unique`);
     else names.set(ep.name, i);
     ep.hostnames.forEach((h, j) => {
@@ -183,12 +190,12 @@ export function checkSpec(spec: CustomerSpec): Finding[] {
       if (ports.has(p)) add(['endpoints', i, 'ports', j], `port ${p} is listed twice`);
       else ports.set(p, j);
     });
-    if (ep.serviceName) {
+    if (ep.serviceName && aws) {
       const region = ep.serviceName.split('.')[3];
-      if (region !== spec.aws.region) {
+      if (region !== aws.region) {
         add(
           ['endpoints', i, 'serviceName'],
-          `"${ep.serviceName}" is in region "${region}" but aws.region is "${spec.aws.region}"; the endpoint service must be in the operator's AWS region`,
+          `"${ep.serviceName}" is in region "${region}" but aws.region is "${aws.region}"; the endpoint service must be in the operator's AWS region`,
         );
       }
     }

@@ -1,0 +1,123 @@
+/**
+ * The command line as a user runs it: `node bin/privlink.js` in a scratch copy of the repository layout.
+ */
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT, acmeWith, tempDir } from './helpers';
+
+const BIN = join(ROOT, 'bin', 'privlink.js');
+
+function run(args: string[], cwd: string) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** A folder with customers/ holding the two examples. */
+function workspace(): string {
+  const dir = tempDir('privlink-cli-');
+  cpSync(join(ROOT, 'customers'), join(dir, 'customers'), { recursive: true });
+  return dir;
+}
+
+function snapshot(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string, rel: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      if (e.isDirectory()) walk(join(d, e.name), `${rel}${e.name}/`);
+      else out[`${rel}${e.name}`] = readFileSync(join(d, e.name), 'utf8');
+    }
+  };
+  walk(dir, '');
+  return out;
+}
+
+describe('privlink generate', () => {
+  it('writes every customer from customers/ and exits 0', () => {
+    const dir = workspace();
+    const r = run(['generate'], dir);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('2 customers');
+    for (const name of ['acme', 'globex']) {
+      for (const f of ['README.md', 'operator/cdk.tf.json', 'customer-module/main.tf', 'customer-module/README.md']) {
+        expect(existsSync(join(dir, 'generated', name, f))).toBe(true);
+      }
+    }
+    expect(snapshot(join(dir, 'generated'))).toEqual(snapshot(join(ROOT, 'generated')));
+  });
+
+  it('rejects a bad spec with file:line:col, exit 1, and leaves the previous output untouched', () => {
+    const dir = workspace();
+    expect(run(['generate'], dir).code).toBe(0);
+    const before = snapshot(join(dir, 'generated'));
+    writeFileSync(join(dir, 'customers', 'acme.yaml'), acmeWith({ 'aws.vpcCidr': '10.4.0.0/24', 'endpoints.0.ports': [443, 0] }));
+    const r = run(['generate'], dir);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^customers\/acme\.yaml:\d+:\d+: aws\.vpcCidr: .*overlaps/m);
+    expect(r.stderr).toMatch(/^customers\/acme\.yaml:\d+:\d+: endpoints\[0\]\.ports\[1\]: /m);
+    expect(r.stderr).toContain('nothing was written');
+    expect(r.stderr).not.toMatch(/\bat .*\.js:\d+/); // no stack trace
+    expect(snapshot(join(dir, 'generated'))).toEqual(before);
+  });
+
+  it('regenerates one named spec, still checking it against the others', () => {
+    const dir = workspace();
+    writeFileSync(join(dir, 'customers', 'copy.yaml'), acmeWith({ name: 'copy', 'gcp.project': 'copy-project' }));
+    const r = run(['generate', 'customers/copy.yaml'], dir);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/customers\/copy\.yaml:\d+:\d+: aws\.accountId: "111122223333" is also used by customers\/acme\.yaml/);
+    expect(existsSync(join(dir, 'generated'))).toBe(false);
+  });
+
+  it('keeps Terraform state and lock files in a customer folder across regeneration', () => {
+    const dir = workspace();
+    expect(run(['generate'], dir).code).toBe(0);
+    const op = join(dir, 'generated', 'acme', 'operator');
+    writeFileSync(join(op, 'terraform.tfstate'), '{"version": 4}');
+    writeFileSync(join(op, '.terraform.lock.hcl'), '# lock');
+    mkdirSync(join(op, '.terraform'));
+    writeFileSync(join(dir, 'customers', 'acme.yaml'), acmeWith({ 'endpoints.1.serviceName': 'com.amazonaws.vpce.us-east-1.vpce-svc-0fedcba9876543210' }));
+    expect(run(['generate'], dir).code).toBe(0);
+    expect(readFileSync(join(op, 'terraform.tfstate'), 'utf8')).toBe('{"version": 4}');
+    expect(readFileSync(join(op, '.terraform.lock.hcl'), 'utf8')).toBe('# lock');
+    expect(existsSync(join(op, '.terraform'))).toBe(true);
+    expect(readFileSync(join(op, 'cdk.tf.json'), 'utf8')).toContain('endpoint_artifactory');
+    expect(readdirSync(join(dir, 'generated')).sort()).toEqual(['acme', 'globex']); // no staging leftovers
+  });
+});
+
+describe('privlink validate', () => {
+  it('checks without writing', () => {
+    const dir = workspace();
+    const r = run(['validate'], dir);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('2 specs valid');
+    expect(existsSync(join(dir, 'generated'))).toBe(false);
+  });
+
+  it('names a missing file', () => {
+    const r = run(['validate', 'customers/nope.yaml'], workspace());
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('customers/nope.yaml:1:1: file not found');
+  });
+});
+
+describe('usage', () => {
+  it('prints help for the tool and each command, exit 0', () => {
+    const dir = workspace();
+    for (const args of [['--help'], ['generate', '--help'], ['validate', '--help']]) {
+      const r = run(args, dir);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/privlink (generate|validate|<command>)/);
+    }
+  });
+
+  it('exits 2 on an unknown command, an unknown option or no command', () => {
+    const dir = workspace();
+    for (const args of [['frobnicate'], ['generate', '--no-such-option'], []]) {
+      const r = run(args, dir);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('privlink --help');
+    }
+  });
+});
