@@ -109,6 +109,14 @@ describe.each(cases)('wiring of $label', ({ json, tunnels }) => {
   it('pins the provider to the customer account', () => {
     expect(tf.provider.aws[0].allowed_account_ids).toHaveLength(1);
   });
+
+  it('tags and labels every resource through provider defaults: privlink\'s own plus the spec\'s', () => {
+    const expected = tunnels.length === 4
+      ? { managed_by: 'privlink', privlink_customer: 'acme' }
+      : { cost_center: 'cc-4711', managed_by: 'privlink', privlink_customer: 'globex', team: 'platform' };
+    expect(tf.provider.aws[0].default_tags).toEqual([{ tags: expected }]);
+    expect(tf.provider.google[0].default_labels).toEqual(expected);
+  });
 });
 
 describe('endpoints of acme', () => {

@@ -42,6 +42,10 @@ export const GCP_NAME_MAX = 63;
 /** Elastic Load Balancing names (NLB, target group): at most 32 chars (reference §7). */
 export const ELB_NAME_MAX = 32;
 
+/** Label/tag keys privlink puts on every resource (provider defaults); specs may not override them. */
+export const LABEL_MANAGED_BY = 'managed_by';
+export const LABEL_CUSTOMER = 'privlink_customer';
+
 /** Prefix of every cloud resource name privlink creates, so operators can tell them apart. */
 export const NAME_PREFIX = 'privlink';
 /** Longest suffix appended to `<prefix>-<customer>` in a GCP resource name (see model/names.ts). */

@@ -13,6 +13,8 @@ import {
   AZ_SLOT_BITS,
   IKE_PHASE1_LIFETIME_SECONDS,
   IKE_PHASE2_LIFETIME_SECONDS,
+  LABEL_CUSTOMER,
+  LABEL_MANAGED_BY,
   NAME_PREFIX,
 } from '../domain/constants';
 import type { CustomerSpec, EndpointSpec, TunnelKey } from '../spec/schema';
@@ -120,6 +122,8 @@ export interface CustomerModel {
     /** aws_customer_gateway takes ASNs above 2147483647 in bgp_asn_extended. */
     readonly customerGatewayAsnField: 'bgp_asn' | 'bgp_asn_extended';
   };
+  /** Labels (GCP) and tags (AWS) put on every resource: privlink's own plus the spec's. */
+  readonly labels: Readonly<Record<string, string>>;
   readonly highAvailability: boolean;
   readonly connections: readonly ConnectionModel[];
   readonly tunnels: readonly TunnelModel[];
@@ -238,6 +242,9 @@ export function buildModel(spec: CustomerSpec, specFile: string): CustomerModel 
       availabilityZoneIds: azIds,
       customerGatewayAsnField: spec.gcp.routerAsn > AWS_CGW_BGP_ASN_MAX ? 'bgp_asn_extended' : 'bgp_asn',
     },
+    labels: Object.fromEntries(
+      Object.entries({ ...spec.labels, [LABEL_MANAGED_BY]: NAME_PREFIX, [LABEL_CUSTOMER]: spec.name }).sort(([a], [b]) => a.localeCompare(b)),
+    ),
     highAvailability: spec.vpn.highAvailability,
     connections,
     tunnels,

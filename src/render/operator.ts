@@ -47,14 +47,6 @@ import {
 import type { CustomerModel, TunnelModel } from '../model/model';
 import { generatedNotice } from './header';
 
-/**
- * Labels/tags privlink puts on everything it creates (provider-level defaults). Keys use underscores: GCP
- * labels allow them, and cdktf rewrites hyphenated keys of provider maps.
- */
-export function ownershipTags(model: CustomerModel): Record<string, string> {
-  return { managed_by: 'privlink', privlink_customer: model.name };
-}
-
 /** Gives a resource its Terraform name. The construct id carries the type so names can repeat across types. */
 function named<T extends TerraformElement>(resource: T, name: string): T {
   resource.overrideLogicalId(name);
@@ -65,7 +57,9 @@ function named<T extends TerraformElement>(resource: T, name: string): T {
 export function buildOperatorStack(scope: Construct, model: CustomerModel): TerraformStack {
   const stack = new TerraformStack(scope, model.name);
   const prefix = model.resourcePrefix;
-  const tags = ownershipTags(model);
+  // Provider-level defaults reach every resource that takes tags/labels. Keys use underscores: GCP labels allow
+  // them, and cdktf rewrites hyphenated keys of provider maps.
+  const tags = { ...model.labels };
 
   new LocalBackend(stack, { path: 'terraform.tfstate' });
   stack.addOverride('terraform.required_version', TERRAFORM_VERSION_CONSTRAINT);

@@ -35,7 +35,7 @@ export function parseSpec(file: string, bytes: Buffer): { spec?: CustomerSpec; p
   // Schema problems, plus the rules on every section that did pass the schema: all problems in one run.
   const raw = source.value as Record<string, unknown>;
   const sections: SpecSections = {};
-  for (const key of ['gcp', 'aws', 'vpn', 'endpoints'] as const) {
+  for (const key of ['gcp', 'aws', 'vpn', 'endpoints', 'labels'] as const) {
     const r = customerSchema.shape[key].safeParse(raw[key]);
     if (r.success) (sections as Record<string, unknown>)[key] = r.data;
   }
@@ -111,7 +111,7 @@ function quote(written: string): string {
 
 /** Known fields per level, for "did you mean" hints on typos. */
 const KNOWN: Record<string, string[]> = {
-  '': ['apiVersion', 'kind', 'name', 'gcp', 'aws', 'vpn', 'endpoints'],
+  '': ['apiVersion', 'kind', 'name', 'gcp', 'aws', 'vpn', 'labels', 'endpoints'],
   gcp: ['project', 'region', 'network', 'routerAsn', 'sourceRanges'],
   aws: ['accountId', 'region', 'vpcCidr', 'availabilityZoneIds', 'amazonSideAsn'],
   vpn: ['highAvailability', 'insideCidrs', 'ike'],

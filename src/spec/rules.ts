@@ -9,6 +9,8 @@ import {
   AWS_VPC_MAX_PREFIX,
   AZ_SLOT_BITS,
   AZ_SLOTS,
+  LABEL_CUSTOMER,
+  LABEL_MANAGED_BY,
   PRIVATE_ASN_RANGES,
   TUNNEL_INSIDE_PREFIX,
   TUNNEL_INSIDE_SUPERNET,
@@ -46,11 +48,14 @@ export function azIdPrefix(region: string): string | undefined {
  * The sections of a spec that passed the schema. When another section fails the schema, the rules still run on
  * these, so one run reports every problem; a rule runs only when all sections it reads are present.
  */
-export type SpecSections = Partial<Pick<CustomerSpec, 'gcp' | 'aws' | 'vpn' | 'endpoints'>>;
+export type SpecSections = Partial<Pick<CustomerSpec, 'gcp' | 'aws' | 'vpn' | 'endpoints' | 'labels'>>;
+
+/** Labels privlink sets itself on every resource; a spec may not override them. */
+export const RESERVED_LABELS = [LABEL_MANAGED_BY, LABEL_CUSTOMER] as const;
 
 /** Checks one spec's sections; returns every finding (empty when the spec is sound). */
 export function checkSpec(spec: SpecSections): Finding[] {
-  const { gcp, aws, vpn, endpoints } = spec;
+  const { gcp, aws, vpn, endpoints, labels } = spec;
   const out: Finding[] = [];
   const add = (path: readonly PropertyKey[], message: string, atKey = false) => out.push({ path, message, atKey });
 
@@ -171,6 +176,12 @@ export function checkSpec(spec: SpecSections): Finding[] {
           .join(', ')})`,
       );
     } else used.set(canonical, key);
+  }
+
+  for (const key of Object.keys(labels ?? {})) {
+    if ((RESERVED_LABELS as readonly string[]).includes(key)) {
+      add(['labels', key], `"${key}" is set by privlink on every resource; reserved: ${RESERVED_LABELS.join(', ')}`, true);
+    }
   }
 
   // --- Endpoints ------------------------------------------------------------------------------------------

@@ -177,6 +177,18 @@ export const customerSchema = z
         ike: ikeSchema.prefault({}),
       })
       .prefault({}),
+    labels: z
+      .record(
+        z.string().regex(/^[a-z][a-z0-9_-]{0,62}$/, {
+          error: 'label keys must start with a lowercase letter and hold at most 63 of a-z, 0-9, "_" and "-"',
+        }),
+        z
+          .string({ error: 'must be a string (quote numbers and booleans)' })
+          .regex(/^[a-z0-9_-]{0,63}$/, { error: 'must hold at most 63 of a-z, 0-9, "_" and "-" (GCP label rules)' }),
+        { error: 'must be a mapping of label keys to values' },
+      )
+      .default({})
+      .describe('Extra labels on every GCP resource and tags on every AWS resource (GCP label rules apply to both).'),
     endpoints: z
       .array(endpointSchema, { error: 'must be a list' })
       .min(1, { error: 'must list at least one service' }),
