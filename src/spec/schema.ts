@@ -77,8 +77,8 @@ const endpointSchema = z
       .describe('Who signed the service certificate: a private CA (the application must trust its chain) or a public CA.'),
     serviceName: z
       .string({ error: 'must be a string' })
-      .regex(/^com\.amazonaws\.vpce\.[a-z]{2}(-gov)?-[a-z]+-\d\.vpce-svc-[0-9a-f]{17}$/, {
-        error: 'must look like "com.amazonaws.vpce.<region>.vpce-svc-<17 hex digits>"',
+      .regex(/^com\.amazonaws\.vpce\.[a-z]{2}(-gov)?-[a-z]+-\d\.vpce-svc-([0-9a-f]{8}|[0-9a-f]{17})$/, {
+        error: 'must look like "com.amazonaws.vpce.<region>.vpce-svc-<17 (or 8) hex digits>"',
       })
       .optional()
       .describe('VPC endpoint service name the customer sends back after applying their module. Absent: awaiting the customer.'),
