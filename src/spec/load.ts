@@ -21,16 +21,16 @@ export interface LoadResult {
 }
 
 /** Validates YAML text as a customer spec. */
-export function parseSpec(file: string, bytes: Buffer): { spec?: CustomerSpec; problems: Problem[] } {
+export function parseSpec(file: string, bytes: Buffer): { spec?: CustomerSpec; problems: Problem[]; source: YamlSource } {
   const source = parseYamlSource(file, bytes);
-  if (source.problems.length > 0) return { problems: source.problems };
+  if (source.problems.length > 0) return { problems: source.problems, source };
   if (source.value === null || typeof source.value !== 'object' || Array.isArray(source.value)) {
-    return { problems: [{ file, line: 1, col: 1, path: '', message: 'expected a YAML mapping with apiVersion, kind, name, gcp, aws, vpn and endpoints' }] };
+    return { problems: [{ file, line: 1, col: 1, path: '', message: 'expected a YAML mapping with apiVersion, kind, name, gcp, aws, vpn and endpoints' }], source };
   }
   const parsed = customerSchema.safeParse(source.value);
   if (parsed.success) {
     const problems = checkSpec(parsed.data).map((f) => at(source, f.path, f.message, f.atKey));
-    return problems.length > 0 ? { problems } : { spec: parsed.data, problems };
+    return problems.length > 0 ? { problems, source } : { spec: parsed.data, problems, source };
   }
   // Schema problems, plus the rules on every section that did pass the schema: all problems in one run.
   const raw = source.value as Record<string, unknown>;
@@ -44,6 +44,7 @@ export function parseSpec(file: string, bytes: Buffer): { spec?: CustomerSpec; p
       ...parsed.error.issues.flatMap((i) => issueProblems(source, i)),
       ...checkSpec(sections).map((f) => at(source, f.path, f.message, f.atKey)),
     ],
+    source,
   };
 }
 
@@ -66,7 +67,7 @@ export function loadSpecs(files: readonly string[], readFile: (f: string) => Buf
     problems.push(...r.problems);
     if (r.spec) {
       specs.push({ file, spec: r.spec });
-      sources.set(file, parseYamlSource(file, bytes));
+      sources.set(file, r.source);
     }
   }
   for (const { file, finding } of checkFleet(specs)) {
