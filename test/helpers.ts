@@ -68,12 +68,13 @@ export function providerMirror(): string | null {
   return mirrorChecked;
 }
 
-let rcFile: string | undefined;
+const rcFiles = new Map<string, string>();
 /**
- * Environment for an offline terraform that installs hashicorp/aws from the mirror only, through a plugin cache
- * shared by the whole test run (each init then links the provider instead of copying it).
+ * Environment for an offline terraform that installs hashicorp/aws from the mirror only (when one is given),
+ * through a plugin cache shared by the whole test run (each init then links the provider instead of copying it).
  */
 export function terraformEnv(mirror?: string): NodeJS.ProcessEnv {
+  let rcFile = rcFiles.get(mirror ?? '');
   if (!rcFile) {
     const dir = tempDir('privlink-tfrc-');
     mkdirSync(join(dir, 'cache'));
@@ -82,6 +83,7 @@ export function terraformEnv(mirror?: string): NodeJS.ProcessEnv {
       ? `provider_installation {\n  filesystem_mirror {\n    path    = ${JSON.stringify(mirror)}\n    include = ["registry.terraform.io/hashicorp/aws"]\n  }\n}\n`
       : '';
     writeFileSync(rcFile, `plugin_cache_dir = ${JSON.stringify(join(dir, 'cache'))}\n${installation}`);
+    rcFiles.set(mirror ?? '', rcFile);
   }
   return { ...process.env, TF_CLI_CONFIG_FILE: rcFile, TF_IN_AUTOMATION: '1', CHECKPOINT_DISABLE: '1' };
 }

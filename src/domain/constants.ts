@@ -48,7 +48,7 @@ export const LABEL_CUSTOMER = 'privlink_customer';
 
 /** Prefix of every cloud resource name privlink creates, so operators can tell them apart. */
 export const NAME_PREFIX = 'privlink';
-/** Longest suffix appended to `<prefix>-<customer>` in a GCP resource name (see model/names.ts). */
+/** Longest suffix appended to `<prefix>-<customer>` in a GCP resource name (see model/model.ts). */
 export const LONGEST_GCP_NAME_SUFFIX = '-tunnel-b2';
 /** Customer names must leave room for the prefix and the longest suffix within GCP's 63 chars. */
 export const CUSTOMER_NAME_MAX = GCP_NAME_MAX - NAME_PREFIX.length - 1 - LONGEST_GCP_NAME_SUFFIX.length;

@@ -110,20 +110,32 @@ function quote(written: string): string {
   return /^["']/.test(short) ? short : `"${short}"`;
 }
 
-/** Known fields per level, for "did you mean" hints on typos. */
-const KNOWN: Record<string, string[]> = {
-  '': ['apiVersion', 'kind', 'name', 'gcp', 'aws', 'vpn', 'labels', 'endpoints'],
-  gcp: ['project', 'region', 'network', 'routerAsn', 'sourceRanges'],
-  aws: ['accountId', 'region', 'vpcCidr', 'availabilityZoneIds', 'amazonSideAsn'],
-  vpn: ['highAvailability', 'insideCidrs', 'ike'],
-  'vpn.ike': ['encryption', 'integrity', 'dhGroup'],
-  'vpn.insideCidrs': ['a1', 'a2', 'b1', 'b2'],
-  endpoints: ['name', 'hostnames', 'ports', 'tls', 'serviceName'],
-};
+/** Strips optional/default/prefault wrappers down to the object or array schema inside. */
+function unwrap(schema: core.$ZodType): core.$ZodType {
+  let s = schema;
+  while (s._zod.def.type !== 'object' && s._zod.def.type !== 'array' && 'innerType' in s._zod.def) {
+    s = (s._zod.def as { innerType: core.$ZodType }).innerType;
+  }
+  return s;
+}
+
+/** Field names the schema allows at a spec path (array indexes skipped), for "did you mean" hints. */
+function knownFields(path: readonly PropertyKey[]): string[] {
+  let s: core.$ZodType | undefined = unwrap(customerSchema);
+  for (const part of path) {
+    if (!s) return [];
+    const def = s._zod.def as { type: string; element?: core.$ZodType; shape?: Record<string, core.$ZodType> };
+    if (def.type === 'array') s = def.element && unwrap(def.element);
+    else if (typeof part === 'string' && def.shape?.[part]) s = unwrap(def.shape[part]!);
+    else return [];
+  }
+  const def = s?._zod.def as { type: string; element?: core.$ZodType; shape?: Record<string, core.$ZodType> } | undefined;
+  const target = def?.type === 'array' && def.element ? (unwrap(def.element)._zod.def as typeof def) : def;
+  return target?.type === 'object' && target.shape ? Object.keys(target.shape) : [];
+}
 
 function suggest(key: string, path: readonly PropertyKey[]): string {
-  const level = path.filter((p) => typeof p !== 'number').map(String).join('.');
-  const known = KNOWN[level] ?? [];
+  const known = knownFields(path);
   const close = known.find((k) => k.toLowerCase() === key.toLowerCase() || editDistance(k.toLowerCase(), key.toLowerCase()) <= 2);
   return close ? `; did you mean "${close}"?` : known.length ? `; allowed here: ${known.join(', ')}` : '';
 }
