@@ -5,7 +5,10 @@
  * Exit codes: 0 success, 1 invalid input (every problem printed as file:line:col), 2 usage error.
  */
 import yargs from 'yargs';
-import { DEFAULT_OUT_DIR, DEFAULT_SPECS_DIR, generateAll } from './generate';
+import { findDrift, type Drift } from './check';
+import { CI_FOLDER } from './domain/constants';
+import { loadFleet, DEFAULT_FLEET_FILE, type LoadedFleet } from './fleet/load';
+import { generateAll, type CustomerFiles, type FleetOutput } from './generate';
 import { InputError, UsageError, sortProblems, formatProblem } from './spec/problems';
 import { writeCustomers } from './writer';
 
@@ -21,9 +24,37 @@ const processIo: Io = {
 
 interface CommonArgs {
   specs: string[];
-  'specs-dir': string;
+  config?: string;
+  'specs-dir'?: string;
+  out?: string;
   debug: boolean;
   quiet: boolean;
+}
+
+/** The fleet config and the folders it names; command-line flags win over privlink.yaml. */
+interface Setup {
+  readonly fleet: LoadedFleet;
+  readonly specsDir: string;
+  readonly outDir: string;
+}
+
+function setup(a: CommonArgs): Setup {
+  const fleet = loadFleet(a.config);
+  return { fleet, specsDir: a['specs-dir'] ?? fleet.config.paths.specs, outDir: a.out ?? fleet.config.paths.output };
+}
+
+/** Folder name → files to write: every customer of the run, plus ci/ when the fleet's list is known. */
+function folders(out: FleetOutput): Map<string, CustomerFiles> {
+  const map = new Map(out.customers.map((g) => [g.name, g.files]));
+  if (out.ci && out.ci.size > 0) map.set(CI_FOLDER, out.ci);
+  return map;
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+function formatDrift(d: Drift, outDir: string): string {
+  const head = `${outDir}/${d.path}: ${d.kind}: ${d.why}`;
+  return d.diff ? `${head}\n${d.diff.replace(/^/gm, '    ')}` : head;
 }
 
 export async function exec(argv: readonly string[], io: Io = processIo): Promise<number> {
@@ -50,7 +81,9 @@ export async function exec(argv: readonly string[], io: Io = processIo): Promise
   const parser = yargs()
     .scriptName('privlink')
     .usage('$0 <command> [options]\n\nGenerate the Terraform for private connectivity to customer services on AWS from one YAML spec per customer.')
-    .option('specs-dir', { type: 'string', default: DEFAULT_SPECS_DIR, describe: 'Folder of customer specs (used when no SPEC is named, and for cross-spec checks)' })
+    .option('config', { type: 'string', describe: `Fleet config (default: ${DEFAULT_FLEET_FILE} if it exists, else built-in defaults)` })
+    .option('specs-dir', { type: 'string', describe: 'Folder of customer specs (default: paths.specs of the fleet config, "customers")' })
+    .option('out', { type: 'string', describe: 'Output folder (default: paths.output of the fleet config, "generated")' })
     .option('debug', { type: 'boolean', default: false, describe: 'Print stack traces of internal errors' })
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'Print only errors' })
     .command(
@@ -59,16 +92,17 @@ export async function exec(argv: readonly string[], io: Io = processIo): Promise
       (y) =>
         y
           .positional('specs', { type: 'string', array: true, default: [] as string[], describe: 'Spec files (customers/<name>.yaml)' })
-          .option('out', { type: 'string', default: DEFAULT_OUT_DIR, describe: 'Output folder' })
-          .example('$0 generate', 'Regenerate every customer in customers/')
-          .example('$0 generate customers/acme.yaml', 'Regenerate one customer'),
+          .example('$0 generate', 'Regenerate every customer in customers/ and the CI config in generated/ci/')
+          .example('$0 generate customers/acme.yaml', 'Regenerate one customer (and generated/ci/)'),
       (args) => {
-        const a = args as unknown as CommonArgs & { out: string };
-        const generated = generateAll({ specs: a.specs, specsDir: a['specs-dir'] });
-        const stats = writeCustomers(a.out, new Map(generated.map((g) => [g.name, g.files])));
+        const a = args as unknown as CommonArgs;
+        const { fleet, specsDir, outDir } = setup(a);
+        const out = generateAll({ specs: a.specs, specsDir, outDir, fleet: fleet.config });
+        const stats = writeCustomers(outDir, folders(out));
+        if (out.ciSkipped) io.err(`privlink: warning: ${outDir}/${out.ciSkipped}\n`);
         if (!a.quiet) {
-          for (const g of generated) io.out(`${a.out}/${g.name}/ (${g.files.size} files)\n`);
-          io.out(`privlink: ${generated.length} customer${generated.length === 1 ? '' : 's'}, ${stats.written} file${stats.written === 1 ? '' : 's'} written, ${stats.unchanged} unchanged\n`);
+          for (const g of out.customers) io.out(`${outDir}/${g.name}/ (${plural(g.files.size, 'file')})\n`);
+          io.out(`privlink: ${plural(out.customers.length, 'customer')}, ${plural(stats.written, 'file')} written, ${stats.unchanged} unchanged\n`);
         }
       },
     )
@@ -81,11 +115,30 @@ export async function exec(argv: readonly string[], io: Io = processIo): Promise
           .example('$0 validate customers/acme.yaml', 'Check one spec'),
       (args) => {
         const a = args as unknown as CommonArgs;
-        const generated = generateAll({ specs: a.specs, specsDir: a['specs-dir'] });
-        if (!a.quiet) io.out(`privlink: ${generated.length} spec${generated.length === 1 ? '' : 's'} valid\n`);
+        const { fleet, specsDir, outDir } = setup(a);
+        const out = generateAll({ specs: a.specs, specsDir, outDir, fleet: fleet.config });
+        if (!a.quiet) io.out(`privlink: ${plural(out.customers.length, 'spec')} valid${fleet.file ? `, ${fleet.file} valid` : ''}\n`);
       },
     )
-    .demandCommand(1, 'name a command: generate or validate')
+    .command(
+      'check',
+      'Regenerate everything in memory and compare with the output folder: exit 1 on any stale, missing, extra or hand-edited file',
+      (y) => y.example('$0 check', 'What CI runs before any plan'),
+      (args) => {
+        const a = args as unknown as CommonArgs;
+        const { fleet, specsDir, outDir } = setup(a);
+        const out = generateAll({ specs: [], specsDir, outDir, fleet: fleet.config });
+        const drift = findDrift(outDir, folders(out));
+        if (drift.length > 0) {
+          io.err(`${drift.map((d) => formatDrift(d, outDir)).join('\n')}\n`);
+          io.err(`privlink: ${plural(drift.length, 'file')} out of line with the specs; run \`privlink generate\` and commit the result\n`);
+          code = 1;
+          return;
+        }
+        if (!a.quiet) io.out(`privlink: ${outDir}/ matches ${plural(out.customers.length, 'spec')}\n`);
+      },
+    )
+    .demandCommand(1, 'name a command: generate, validate or check')
     .strict()
     .help()
     .alias('help', 'h')

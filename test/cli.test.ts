@@ -2,7 +2,7 @@
  * The command line as a user runs it: `node bin/privlink.js` in a scratch copy of the repository layout.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, acmeWith, tempDir } from './helpers';
 
@@ -17,6 +17,7 @@ function run(args: string[], cwd: string) {
 function workspace(): string {
   const dir = tempDir('privlink-cli-');
   cpSync(join(ROOT, 'customers'), join(dir, 'customers'), { recursive: true });
+  cpSync(join(ROOT, 'privlink.yaml'), join(dir, 'privlink.yaml'));
   return dir;
 }
 
@@ -82,7 +83,7 @@ describe('privlink generate', () => {
     expect(readFileSync(join(op, '.terraform.lock.hcl'), 'utf8')).toBe('# lock');
     expect(existsSync(join(op, '.terraform'))).toBe(true);
     expect(readFileSync(join(op, 'cdk.tf.json'), 'utf8')).toContain('endpoint_artifactory');
-    expect(readdirSync(join(dir, 'generated')).sort()).toEqual(['acme', 'globex']); // no staging leftovers
+    expect(readdirSync(join(dir, 'generated')).sort()).toEqual(['acme', 'ci', 'globex']); // no staging leftovers
   });
 });
 
@@ -119,5 +120,71 @@ describe('usage', () => {
       expect(r.code).toBe(2);
       expect(r.stderr).toContain('privlink --help');
     }
+  });
+});
+
+describe('privlink check', () => {
+  /** A workspace whose generated/ is fresh. */
+  function generated(): string {
+    const dir = workspace();
+    expect(run(['generate', '-q'], dir).code).toBe(0);
+    return dir;
+  }
+
+  it('passes on freshly generated output', () => {
+    const r = run(['check'], generated());
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('generated/ matches 2 specs');
+  });
+
+  it('fails on a hand edit, naming the file and showing the diff', () => {
+    const dir = generated();
+    const main = join(dir, 'generated', 'acme', 'customer-module', 'main.tf');
+    writeFileSync(main, readFileSync(main, 'utf8').replace('enable_cross_zone_load_balancing', 'enable_cross_zone_load_balancing_x'));
+    const r = run(['check'], dir);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^generated\/acme\/customer-module\/main\.tf: hand-edited: /m);
+    expect(r.stderr).toMatch(/^ {4}-.*enable_cross_zone_load_balancing_x/m);
+    expect(r.stderr).toMatch(/^ {4}\+.*enable_cross_zone_load_balancing\b(?!_x)/m);
+  });
+
+  it('fails when a spec changed without regenerating: the stale files, not "hand-edited"', () => {
+    const dir = generated();
+    writeFileSync(join(dir, 'customers', 'acme.yaml'), acmeWith({ 'gcp.sourceRanges': ['10.0.0.0/20'] }));
+    const r = run(['check'], dir);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^generated\/acme\/operator\/cdk\.tf\.json: stale: /m);
+    expect(r.stderr).toMatch(/^generated\/acme\/privlink-manifest\.json: stale: /m);
+    expect(r.stderr).not.toContain('hand-edited');
+    expect(r.stderr).not.toContain('generated/globex/');
+  });
+
+  it('fails on missing and extra files and on a folder no spec generates', () => {
+    const dir = generated();
+    rmSync(join(dir, 'generated', 'globex', 'README.md'));
+    writeFileSync(join(dir, 'generated', 'acme', 'operator', 'override.tf'), 'resource "aws_vpc" "x" {}\n');
+    cpSync(join(dir, 'generated', 'globex'), join(dir, 'generated', 'initech'), { recursive: true });
+    const r = run(['check'], dir);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^generated\/globex\/README\.md: missing: /m);
+    expect(r.stderr).toMatch(/^generated\/acme\/operator\/override\.tf: extra: not written by privlink/m);
+    expect(r.stderr).toMatch(/^generated\/initech\/: extra: no spec generates this folder/m);
+  });
+
+  it('ignores Terraform\'s own files beside a stack', () => {
+    const dir = generated();
+    const op = join(dir, 'generated', 'acme', 'operator');
+    writeFileSync(join(op, 'terraform.tfstate'), '{}');
+    mkdirSync(join(op, '.terraform'));
+    writeFileSync(join(op, '.terraform.lock.hcl'), '# lock');
+    expect(run(['check'], dir).code).toBe(0);
+  });
+
+  it('reports an invalid spec like generate does', () => {
+    const dir = generated();
+    writeFileSync(join(dir, 'customers', 'acme.yaml'), acmeWith({ 'aws.vpcCidr': '10.250.0.0/33' }));
+    const r = run(['check'], dir);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^customers\/acme\.yaml:\d+:\d+: aws\.vpcCidr: /m);
   });
 });

@@ -97,3 +97,6 @@ export function terraform(args: string[], cwd: string, env: NodeJS.ProcessEnv, i
 export function skipNote(what: string, why: string): void {
   process.stderr.write(`SKIPPED ${what}: ${why}\n`);
 }
+
+/** Stands in for a spec file's hash where a test renders a model directly. */
+export const TEST_SPEC_SHA = '0'.repeat(64);

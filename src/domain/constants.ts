@@ -110,3 +110,7 @@ export const TERRAFORM_VERSION_CONSTRAINT = '>= 1.5.0';
 /** Regional DNS name of an interface endpoint (zonal names carry the AZ after the endpoint id). */
 export const REGIONAL_VPCE_DNS_PATTERN = (region: string): string =>
   `^vpce-[0-9a-z]+\\.vpce-svc-[0-9a-z]+\\.${region}\\.vpce\\.amazonaws\\.com$`;
+
+/** Folder under the output that holds the fleet's CI config; no customer may take its name. */
+export const CI_FOLDER = 'ci';
+export const RESERVED_CUSTOMER_NAMES: readonly string[] = [CI_FOLDER];

@@ -17,6 +17,7 @@ import {
   LABEL_MANAGED_BY,
   NAME_PREFIX,
 } from '../domain/constants';
+import { CUSTOMER_PLACEHOLDER, DEFAULT_FLEET, type FleetConfig } from '../fleet/schema';
 import type { CustomerSpec, EndpointSpec, TunnelKey } from '../spec/schema';
 import { connectionKeys, defaultInsideCidr, tunnelKeys, tunnelPosition, type ConnectionKey } from './tunnels';
 
@@ -93,6 +94,23 @@ export interface EndpointModel {
   readonly customerResourceName: string;
 }
 
+/** Where the operator stack keeps its state: the fleet's backend with this customer's key filled in. */
+export type BackendModel =
+  | { readonly type: 'local'; readonly path: string }
+  | { readonly type: 'gcs'; readonly bucket: string; readonly prefix: string }
+  | {
+      readonly type: 's3';
+      readonly bucket: string;
+      readonly region: string;
+      readonly key: string;
+      /** Locking: S3-native lock file, or a DynamoDB table when the fleet names one. */
+      readonly lock: { readonly kind: 'lockfile' } | { readonly kind: 'dynamodb'; readonly table: string };
+      readonly kmsKeyId?: string;
+    };
+
+/** S3-native state locking (use_lockfile) needs this Terraform. */
+export const S3_LOCKFILE_TERRAFORM = '>= 1.10.0';
+
 export interface CustomerModel {
   readonly name: string;
   /** The spec file, relative and with forward slashes, as written in headers. */
@@ -136,6 +154,55 @@ export interface CustomerModel {
     readonly phase2LifetimeSeconds: number;
   };
   readonly endpoints: readonly EndpointModel[];
+  /** The operator stack's Terraform settings, from the fleet config. */
+  readonly terraform: {
+    readonly requiredVersion: string;
+    readonly awsProviderConstraint: string;
+    readonly googleProviderConstraint: string;
+    readonly backend: BackendModel;
+    /** Role CI assumes in the customer's operator account, with a session name that shows in CloudTrail. */
+    readonly assumeRole?: { readonly roleArn: string; readonly sessionName: string };
+  };
+}
+
+function backendModel(fleet: FleetConfig, customer: string): BackendModel {
+  const b = fleet.backend;
+  const fill = (template: string) => template.split(CUSTOMER_PLACEHOLDER).join(customer);
+  switch (b.type) {
+    case 'local':
+      return { type: 'local', path: b.path };
+    case 'gcs':
+      return { type: 'gcs', bucket: b.bucket, prefix: fill(b.prefix) };
+    case 's3':
+      return {
+        type: 's3',
+        bucket: b.bucket,
+        region: b.region,
+        key: fill(b.key),
+        lock: b.dynamodbTable ? { kind: 'dynamodb', table: b.dynamodbTable } : { kind: 'lockfile' },
+        ...(b.kmsKeyId ? { kmsKeyId: b.kmsKeyId } : {}),
+      };
+  }
+}
+
+function terraformSettings(fleet: FleetConfig, spec: CustomerSpec): CustomerModel['terraform'] {
+  const backend = backendModel(fleet, spec.name);
+  const tf = fleet.providers.terraform;
+  const needsLockfile = backend.type === 's3' && backend.lock.kind === 'lockfile';
+  return {
+    requiredVersion: needsLockfile ? `${tf}, ${S3_LOCKFILE_TERRAFORM}` : tf,
+    awsProviderConstraint: fleet.providers.aws,
+    googleProviderConstraint: fleet.providers.google,
+    backend,
+    ...(fleet.aws.assumeRoleName
+      ? {
+          assumeRole: {
+            roleArn: `arn:aws:iam::${spec.aws.accountId}:role/${fleet.aws.assumeRoleName}`,
+            sessionName: `${NAME_PREFIX}-${spec.name}`,
+          },
+        }
+      : {}),
+  };
 }
 
 /** `10.0.0.0/20` → `10-0-0-0-20`, for Terraform names. */
@@ -148,7 +215,7 @@ function hostnameRuleName(hostname: string): string {
   return `${slug}-${hash}`;
 }
 
-export function buildModel(spec: CustomerSpec, specFile: string): CustomerModel {
+export function buildModel(spec: CustomerSpec, specFile: string, fleet: FleetConfig = DEFAULT_FLEET): CustomerModel {
   const prefix = `${NAME_PREFIX}-${spec.name}`;
   const vpc = parseCidr(spec.aws.vpcCidr)!;
 
@@ -243,7 +310,7 @@ export function buildModel(spec: CustomerSpec, specFile: string): CustomerModel 
       customerGatewayAsnField: spec.gcp.routerAsn > AWS_CGW_BGP_ASN_MAX ? 'bgp_asn_extended' : 'bgp_asn',
     },
     labels: Object.fromEntries(
-      Object.entries({ ...spec.labels, [LABEL_MANAGED_BY]: NAME_PREFIX, [LABEL_CUSTOMER]: spec.name }).sort(([a], [b]) => a.localeCompare(b)),
+      Object.entries({ ...fleet.labels, ...spec.labels, [LABEL_MANAGED_BY]: NAME_PREFIX, [LABEL_CUSTOMER]: spec.name }).sort(([a], [b]) => a.localeCompare(b)),
     ),
     highAvailability: spec.vpn.highAvailability,
     connections,
@@ -256,5 +323,6 @@ export function buildModel(spec: CustomerSpec, specFile: string): CustomerModel 
       phase2LifetimeSeconds: IKE_PHASE2_LIFETIME_SECONDS,
     },
     endpoints,
+    terraform: terraformSettings(fleet, spec),
   };
 }

@@ -8,7 +8,7 @@
  *
  * Provider classes are imported from their submodules: the package roots cost seconds and a gigabyte.
  */
-import { App, LocalBackend, TerraformOutput, TerraformStack, Token, type TerraformElement } from 'cdktf';
+import { App, GcsBackend, LocalBackend, S3Backend, TerraformOutput, TerraformStack, Token, type TerraformElement } from 'cdktf';
 import type { Construct } from 'constructs';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { CustomerGateway } from '@cdktf/provider-aws/lib/customer-gateway';
@@ -36,21 +36,38 @@ import { ComputeVpnTunnel } from '@cdktf/provider-google/lib/compute-vpn-tunnel'
 import { DnsResponsePolicy } from '@cdktf/provider-google/lib/dns-response-policy';
 import { DnsResponsePolicyRule } from '@cdktf/provider-google/lib/dns-response-policy-rule';
 import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
-import {
-  AWS_PROVIDER_CONSTRAINT,
-  DNS_RECORD_TTL,
-  FLOW_LOG_RETENTION_DAYS,
-  GOOGLE_PROVIDER_CONSTRAINT,
-  REGIONAL_VPCE_DNS_PATTERN,
-  TERRAFORM_VERSION_CONSTRAINT,
-} from '../domain/constants';
-import type { CustomerModel, TunnelModel } from '../model/model';
+import { DNS_RECORD_TTL, FLOW_LOG_RETENTION_DAYS, REGIONAL_VPCE_DNS_PATTERN } from '../domain/constants';
+import type { BackendModel, CustomerModel, TunnelModel } from '../model/model';
 import { generatedNotice } from './header';
 
 /** Gives a resource its Terraform name. The construct id carries the type so names can repeat across types. */
 function named<T extends TerraformElement>(resource: T, name: string): T {
   resource.overrideLogicalId(name);
   return resource;
+}
+
+/** The state backend: relative local file, or the fleet's remote backend with this customer's own key. */
+function addBackend(stack: TerraformStack, backend: BackendModel): void {
+  switch (backend.type) {
+    case 'local':
+      new LocalBackend(stack, { path: backend.path });
+      return;
+    case 'gcs':
+      new GcsBackend(stack, { bucket: backend.bucket, prefix: backend.prefix });
+      return;
+    case 's3':
+      new S3Backend(stack, {
+        bucket: backend.bucket,
+        key: backend.key,
+        region: backend.region,
+        encrypt: true,
+        ...(backend.kmsKeyId ? { kmsKeyId: backend.kmsKeyId } : {}),
+        ...(backend.lock.kind === 'dynamodb' ? { dynamodbTable: backend.lock.table } : {}),
+      });
+      // cdktf 0.21's S3Backend predates S3-native locking.
+      if (backend.lock.kind === 'lockfile') stack.addOverride('terraform.backend.s3.use_lockfile', true);
+      return;
+  }
 }
 
 /** Builds the operator stack for one customer inside `scope` (an App). */
@@ -61,14 +78,16 @@ export function buildOperatorStack(scope: Construct, model: CustomerModel): Terr
   // them, and cdktf rewrites hyphenated keys of provider maps.
   const tags = { ...model.labels };
 
-  new LocalBackend(stack, { path: 'terraform.tfstate' });
-  stack.addOverride('terraform.required_version', TERRAFORM_VERSION_CONSTRAINT);
-  stack.addOverride('terraform.required_providers.aws', { source: 'hashicorp/aws', version: AWS_PROVIDER_CONSTRAINT });
-  stack.addOverride('terraform.required_providers.google', { source: 'hashicorp/google', version: GOOGLE_PROVIDER_CONSTRAINT });
+  addBackend(stack, model.terraform.backend);
+  stack.addOverride('terraform.required_version', model.terraform.requiredVersion);
+  stack.addOverride('terraform.required_providers.aws', { source: 'hashicorp/aws', version: model.terraform.awsProviderConstraint });
+  stack.addOverride('terraform.required_providers.google', { source: 'hashicorp/google', version: model.terraform.googleProviderConstraint });
 
+  const assumeRole = model.terraform.assumeRole;
   new AwsProvider(stack, 'aws', {
     region: model.aws.region,
     allowedAccountIds: [model.aws.accountId],
+    ...(assumeRole ? { assumeRole: [{ roleArn: assumeRole.roleArn, sessionName: assumeRole.sessionName }] } : {}),
     defaultTags: [{ tags }],
   });
   new GoogleProvider(stack, 'google', {

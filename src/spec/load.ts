@@ -2,6 +2,7 @@
  * Reads customer specs: YAML with positions → schema → per-spec rules → fleet rules.
  * Every problem of every file is collected; nothing stops at the first one.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { core } from 'zod';
 import { formatPath, type Problem } from './problems';
@@ -13,6 +14,8 @@ export interface LoadedSpec {
   /** Path as given, made relative to the working directory when inside it (used in headers and messages). */
   readonly file: string;
   readonly spec: CustomerSpec;
+  /** SHA-256 of the file's bytes, recorded in the output's manifest. */
+  readonly sha256: string;
 }
 
 export interface LoadResult {
@@ -41,7 +44,7 @@ export function parseSpec(file: string, bytes: Buffer): { spec?: CustomerSpec; p
   }
   return {
     problems: [
-      ...parsed.error.issues.flatMap((i) => issueProblems(source, i)),
+      ...schemaProblems(source, parsed.error.issues, customerSchema),
       ...checkSpec(sections).map((f) => at(source, f.path, f.message, f.atKey)),
     ],
     source,
@@ -66,7 +69,7 @@ export function loadSpecs(files: readonly string[], readFile: (f: string) => Buf
     const r = parseSpec(file, bytes);
     problems.push(...r.problems);
     if (r.spec) {
-      specs.push({ file, spec: r.spec });
+      specs.push({ file, spec: r.spec, sha256: createHash('sha256').update(bytes).digest('hex') });
       sources.set(file, r.source);
     }
   }
@@ -76,18 +79,23 @@ export function loadSpecs(files: readonly string[], readFile: (f: string) => Buf
   return { specs, problems };
 }
 
-function at(source: YamlSource, path: readonly PropertyKey[], message: string, atKey = false): Problem {
+export function at(source: YamlSource, path: readonly PropertyKey[], message: string, atKey = false): Problem {
   const last = path[path.length - 1];
   const { line, col } = atKey && typeof last === 'string' ? source.locateKey(path.slice(0, -1), last) : source.locate(path);
   return { file: source.file, line, col, path: formatPath(path), message };
 }
 
-function issueProblems(source: YamlSource, issue: core.$ZodIssue): Problem[] {
+/** Problems for a schema's issues, each at the line and column of the value (or key) it is about. */
+export function schemaProblems(source: YamlSource, issues: readonly core.$ZodIssue[], root: core.$ZodType): Problem[] {
+  return issues.flatMap((i) => issueProblems(source, i, root));
+}
+
+function issueProblems(source: YamlSource, issue: core.$ZodIssue, root: core.$ZodType): Problem[] {
   const path = issue.path;
   if (issue.code === 'unrecognized_keys') {
     return issue.keys.map((key) => {
       const { line, col } = source.locateKey(path, key);
-      return { file: source.file, line, col, path: formatPath([...path, key]), message: `unknown field "${key}"${suggest(key, path)}` };
+      return { file: source.file, line, col, path: formatPath([...path, key]), message: `unknown field "${key}"${suggest(key, path, root)}` };
     });
   }
   const written = source.sourceText(path);
@@ -120,8 +128,8 @@ function unwrap(schema: core.$ZodType): core.$ZodType {
 }
 
 /** Field names the schema allows at a spec path (array indexes skipped), for "did you mean" hints. */
-function knownFields(path: readonly PropertyKey[]): string[] {
-  let s: core.$ZodType | undefined = unwrap(customerSchema);
+function knownFields(path: readonly PropertyKey[], root: core.$ZodType): string[] {
+  let s: core.$ZodType | undefined = unwrap(root);
   for (const part of path) {
     if (!s) return [];
     const def = s._zod.def as { type: string; element?: core.$ZodType; shape?: Record<string, core.$ZodType> };
@@ -134,8 +142,8 @@ function knownFields(path: readonly PropertyKey[]): string[] {
   return target?.type === 'object' && target.shape ? Object.keys(target.shape) : [];
 }
 
-function suggest(key: string, path: readonly PropertyKey[]): string {
-  const known = knownFields(path);
+function suggest(key: string, path: readonly PropertyKey[], root: core.$ZodType): string {
+  const known = knownFields(path, root);
   const close = known.find((k) => k.toLowerCase() === key.toLowerCase() || editDistance(k.toLowerCase(), key.toLowerCase()) <= 2);
   return close ? `; did you mean "${close}"?` : known.length ? `; allowed here: ${known.join(', ')}` : '';
 }

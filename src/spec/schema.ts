@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import {
+  CI_FOLDER,
   CUSTOMER_NAME_MAX,
   DEFAULT_AWS_SIDE_ASN,
   DEFAULT_GCP_ROUTER_ASN,
@@ -15,6 +16,7 @@ import {
   IKE_DH_GROUPS,
   IKE_ENCRYPTION,
   IKE_INTEGRITY,
+  RESERVED_CUSTOMER_NAMES,
 } from '../domain/constants';
 
 /** Shape of an IPv4 CIDR; whether the host bits are zero is checked in rules.ts, with the corrected value. */
@@ -39,6 +41,21 @@ const asn = () =>
     .int({ error: `must be a whole number` })
     .min(1, { error: `must be a private ASN: 64512–65534 or 4200000000–4294967294` })
     .max(4294967295, { error: `must be a private ASN: 64512–65534 or 4200000000–4294967294` });
+
+/** Labels (GCP) / tags (AWS): GCP label rules, which AWS tags also accept. Shared with the fleet config. */
+export const labelsSchema = () =>
+  z
+    .record(
+      z.string().regex(/^[a-z][a-z0-9_-]{0,62}$/, {
+        error: 'label keys must start with a lowercase letter and hold at most 63 of a-z, 0-9, "_" and "-"',
+      }),
+      z
+        .string({ error: 'must be a string (quote numbers and booleans)' })
+        .regex(/^[a-z0-9_-]{0,63}$/, { error: 'must hold at most 63 of a-z, 0-9, "_" and "-" (GCP label rules)' }),
+      { error: 'must be a mapping of label keys to values' },
+    )
+    .default({})
+    .describe('Extra labels on every GCP resource and tags on every AWS resource (GCP label rules apply to both).');
 
 export const TUNNEL_KEYS = ['a1', 'a2', 'b1', 'b2'] as const;
 export type TunnelKey = (typeof TUNNEL_KEYS)[number];
@@ -121,7 +138,11 @@ export const customerSchema = z
   .strictObject({
     apiVersion: z.literal('privlink/v1', { error: 'must be "privlink/v1"' }),
     kind: z.literal('Customer', { error: 'must be "Customer"' }),
-    name: gcpName(CUSTOMER_NAME_MAX).describe(
+    name: gcpName(CUSTOMER_NAME_MAX)
+      .refine((n) => !RESERVED_CUSTOMER_NAMES.includes(n), {
+        error: `is reserved (the output folder generated/${CI_FOLDER}/ holds the CI config); choose another name`,
+      })
+      .describe(
       `Customer id used in every resource name and address (at most ${CUSTOMER_NAME_MAX} characters). Never rename a live customer.`,
     ),
     gcp: z.strictObject({
@@ -177,18 +198,7 @@ export const customerSchema = z
         ike: ikeSchema.prefault({}),
       })
       .prefault({}),
-    labels: z
-      .record(
-        z.string().regex(/^[a-z][a-z0-9_-]{0,62}$/, {
-          error: 'label keys must start with a lowercase letter and hold at most 63 of a-z, 0-9, "_" and "-"',
-        }),
-        z
-          .string({ error: 'must be a string (quote numbers and booleans)' })
-          .regex(/^[a-z0-9_-]{0,63}$/, { error: 'must hold at most 63 of a-z, 0-9, "_" and "-" (GCP label rules)' }),
-        { error: 'must be a mapping of label keys to values' },
-      )
-      .default({})
-      .describe('Extra labels on every GCP resource and tags on every AWS resource (GCP label rules apply to both).'),
+    labels: labelsSchema(),
     endpoints: z
       .array(endpointSchema, { error: 'must be a list' })
       .min(1, { error: 'must list at least one service' }),

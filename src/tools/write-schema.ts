@@ -1,12 +1,18 @@
 /**
- * Writes schema/customer.schema.json from the zod schema (the same source as the TypeScript types), so editors
- * complete and check specs. `npm run schema`; test/schema.test.ts fails when the committed file is stale.
+ * Writes schema/customer.schema.json and schema/fleet.schema.json from the zod schemas (the same source as the
+ * TypeScript types), so editors complete and check specs and privlink.yaml. `npm run schema`;
+ * test/schema.test.ts fails when a committed file is stale.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { customerJsonSchemaText } from '../spec/json-schema';
+import { join } from 'node:path';
+import { customerJsonSchemaText, fleetJsonSchemaText } from '../spec/json-schema';
 
-const target = join(__dirname, '..', '..', 'schema', 'customer.schema.json');
-mkdirSync(dirname(target), { recursive: true });
-writeFileSync(target, customerJsonSchemaText());
-process.stdout.write(`wrote ${target}\n`);
+const dir = join(__dirname, '..', '..', 'schema');
+mkdirSync(dir, { recursive: true });
+for (const [name, text] of [
+  ['customer.schema.json', customerJsonSchemaText()],
+  ['fleet.schema.json', fleetJsonSchemaText()],
+] as const) {
+  writeFileSync(join(dir, name), text);
+  process.stdout.write(`wrote schema/${name}\n`);
+}

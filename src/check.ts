@@ -1,0 +1,128 @@
+/**
+ * `privlink check`: compares what the specs would generate now (in memory) with what is on disk, folder by
+ * folder, and explains every difference:
+ *   missing      a file privlink would write is not there
+ *   stale        the file is as privlink once wrote it, but the spec, fleet config or generator has moved on
+ *   hand-edited  the file differs from what privlink recorded writing (manifest hash) — someone edited it
+ *   extra        a file or customer folder privlink would not write (a leftover, or a hand-added file that
+ *                Terraform would apply too)
+ * Terraform's own files (.terraform/, lock file, local state) and plan files are not privlink's and are skipped.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { structuredPatch } from 'diff';
+import type { CustomerFiles } from './generate';
+import { MANIFEST_FILE, parseManifest, sha256 } from './render/manifest';
+import { isTerraformWorkFile } from './writer';
+
+export type DriftKind = 'missing' | 'stale' | 'hand-edited' | 'extra';
+
+export interface Drift {
+  readonly kind: DriftKind;
+  /** Path under the output folder, forward slashes (a folder ends with "/"). */
+  readonly path: string;
+  readonly why: string;
+  /** A short unified diff (committed → expected), for stale and hand-edited files. */
+  readonly diff?: string;
+}
+
+/** Files under a generated folder that belong to Terraform or CI runs, not to privlink. */
+function isIgnored(name: string): boolean {
+  return isTerraformWorkFile(name) || name.endsWith('.tfplan');
+}
+
+function listFiles(dir: string, rel = ''): string[] {
+  let entries;
+  try {
+    entries = readdirSync(join(dir, rel), { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  return entries.flatMap((e) => {
+    if (isIgnored(e.name)) return [];
+    const path = rel ? `${rel}/${e.name}` : e.name;
+    return e.isDirectory() ? listFiles(dir, path) : [path];
+  });
+}
+
+function readText(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+const DIFF_LINES = 12;
+
+/** The first changed lines of a unified diff, committed (-) against expected (+). */
+export function shortDiff(path: string, committed: string, expected: string, maxLines = DIFF_LINES): string {
+  const patch = structuredPatch(`${path} (on disk)`, `${path} (from the spec)`, committed, expected, '', '', { context: 1 });
+  const lines: string[] = ['--- on disk', '+++ generated from the spec'];
+  for (const hunk of patch.hunks) {
+    lines.push(`@@ -${hunk.oldStart},${hunk.oldLines} +${hunk.newStart},${hunk.newLines} @@`, ...hunk.lines);
+  }
+  const shown = lines.slice(0, maxLines + 2);
+  if (lines.length > maxLines + 2) shown.push(`… ${lines.length - maxLines - 2} more diff lines`);
+  return shown.join('\n');
+}
+
+/**
+ * Compares `expected` (folder name → files) with outDir. Folders in outDir that are not expected are extra,
+ * except hidden ones (privlink's own staging folders, editor files).
+ */
+export function findDrift(outDir: string, expected: ReadonlyMap<string, CustomerFiles>): Drift[] {
+  const drift: Drift[] = [];
+  let present: string[] = [];
+  try {
+    present = readdirSync(outDir, { withFileTypes: true })
+      .filter((e) => !e.name.startsWith('.'))
+      .map((e) => (e.isDirectory() ? e.name : `${e.name}\u0000file`));
+  } catch {
+    present = [];
+  }
+  for (const entry of present.sort()) {
+    if (entry.endsWith('\u0000file')) {
+      drift.push({ kind: 'extra', path: entry.slice(0, -5), why: 'not written by privlink (only customer folders and ci/ belong here)' });
+    } else if (!expected.has(entry)) {
+      drift.push({
+        kind: 'extra',
+        path: `${entry}/`,
+        why: 'no spec generates this folder: if the customer was removed, run `terraform destroy` in its operator/ folder, then delete the folder',
+      });
+    }
+  }
+  for (const [folder, files] of [...expected].sort(([a], [b]) => a.localeCompare(b))) {
+    const dir = join(outDir, folder);
+    const manifest = parseManifest(readText(join(dir, MANIFEST_FILE)));
+    const onDisk = new Set(listFiles(dir));
+    for (const [rel, content] of files) {
+      const path = `${folder}/${rel}`;
+      const actual = readText(join(dir, rel));
+      if (actual === undefined) {
+        drift.push({ kind: 'missing', path, why: 'privlink would write this file' });
+        continue;
+      }
+      if (actual === content) continue;
+      const recorded = manifest?.files[rel];
+      const edited = recorded !== undefined && recorded !== sha256(actual);
+      drift.push({
+        kind: edited ? 'hand-edited' : 'stale',
+        path,
+        why: edited
+          ? 'changed since privlink wrote it; change the spec instead and regenerate'
+          : 'out of date: the spec, privlink.yaml or privlink changed without `privlink generate`',
+        diff: shortDiff(path, actual, content),
+      });
+    }
+    for (const rel of [...onDisk].sort()) {
+      if (files.has(rel)) continue;
+      drift.push({
+        kind: 'extra',
+        path: `${folder}/${rel}`,
+        why: manifest?.files[rel] !== undefined ? 'privlink no longer writes this file' : 'not written by privlink; Terraform would apply it too',
+      });
+    }
+  }
+  return drift;
+}

@@ -1,0 +1,157 @@
+/**
+ * The fleet config, `privlink.yaml` at the repository root: what every customer's operator stack shares — the
+ * Terraform state backend, the role CI assumes in each customer's AWS account, provider version constraints,
+ * default labels — and where specs and output live. Like the customer spec, one zod schema gives the types,
+ * the validation and the shipped JSON Schema (schema/fleet.schema.json).
+ *
+ * Without a privlink.yaml every default applies: local state beside each stack, no assumed role. That keeps the
+ * repository's examples working offline; a real fleet names a remote backend.
+ */
+import { z } from 'zod';
+import {
+  AWS_PROVIDER_CONSTRAINT,
+  GOOGLE_PROVIDER_CONSTRAINT,
+  TERRAFORM_VERSION_CONSTRAINT,
+} from '../domain/constants';
+import { labelsSchema } from '../spec/schema';
+
+/** The placeholder every state key or prefix must contain, so no two customers ever share a state. */
+export const CUSTOMER_PLACEHOLDER = '{customer}';
+
+/** One Terraform version constraint list, like ">= 5.100.0, < 7.0.0" or "~> 6.0". */
+const CONSTRAINT = /^\s*(?:(?:=|!=|>|>=|<|<=|~>)\s*)?v?\d+(?:\.\d+){0,2}(?:-[0-9A-Za-z.-]+)?\s*(?:,\s*(?:(?:=|!=|>|>=|<|<=|~>)\s*)?v?\d+(?:\.\d+){0,2}(?:-[0-9A-Za-z.-]+)?\s*)*$/;
+
+const constraint = (fallback: string, what: string) =>
+  z
+    .string({ error: 'must be a string like ">= 5.100.0, < 7.0.0"' })
+    .regex(CONSTRAINT, { error: 'must be a Terraform version constraint like ">= 5.100.0, < 7.0.0" or "~> 6.0"' })
+    .default(fallback)
+    .describe(`Version constraint for ${what}. Default "${fallback}".`);
+
+/** A relative path inside the repository: no leading "/", no "..", forward slashes. */
+const relativePath = (fallback: string, what: string) =>
+  z
+    .string({ error: 'must be a string' })
+    .min(1, { error: 'must not be empty' })
+    .refine((p) => !p.startsWith('/') && !/^[A-Za-z]:/.test(p) && !p.split(/[\\/]/).includes('..'), {
+      error: 'must be a relative path inside the repository (no leading "/", no "..")',
+      abort: true,
+    })
+    .default(fallback)
+    .describe(`${what} Default "${fallback}".`);
+
+/** A state key or prefix template: relative, and naming {customer} so every customer gets its own state. */
+const stateTemplate = (fallback: string, what: string) =>
+  z
+    .string({ error: 'must be a string' })
+    .regex(/^[A-Za-z0-9_.{}\/-]+$/, { error: `must hold only letters, digits, "_", ".", "-", "/" and ${CUSTOMER_PLACEHOLDER}`, abort: true })
+    .refine((p) => p.includes(CUSTOMER_PLACEHOLDER), {
+      error: `must contain ${CUSTOMER_PLACEHOLDER}: without it every customer would share one state`,
+    })
+    .refine((p) => !p.startsWith('/') && !p.split('/').includes('..') && !p.includes('//'), {
+      error: 'must be relative (no leading "/", no "..", no empty segment)',
+    })
+    .default(fallback)
+    .describe(`${what} ${CUSTOMER_PLACEHOLDER} becomes the customer name. Default "${fallback}".`);
+
+const localBackend = z
+  .strictObject({
+    type: z.literal('local'),
+    path: relativePath('terraform.tfstate', 'State file, relative to generated/<name>/operator/ (kept by `privlink generate`).').refine(
+      (p) => !p.includes('/') && !p.includes('\\'),
+      { error: 'must be a file name in the operator folder, like "terraform.tfstate"' },
+    ),
+  })
+  .describe('State in a file beside each operator stack. For trying privlink out; a fleet uses gcs or s3.');
+
+const gcsBackend = z
+  .strictObject({
+    type: z.literal('gcs'),
+    bucket: z
+      .string({ error: 'must be a string' })
+      .regex(/^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/, { error: 'must be a GCS bucket name: 3–63 of a-z, 0-9, ".", "_", "-"' }),
+    prefix: stateTemplate('privlink/{customer}', 'Object prefix of each customer\'s state.'),
+  })
+  .describe('Google Cloud Storage: one state per customer under its prefix; GCS locks natively.');
+
+const s3Backend = z
+  .strictObject({
+    type: z.literal('s3'),
+    bucket: z
+      .string({ error: 'must be a string' })
+      .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: 'must be an S3 bucket name: 3–63 of a-z, 0-9, ".", "-"' }),
+    region: z
+      .string({ error: 'must be a string' })
+      .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { error: 'must be an AWS region like "us-east-1"' })
+      .describe('Region of the bucket.'),
+    key: stateTemplate('privlink/{customer}/terraform.tfstate', 'Object key of each customer\'s state.'),
+    dynamodbTable: z
+      .string({ error: 'must be a string' })
+      .regex(/^[A-Za-z0-9_.-]{3,255}$/, { error: 'must be a DynamoDB table name: 3–255 of A-Z, a-z, 0-9, "_", ".", "-"' })
+      .optional()
+      .describe('Lock with this DynamoDB table (deprecated by Terraform). Absent: S3-native locking (use_lockfile, Terraform ≥ 1.10).'),
+    kmsKeyId: z
+      .string({ error: 'must be a string' })
+      .regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[A-Za-z0-9/_-]+$/, { error: 'must be a KMS key or alias ARN' })
+      .optional()
+      .describe('Encrypt state with this KMS key instead of the bucket default (state holds the VPN pre-shared keys).'),
+  })
+  .describe('Amazon S3: one encrypted, locked state object per customer.');
+
+export const BACKEND_TYPES = ['local', 'gcs', 's3'] as const;
+
+const backendSchema = z
+  .discriminatedUnion('type', [localBackend, gcsBackend, s3Backend], {
+    error: `must have "type": one of ${BACKEND_TYPES.join(', ')}`,
+  })
+  .describe('Terraform backend of every operator stack.');
+
+export const fleetSchema = z
+  .strictObject({
+    apiVersion: z.literal('privlink/v1', { error: 'must be "privlink/v1"' }),
+    kind: z.literal('Fleet', { error: 'must be "Fleet"' }),
+    paths: z
+      .strictObject({
+        specs: relativePath('customers', 'Folder of customer specs.'),
+        output: relativePath('generated', 'Folder privlink writes to.'),
+      })
+      .prefault({}),
+    backend: backendSchema.default({ type: 'local', path: 'terraform.tfstate' }),
+    aws: z
+      .strictObject({
+        assumeRoleName: z
+          .string({ error: 'must be a string' })
+          .regex(/^[\w+=,.@-]{1,64}$/, { error: 'must be an IAM role name: 1–64 of letters, digits and +=,.@_-' })
+          .optional()
+          .describe(
+            'Role CI assumes in each customer\'s operator account: the AWS provider gets assume_role with arn:aws:iam::<accountId>:role/<name>. Absent: the ambient credentials are used.',
+          ),
+      })
+      .prefault({}),
+    providers: z
+      .strictObject({
+        terraform: constraint(TERRAFORM_VERSION_CONSTRAINT, 'Terraform itself (required_version)'),
+        aws: constraint(AWS_PROVIDER_CONSTRAINT, 'hashicorp/aws in operator stacks'),
+        google: constraint(GOOGLE_PROVIDER_CONSTRAINT, 'hashicorp/google in operator stacks'),
+      })
+      .prefault({}),
+    labels: labelsSchema().describe(
+      'Labels (GCP) and tags (AWS) on every operator resource of every customer; a spec\'s own labels win on the same key.',
+    ),
+    ci: z
+      .strictObject({
+        atlantis: z.boolean({ error: 'must be true or false' }).default(true).describe('Write generated/ci/atlantis.yaml.'),
+        githubActions: z
+          .boolean({ error: 'must be true or false' })
+          .default(true)
+          .describe('Write generated/ci/github-actions.yml (an example workflow to copy into .github/workflows/).'),
+      })
+      .prefault({}),
+  })
+  .describe('privlink fleet config: privlink.yaml at the repository root.');
+
+export type FleetConfig = z.output<typeof fleetSchema>;
+export type BackendConfig = FleetConfig['backend'];
+
+/** Every default: what privlink uses when there is no privlink.yaml. */
+export const DEFAULT_FLEET: FleetConfig = fleetSchema.parse({ apiVersion: 'privlink/v1', kind: 'Fleet' });

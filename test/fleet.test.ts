@@ -1,0 +1,107 @@
+/**
+ * privlink.yaml: validated like a spec (file:line:col, every problem at once), and each setting lands where
+ * Terraform reads it in every customer's operator stack.
+ */
+import { parseFleet } from '../src/fleet/load';
+import { DEFAULT_FLEET, type FleetConfig } from '../src/fleet/schema';
+import { renderOperatorJson } from '../src/render/operator';
+import { buildModel } from '../src/model/model';
+import { parseSpec } from '../src/spec/load';
+import { formatProblem } from '../src/spec/problems';
+import { acmeWith } from './helpers';
+
+function fleet(yaml: string): FleetConfig {
+  const r = parseFleet('privlink.yaml', Buffer.from(yaml));
+  if (!r.config) throw new Error(r.problems.map(formatProblem).join('\n'));
+  return r.config;
+}
+
+function problems(yaml: string): string[] {
+  return parseFleet('privlink.yaml', Buffer.from(yaml)).problems.map(formatProblem);
+}
+
+function operatorJson(config: FleetConfig, specText = acmeWith()) {
+  const spec = parseSpec('customers/acme.yaml', Buffer.from(specText)).spec!;
+  return JSON.parse(renderOperatorJson(buildModel(spec, 'customers/acme.yaml', config)));
+}
+
+const HEAD = 'apiVersion: privlink/v1\nkind: Fleet\n';
+
+describe('fleet config', () => {
+  it('defaults to a relative local backend and no assumed role, so the examples run offline', () => {
+    const tf = operatorJson(DEFAULT_FLEET);
+    expect(tf.terraform.backend).toEqual({ local: { path: 'terraform.tfstate' } });
+    expect(tf.provider.aws[0].assume_role).toBeUndefined();
+  });
+
+  it('gcs: one prefix per customer', () => {
+    const tf = operatorJson(fleet(`${HEAD}backend:\n  type: gcs\n  bucket: ops-privlink-state\n  prefix: "fleet/{customer}/state"\n`));
+    expect(tf.terraform.backend).toEqual({ gcs: { bucket: 'ops-privlink-state', prefix: 'fleet/acme/state' } });
+  });
+
+  it('s3: encrypted, one key per customer, S3-native locking (and the Terraform that has it)', () => {
+    const tf = operatorJson(fleet(`${HEAD}backend:\n  type: s3\n  bucket: ops-privlink-state\n  region: eu-west-1\n`));
+    expect(tf.terraform.backend).toEqual({
+      s3: { bucket: 'ops-privlink-state', key: 'privlink/acme/terraform.tfstate', region: 'eu-west-1', encrypt: true, use_lockfile: true },
+    });
+    expect(tf.terraform.required_version).toBe('>= 1.5.0, >= 1.10.0');
+  });
+
+  it('s3 with a DynamoDB lock table', () => {
+    const tf = operatorJson(fleet(`${HEAD}backend: {type: s3, bucket: ops-state, region: us-east-1, dynamodbTable: tf-locks}\n`));
+    expect(tf.terraform.backend.s3.dynamodb_table).toBe('tf-locks');
+    expect(tf.terraform.backend.s3.use_lockfile).toBeUndefined();
+  });
+
+  it('assumes the named role in the account of each customer', () => {
+    const tf = operatorJson(fleet(`${HEAD}aws:\n  assumeRoleName: privlink-ci\n`));
+    expect(tf.provider.aws[0].assume_role).toEqual([{ role_arn: 'arn:aws:iam::111122223333:role/privlink-ci', session_name: 'privlink-acme' }]);
+    expect(tf.provider.aws[0].allowed_account_ids).toEqual(['111122223333']);
+  });
+
+  it('provider constraints and default labels reach the stack; a spec label wins on the same key', () => {
+    const config = fleet(`${HEAD}providers:\n  aws: "~> 6.0"\n  google: ">= 6.50.0"\nlabels:\n  team: platform\n  env: prod\n`);
+    const tf = operatorJson(config, acmeWith({ labels: { env: 'staging' } }));
+    expect(tf.terraform.required_providers.aws.version).toBe('~> 6.0');
+    expect(tf.terraform.required_providers.google.version).toBe('>= 6.50.0');
+    expect(tf.provider.aws[0].default_tags[0].tags).toMatchObject({ team: 'platform', env: 'staging', privlink_customer: 'acme' });
+    expect(tf.provider.google[0].default_labels).toMatchObject({ team: 'platform', env: 'staging', managed_by: 'privlink' });
+  });
+
+  it('reports every problem at once with line and column', () => {
+    const text = [
+      'apiVersion: privlink/v1',
+      'kind: Fleet',
+      'paths:',
+      '  specs: /etc/customers',
+      'backend:',
+      '  type: gcs',
+      '  bucket: ops-state',
+      '  prefix: shared/state',
+      'aws:',
+      '  assumeRoleName: "role with spaces"',
+      'providers:',
+      '  aws: "at least 5"',
+      'labels:',
+      '  customer: x',
+      'extra: 1',
+    ].join('\n');
+    const got = problems(text);
+    expect(got).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^privlink\.yaml:4:10: paths\.specs: must be a relative path/),
+        expect.stringMatching(/^privlink\.yaml:8:11: backend\.prefix: must contain \{customer\}/),
+        expect.stringMatching(/^privlink\.yaml:10:19: aws\.assumeRoleName: must be an IAM role name/),
+        expect.stringMatching(/^privlink\.yaml:12:8: providers\.aws: must be a Terraform version constraint.*"at least 5"/),
+        expect.stringMatching(/^privlink\.yaml:15:1: extra: unknown field "extra"/),
+      ]),
+    );
+    expect(got).toHaveLength(5);
+  });
+
+  it('refuses privlink\'s own labels and an unknown backend type', () => {
+    expect(problems(`${HEAD}labels:\n  managed_by: me\n`)).toEqual([expect.stringMatching(/^privlink\.yaml:4:3: labels\.managed_by: .*reserved/)]);
+    expect(problems(`${HEAD}backend:\n  type: azurerm\n`)).toEqual([expect.stringMatching(/^privlink\.yaml:4:9: backend\.type: .*local, gcs, s3/)]);
+    expect(problems(`${HEAD}backend: {type: local, path: ../state.tfstate}\n`)).toEqual([expect.stringMatching(/backend\.path: must be a relative path/)]);
+  });
+});
