@@ -93,3 +93,30 @@ describe('customer-facing files', () => {
     }
   });
 });
+
+describe('topology diagram', () => {
+  const acme = modelOf(acmeWith());
+  const readme = renderCustomer(acme, TEST_SPEC_SHA).get('README.md')!;
+  const diagram = /```mermaid\n([\s\S]*?)\n```/.exec(readme)?.[1] ?? '';
+
+  it('is in the customer README as a Mermaid flowchart', () => {
+    expect(diagram.startsWith('flowchart LR\n')).toBe(true);
+  });
+
+  it('shows each tunnel on its HA VPN interface with both inside addresses and the ASNs', () => {
+    for (const t of acme.tunnels) {
+      expect(diagram).toContain(`ha${t.haInterface} ---|"tunnel ${t.key}: ${t.cgwInsideAddress} ⇄ ${t.vgwInsideAddress}<br/>BGP 65534 ⇄ 64512"| vgw`);
+    }
+    const nonHa = modelOf(readFileSync(join(ROOT, 'customers', 'globex.yaml'), 'utf8'), 'customers/globex.yaml');
+    const g = /```mermaid\n([\s\S]*?)\n```/.exec(renderCustomer(nonHa, TEST_SPEC_SHA).get('README.md')!)![1]!;
+    expect(g.match(/---\|"tunnel /g)).toHaveLength(2);
+    expect(g).not.toContain('ha1');
+  });
+
+  it('shows each endpoint with hostnames, ports and status; only the waiting ones dashed', () => {
+    expect(diagram).toMatch(/ep_github\["endpoint github<br\/>github\.internal\.company\.net<br\/>TCP 443, 22 · private-ca<br\/>ready to connect"\]/);
+    expect(diagram).toContain('svc_github["endpoint service + NLB privlink-github<br/>com.amazonaws.vpce.us-east-1.vpce-svc-0123456789abcdef0"]');
+    expect(diagram).toContain('ep_artifactory -.->|"awaiting serviceName"| svc_artifactory');
+    expect(diagram).toContain('class ep_artifactory,svc_artifactory waiting');
+  });
+});

@@ -5,6 +5,7 @@
 import { STATUS_LABEL, type CustomerModel, type EndpointModel } from '../model/model';
 import { commentedNotice } from './header';
 import { render } from './templates';
+import { topologyMarkdown } from './topology';
 
 /** The onboarding phase of a customer, from its endpoints' statuses. */
 export function onboardingPhase(model: CustomerModel): string {
@@ -54,6 +55,7 @@ export function renderOperatorReadme(model: CustomerModel): string {
     ...model,
     notice: commentedNotice('markdown', model.specFile).trimEnd(),
     phase: onboardingPhase(model),
+    topology: topologyMarkdown(model),
     vpnSummary: model.highAvailability
       ? 'HA: 2 connections × 2 tunnels, 4 BGP sessions (99.99 % SLA)'
       : '1 connection × 2 tunnels, 2 BGP sessions (no 99.99 % SLA)',

@@ -1,0 +1,60 @@
+/**
+ * The customer's topology as a Mermaid flowchart, shown in each customer README and in pull-request bodies
+ * (GitHub renders Mermaid): GCP network and Cloud Router, HA VPN interfaces, each tunnel with its inside
+ * addresses, the VGW and VPC, each endpoint with hostnames, ports and status, and the customer's endpoint
+ * services. Everything comes from the model.
+ */
+import { STATUS_LABEL, type CustomerModel } from '../model/model';
+
+/** Mermaid node ids: letters, digits and "_" only. */
+const nodeId = (s: string) => s.replace(/[^A-Za-z0-9_]/g, '_');
+/** Text inside a quoted Mermaid label; names are validated, but quotes would end the label. */
+const label = (...lines: string[]) => `"${lines.map((l) => l.replace(/"/g, '#quot;')).join('<br/>')}"`;
+
+export function renderTopology(model: CustomerModel): string {
+  const { gcp, aws } = model;
+  const out: string[] = ['flowchart LR'];
+  out.push(`  subgraph gcp[${label(`GCP project ${gcp.project} · ${gcp.region}`)}]`);
+  out.push(`    net[${label(`VPC network ${gcp.network}`, `sources ${gcp.sourceRanges.join(', ')}`)}]`);
+  out.push(`    router[${label(`Cloud Router ${gcp.routerName}`, `ASN ${gcp.routerAsn}`)}]`);
+  for (const c of model.connections) out.push(`    ha${c.haInterface}[${label(`HA VPN ${gcp.haGatewayName}`, `interface ${c.haInterface}`)}]`);
+  out.push('    net --- router');
+  for (const c of model.connections) out.push(`    router --- ha${c.haInterface}`);
+  out.push('  end');
+
+  out.push(`  subgraph aws[${label(`AWS account ${aws.accountId} · ${aws.region}`)}]`);
+  out.push(`    vgw[${label('VPN gateway (VGW)', `ASN ${aws.amazonSideAsn}`)}]`);
+  out.push(`    vpc[${label(`VPC ${aws.vpcCidr}`, `subnets in ${aws.availabilityZoneIds.join(', ')}`)}]`);
+  out.push('    vgw --- vpc');
+  for (const e of model.endpoints) {
+    const id = `ep_${nodeId(e.name)}`;
+    out.push(`    ${id}[${label(`endpoint ${e.name}`, ...e.hostnames, `TCP ${e.ports.join(', ')} · ${e.tls}`, STATUS_LABEL[e.status])}]`);
+    out.push(`    vpc --- ${id}`);
+  }
+  out.push('  end');
+
+  out.push(`  subgraph customer[${label('Customer AWS account')}]`);
+  for (const e of model.endpoints) {
+    out.push(`    svc_${nodeId(e.name)}[${label(`endpoint service + NLB ${e.customerResourceName}`, e.serviceName ?? 'not created yet')}]`);
+  }
+  out.push('  end');
+
+  for (const t of model.tunnels) {
+    out.push(`  ha${t.haInterface} ---|${label(`tunnel ${t.key}: ${t.cgwInsideAddress} ⇄ ${t.vgwInsideAddress}`, `BGP ${gcp.routerAsn} ⇄ ${aws.amazonSideAsn}`)}| vgw`);
+  }
+  for (const e of model.endpoints) {
+    const edge = e.status === 'ready' ? `-.->|${label('PrivateLink')}|` : `-.->|${label('awaiting serviceName')}|`;
+    out.push(`  ep_${nodeId(e.name)} ${edge} svc_${nodeId(e.name)}`);
+  }
+  const waiting = model.endpoints.filter((e) => e.status !== 'ready').flatMap((e) => [`ep_${nodeId(e.name)}`, `svc_${nodeId(e.name)}`]);
+  if (waiting.length > 0) {
+    out.push('  classDef waiting stroke-dasharray: 5 5');
+    out.push(`  class ${waiting.join(',')} waiting`);
+  }
+  return out.join('\n');
+}
+
+/** The diagram as a fenced Markdown block. */
+export function topologyMarkdown(model: CustomerModel): string {
+  return `\`\`\`mermaid\n${renderTopology(model)}\n\`\`\``;
+}
