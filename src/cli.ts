@@ -5,7 +5,9 @@
  * Exit codes: 0 success, 1 invalid input (every problem printed as file:line:col), 2 usage error.
  */
 import yargs from 'yargs';
+import { readFileSync } from 'node:fs';
 import { findDrift, type Drift } from './check';
+import { formatHit, guardPlan, parseAllowFile } from './plan-guard';
 import { CI_FOLDER } from './domain/constants';
 import { loadFleet, DEFAULT_FLEET_FILE, type LoadedFleet } from './fleet/load';
 import { generateAll, type CustomerFiles, type FleetOutput } from './generate';
@@ -138,7 +140,53 @@ export async function exec(argv: readonly string[], io: Io = processIo): Promise
         if (!a.quiet) io.out(`privlink: ${outDir}/ matches ${plural(out.customers.length, 'spec')}\n`);
       },
     )
-    .demandCommand(1, 'name a command: generate, validate or check')
+    .command(
+      'plan-guard <plan>',
+      'Fail (exit 1, one line per resource) when a plan would destroy or replace a resource that carries traffic',
+      (y) =>
+        y
+          .positional('plan', { type: 'string', describe: 'Output of `terraform show -json PLANFILE`' })
+          .option('allow', { type: 'string', array: true, default: [] as string[], describe: 'Address a reviewed change may destroy or replace (repeatable)' })
+          .option('allow-file', { type: 'string', describe: 'File of such addresses, one per line (# comments)' })
+          .example('$0 plan-guard plan.json', 'Refuse any tunnel, gateway or endpoint replacement')
+          .example('$0 plan-guard plan.json --allow aws_vpn_connection.vpn_a', 'Let one reviewed replacement through'),
+      (args) => {
+        const a = args as unknown as CommonArgs & { plan: string; allow: string[]; 'allow-file'?: string };
+        const readOrFail = (file: string, what: string) => {
+          try {
+            return readFileSync(file, 'utf8');
+          } catch (err) {
+            throw new UsageError(`cannot read ${what} "${file}" (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+          }
+        };
+        let plan: unknown;
+        try {
+          plan = JSON.parse(readOrFail(a.plan, 'plan'));
+        } catch (err) {
+          if (err instanceof UsageError) throw err;
+          throw new UsageError(`${a.plan} is not JSON: expected the output of \`terraform show -json PLANFILE\``);
+        }
+        const allow = [...a.allow, ...(a['allow-file'] ? parseAllowFile(readOrFail(a['allow-file'], 'allow file')) : [])];
+        const result = guardPlan(plan, allow);
+        for (const hit of result.allowed) io.out(`plan-guard: allowed: ${formatHit(hit)}\n`);
+        for (const hit of result.blocked) io.err(`plan-guard: blocked: ${formatHit(hit)}\n`);
+        for (const u of result.unused) {
+          io.err(`plan-guard: unused allowance ${u}: the plan neither destroys nor replaces it (a typo, or left over from an applied change: remove it)\n`);
+        }
+        if (result.blocked.length > 0 || result.unused.length > 0) {
+          if (result.blocked.length > 0) {
+            io.err(
+              `plan-guard: ${plural(result.blocked.length, 'resource')} that carry traffic would go; after review, rerun with ` +
+                `${result.blocked.map((h) => `--allow ${h.address}`).join(' ')}\n`,
+            );
+          }
+          code = 1;
+          return;
+        }
+        if (!a.quiet) io.out(`plan-guard: ok: ${plural(result.changes, 'resource change')}, nothing that carries traffic destroyed or replaced${result.allowed.length ? ' beyond the allowed' : ''}\n`);
+      },
+    )
+    .demandCommand(1, 'name a command: generate, validate, check or plan-guard')
     .strict()
     .help()
     .alias('help', 'h')

@@ -100,3 +100,20 @@ export function skipNote(what: string, why: string): void {
 
 /** Stands in for a spec file's hash where a test renders a model directly. */
 export const TEST_SPEC_SHA = '0'.repeat(64);
+
+/**
+ * The operator stack minus its GCP half: google resources and provider dropped, and every reference to a google
+ * attribute replaced by a value of the right type, so hashicorp/aws can validate everything else.
+ */
+export function awsExtract(json: string): string {
+  const tfJson = JSON.parse(json);
+  delete tfJson.provider.google;
+  delete tfJson.terraform.required_providers.google;
+  tfJson.terraform.backend = undefined;
+  for (const type of Object.keys(tfJson.resource)) if (type.startsWith('google_')) delete tfJson.resource[type];
+  const text = JSON.stringify(tfJson, null, 2)
+    .replace(/\$\{google_compute_router\.[a-z_]+\.bgp\[0\]\.asn\}/g, '65534')
+    .replace(/\$\{google_compute_ha_vpn_gateway\.[a-z_]+\.vpn_interfaces\[\d\]\.ip_address\}/g, '203.0.113.10');
+  if (/\$\{google_/.test(text)) throw new Error('awsExtract left a reference to a google resource');
+  return text;
+}

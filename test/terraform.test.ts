@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { parse } from '@cdktf/hcl2json';
 import { renderCustomer } from '../src/generate';
 import { renderCustomerModule } from '../src/render/customer-module';
-import { ACME, GLOBEX, modelOf, providerMirror, skipNote, tempDir, terraform, terraformBinary, terraformEnv, TEST_SPEC_SHA } from './helpers';
+import { ACME, GLOBEX, modelOf, providerMirror, skipNote, tempDir, terraform, terraformBinary, terraformEnv, TEST_SPEC_SHA, awsExtract } from './helpers';
 
 const examples = [
   { name: 'acme', file: ACME },
@@ -82,23 +82,6 @@ describe.each(examples)('customer module of $name', ({ model }) => {
     }
   });
 });
-
-/**
- * The operator stack minus its GCP half: google resources and provider dropped, and every reference to a google
- * attribute replaced by a value of the right type, so hashicorp/aws can validate everything else.
- */
-function awsExtract(json: string): string {
-  const tfJson = JSON.parse(json);
-  delete tfJson.provider.google;
-  delete tfJson.terraform.required_providers.google;
-  tfJson.terraform.backend = undefined;
-  for (const type of Object.keys(tfJson.resource)) if (type.startsWith('google_')) delete tfJson.resource[type];
-  const text = JSON.stringify(tfJson, null, 2)
-    .replace(/\$\{google_compute_router\.[a-z_]+\.bgp\[0\]\.asn\}/g, '65534')
-    .replace(/\$\{google_compute_ha_vpn_gateway\.[a-z_]+\.vpn_interfaces\[\d\]\.ip_address\}/g, '203.0.113.10');
-  expect(text).not.toMatch(/\$\{google_/);
-  return text;
-}
 
 describe.each(examples)('operator stack of $name', ({ model }) => {
   const files = renderCustomer(model, TEST_SPEC_SHA);

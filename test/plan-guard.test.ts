@@ -1,0 +1,244 @@
+/**
+ * plan-guard against plans produced by real `terraform plan` (hashicorp/aws from the local mirror, offline with
+ * dummy credentials), plus the GCP and customer-module resource types on hand-written plan documents (their
+ * providers are not on this machine / their data sources need AWS).
+ *
+ * A real "change" plan needs prior state. It is built from the first plan's planned values, with the ids AWS
+ * would assign replaced by placeholders and every reference resolved against them, then planned with
+ * -refresh=false: the baseline plan of the same spec must destroy and replace nothing.
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { renderOperatorJson } from '../src/render/operator';
+import { guardPlan } from '../src/plan-guard';
+import { ROOT, acmeWith, awsExtract, modelOf, providerMirror, skipNote, tempDir, terraform, terraformBinary, terraformEnv } from './helpers';
+
+const BIN = join(ROOT, 'bin', 'privlink.js');
+const mirror = terraformBinary() && providerMirror();
+if (!mirror) skipNote('plan-guard tests on real plans', 'needs terraform and a provider mirror with hashicorp/aws');
+const itMirror = mirror ? it : it.skip;
+
+/** The AWS half of a spec's operator stack, configured to plan without AWS: dummy credentials, no lookups. */
+function offlineConfig(specText: string): string {
+  const tf = JSON.parse(awsExtract(renderOperatorJson(modelOf(specText))));
+  const aws = tf.provider.aws[0];
+  delete aws.allowed_account_ids; // needs the account id, which only a real STS call returns
+  Object.assign(aws, {
+    access_key: 'AKIAIOSFODNN7EXAMPLE',
+    secret_key: 'not-a-real-secret',
+    skip_credentials_validation: true,
+    skip_requesting_account_id: true,
+    skip_metadata_api_check: true,
+  });
+  return JSON.stringify(tf, null, 2);
+}
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+function plan(dir: string, env: NodeJS.ProcessEnv): Json {
+  const p = terraform(['plan', '-refresh=false', '-input=false', '-no-color', '-out=tfplan'], dir, env);
+  if (p.status !== 0) throw new Error(p.out);
+  const show = terraform(['show', '-json', 'tfplan'], dir, env);
+  if (show.status !== 0) throw new Error(show.out);
+  writeFileSync(join(dir, 'plan.json'), show.stdout);
+  return JSON.parse(show.stdout);
+}
+
+/** State as if `apply` had run: planned values, placeholder ids/ARNs, references resolved against them. */
+function stateFromPlan(p: Json): Json {
+  const resources: Json[] = p.planned_values.root_module.resources;
+  const unknown = new Map<string, Json>(p.resource_changes.map((r: Json) => [r.address, r.change.after_unknown ?? {}]));
+  const exprs = new Map<string, Json>(p.configuration.root_module.resources.map((r: Json) => [r.address, r.expressions ?? {}]));
+  const values = new Map<string, Json>();
+  for (const r of resources) {
+    const v = { ...r.values };
+    if (unknown.get(r.address)!.id === true) v.id = `placeholder-${r.type}-${r.name}`;
+    if (unknown.get(r.address)!.arn === true) v.arn = `arn:aws:placeholder:us-east-1:111122223333:${r.type}/${r.name}`;
+    values.set(r.address, v);
+  }
+  const REF = /\$\{([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\}/g;
+  const resolve = (x: unknown): unknown => {
+    if (typeof x === 'string') {
+      const whole = new RegExp(`^${REF.source}$`).exec(x);
+      if (whole) return values.get(`${whole[1]}.${whole[2]}`)?.[whole[3]!];
+      let ok = true;
+      const out = x.replace(REF, (m, t, n, a) => {
+        const v = values.get(`${t}.${n}`)?.[a];
+        if (v === undefined) ok = false;
+        return v === undefined ? m : String(v);
+      });
+      return ok ? out : undefined;
+    }
+    if (Array.isArray(x)) {
+      const a = x.map(resolve);
+      return a.includes(undefined) ? undefined : a;
+    }
+    return x;
+  };
+  for (let pass = 0; pass < 3; pass++) {
+    for (const r of resources) {
+      const v = values.get(r.address)!;
+      for (const [k, isUnknown] of Object.entries(unknown.get(r.address)!)) {
+        const e = exprs.get(r.address)![k];
+        if (isUnknown !== true || v[k] !== undefined || e?.constant_value === undefined) continue;
+        const resolved = resolve(e.constant_value);
+        if (resolved !== undefined) v[k] = resolved;
+      }
+    }
+  }
+  return {
+    version: 4,
+    terraform_version: p.terraform_version,
+    serial: 1,
+    lineage: '00000000-0000-4000-8000-000000000000',
+    outputs: {},
+    resources: resources.map((r) => ({
+      mode: r.mode,
+      type: r.type,
+      name: r.name,
+      provider: `provider["${r.provider_name}"]`,
+      instances: [{ schema_version: r.schema_version, attributes: values.get(r.address), sensitive_attributes: [] }],
+    })),
+  };
+}
+
+function guardCli(args: string[], cwd: string) {
+  const r = spawnSync(process.execPath, [BIN, 'plan-guard', ...args], { cwd, encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('plan-guard on real terraform plans of the acme operator stack (AWS half)', () => {
+  let dir = '';
+  let env: NodeJS.ProcessEnv = {};
+  /** Plans `specText` against the state of the unchanged acme spec. */
+  const planChange = (specText: string): Json => {
+    writeFileSync(join(dir, 'main.tf.json'), offlineConfig(specText));
+    return plan(dir, env);
+  };
+
+  beforeAll(() => {
+    if (!mirror) return;
+    dir = tempDir('privlink-plan-');
+    env = terraformEnv(mirror);
+    writeFileSync(join(dir, 'main.tf.json'), offlineConfig(acmeWith()));
+    const init = terraform(['init', '-input=false', '-no-color'], dir, env);
+    if (init.status !== 0) throw new Error(init.out);
+    writeFileSync(join(dir, 'terraform.tfstate'), JSON.stringify(stateFromPlan(plan(dir, env))));
+  }, 120000);
+
+  itMirror('the same spec again: nothing destroyed or replaced, plan-guard passes', () => {
+    const p = planChange(acmeWith());
+    expect(p.resource_changes.filter((r: Json) => r.change.actions.includes('delete'))).toEqual([]);
+    const r = guardCli(['plan.json'], dir);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^plan-guard: ok: \d+ resource changes/m);
+  });
+
+  itMirror('a new inside CIDR for tunnel a1 replaces VPN connection a: blocked with the cause; --allow lets it through', () => {
+    const p = planChange(acmeWith({ 'vpn.insideCidrs': { a1: '169.254.30.0/30' } }));
+    expect(guardPlan(p, []).blocked.map((h) => [h.address, h.action, h.cause])).toEqual([
+      ['aws_vpn_connection.vpn_a', 'replace', 'tunnel1_inside_cidr forces replacement'],
+    ]);
+    const blocked = guardCli(['plan.json'], dir);
+    expect(blocked.code).toBe(1);
+    expect(blocked.stderr).toMatch(/^plan-guard: blocked: aws_vpn_connection\.vpn_a would be replaced \(tunnel1_inside_cidr forces replacement\): both of its tunnels/m);
+    expect(blocked.stderr).toContain('rerun with --allow aws_vpn_connection.vpn_a');
+    const allowed = guardCli(['plan.json', '--allow', 'aws_vpn_connection.vpn_a'], dir);
+    expect(allowed.code).toBe(0);
+    expect(allowed.stdout).toMatch(/^plan-guard: allowed: aws_vpn_connection\.vpn_a would be replaced/m);
+  });
+
+  itMirror('dropping an endpoint\'s service name destroys its interface endpoint: blocked', () => {
+    const p = planChange(acmeWith({ 'endpoints.0.serviceName': undefined }));
+    const hits = guardPlan(p, []).blocked;
+    expect(hits.map((h) => [h.address, h.action])).toEqual([
+      ['aws_vpc_endpoint.endpoint_github', 'delete'],
+    ]);
+    expect(hits[0]!.cause).toBe('it is no longer in the configuration');
+  });
+
+  itMirror('adding a service name only creates resources: passes', () => {
+    planChange(acmeWith({ 'endpoints.1.serviceName': 'com.amazonaws.vpce.us-east-1.vpce-svc-0fedcba9876543210' }));
+    expect(guardCli(['plan.json'], dir).code).toBe(0);
+  });
+});
+
+/** A plan document in the shape of `terraform show -json`, for the resource types not plannable here. */
+function syntheticPlan(changes: [string, string, string[], string[][]?][]): Json {
+  return {
+    format_version: '1.2',
+    planned_values: { root_module: {} },
+    resource_changes: changes.map(([address, type, actions, replacePaths]) => ({
+      address,
+      type,
+      mode: 'managed',
+      change: { actions, ...(replacePaths ? { replace_paths: replacePaths } : {}) },
+    })),
+  };
+}
+
+describe('plan-guard rules', () => {
+  it('guards the GCP side: tunnels, router interfaces and peers, HA and external VPN gateways', () => {
+    const p = syntheticPlan([
+      ['google_compute_vpn_tunnel.tunnel_a1', 'google_compute_vpn_tunnel', ['delete', 'create'], [['shared_secret']]],
+      ['google_compute_router_peer.tunnel_a1', 'google_compute_router_peer', ['delete']],
+      ['google_compute_router_interface.tunnel_a1', 'google_compute_router_interface', ['create', 'delete']],
+      ['google_compute_ha_vpn_gateway.ha_vpn', 'google_compute_ha_vpn_gateway', ['delete']],
+      ['google_compute_external_vpn_gateway.aws', 'google_compute_external_vpn_gateway', ['delete', 'create']],
+      ['google_compute_router.router', 'google_compute_router', ['update']],
+      ['google_dns_response_policy_rule.host_x', 'google_dns_response_policy_rule', ['create']],
+    ]);
+    const r = guardPlan(p, []);
+    expect(r.blocked.map((h) => `${h.address}:${h.action}`)).toEqual([
+      'google_compute_external_vpn_gateway.aws:replace',
+      'google_compute_ha_vpn_gateway.ha_vpn:delete',
+      'google_compute_router_interface.tunnel_a1:replace',
+      'google_compute_router_peer.tunnel_a1:delete',
+      'google_compute_vpn_tunnel.tunnel_a1:replace',
+    ]);
+  });
+
+  it('guards the customer module: NLB, listeners, endpoint service (inside a module address)', () => {
+    const p = syntheticPlan([
+      ['module.privlink_github.aws_lb.this', 'aws_lb', ['delete', 'create'], [['internal']]],
+      ['module.privlink_github.aws_lb_listener.this["443"]', 'aws_lb_listener', ['delete']],
+      ['module.privlink_github.aws_vpc_endpoint_service.this', 'aws_vpc_endpoint_service', ['delete']],
+      ['module.privlink_github.aws_vpc_endpoint_service_allowed_principal.operator', 'aws_vpc_endpoint_service_allowed_principal', ['create']],
+    ]);
+    const r = guardPlan(p, ['module.privlink_github.aws_lb_listener.this["443"]']);
+    expect(r.blocked.map((h) => h.address)).toEqual(['module.privlink_github.aws_lb.this', 'module.privlink_github.aws_vpc_endpoint_service.this']);
+    expect(r.allowed.map((h) => h.address)).toEqual(['module.privlink_github.aws_lb_listener.this["443"]']);
+  });
+
+  it('ignores resources that carry no traffic, and data sources', () => {
+    const p = syntheticPlan([
+      ['aws_flow_log.vpc', 'aws_flow_log', ['delete', 'create']],
+      ['aws_iam_role.flow_logs', 'aws_iam_role', ['delete']],
+    ]);
+    expect(guardPlan(p, []).blocked).toEqual([]);
+  });
+
+  it('an allowance that matches nothing fails: a typo or a leftover must not linger', () => {
+    const dir = tempDir('privlink-guard-');
+    writeFileSync(join(dir, 'plan.json'), JSON.stringify(syntheticPlan([['aws_vpn_connection.vpn_a', 'aws_vpn_connection', ['update']]])));
+    writeFileSync(join(dir, 'allow'), '# reviewed in PR 42\naws_vpn_connection.vpn_b\n\n');
+    const r = guardCli(['plan.json', '--allow-file', 'allow'], dir);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^plan-guard: unused allowance aws_vpn_connection\.vpn_b: /m);
+  });
+
+  it('refuses what is not a plan, with a clear message and exit 2', () => {
+    const dir = tempDir('privlink-guard-');
+    writeFileSync(join(dir, 'state.json'), JSON.stringify({ format_version: '1.0', values: { root_module: {} } }));
+    writeFileSync(join(dir, 'text.txt'), 'Plan: 1 to add');
+    const state = guardCli(['state.json'], dir);
+    expect(state.code).toBe(2);
+    expect(state.stderr).toContain('a state, not a plan?');
+    const text = guardCli(['text.txt'], dir);
+    expect(text.code).toBe(2);
+    expect(text.stderr).toContain('text.txt is not JSON');
+    expect(guardCli(['missing.json'], dir).stderr).toContain('cannot read plan "missing.json" (ENOENT)');
+    expect(readFileSync(join(dir, 'state.json'), 'utf8')).toContain('format_version');
+  });
+});
