@@ -5,7 +5,11 @@
  * Exit codes: 0 success, 1 invalid input (every problem printed as file:line:col), 2 usage error.
  */
 import yargs from 'yargs';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { commitBody, commitSubject, prBody, summarizeChange } from './change-summary';
+import { CommitRefused, commitOnBranch, prepareCommit, repoPath } from './commit';
+import { topologyMarkdown } from './render/topology';
 import { findDrift, type Drift } from './check';
 import { formatHit, guardPlan, parseAllowFile } from './plan-guard';
 import { CI_FOLDER } from './domain/constants';
@@ -70,6 +74,10 @@ export async function exec(argv: readonly string[], io: Io = processIo): Promise
       io.err(`privlink: ${problems.length} problem${problems.length === 1 ? '' : 's'} in ${files} file${files === 1 ? '' : 's'}; nothing was written\n`);
       return 1;
     }
+    if (err instanceof CommitRefused) {
+      io.err(`privlink: ${err.message}\n`);
+      return 1;
+    }
     if (err instanceof UsageError) {
       io.err(`privlink: ${err.message}\n`);
       return 2;
@@ -94,12 +102,21 @@ export async function exec(argv: readonly string[], io: Io = processIo): Promise
       (y) =>
         y
           .positional('specs', { type: 'string', array: true, default: [] as string[], describe: 'Spec files (customers/<name>.yaml)' })
+          .option('commit', { type: 'boolean', default: false, describe: 'Commit the spec and its output on a new branch, with a resource-level change summary' })
+          .option('branch', { type: 'string', describe: 'Branch for --commit (default: privlink/<customer>)' })
+          .option('pr-body', { type: 'string', describe: 'With --commit: also write the pull-request body (Markdown) to this file' })
           .example('$0 generate', 'Regenerate every customer in customers/ and the CI config in generated/ci/')
-          .example('$0 generate customers/acme.yaml', 'Regenerate one customer (and generated/ci/)'),
-      (args) => {
-        const a = args as unknown as CommonArgs;
+          .example('$0 generate customers/acme.yaml', 'Regenerate one customer (and generated/ci/)')
+          .example('$0 generate customers/acme.yaml --commit --pr-body pr.md', 'Branch privlink/acme with one commit, ready for a pull request'),
+      async (args) => {
+        const a = args as unknown as CommonArgs & { commit: boolean; branch?: string; 'pr-body'?: string };
+        if (!a.commit && (a.branch !== undefined || a['pr-body'] !== undefined)) throw new UsageError('--branch and --pr-body go with --commit');
         const { fleet, specsDir, outDir } = setup(a);
         const out = generateAll({ specs: a.specs, specsDir, outDir, fleet: fleet.config });
+        if (a.commit) {
+          code = await generateAndCommit(out, { outDir, specsDir, branch: a.branch, prBodyFile: a['pr-body'], io });
+          return;
+        }
         const stats = writeCustomers(outDir, folders(out));
         if (out.ciSkipped) io.err(`privlink: warning: ${outDir}/${out.ciSkipped}\n`);
         if (!a.quiet) {
@@ -211,6 +228,51 @@ export async function exec(argv: readonly string[], io: Io = processIo): Promise
 
 function isYargsError(err: Error): boolean {
   return err.name === 'YError';
+}
+
+interface CommitOptions {
+  readonly outDir: string;
+  readonly specsDir: string;
+  readonly branch?: string;
+  readonly prBodyFile?: string;
+  readonly io: Io;
+}
+
+/** generate --commit: preconditions first, then write, summarize against HEAD, and commit on a new branch. */
+async function generateAndCommit(out: FleetOutput, o: CommitOptions): Promise<number> {
+  if (out.customers.length !== 1 && o.branch === undefined) {
+    throw new UsageError(`--commit with ${plural(out.customers.length, 'customer')}: name one spec, or give --branch for a multi-customer change`);
+  }
+  const target = prepareCommit(o.branch ?? `privlink/${out.customers[0]!.name}`);
+  const { git, root } = target;
+  const previous = new Map(
+    out.customers.map((g) => {
+      const folder = repoPath(root, `${o.outDir}/${g.name}`);
+      const files = new Map(git.listHead(folder).map((p) => [p.slice(folder.length + 1), git.show(p) ?? '']));
+      return [g.name, files] as const;
+    }),
+  );
+  writeCustomers(o.outDir, folders(out));
+  const summaries = [];
+  for (const g of out.customers) summaries.push(await summarizeChange(g.model, previous.get(g.name), g.files, o.specsDir));
+  const paths = [
+    ...out.customers.flatMap((g) => [repoPath(root, g.model.specFile), repoPath(root, `${o.outDir}/${g.name}`)]),
+    repoPath(root, `${o.outDir}/${CI_FOLDER}`),
+  ].filter((p) => existsSync(join(root, p)) || git.listHead(p).length > 0);
+  const subject = summaries.length === 1 ? commitSubject(summaries[0]!) : `privlink: ${summaries.map((s) => s.customer).join(', ')}: regenerate`;
+  const message = `${subject}\n\n${summaries.map((s) => (summaries.length > 1 ? `${s.customer}:\n${commitBody(s)}` : commitBody(s))).join('\n')}`;
+  const commit = commitOnBranch(target, paths, message);
+  if (!commit) {
+    o.io.out(`privlink: no change: ${paths.join(', ')} match HEAD; nothing committed, no branch created\n`);
+    return 0;
+  }
+  const models = new Map(out.customers.map((g) => [g.name, g.model]));
+  const body = prBody(summaries, (name) => topologyMarkdown(models.get(name)!));
+  if (o.prBodyFile) writeFileSync(o.prBodyFile, body);
+  o.io.out(`${body}\n`);
+  o.io.out(`privlink: committed ${commit.slice(0, 12)} on new branch ${target.branch}: ${subject}\n`);
+  o.io.out(`privlink: push it and open a pull request: git push -u origin ${target.branch}${o.prBodyFile ? ` (body in ${o.prBodyFile})` : ''}\n`);
+  return 0;
 }
 
 export function main(): void {

@@ -1,0 +1,106 @@
+/**
+ * `privlink generate --commit`: turn a spec change into a reviewable branch with real git.
+ *
+ *   1. before anything is written: inside a git work tree, HEAD exists, the index is clean, the branch is new;
+ *   2. read the customer's previous files from HEAD (for the change summary);
+ *   3. (the caller generates and writes the output)
+ *   4. stage the spec, the customer's folder and generated/ci/; if nothing differs from HEAD, say so and stop;
+ *   5. create the branch from HEAD, carrying the staged change, and commit with the summary as the message.
+ *
+ * git runs as a child process with arguments (never a shell); its own message is shown when it fails.
+ */
+import { execFileSync } from 'node:child_process';
+import { relative, resolve, sep } from 'node:path';
+import { UsageError } from './spec/problems';
+
+/** A precondition of --commit is not met: nothing was written or committed. Exit 1. */
+export class CommitRefused extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CommitRefused';
+  }
+}
+
+export class Git {
+  constructor(readonly cwd: string) {}
+
+  run(args: readonly string[], input?: string): string {
+    try {
+      return execFileSync('git', [...args], { cwd: this.cwd, encoding: 'utf8', input, stdio: ['pipe', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 });
+    } catch (err) {
+      const e = err as { code?: string; stderr?: string; status?: number };
+      if (e.code === 'ENOENT') throw new UsageError('--commit needs git, and `git` is not on the PATH');
+      throw new CommitRefused(`git ${args[0]} failed: ${(e.stderr ?? '').trim() || `exit ${e.status}`}`);
+    }
+  }
+
+  /** Exit status of a git command that answers yes/no (0 / 1). */
+  test(args: readonly string[]): boolean {
+    try {
+      execFileSync('git', [...args], { cwd: this.cwd, stdio: 'ignore' });
+      return true;
+    } catch (err) {
+      if ((err as { code?: string }).code === 'ENOENT') throw new UsageError('--commit needs git, and `git` is not on the PATH');
+      return false;
+    }
+  }
+
+  /** A file's content at HEAD (path relative to the repository root), or undefined. */
+  show(path: string): string | undefined {
+    try {
+      return execFileSync('git', ['show', `HEAD:${path}`], { cwd: this.cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 64 * 1024 * 1024 });
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Paths (relative to the root) of the files HEAD has under a folder. */
+  listHead(folder: string): string[] {
+    return this.run(['ls-tree', '-r', '--name-only', '-z', 'HEAD', '--', folder]).split('\0').filter(Boolean);
+  }
+}
+
+export interface CommitTarget {
+  readonly git: Git;
+  /** Repository root, absolute. */
+  readonly root: string;
+  readonly branch: string;
+}
+
+/** `generated/acme` (relative to cwd) → path relative to the repository root, forward slashes. */
+export function repoPath(root: string, path: string): string {
+  return relative(root, resolve(path)).split(sep).join('/');
+}
+
+/** Checks everything --commit needs before a single file is written. */
+export function prepareCommit(branch: string, cwd = process.cwd()): CommitTarget {
+  const probe = new Git(cwd);
+  if (!probe.test(['rev-parse', '--is-inside-work-tree'])) throw new CommitRefused('--commit: not inside a git repository');
+  const root = probe.run(['rev-parse', '--show-toplevel']).trim();
+  const git = new Git(root);
+  if (!git.test(['rev-parse', '--verify', '--quiet', 'HEAD'])) throw new CommitRefused('--commit: the repository has no commit yet; commit the specs first');
+  if (!git.test(['check-ref-format', '--branch', branch])) throw new CommitRefused(`--commit: "${branch}" is not a valid branch name`);
+  if (!git.test(['diff', '--cached', '--quiet'])) {
+    throw new CommitRefused('--commit: the index has staged changes; commit or unstage them first (git restore --staged .), so the commit holds only this change');
+  }
+  if (git.test(['rev-parse', '--verify', '--quiet', `refs/heads/${branch}`])) {
+    throw new CommitRefused(`--commit: branch "${branch}" already exists; delete it, or name another with --branch`);
+  }
+  return { git, root, branch };
+}
+
+/** Pathspecs that keep Terraform's own files (state, plugins, lock file) out of the commit. */
+const EXCLUDES = [':(exclude,glob)**/.terraform/**', ':(exclude,glob)**/.terraform.lock.hcl', ':(exclude,glob)**/terraform.tfstate*', ':(exclude,glob)**/*.tfplan'];
+
+/**
+ * Stages `paths` (relative to the root) and, when anything differs from HEAD, commits it on a new branch.
+ * Returns the new commit's id, or undefined when there was nothing to commit (no branch is created then).
+ */
+export function commitOnBranch(target: CommitTarget, paths: readonly string[], message: string): string | undefined {
+  const { git, branch } = target;
+  git.run(['add', '-A', '--', ...paths, ...EXCLUDES]);
+  if (git.test(['diff', '--cached', '--quiet'])) return undefined;
+  git.run(['switch', '--quiet', '-c', branch]);
+  git.run(['commit', '--quiet', '-F', '-'], message);
+  return git.run(['rev-parse', 'HEAD']).trim();
+}

@@ -1,0 +1,144 @@
+/**
+ * `privlink generate --commit` against real temporary git repositories: one commit on a new branch whose
+ * message names the resources by Terraform address and the phase change; nothing committed when nothing
+ * changed; refusals before anything is written.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT, acmeWith, tempDir } from './helpers';
+
+const BIN = join(ROOT, 'bin', 'privlink.js');
+const ENV = { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' };
+
+function git(cwd: string, ...args: string[]): string {
+  return execFileSync('git', args, { cwd, encoding: 'utf8', env: ENV });
+}
+
+function privlink(cwd: string, ...args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', env: ENV });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** A repository whose main branch holds the examples and their generated output. */
+function repo(): string {
+  const dir = tempDir('privlink-git-');
+  cpSync(join(ROOT, 'customers'), join(dir, 'customers'), { recursive: true });
+  cpSync(join(ROOT, 'privlink.yaml'), join(dir, 'privlink.yaml'));
+  git(dir, 'init', '-q', '-b', 'main');
+  git(dir, 'config', 'user.name', 'Ops Engineer');
+  git(dir, 'config', 'user.email', 'ops@example.com');
+  expect(privlink(dir, 'generate', '-q').code).toBe(0);
+  git(dir, 'add', '-A');
+  git(dir, 'commit', '-q', '-m', 'onboard acme and globex');
+  return dir;
+}
+
+const ARTIFACTORY_READY = { 'endpoints.1.serviceName': 'com.amazonaws.vpce.us-east-1.vpce-svc-0fedcba9876543210' };
+
+describe('generate --commit', () => {
+  it('commits a service name on a new branch: resources by address, the phase change, a PR body with the diagram', () => {
+    const dir = repo();
+    const main = git(dir, 'rev-parse', 'main').trim();
+    writeFileSync(join(dir, 'customers', 'acme.yaml'), acmeWith(ARTIFACTORY_READY));
+    const r = privlink(dir, 'generate', 'customers/acme.yaml', '--commit', '--pr-body', 'pr.md');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+
+    expect(git(dir, 'branch', '--show-current').trim()).toBe('privlink/acme');
+    expect(git(dir, 'rev-list', '--count', `${main}..privlink/acme`).trim()).toBe('1');
+    expect(git(dir, 'diff', '--name-only', main, 'privlink/acme').trim().split('\n')).toEqual([
+      'customers/acme.yaml',
+      'generated/acme/README.md',
+      'generated/acme/operator/cdk.tf.json',
+      'generated/acme/privlink-manifest.json',
+    ]);
+    const message = git(dir, 'log', '-1', '--format=%B');
+    expect(message.split('\n')[0]).toBe('privlink: acme: artifactory: awaiting customer → ready to connect');
+    expect(message).toMatch(/^ {4}\+ aws_vpc_endpoint\.endpoint_artifactory$/m);
+    expect(message).toMatch(/^ {4}\+ google_dns_response_policy_rule\.host_artifactory_internal_company_net$/m);
+    expect(message).toMatch(/^ {4}\+ aws_security_group\.endpoint_artifactory$/m);
+    expect(message).not.toMatch(/^ {4}- /m); // nothing removed
+    expect(message).toContain('[ ] artifactory: after apply, the customer accepted the connection request from account 111122223333');
+
+    const body = readFileSync(join(dir, 'pr.md'), 'utf8');
+    expect(r.stdout).toContain(body.trim());
+    expect(body).toContain('- artifactory: awaiting customer → ready to connect');
+    expect(body).toContain('  - + `aws_vpc_endpoint.endpoint_artifactory`');
+    expect(body).toMatch(/```mermaid\nflowchart LR\n[\s\S]*ep_artifactory -\.->\|"PrivateLink"\| svc_artifactory/);
+    expect(body).toContain('- [ ] artifactory: the service name is character for character what they sent');
+
+    // The branch is complete: nothing left over, and CI's check passes on it.
+    expect(git(dir, 'status', '--porcelain', '--', 'customers', 'generated')).toBe('');
+    expect(privlink(dir, 'check').code).toBe(0);
+  });
+
+  it('with no change, commits nothing, creates no branch and says so', () => {
+    const dir = repo();
+    const head = git(dir, 'rev-parse', 'HEAD');
+    const r = privlink(dir, 'generate', 'customers/acme.yaml', '--commit');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/no change: .* match HEAD; nothing committed, no branch created/);
+    expect(git(dir, 'rev-parse', 'HEAD')).toBe(head);
+    expect(git(dir, 'branch', '--list', 'privlink/*')).toBe('');
+  });
+
+  it('names changed attributes, in the operator stack and in the customer module\'s example', () => {
+    const dir = repo();
+    writeFileSync(join(dir, 'customers', 'acme.yaml'), acmeWith({ 'endpoints.0.ports': [443, 22, 7999] }));
+    const r = privlink(dir, 'generate', 'customers/acme.yaml', '--commit', '--branch', 'feature/bitbucket-ssh');
+    expect(r.code).toBe(0);
+    const message = git(dir, 'log', '-1', '--format=%B');
+    expect(message.split('\n')[0]).toMatch(/^privlink: acme: regenerate \(\d+ added, \d+ changed, 0 removed\)$/);
+    expect(message).toMatch(/^ {4}~ aws_security_group\.endpoint_github \(description\)$/m);
+    expect(message).toMatch(/^ {4}\+ aws_vpc_security_group_ingress_rule\.github_7999_from_10-0-0-0-20$/m);
+    expect(message).toMatch(/^ {4}~ module\.privlink_github \(examples\/github\) \(ports\)$/m);
+    expect(git(dir, 'branch', '--show-current').trim()).toBe('feature/bitbucket-ssh');
+  });
+
+  it('a new customer also commits the CI config that now lists it', () => {
+    const dir = repo();
+    const spec = acmeWith({ name: 'initech', 'aws.accountId': '777788889999', 'aws.vpcCidr': '10.251.0.0/24', 'gcp.network': 'initech-vpc' });
+    writeFileSync(join(dir, 'customers', 'initech.yaml'), spec);
+    const r = privlink(dir, 'generate', 'customers/initech.yaml', '--commit');
+    expect(r.stderr).toBe('');
+    const files = git(dir, 'show', '--name-only', '--format=', 'HEAD');
+    expect(files).toContain('generated/ci/atlantis.yaml');
+    expect(files).toContain('generated/initech/operator/cdk.tf.json');
+    expect(git(dir, 'log', '-1', '--format=%s').trim()).toBe('privlink: initech: new customer');
+    expect(git(dir, 'branch', '--show-current').trim()).toBe('privlink/initech');
+  });
+
+  it('refuses a dirty index and an existing branch before writing anything', () => {
+    const dir = repo();
+    writeFileSync(join(dir, 'customers', 'acme.yaml'), acmeWith(ARTIFACTORY_READY));
+    const before = readFileSync(join(dir, 'generated', 'acme', 'operator', 'cdk.tf.json'), 'utf8');
+
+    writeFileSync(join(dir, 'notes.txt'), 'unrelated');
+    git(dir, 'add', 'notes.txt');
+    const dirty = privlink(dir, 'generate', 'customers/acme.yaml', '--commit');
+    expect(dirty.code).toBe(1);
+    expect(dirty.stderr).toMatch(/the index has staged changes; commit or unstage them first/);
+    git(dir, 'restore', '--staged', 'notes.txt');
+
+    git(dir, 'branch', 'privlink/acme');
+    const exists = privlink(dir, 'generate', 'customers/acme.yaml', '--commit');
+    expect(exists.code).toBe(1);
+    expect(exists.stderr).toContain('branch "privlink/acme" already exists');
+
+    expect(readFileSync(join(dir, 'generated', 'acme', 'operator', 'cdk.tf.json'), 'utf8')).toBe(before);
+    expect(git(dir, 'branch', '--show-current').trim()).toBe('main');
+  });
+
+  it('refuses outside a git repository, and asks for --branch when several customers change', () => {
+    const dir = tempDir('privlink-nogit-');
+    cpSync(join(ROOT, 'customers'), join(dir, 'customers'), { recursive: true });
+    const outside = privlink(dir, 'generate', 'customers/acme.yaml', '--commit');
+    expect(outside.code).toBe(1);
+    expect(outside.stderr).toContain('not inside a git repository');
+    const many = privlink(repo(), 'generate', '--commit');
+    expect(many.code).toBe(2);
+    expect(many.stderr).toContain('give --branch for a multi-customer change');
+    expect(privlink(dir, 'generate', '--pr-body', 'x.md').stderr).toContain('--branch and --pr-body go with --commit');
+  });
+});
