@@ -104,8 +104,8 @@ export function renderGithubActions(input: CiInput): string {
     '# Customers whose operator stack (or plan-guard allowance) changed, and which still exist.',
     `git diff --name-only "$base" HEAD -- ${out}/ ${input.specsDir}/ \\`,
     `  | sed -n -e 's#^${out}/\\([^/]*\\)/operator/.*#\\1#p' -e 's#^${input.specsDir}/\\(.*\\)\\${ALLOW_FILE_SUFFIX}$#\\1#p' \\`,
-    '  | sort -u > changed.txt',
-    `names=$(while read -r c; do [ -d "${out}/$c/operator" ] && echo "$c"; done < changed.txt | jq -R . | jq -sc .)`,
+    '  | sort -u > "$RUNNER_TEMP/changed.txt"',
+    `names=$(while read -r c; do [ -d "${out}/$c/operator" ] && echo "$c"; done < "$RUNNER_TEMP/changed.txt" | jq -R . | jq -sc .)`,
     'echo "customers=$names" >> "$GITHUB_OUTPUT"',
     'echo "changed customers: $names"',
   ].join('\n');
