@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
 import { parse } from 'yaml';
-import { customerJsonSchemaText } from '../src/spec/json-schema';
+import { customerJsonSchemaText, fleetJsonSchemaText } from '../src/spec/json-schema';
 import { ACME, GLOBEX, ROOT, acmeWith } from './helpers';
 
 const shipped = readFileSync(join(ROOT, 'schema', 'customer.schema.json'), 'utf8');
@@ -23,5 +23,20 @@ describe('schema/customer.schema.json', () => {
     expect(validate(parse(acmeWith({ 'gcp.netwrk': 'x' })))).toBe(false);
     expect(validate(parse(acmeWith({ 'aws.vpcCidr': '10.250.0/24' })))).toBe(false);
     expect(validate(parse(acmeWith({ 'aws.accountId': 12345678901 })))).toBe(false);
+  });
+});
+
+describe('schema/fleet.schema.json', () => {
+  const fleetShipped = readFileSync(join(ROOT, 'schema', 'fleet.schema.json'), 'utf8');
+  const validateFleet = new Ajv2020({ strict: false, allErrors: true }).compile(JSON.parse(fleetShipped));
+
+  it('is what `npm run schema` writes from the zod schema now', () => {
+    expect(fleetShipped).toBe(fleetJsonSchemaText());
+  });
+
+  it('accepts the repository\'s privlink.yaml and rejects an unknown backend type', () => {
+    const config = parse(readFileSync(join(ROOT, 'privlink.yaml'), 'utf8'));
+    expect(validateFleet(config)).toBe(true);
+    expect(validateFleet({ ...config, backend: { type: 'azurerm' } })).toBe(false);
   });
 });

@@ -50,12 +50,26 @@ function nextSteps(model: CustomerModel): string[] {
   return steps;
 }
 
+/** Where the operator stack's state lives, in words. */
+function stateLocation(model: CustomerModel): string {
+  const b = model.terraform.backend;
+  switch (b.type) {
+    case 'local':
+      return `a local file, \`operator/${b.path}\` (fine for trying privlink out; a fleet sets a remote backend in privlink.yaml)`;
+    case 'gcs':
+      return `GCS bucket \`${b.bucket}\`, prefix \`${b.prefix}\` (GCS locks the state natively)`;
+    case 's3':
+      return `S3 bucket \`${b.bucket}\` (${b.region}), key \`${b.key}\`, encrypted, locked by ${b.lock.kind === 'lockfile' ? 'an S3 lock file' : `DynamoDB table \`${b.lock.table}\``}`;
+  }
+}
+
 export function renderOperatorReadme(model: CustomerModel): string {
   return render('docs/operator-readme.md.hbs', {
     ...model,
     notice: commentedNotice('markdown', model.specFile).trimEnd(),
     phase: onboardingPhase(model),
     topology: topologyMarkdown(model),
+    stateLocation: stateLocation(model),
     vpnSummary: model.highAvailability
       ? 'HA: 2 connections × 2 tunnels, 4 BGP sessions (99.99 % SLA)'
       : '1 connection × 2 tunnels, 2 BGP sessions (no 99.99 % SLA)',
