@@ -8,14 +8,14 @@ import yargs from 'yargs';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { commitBody, commitSubject, prBody, summarizeChange } from './change-summary';
-import { CommitRefused, commitOnBranch, prepareCommit, repoPath } from './commit';
+import { commitOnBranch, prepareCommit, repoPath } from './commit';
 import { topologyMarkdown } from './render/topology';
 import { findDrift, type Drift } from './check';
 import { formatHit, guardPlan, parseAllowFile } from './plan-guard';
 import { CI_FOLDER } from './domain/constants';
 import { loadFleet, DEFAULT_FLEET_FILE, type LoadedFleet } from './fleet/load';
 import { generateAll, type CustomerFiles, type FleetOutput } from './generate';
-import { InputError, UsageError, sortProblems, formatProblem } from './spec/problems';
+import { InputError, Refused, UsageError, sortProblems, formatProblem } from './spec/problems';
 import { writeCustomers } from './writer';
 
 export interface Io {
@@ -74,7 +74,7 @@ export async function exec(argv: readonly string[], io: Io = processIo): Promise
       io.err(`privlink: ${problems.length} problem${problems.length === 1 ? '' : 's'} in ${files} file${files === 1 ? '' : 's'}; nothing was written\n`);
       return 1;
     }
-    if (err instanceof CommitRefused) {
+    if (err instanceof Refused) {
       io.err(`privlink: ${err.message}\n`);
       return 1;
     }
@@ -118,6 +118,7 @@ export async function exec(argv: readonly string[], io: Io = processIo): Promise
           return;
         }
         const stats = writeCustomers(outDir, folders(out));
+        for (const n of stats.notices) io.err(`privlink: ${n}\n`);
         if (out.ciSkipped) io.err(`privlink: warning: ${outDir}/${out.ciSkipped}\n`);
         if (!a.quiet) {
           for (const g of out.customers) io.out(`${outDir}/${g.name}/ (${plural(g.files.size, 'file')})\n`);
@@ -252,7 +253,7 @@ async function generateAndCommit(out: FleetOutput, o: CommitOptions): Promise<nu
       return [g.name, files] as const;
     }),
   );
-  writeCustomers(o.outDir, folders(out));
+  for (const n of writeCustomers(o.outDir, folders(out)).notices) o.io.err(`privlink: ${n}\n`);
   const summaries = [];
   for (const g of out.customers) summaries.push(await summarizeChange(g.model, previous.get(g.name), g.files, o.specsDir));
   const paths = [

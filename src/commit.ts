@@ -11,15 +11,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { relative, resolve, sep } from 'node:path';
-import { UsageError } from './spec/problems';
-
-/** A precondition of --commit is not met: nothing was written or committed. Exit 1. */
-export class CommitRefused extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'CommitRefused';
-  }
-}
+import { Refused, UsageError } from './spec/problems';
 
 export class Git {
   constructor(readonly cwd: string) {}
@@ -30,7 +22,7 @@ export class Git {
     } catch (err) {
       const e = err as { code?: string; stderr?: string; status?: number };
       if (e.code === 'ENOENT') throw new UsageError('--commit needs git, and `git` is not on the PATH');
-      throw new CommitRefused(`git ${args[0]} failed: ${(e.stderr ?? '').trim() || `exit ${e.status}`}`);
+      throw new Refused(`git ${args[0]} failed: ${(e.stderr ?? '').trim() || `exit ${e.status}`}`);
     }
   }
 
@@ -75,16 +67,16 @@ export function repoPath(root: string, path: string): string {
 /** Checks everything --commit needs before a single file is written. */
 export function prepareCommit(branch: string, cwd = process.cwd()): CommitTarget {
   const probe = new Git(cwd);
-  if (!probe.test(['rev-parse', '--is-inside-work-tree'])) throw new CommitRefused('--commit: not inside a git repository');
+  if (!probe.test(['rev-parse', '--is-inside-work-tree'])) throw new Refused('--commit: not inside a git repository');
   const root = probe.run(['rev-parse', '--show-toplevel']).trim();
   const git = new Git(root);
-  if (!git.test(['rev-parse', '--verify', '--quiet', 'HEAD'])) throw new CommitRefused('--commit: the repository has no commit yet; commit the specs first');
-  if (!git.test(['check-ref-format', '--branch', branch])) throw new CommitRefused(`--commit: "${branch}" is not a valid branch name`);
+  if (!git.test(['rev-parse', '--verify', '--quiet', 'HEAD'])) throw new Refused('--commit: the repository has no commit yet; commit the specs first');
+  if (!git.test(['check-ref-format', '--branch', branch])) throw new Refused(`--commit: "${branch}" is not a valid branch name`);
   if (!git.test(['diff', '--cached', '--quiet'])) {
-    throw new CommitRefused('--commit: the index has staged changes; commit or unstage them first (git restore --staged .), so the commit holds only this change');
+    throw new Refused('--commit: the index has staged changes; commit or unstage them first (git restore --staged .), so the commit holds only this change');
   }
   if (git.test(['rev-parse', '--verify', '--quiet', `refs/heads/${branch}`])) {
-    throw new CommitRefused(`--commit: branch "${branch}" already exists; delete it, or name another with --branch`);
+    throw new Refused(`--commit: branch "${branch}" already exists; delete it, or name another with --branch`);
   }
   return { git, root, branch };
 }

@@ -1,11 +1,27 @@
 /**
- * Writes generated files: every customer folder is staged complete in a temporary folder beside it, then swapped
- * in with renames, so a failed run leaves the previous output as it was. Files Terraform keeps next to the
- * configuration (state, lock file, .terraform/) are carried over into the new folder, never deleted.
+ * Writes generated folders so that a crash or `kill -9` at any moment leaves the output entirely old or entirely
+ * new, and so that two runs never write the same output at once.
+ *
+ *   1. lock:    outDir/.privlink.lock, created exclusively; a lock whose process is gone is stale and replaced.
+ *   2. recover: a journal left by a killed run is finished (roll forward); a half-written staging folder is dropped.
+ *   3. stage:   every folder of the run is written complete under outDir/.privlink-staging/.
+ *   4. commit:  outDir/.privlink-journal.json (the list of folders) appears by an atomic rename. Before this point
+ *               a crash leaves the old output; after it, the next run (or `recoverOutput`) completes the new one.
+ *   5. swap:    per folder, the live one moves to outDir/.privlink-old/, the staged one takes its place, Terraform's
+ *               own files (state, lock file, .terraform/) move across from the old one, the old one goes.
+ *   6. the journal, staging and old folders are removed, then the lock.
+ * Every step of 5 is idempotent, so finishing a journal twice is harmless.
  */
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, unlinkSync, writeFileSync, closeSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { CustomerFiles } from './generate';
+import { Refused } from './spec/problems';
+
+export const LOCK_FILE = '.privlink.lock';
+const STAGING = '.privlink-staging';
+const OLD = '.privlink-old';
+const JOURNAL = '.privlink-journal.json';
 
 /** Names Terraform writes beside a configuration; they belong to the operator, not to privlink. */
 export function isTerraformWorkFile(name: string): boolean {
@@ -15,6 +31,20 @@ export function isTerraformWorkFile(name: string): boolean {
 export interface WriteStats {
   readonly written: number;
   readonly unchanged: number;
+  /** Set when this run found and replaced a stale lock, or finished a killed run's journal. */
+  readonly notices: string[];
+}
+
+// ------------------------------------------------------------------ fault injection for the kill test
+let steps = 0;
+/**
+ * Marks a point where a crash must leave consistent output. With PRIVLINK_TEST_KILL_AT_STEP=N the process kills
+ * itself with SIGKILL at the Nth point (test/writer.test.ts does this at every point of a run).
+ */
+function step(): void {
+  steps++;
+  const at = process.env.PRIVLINK_TEST_KILL_AT_STEP;
+  if (at !== undefined && Number(at) === steps) process.kill(process.pid, 'SIGKILL');
 }
 
 function readIfExists(path: string): string | undefined {
@@ -25,53 +55,167 @@ function readIfExists(path: string): string | undefined {
   }
 }
 
-/** Moves Terraform's own files from an old customer folder into the staged one (recursively by folder). */
+// ------------------------------------------------------------------ lock
+interface LockOwner {
+  pid: number;
+  host: string;
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Takes outDir's lock; returns a notice when a stale lock was replaced. Throws Refused when another run holds it. */
+export function acquireLock(outDir: string): string | undefined {
+  const path = join(outDir, LOCK_FILE);
+  const me: LockOwner = { pid: process.pid, host: hostname() };
+  let staleNotice: string | undefined;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(path, 'wx');
+      writeFileSync(fd, `${JSON.stringify(me)}\n`);
+      closeSync(fd);
+      return staleNotice;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    let owner: Partial<LockOwner> = {};
+    try {
+      owner = JSON.parse(readIfExists(path) ?? '{}') as Partial<LockOwner>;
+    } catch {
+      owner = {};
+    }
+    const alive = typeof owner.pid === 'number' && (owner.host !== me.host || isRunning(owner.pid));
+    if (alive) {
+      const where = owner.host === me.host ? `pid ${owner.pid}` : `pid ${owner.pid} on ${owner.host}`;
+      throw new Refused(
+        `another privlink run (${where}) is writing ${outDir}/; wait for it to finish. If it is gone, delete ${join(outDir, LOCK_FILE)}`,
+      );
+    }
+    staleNotice = `removed a stale lock of ${typeof owner.pid === 'number' ? `pid ${owner.pid}, which is no longer running` : 'an unreadable owner'}`;
+    rmSync(path, { force: true });
+  }
+  throw new Refused(`could not take the lock ${join(outDir, LOCK_FILE)}; another run may have taken it meanwhile`);
+}
+
+export function releaseLock(outDir: string): void {
+  try {
+    unlinkSync(join(outDir, LOCK_FILE));
+  } catch {
+    // already gone
+  }
+}
+
+// ------------------------------------------------------------------ swap and recovery
+/** Moves Terraform's own files from an old folder into the new one (recursively), skipping what already moved. */
 function carryOverTerraformFiles(oldDir: string, newDir: string): void {
   if (!existsSync(oldDir)) return;
   for (const entry of readdirSync(oldDir, { withFileTypes: true })) {
     const from = join(oldDir, entry.name);
     const to = join(newDir, entry.name);
     if (isTerraformWorkFile(entry.name)) {
+      if (existsSync(to)) continue;
       mkdirSync(newDir, { recursive: true });
       renameSync(from, to);
+      step();
     } else if (entry.isDirectory()) {
       carryOverTerraformFiles(from, to);
     }
   }
 }
 
-/** Replaces outDir/<name>/ for each customer given; other customers' folders are left alone. */
-export function writeCustomers(outDir: string, customers: ReadonlyMap<string, CustomerFiles>): WriteStats {
+/** Finishes the swaps a journal lists. Idempotent: safe to run again after a crash at any point inside it. */
+function applyJournal(outDir: string, names: readonly string[]): void {
+  for (const name of names) {
+    const staged = join(outDir, STAGING, name);
+    const live = join(outDir, name);
+    const old = join(outDir, OLD, name);
+    if (existsSync(staged)) {
+      if (existsSync(live)) {
+        mkdirSync(join(outDir, OLD), { recursive: true });
+        renameSync(live, old);
+        step();
+      }
+      renameSync(staged, live);
+      step();
+    }
+    if (existsSync(old)) {
+      carryOverTerraformFiles(old, live);
+      rmSync(old, { recursive: true, force: true });
+      step();
+    }
+  }
+  rmSync(join(outDir, JOURNAL), { force: true });
+  step();
+  rmSync(join(outDir, STAGING), { recursive: true, force: true });
+  rmSync(join(outDir, OLD), { recursive: true, force: true });
+}
+
+/**
+ * Brings outDir back to a consistent state after a killed run: finishes a committed run, drops an uncommitted
+ * one. Returns a notice when there was anything to do. The caller holds the lock.
+ */
+export function recoverOutput(outDir: string): string | undefined {
+  const journal = readIfExists(join(outDir, JOURNAL));
+  if (journal !== undefined) {
+    let names: string[] = [];
+    try {
+      names = (JSON.parse(journal) as { folders: string[] }).folders;
+    } catch {
+      names = [];
+    }
+    applyJournal(outDir, names);
+    return `finished an interrupted run (${names.join(', ')}) from its journal`;
+  }
+  const leftovers = [STAGING, OLD, `${JOURNAL}.tmp`].filter((d) => existsSync(join(outDir, d)));
+  for (const d of leftovers) rmSync(join(outDir, d), { recursive: true, force: true });
+  return leftovers.length > 0 ? 'dropped the staging folder of an interrupted run (its output had not been committed)' : undefined;
+}
+
+/** Replaces outDir/<name>/ for each folder given, all or nothing; other folders are left alone. */
+export function writeCustomers(outDir: string, folders: ReadonlyMap<string, CustomerFiles>): WriteStats {
   mkdirSync(outDir, { recursive: true });
-  const staging = join(outDir, `.privlink-staging-${process.pid}`);
-  rmSync(staging, { recursive: true, force: true });
-  let written = 0;
-  let unchanged = 0;
+  const notices: string[] = [];
+  const stale = acquireLock(outDir);
+  if (stale) notices.push(stale);
   try {
-    for (const [name, files] of customers) {
+    const recovered = recoverOutput(outDir);
+    if (recovered) notices.push(recovered);
+    let written = 0;
+    let unchanged = 0;
+    const staging = join(outDir, STAGING);
+    mkdirSync(staging, { recursive: true });
+    for (const [name, files] of folders) {
       for (const [rel, content] of files) {
         const target = join(staging, name, rel);
         mkdirSync(dirname(target), { recursive: true });
         writeFileSync(target, content);
+        step();
         if (readIfExists(join(outDir, name, rel)) === content) unchanged++;
         else written++;
       }
     }
-    // Swap: the previous folder steps aside (outside the staging folder, which is deleted on failure), the
-    // staged one takes its place, then Terraform's files move across and the previous folder goes.
-    for (const name of customers.keys()) {
-      const live = join(outDir, name);
-      const old = join(outDir, `.privlink-previous-${process.pid}-${name}`);
-      const hadPrevious = existsSync(live);
-      if (hadPrevious) renameSync(live, old);
-      renameSync(join(staging, name), live);
-      if (hadPrevious) {
-        carryOverTerraformFiles(old, live);
-        rmSync(old, { recursive: true, force: true });
-      }
-    }
+    // Commit point: the journal appears whole (written aside, then renamed).
+    const names = [...folders.keys()];
+    const tmp = join(outDir, `${JOURNAL}.tmp`);
+    writeFileSync(tmp, JSON.stringify({ folders: names }));
+    step();
+    renameSync(tmp, join(outDir, JOURNAL));
+    step();
+    applyJournal(outDir, names);
+    return { written, unchanged, notices };
+  } catch (err) {
+    // An error before the commit point leaves the old output; drop the staging folder. After it, the journal
+    // stays for the next run to finish.
+    if (!existsSync(join(outDir, JOURNAL))) rmSync(join(outDir, STAGING), { recursive: true, force: true });
+    rmSync(join(outDir, `${JOURNAL}.tmp`), { force: true });
+    throw err;
   } finally {
-    rmSync(staging, { recursive: true, force: true });
+    releaseLock(outDir);
   }
-  return { written, unchanged };
 }

@@ -45,3 +45,11 @@ export function formatPath(path: readonly PropertyKey[]): string {
   }
   return out;
 }
+
+/** A precondition is not met (another run holds the lock, the git index is dirty…): nothing was done. Exit 1. */
+export class Refused extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'Refused';
+  }
+}

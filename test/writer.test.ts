@@ -1,0 +1,133 @@
+/**
+ * Crash safety and locking of the writer, with real processes: `privlink generate` is killed with SIGKILL at
+ * every step of a run that changes two customers (fault injection: PRIVLINK_TEST_KILL_AT_STEP), and after each
+ * kill the output, once recovered, must be entirely the old or entirely the new — with Terraform's state intact.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { LOCK_FILE, acquireLock, recoverOutput, releaseLock } from '../src/writer';
+import { ROOT, acmeWith, tempDir } from './helpers';
+
+const BIN = join(ROOT, 'bin', 'privlink.js');
+
+function snapshot(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string, rel: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      if (e.isDirectory()) walk(join(d, e.name), `${rel}${e.name}/`);
+      else out[`${rel}${e.name}`] = readFileSync(join(d, e.name), 'utf8');
+    }
+  };
+  if (existsSync(dir)) walk(dir, '');
+  return out;
+}
+
+function run(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, ...env } });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code, signal) => resolve({ code, signal, stderr }));
+  });
+}
+
+/** A workspace with generated output, Terraform state beside a stack, and both specs then changed. */
+function base(): string {
+  const dir = tempDir('privlink-kill-');
+  cpSync(join(ROOT, 'customers'), join(dir, 'customers'), { recursive: true });
+  cpSync(join(ROOT, 'privlink.yaml'), join(dir, 'privlink.yaml'));
+  expect(spawnSync(process.execPath, [BIN, 'generate', '-q'], { cwd: dir }).status).toBe(0);
+  const op = join(dir, 'generated', 'acme', 'operator');
+  writeFileSync(join(op, 'terraform.tfstate'), '{"version": 4, "serial": 7}');
+  writeFileSync(join(op, '.terraform.lock.hcl'), '# lock');
+  mkdirSync(join(op, '.terraform', 'providers'), { recursive: true });
+  writeFileSync(join(op, '.terraform', 'providers', 'marker'), 'plugin');
+  return dir;
+}
+
+function changeSpecs(dir: string): void {
+  writeFileSync(join(dir, 'customers', 'acme.yaml'), acmeWith({ 'endpoints.1.serviceName': 'com.amazonaws.vpce.us-east-1.vpce-svc-0fedcba9876543210' }));
+  const globex = readFileSync(join(dir, 'customers', 'globex.yaml'), 'utf8');
+  writeFileSync(join(dir, 'customers', 'globex.yaml'), globex.replace('ports: [443]', 'ports: [443, 8443]'));
+}
+
+describe('kill -9 at every step of generate', () => {
+  it('leaves, after recovery, exactly the old or exactly the new output, state files kept', async () => {
+    const template = base();
+    const old = snapshot(join(template, 'generated'));
+    const fresh = tempDir('privlink-kill-new-');
+    cpSync(template, fresh, { recursive: true });
+    changeSpecs(fresh);
+    expect((await run(fresh, ['generate', '-q'])).code).toBe(0);
+    const expectedNew = snapshot(join(fresh, 'generated'));
+    expect(expectedNew).not.toEqual(old);
+    expect(expectedNew['acme/operator/terraform.tfstate']).toBe('{"version": 4, "serial": 7}');
+
+    const outcomes: string[] = [];
+    for (let at = 1; ; at += 2) {
+      // Two runs at a time (a 2-core machine): steps at and at + 1.
+      const results = await Promise.all(
+        [at, at + 1].map(async (n) => {
+          const dir = tempDir('privlink-kill-at-');
+          cpSync(template, dir, { recursive: true });
+          changeSpecs(dir);
+          const r = await run(dir, ['generate', '-q'], { PRIVLINK_TEST_KILL_AT_STEP: String(n) });
+          const out = join(dir, 'generated');
+          if (r.signal !== 'SIGKILL') {
+            expect(r.code).toBe(0);
+            return 'finished';
+          }
+          expect(existsSync(join(out, LOCK_FILE))).toBe(true); // the killed run's lock is left behind
+          expect(acquireLock(out)).toMatch(/stale lock/);
+          try {
+            recoverOutput(out);
+          } finally {
+            releaseLock(out);
+          }
+          const after = snapshot(out);
+          if (JSON.stringify(after) === JSON.stringify(old)) return 'old';
+          expect(after).toEqual(expectedNew);
+          return 'new';
+        }),
+      );
+      outcomes.push(...results);
+      if (results.includes('finished')) break;
+    }
+    const killed = outcomes.filter((o) => o !== 'finished');
+    expect(killed.length).toBeGreaterThanOrEqual(20);
+    expect(killed).toContain('old');
+    expect(killed).toContain('new');
+    // Before the commit point every kill leaves the old output, after it every kill the new: one switch only.
+    expect(killed.join(' ')).toMatch(/^(old )*(new ?)*$/);
+  }, 180000);
+});
+
+describe('lock', () => {
+  it('refuses a second run while the first is alive, and names it', async () => {
+    const dir = base();
+    const sleeper = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)']);
+    try {
+      writeFileSync(join(dir, 'generated', LOCK_FILE), JSON.stringify({ pid: sleeper.pid, host: require('node:os').hostname() }));
+      const before = snapshot(join(dir, 'generated'));
+      changeSpecs(dir);
+      const r = await run(dir, ['generate']);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`another privlink run (pid ${sleeper.pid}) is writing generated/`);
+      expect(snapshot(join(dir, 'generated'))).toEqual(before);
+    } finally {
+      sleeper.kill();
+    }
+  });
+
+  it('replaces a stale lock of a dead process and says so', async () => {
+    const dir = base();
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
+    writeFileSync(join(dir, 'generated', LOCK_FILE), JSON.stringify({ pid: Number(dead), host: require('node:os').hostname() }));
+    changeSpecs(dir);
+    const r = await run(dir, ['generate', '-q']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`removed a stale lock of pid ${dead}, which is no longer running`);
+    expect(existsSync(join(dir, 'generated', LOCK_FILE))).toBe(false);
+  });
+});
