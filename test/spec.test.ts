@@ -1,8 +1,9 @@
 /** Spec validation: the examples pass, every rule rejects what it should with file:line:col and a clear message. */
-import { readdirSync, readFileSync } from 'node:fs';
+import { closeSync, ftruncateSync, openSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseFleet } from '../src/fleet/load';
 import { loadSpecs, parseSpec } from '../src/spec/load';
-import { ACME, GLOBEX, acmeWith } from './helpers';
+import { ACME, GLOBEX, acmeWith, tempDir } from './helpers';
 
 const FIXTURES = join(__dirname, 'fixtures', 'invalid');
 
@@ -24,34 +25,48 @@ describe('example specs', () => {
   });
 });
 
-/** Each fixture ends with `# expect: LINE:COL keyword keyword…` lines: exactly those problems, nothing else. */
+/**
+ * Each fixture ends with `# expect: LINE:COL keyword keyword…` lines: exactly those problems, nothing else.
+ * `*.yaml` is a spec checked alone, `*.fleet.yaml` a privlink.yaml, and a folder a set of specs checked together
+ * (cross-spec conflicts), each file stating the problems reported in it.
+ */
 describe('bad-input corpus (test/fixtures/invalid)', () => {
-  const files = readdirSync(FIXTURES).filter((f) => f.endsWith('.yaml')).sort();
+  const entries = readdirSync(FIXTURES, { withFileTypes: true })
+    .filter((e) => e.isDirectory() || e.name.endsWith('.yaml'))
+    .map((e) => e.name)
+    .sort();
+  const filesOf = (entry: string) =>
+    statSync(join(FIXTURES, entry)).isDirectory()
+      ? readdirSync(join(FIXTURES, entry)).filter((f) => f.endsWith('.yaml')).sort().map((f) => join(FIXTURES, entry, f))
+      : [join(FIXTURES, entry)];
 
-  it('has a case per rule', () => {
-    expect(files.length).toBeGreaterThanOrEqual(35);
+  it('has at least 60 cases', () => {
+    expect(entries.length).toBeGreaterThanOrEqual(60);
   });
 
-  it.each(files)('%s fails with the expected problems', (f) => {
-    const file = join(FIXTURES, f);
-    const expects = readFileSync(file, 'utf8')
-      .split('\n')
-      .filter((l) => l.startsWith('# expect: '))
-      .map((l) => {
-        const m = /^# expect: (\d+):(\d+)\s*(.*)$/.exec(l)!;
-        return { line: Number(m[1]), col: Number(m[2]), keywords: m[3]!.split(/\s+/).filter(Boolean) };
-      });
-    expect(expects.length).toBeGreaterThan(0);
-    const { problems } = loadSpecs([file]);
-    const got = problems.map((p) => `${p.line}:${p.col} ${p.path}: ${p.message}`);
-    for (const e of expects) {
-      const match = problems.find(
-        (p) => p.line === e.line && p.col === e.col && e.keywords.every((k) => `${p.path}: ${p.message}`.includes(k.replace(/^"|"$/g, '"'))),
-      );
-      if (!match) throw new Error(`expected a problem at ${e.line}:${e.col} with ${e.keywords.join(' ')}; got:\n${got.join('\n')}`);
-      expect(match.file).toBe(file);
+  it.each(entries)('%s fails with the expected problems', (entry) => {
+    const files = filesOf(entry);
+    const problems = entry.endsWith('.fleet.yaml') ? parseFleet(files[0]!, readFileSync(files[0]!)).problems : loadSpecs(files).problems;
+    const got = problems.map((p) => `${p.file}:${p.line}:${p.col} ${p.path}: ${p.message}`);
+    let expected = 0;
+    for (const file of files) {
+      const expects = readFileSync(file, 'latin1')
+        .split('\n')
+        .filter((l) => l.startsWith('# expect: '))
+        .map((l) => {
+          const m = /^# expect: (\d+):(\d+)\s*(.*)$/.exec(l)!;
+          return { line: Number(m[1]), col: Number(m[2]), keywords: m[3]!.split(/\s+/).filter(Boolean) };
+        });
+      expect(expects.length).toBeGreaterThan(0);
+      expected += expects.length;
+      for (const e of expects) {
+        const match = problems.find(
+          (p) => p.file === file && p.line === e.line && p.col === e.col && e.keywords.every((k) => `${p.path}: ${p.message}`.includes(k)),
+        );
+        if (!match) throw new Error(`expected a problem in ${file} at ${e.line}:${e.col} with ${e.keywords.join(' ')}; got:\n${got.join('\n')}`);
+      }
     }
-    expect(got).toHaveLength(expects.length);
+    expect(got).toHaveLength(expected);
   });
 });
 
@@ -118,5 +133,19 @@ describe('fleet rules', () => {
     const { problems } = loadSpecs([a, b]);
     expect(problems.map((p) => p.path)).toEqual(['gcp.network', 'gcp.network']);
     expect(problems[0]!.message).toMatch(/one response policy per network/);
+  });
+});
+
+describe('hostile files', () => {
+  it('refuses a 2 GiB spec from its size, without reading it', () => {
+    const dir = tempDir('privlink-huge-');
+    const file = join(dir, 'huge.yaml');
+    const fd = openSync(file, 'w');
+    ftruncateSync(fd, 2 * 1024 ** 3); // sparse: costs no disk
+    closeSync(fd);
+    const rss = process.memoryUsage().rss;
+    const { problems } = loadSpecs([file]);
+    expect(problems).toEqual([expect.objectContaining({ line: 1, col: 1, message: 'file is 2147483648 bytes; at most 262144 bytes are accepted' })]);
+    expect(process.memoryUsage().rss - rss).toBeLessThan(64 * 1024 * 1024);
   });
 });

@@ -3,12 +3,12 @@
  * Every problem of every file is collected; nothing stops at the first one.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import type { core } from 'zod';
 import { formatPath, type Problem } from './problems';
 import { checkFleet, checkSpec, type SpecSections } from './rules';
 import { customerSchema, type CustomerSpec } from './schema';
-import { parseYamlSource, type YamlSource } from './source';
+import { MAX_SOURCE_BYTES, parseYamlSource, type YamlSource } from './source';
 
 export interface LoadedSpec {
   /** Path as given, made relative to the working directory when inside it (used in headers and messages). */
@@ -59,6 +59,12 @@ export function loadSpecs(files: readonly string[], readFile: (f: string) => Buf
   for (const file of files) {
     let bytes: Buffer;
     try {
+      // A file over the cap is refused from its size, without reading it into memory.
+      const size = readFile === readFileSync ? statSync(file).size : 0;
+      if (size > MAX_SOURCE_BYTES) {
+        problems.push({ file, line: 1, col: 1, path: '', message: `file is ${size} bytes; at most ${MAX_SOURCE_BYTES} bytes are accepted` });
+        continue;
+      }
       bytes = readFile(file);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;

@@ -69,7 +69,16 @@ export function parseYamlSource(file: string, bytes: Buffer): YamlSource {
     try {
       value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
     } catch (err) {
-      problems.push(at(1, 1, `YAML could not be read: ${(err as Error).message}`));
+      const message = (err as Error).message;
+      problems.push(
+        at(
+          1,
+          1,
+          /alias/i.test(message)
+            ? `YAML aliases expand more than ${MAX_ALIAS_COUNT} times (refused as a possible alias bomb); write the values out instead`
+            : `YAML could not be read: ${message}`,
+        ),
+      );
     }
   }
 
@@ -119,24 +128,24 @@ function yamlMessage(code: string, message: string, key: string): string {
   }
 }
 
+/** Offset of the first byte that does not start a valid UTF-8 sequence. */
 function firstInvalidUtf8(bytes: Buffer): number {
-  // Binary search for the shortest prefix that fails to decode.
-  let lo = 0;
-  let hi = bytes.length;
-  const ok = (n: number) => {
-    try {
-      new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, n), { stream: true });
-      return true;
-    } catch {
-      return false;
+  const strict = new TextDecoder('utf-8', { fatal: true });
+  let i = 0;
+  while (i < bytes.length) {
+    const b = bytes[i]!;
+    const len = b < 0x80 ? 1 : (b & 0xe0) === 0xc0 ? 2 : (b & 0xf0) === 0xe0 ? 3 : (b & 0xf8) === 0xf0 ? 4 : 0;
+    if (len === 0) return i;
+    if (len > 1) {
+      try {
+        strict.decode(bytes.subarray(i, i + len));
+      } catch {
+        return i;
+      }
     }
-  };
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (ok(mid)) lo = mid;
-    else hi = mid - 1;
+    i += len;
   }
-  return lo;
+  return bytes.length;
 }
 
 function lineColOf(prefix: string, offset: number): { line: number; col: number } {
