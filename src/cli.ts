@@ -204,7 +204,31 @@ export async function exec(argv: readonly string[], io: Io = processIo): Promise
         if (!a.quiet) io.out(`plan-guard: ok: ${plural(result.changes, 'resource change')}, nothing that carries traffic destroyed or replaced${result.allowed.length ? ' beyond the allowed' : ''}\n`);
       },
     )
-    .demandCommand(1, 'name a command: generate, validate, check or plan-guard')
+    .command(
+      'lint [dir]',
+      'Run the security rule pack over generated artifacts (operator JSON, customer modules): exit 1 on any finding',
+      (y) =>
+        y
+          .positional('dir', { type: 'string', describe: 'Folder to scan (default: the output folder)' })
+          .example('$0 lint', 'Scan generated/')
+          .example('$0 lint generated/acme', 'Scan one customer'),
+      async (args) => {
+        const a = args as unknown as CommonArgs & { dir?: string };
+        const dir = a.dir ?? setup(a).outDir;
+        if (!existsSync(dir)) throw new UsageError(`no folder "${dir}" to lint`);
+        const { RULES, formatFinding, lintDocs, loadArtifacts } = await import('./lint');
+        const docs = await loadArtifacts(dir);
+        const findings = lintDocs(docs);
+        for (const f of findings) io.err(`${formatFinding(f)}\n`);
+        if (findings.length > 0) {
+          io.err(`privlink lint: ${plural(findings.length, 'finding')} in ${plural(new Set(findings.map((f) => f.file)).size, 'artifact')}\n`);
+          code = 1;
+          return;
+        }
+        if (!a.quiet) io.out(`privlink lint: ${plural(docs.length, 'artifact')}, ${RULES.length} rules, no findings\n`);
+      },
+    )
+    .demandCommand(1, 'name a command: generate, validate, check, plan-guard or lint')
     .strict()
     .help()
     .alias('help', 'h')

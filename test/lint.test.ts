@@ -1,0 +1,73 @@
+/**
+ * The security rule pack: each rule passes its passing fixture and fails its failing one
+ * (test/fixtures/lint/<rule id>/), the generated examples have no finding, and a deliberately weakened copy of
+ * the output is reported rule by rule with exit 1.
+ */
+import { spawnSync } from 'node:child_process';
+import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { RULES, lintDocs, loadArtifacts, parseHclFiles, toDoc } from '../src/lint';
+import type { TfDoc } from '../src/lint/types';
+import { ROOT, tempDir } from './helpers';
+
+const FIXTURES = join(__dirname, 'fixtures', 'lint');
+const BIN = join(ROOT, 'bin', 'privlink.js');
+
+async function fixture(rule: string, kind: 'pass' | 'fail'): Promise<TfDoc> {
+  const file = readdirSync(join(FIXTURES, rule)).find((f) => f.startsWith(`${kind}.`));
+  if (!file) throw new Error(`test/fixtures/lint/${rule} has no ${kind} fixture`);
+  const path = join(FIXTURES, rule, file);
+  const text = readFileSync(path, 'utf8');
+  const docs = file.endsWith('.tf.json') ? [JSON.parse(text)] : await parseHclFiles([{ path, text }]);
+  return toDoc(`${rule}/${file}`, docs, [text]);
+}
+
+describe('rule pack', () => {
+  it('has a fixture folder for every rule and a rule for every fixture folder', () => {
+    expect(readdirSync(FIXTURES).sort()).toEqual(RULES.map((r) => r.id).sort());
+  });
+
+  it.each(RULES.map((r) => [r.id, r] as const))('%s passes its passing fixture and fails its failing one', async (_id, rule) => {
+    expect(rule.check(await fixture(rule.id, 'pass'))).toEqual([]);
+    const findings = rule.check(await fixture(rule.id, 'fail'));
+    expect(findings.length).toBeGreaterThan(0);
+    for (const f of findings) expect(f).toMatch(/^\S+: .{10,}/); // names what is wrong, and where
+  });
+});
+
+describe('privlink lint', () => {
+  it('finds nothing in the generated examples', async () => {
+    const docs = await loadArtifacts(join(ROOT, 'generated'), 'generated');
+    expect(docs.map((d) => d.file)).toEqual([
+      'generated/acme/customer-module',
+      'generated/acme/operator/cdk.tf.json',
+      'generated/globex/customer-module',
+      'generated/globex/operator/cdk.tf.json',
+    ]);
+    expect(lintDocs(docs).map((f) => `${f.file}: ${f.rule.id}: ${f.message}`)).toEqual([]);
+  });
+
+  it('reports a deliberately weakened copy, rule by rule, with exit 1', () => {
+    const dir = tempDir('privlink-lint-');
+    cpSync(join(ROOT, 'generated'), join(dir, 'generated'), { recursive: true });
+    const edit = (rel: string, from: string | RegExp, to: string) => {
+      const path = join(dir, 'generated', rel);
+      const text = readFileSync(path, 'utf8');
+      const next = text.replace(from, to);
+      expect(next).not.toBe(text);
+      writeFileSync(path, next);
+    };
+    edit('acme/customer-module/variables.tf', /(variable "acceptance_required" \{[^}]*default\s*=\s*)true/, '$1false');
+    edit('acme/customer-module/main.tf', 'enable_deletion_protection       = true', 'enable_deletion_protection       = false');
+    edit('acme/operator/cdk.tf.json', '"cidr_ipv4": "10.0.0.0/20"', '"cidr_ipv4": "0.0.0.0/0"');
+    edit('acme/operator/cdk.tf.json', /"tunnel1_phase1_integrity_algorithms": \[\n\s*"SHA2-256"/, '"tunnel1_phase1_integrity_algorithms": [\n          "SHA1"');
+    const r = spawnSync(process.execPath, [BIN, 'lint', 'generated'], { cwd: dir, encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^generated\/acme\/customer-module: CKV_AWS_123: aws_vpc_endpoint_service\.this: acceptance_required must be true/m);
+    expect(r.stderr).toMatch(/^generated\/acme\/customer-module: CKV_AWS_150 \(KICS afecd1f1-[0-9a-f-]+\): aws_lb\.this: enable_deletion_protection must be true/m);
+    expect(r.stderr).toMatch(/^generated\/acme\/operator\/cdk\.tf\.json: CKV_AWS_24 \(.*AVD-AWS-0107.*\): aws_vpc_security_group_ingress_rule\.github_\d+_from_10-0-0-0-20: ingress from the whole internet/m);
+    expect(r.stderr).toMatch(/^generated\/acme\/operator\/cdk\.tf\.json: PRIVLINK_VPN_STRONG_PROPOSALS: aws_vpn_connection\.vpn_[ab]: tunnel1_phase1_integrity_algorithms offers weak SHA1/m);
+    expect(r.stderr).not.toContain('generated/globex');
+    expect(r.stderr).toMatch(/privlink lint: \d+ findings in 2 artifacts/);
+  });
+});
