@@ -63,6 +63,15 @@ variable "targets" {
     condition     = length(var.targets) >= 1
     error_message = "Give at least one target."
   }
+
+  validation {
+    condition = alltrue([for t in var.targets : (
+      var.target_type == "ip" ? can(cidrhost("${t}/32", 0)) :
+      var.target_type == "instance" ? can(regex("^i-[0-9a-f]{8,17}$", t)) :
+      can(regex("^arn:aws[a-z-]*:elasticloadbalancing:", t))
+    )])
+    error_message = "Each target must match target_type: an IPv4 address (ip), an instance ID like i-0123456789abcdef0 (instance) or an ALB ARN (alb)."
+  }
 }
 
 variable "certificate_arn" {
@@ -108,10 +117,20 @@ variable "access_logs_bucket" {
   description = "S3 bucket for load balancer access logs (TLS listeners). Null disables access logs."
   type        = string
   default     = null
+
+  validation {
+    condition     = var.access_logs_bucket == null || can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.access_logs_bucket))
+    error_message = "The access_logs_bucket must be an S3 bucket name (3-63 of a-z, 0-9, \".\" and \"-\"), not an ARN or URL."
+  }
 }
 
 variable "tags" {
   description = "Tags added to every resource of this module."
   type        = map(string)
   default     = {}
+
+  validation {
+    condition     = length(var.tags) <= 45 && alltrue([for k, v in var.tags : length(k) >= 1 && length(k) <= 128 && length(v) <= 256 && !startswith(lower(k), "aws:")])
+    error_message = "At most 45 tags (the module adds Name), keys 1-128 characters not starting with aws:, values up to 256 characters."
+  }
 }
