@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, acmeWith, tempDir } from './helpers';
+import { ROOT, acmeWith, tempDir, snapshot } from './helpers';
 
 const BIN = join(ROOT, 'bin', 'privlink.js');
 
@@ -19,18 +19,6 @@ function workspace(): string {
   cpSync(join(ROOT, 'customers'), join(dir, 'customers'), { recursive: true });
   cpSync(join(ROOT, 'privlink.yaml'), join(dir, 'privlink.yaml'));
   return dir;
-}
-
-function snapshot(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string, rel: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      if (e.isDirectory()) walk(join(d, e.name), `${rel}${e.name}/`);
-      else out[`${rel}${e.name}`] = readFileSync(join(d, e.name), 'utf8');
-    }
-  };
-  walk(dir, '');
-  return out;
 }
 
 describe('privlink generate', () => {

@@ -1,6 +1,6 @@
 /** Shared test helpers: example specs, temporary folders and the real tools (terraform, provider mirror). */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseDocument } from 'yaml';
@@ -116,4 +116,17 @@ export function awsExtract(json: string): string {
     .replace(/\$\{google_compute_ha_vpn_gateway\.[a-z_]+\.vpn_interfaces\[\d\]\.ip_address\}/g, '203.0.113.10');
   if (/\$\{google_/.test(text)) throw new Error('awsExtract left a reference to a google resource');
   return text;
+}
+
+/** Every file below dir (path relative to dir → content); {} when dir does not exist. */
+export function snapshot(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string, rel: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      if (e.isDirectory()) walk(join(d, e.name), `${rel}${e.name}/`);
+      else out[`${rel}${e.name}`] = readFileSync(join(d, e.name), 'utf8');
+    }
+  };
+  if (existsSync(dir)) walk(dir, '');
+  return out;
 }

@@ -4,24 +4,12 @@
  * kill the output, once recovered, must be entirely the old or entirely the new — with Terraform's state intact.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LOCK_FILE, acquireLock, recoverOutput, releaseLock } from '../src/writer';
-import { ROOT, acmeWith, tempDir } from './helpers';
+import { ROOT, acmeWith, tempDir, snapshot } from './helpers';
 
 const BIN = join(ROOT, 'bin', 'privlink.js');
-
-function snapshot(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string, rel: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      if (e.isDirectory()) walk(join(d, e.name), `${rel}${e.name}/`);
-      else out[`${rel}${e.name}`] = readFileSync(join(d, e.name), 'utf8');
-    }
-  };
-  if (existsSync(dir)) walk(dir, '');
-  return out;
-}
 
 function run(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
   return new Promise((resolve) => {
