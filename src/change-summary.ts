@@ -4,13 +4,14 @@
  * customer module — plus each endpoint's status transition and a review checklist for those transitions.
  *
  * Computed from file contents only (previous = what HEAD has, next = what was just generated), so it is pure.
- * The customer module is HCL: it is read with HashiCorp's parser (@cdktf/hcl2json), loaded only here.
+ * The customer module is HCL: it is read with HashiCorp's parser (terraform-doc.ts loads @cdktf/hcl2json on demand).
  */
 import { isDeepStrictEqual } from 'node:util';
 import { STATUS_LABEL, type CustomerModel, type EndpointStatus } from './model/model';
 import { ALLOW_FILE_SUFFIX } from './render/ci';
 import { MANIFEST_FILE, parseManifest } from './render/manifest';
 import { TRAFFIC_CARRYING } from './plan-guard';
+import { blockBody, parseHclFiles, resourceBlocks, type Json } from './terraform-doc';
 
 export interface ResourceDiff {
   readonly added: string[];
@@ -38,21 +39,12 @@ export interface ChangeSummary {
   readonly checklist: string[];
 }
 
-type Blocks = Map<string, Record<string, unknown>>;
+type Blocks = Map<string, Json>;
 
 /** address → body of every resource (and module call) in a Terraform JSON document. */
-function blocksOf(doc: Record<string, unknown> | undefined): Blocks {
-  const out: Blocks = new Map();
-  const resources = (doc?.resource ?? {}) as Record<string, Record<string, unknown>>;
-  for (const [type, byName] of Object.entries(resources)) {
-    for (const [name, body] of Object.entries(byName)) {
-      // hcl2json wraps each block in a one-element list; cdktf JSON does not.
-      out.set(`${type}.${name}`, (Array.isArray(body) ? body[0] : body) as Record<string, unknown>);
-    }
-  }
-  for (const [name, body] of Object.entries((doc?.module ?? {}) as Record<string, unknown>)) {
-    out.set(`module.${name}`, (Array.isArray(body) ? body[0] : body) as Record<string, unknown>);
-  }
+function blocksOf(doc: Json | undefined): Blocks {
+  const out: Blocks = new Map(resourceBlocks(doc).map((r) => [`${r.type}.${r.name}`, r.body]));
+  for (const [name, body] of Object.entries((doc?.module ?? {}) as Json)) out.set(`module.${name}`, blockBody(body));
   return out;
 }
 
@@ -88,12 +80,11 @@ function parseJson(text: string | undefined): Record<string, unknown> | undefine
 
 /** The customer module's resources and, per example, its module call: one Terraform JSON-like map. */
 async function moduleBlocks(files: ReadonlyMap<string, string>): Promise<Blocks> {
-  const { parse } = await import('@cdktf/hcl2json');
   const out: Blocks = new Map();
   for (const [path, text] of [...files].sort(([a], [b]) => a.localeCompare(b))) {
     const m = /^customer-module\/(?:examples\/([^/]+)\/)?[^/]+\.tf$/.exec(path);
     if (!m) continue;
-    const doc = (await parse(path, text)) as Record<string, unknown>;
+    const [doc] = await parseHclFiles([{ path, text }]);
     for (const [address, body] of blocksOf(doc)) {
       if (m[1] === undefined && !address.startsWith('module.')) out.set(address, body);
       if (m[1] !== undefined && address.startsWith('module.')) out.set(`${address} (examples/${m[1]})`, body);

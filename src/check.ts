@@ -8,12 +8,12 @@
  *                Terraform would apply too)
  * Terraform's own files (.terraform/, lock file, local state) and plan files are not privlink's and are skipped.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, type Dirent } from 'node:fs';
 import { join } from 'node:path';
 import { structuredPatch } from 'diff';
 import type { CustomerFiles } from './generate';
 import { MANIFEST_FILE, parseManifest, sha256 } from './render/manifest';
-import { isTerraformWorkFile } from './writer';
+import { isTerraformWorkFile, readIfExists } from './writer';
 
 export type DriftKind = 'missing' | 'stale' | 'hand-edited' | 'extra';
 
@@ -45,14 +45,6 @@ function listFiles(dir: string, rel = ''): string[] {
   });
 }
 
-function readText(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return undefined;
-  }
-}
-
 const DIFF_LINES = 12;
 
 /** The first changed lines of a unified diff, committed (-) against expected (+). */
@@ -73,32 +65,30 @@ export function shortDiff(path: string, committed: string, expected: string, max
  */
 export function findDrift(outDir: string, expected: ReadonlyMap<string, CustomerFiles>): Drift[] {
   const drift: Drift[] = [];
-  let present: string[] = [];
+  let present: Dirent[] = [];
   try {
-    present = readdirSync(outDir, { withFileTypes: true })
-      .filter((e) => !e.name.startsWith('.'))
-      .map((e) => (e.isDirectory() ? e.name : `${e.name}\u0000file`));
+    present = readdirSync(outDir, { withFileTypes: true }).filter((e) => !e.name.startsWith('.'));
   } catch {
     present = [];
   }
-  for (const entry of present.sort()) {
-    if (entry.endsWith('\u0000file')) {
-      drift.push({ kind: 'extra', path: entry.slice(0, -5), why: 'not written by privlink (only customer folders and ci/ belong here)' });
-    } else if (!expected.has(entry)) {
+  for (const entry of present.sort((a, b) => a.name.localeCompare(b.name))) {
+    if (!entry.isDirectory()) {
+      drift.push({ kind: 'extra', path: entry.name, why: 'not written by privlink (only customer folders and ci/ belong here)' });
+    } else if (!expected.has(entry.name)) {
       drift.push({
         kind: 'extra',
-        path: `${entry}/`,
+        path: `${entry.name}/`,
         why: 'no spec generates this folder: if the customer was removed, run `terraform destroy` in its operator/ folder, then delete the folder',
       });
     }
   }
   for (const [folder, files] of [...expected].sort(([a], [b]) => a.localeCompare(b))) {
     const dir = join(outDir, folder);
-    const manifest = parseManifest(readText(join(dir, MANIFEST_FILE)));
+    const manifest = parseManifest(readIfExists(join(dir, MANIFEST_FILE)));
     const onDisk = new Set(listFiles(dir));
     for (const [rel, content] of files) {
       const path = `${folder}/${rel}`;
-      const actual = readText(join(dir, rel));
+      const actual = readIfExists(join(dir, rel));
       if (actual === undefined) {
         drift.push({ kind: 'missing', path, why: 'privlink would write this file' });
         continue;

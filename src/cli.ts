@@ -2,7 +2,8 @@
  * Command line: a thin layer over generate.ts and writer.ts. `exec(argv, io)` returns the exit code and never
  * exits the process, so tests drive it directly.
  *
- * Exit codes: 0 success, 1 invalid input (every problem printed as file:line:col), 2 usage error.
+ * Exit codes: 0 success; 1 invalid input (every problem printed as file:line:col), drift (check), a blocked plan
+ * (plan-guard), lint findings or a refused precondition (lock held, dirty index…); 2 usage error; 70 internal error.
  */
 import yargs from 'yargs';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -71,7 +72,7 @@ export async function exec(argv: readonly string[], io: Io = processIo): Promise
       const problems = sortProblems(err.problems);
       io.err(`${problems.map(formatProblem).join('\n')}\n`);
       const files = new Set(problems.map((p) => p.file)).size;
-      io.err(`privlink: ${problems.length} problem${problems.length === 1 ? '' : 's'} in ${files} file${files === 1 ? '' : 's'}; nothing was written\n`);
+      io.err(`privlink: ${plural(problems.length, 'problem')} in ${plural(files, 'file')}; nothing was written\n`);
       return 1;
     }
     if (err instanceof Refused) {

@@ -15,7 +15,6 @@ import { renderOperatorJson } from './render/operator';
 import { loadSpecs } from './spec/load';
 import { InputError, UsageError } from './spec/problems';
 
-
 /** Files of one customer, by path relative to generated/<name>/. */
 export type CustomerFiles = Map<string, string>;
 

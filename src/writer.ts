@@ -47,7 +47,8 @@ function step(): void {
   if (at !== undefined && Number(at) === steps) process.kill(process.pid, 'SIGKILL');
 }
 
-function readIfExists(path: string): string | undefined {
+/** A file's text, or undefined when it cannot be read. */
+export function readIfExists(path: string): string | undefined {
   try {
     return readFileSync(path, 'utf8');
   } catch {

@@ -152,11 +152,13 @@ describe('privlink check', () => {
     rmSync(join(dir, 'generated', 'globex', 'README.md'));
     writeFileSync(join(dir, 'generated', 'acme', 'operator', 'override.tf'), 'resource "aws_vpc" "x" {}\n');
     cpSync(join(dir, 'generated', 'globex'), join(dir, 'generated', 'initech'), { recursive: true });
+    writeFileSync(join(dir, 'generated', 'notes.txt'), 'loose file');
     const r = run(['check'], dir);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^generated\/globex\/README\.md: missing: /m);
     expect(r.stderr).toMatch(/^generated\/acme\/operator\/override\.tf: extra: not written by privlink/m);
     expect(r.stderr).toMatch(/^generated\/initech\/: extra: no spec generates this folder/m);
+    expect(r.stderr).toMatch(/^generated\/notes\.txt: extra: not written by privlink/m);
   });
 
   it('ignores Terraform\'s own files beside a stack', () => {

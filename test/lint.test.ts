@@ -6,7 +6,8 @@
 import { spawnSync } from 'node:child_process';
 import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { RULES, lintDocs, loadArtifacts, parseHclFiles, toDoc } from '../src/lint';
+import { RULES, lintDocs, loadArtifacts, toDoc } from '../src/lint';
+import { parseHclFiles } from '../src/terraform-doc';
 import type { TfDoc } from '../src/lint/types';
 import { ROOT, tempDir } from './helpers';
 

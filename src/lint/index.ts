@@ -3,7 +3,8 @@
  * stack's Terraform JSON directly, each customer module (its *.tf files together) through HashiCorp's HCL parser.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
+import { blockBody, parseHclFiles, resourceBlocks, type Json } from '../terraform-doc';
 import { acceptanceRequired } from './rules/acceptance-required';
 import { endpointServicePrincipal } from './rules/endpoint-service-principal';
 import { listenerTls } from './rules/listener-tls';
@@ -47,8 +48,6 @@ export interface LintFinding {
   readonly message: string;
 }
 
-type Json = Record<string, unknown>;
-const first = (v: unknown) => (Array.isArray(v) ? v[0] : v) as Json;
 
 /** A Terraform document (cdktf JSON, or hcl2json output of one or more .tf files merged) as the rules see it. */
 export function toDoc(file: string, docs: readonly Json[], texts: readonly string[]): TfDoc {
@@ -57,21 +56,12 @@ export function toDoc(file: string, docs: readonly Json[], texts: readonly strin
   const outputs: Record<string, Json> = {};
   const locals: Record<string, unknown> = {};
   for (const doc of docs) {
-    for (const [type, byName] of Object.entries((doc.resource ?? {}) as Record<string, Json>)) {
-      for (const [name, body] of Object.entries(byName)) resources.push({ type, name, address: `${type}.${name}`, body: first(body) });
-    }
-    for (const [name, body] of Object.entries((doc.variable ?? {}) as Json)) variables[name] = first(body).default;
-    for (const [name, body] of Object.entries((doc.output ?? {}) as Json)) outputs[name] = first(body);
+    for (const r of resourceBlocks(doc)) resources.push({ ...r, address: `${r.type}.${r.name}` });
+    for (const [name, body] of Object.entries((doc.variable ?? {}) as Json)) variables[name] = blockBody(body).default;
+    for (const [name, body] of Object.entries((doc.output ?? {}) as Json)) outputs[name] = blockBody(body);
     for (const l of Array.isArray(doc.locals) ? doc.locals : [doc.locals ?? {}]) Object.assign(locals, l as Json);
   }
   return { file, resources, variables, outputs, locals, texts };
-}
-
-export async function parseHclFiles(files: readonly { path: string; text: string }[]): Promise<Json[]> {
-  const { parse } = await import('@cdktf/hcl2json');
-  const out: Json[] = [];
-  for (const f of files) out.push((await parse(basename(f.path), f.text)) as Json);
-  return out;
 }
 
 /** Every artifact below dir: operator stacks (cdk.tf.json) and customer modules (folders named customer-module). */
