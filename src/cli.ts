@@ -207,7 +207,7 @@ export async function exec(argv: readonly string[], io: Io = processIo): Promise
     )
     .command(
       'lint [dir]',
-      'Run the security rule pack over generated artifacts (operator JSON, customer modules): exit 1 on any finding',
+      'Run the security rule pack over generated artifacts (operator JSON, customer modules and their examples): exit 1 on any finding the spec does not except in writing',
       (y) =>
         y
           .positional('dir', { type: 'string', describe: 'Folder to scan (default: the output folder)' })
@@ -219,14 +219,18 @@ export async function exec(argv: readonly string[], io: Io = processIo): Promise
         if (!existsSync(dir)) throw new UsageError(`no folder "${dir}" to lint`);
         const { RULES, formatFinding, lintDocs, loadArtifacts } = await import('./lint');
         const docs = await loadArtifacts(dir);
-        const findings = lintDocs(docs);
+        const all = lintDocs(docs);
+        const findings = all.filter((f) => f.excepted === undefined);
+        const excepted = all.filter((f) => f.excepted !== undefined);
+        const exceptedNote = excepted.length ? `, ${excepted.length} excepted by the spec` : '';
+        if (!a.quiet) for (const f of excepted) io.out(`${formatFinding(f)}\n`);
         for (const f of findings) io.err(`${formatFinding(f)}\n`);
         if (findings.length > 0) {
-          io.err(`privlink lint: ${plural(findings.length, 'finding')} in ${plural(new Set(findings.map((f) => f.file)).size, 'artifact')}\n`);
+          io.err(`privlink lint: ${plural(findings.length, 'finding')} in ${plural(new Set(findings.map((f) => f.file)).size, 'artifact')}${exceptedNote}\n`);
           code = 1;
           return;
         }
-        if (!a.quiet) io.out(`privlink lint: ${plural(docs.length, 'artifact')}, ${RULES.length} rules, no findings\n`);
+        if (!a.quiet) io.out(`privlink lint: ${plural(docs.length, 'artifact')}, ${RULES.length} rules, no findings${exceptedNote}\n`);
       },
     )
     .demandCommand(1, 'name a command: generate, validate, check, plan-guard or lint')

@@ -54,6 +54,9 @@ export function renderCustomer(model: CustomerModel, specSha256: string): Custom
       customer: model.name,
       spec: { file: model.specFile, sha256: specSha256 },
       endpoints: Object.fromEntries(model.endpoints.map((e) => [e.name, e.status])),
+      ...(model.securityExceptions.length > 0
+        ? { security: { exceptions: model.securityExceptions.map(({ rule, reason }) => ({ rule, reason })) } }
+        : {}),
     }),
   );
   return new Map([...files].sort(([a], [b]) => a.localeCompare(b)));

@@ -26,6 +26,17 @@ export function acmeWith(edits: Record<string, unknown> = {}, base = ACME): stri
   return doc.toString();
 }
 
+/** The reason acmeAutoAccept() records for its exception. */
+export const AUTO_ACCEPT_REASON = 'Acme security agreed to auto-accept (ticket SEC-1042)';
+
+/** acme whose artifactory endpoint skips the customer's acceptance, as agreed in its security.exceptions. */
+export function acmeAutoAccept(): string {
+  return acmeWith({
+    'endpoints.1.acceptanceRequired': false,
+    security: { exceptions: [{ rule: 'CKV_AWS_123', reason: AUTO_ACCEPT_REASON }] },
+  });
+}
+
 /** Model of a spec text (which must be valid). */
 export function modelOf(text: string, file = 'customers/acme.yaml'): CustomerModel {
   const r = parseSpec(file, Buffer.from(text));

@@ -4,12 +4,12 @@
  * the output is reported rule by rule with exit 1.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RULES, lintDocs, loadArtifacts, toDoc } from '../src/lint';
 import { parseHclFiles } from '../src/terraform-doc';
 import type { TfDoc } from '../src/lint/types';
-import { ROOT, tempDir } from './helpers';
+import { AUTO_ACCEPT_REASON, ROOT, acmeAutoAccept, tempDir } from './helpers';
 
 const FIXTURES = join(__dirname, 'fixtures', 'lint');
 const BIN = join(ROOT, 'bin', 'privlink.js');
@@ -41,8 +41,12 @@ describe('privlink lint', () => {
     const docs = await loadArtifacts(join(ROOT, 'generated'), 'generated');
     expect(docs.map((d) => d.file)).toEqual([
       'generated/acme/customer-module',
+      'generated/acme/customer-module/examples/artifactory',
+      'generated/acme/customer-module/examples/github',
       'generated/acme/operator/cdk.tf.json',
       'generated/globex/customer-module',
+      'generated/globex/customer-module/examples/gitlab',
+      'generated/globex/customer-module/examples/nexus',
       'generated/globex/operator/cdk.tf.json',
     ]);
     expect(lintDocs(docs).map((f) => `${f.file}: ${f.rule.id}: ${f.message}`)).toEqual([]);
@@ -70,5 +74,73 @@ describe('privlink lint', () => {
     expect(r.stderr).toMatch(/^generated\/acme\/operator\/cdk\.tf\.json: PRIVLINK_VPN_STRONG_PROPOSALS: aws_vpn_connection\.vpn_[ab]: tunnel1_phase1_integrity_algorithms offers weak SHA1/m);
     expect(r.stderr).not.toContain('generated/globex');
     expect(r.stderr).toMatch(/privlink lint: \d+ findings in 2 artifacts/);
+  });
+});
+
+describe('security exceptions', () => {
+  /** A repository with acme opting out of acceptance for artifactory, generated. */
+  function autoAcceptRepo(): string {
+    const dir = tempDir('privlink-exception-');
+    cpSync(join(ROOT, 'privlink.yaml'), join(dir, 'privlink.yaml'));
+    mkdirSync(join(dir, 'customers'));
+    writeFileSync(join(dir, 'customers', 'acme.yaml'), acmeAutoAccept());
+    const g = spawnSync(process.execPath, [BIN, 'generate', '-q'], { cwd: dir, encoding: 'utf8' });
+    expect(g.status === 0 ? 0 : g.stderr).toBe(0);
+    return dir;
+  }
+
+  it('an opt-out in writing reaches the example, both READMEs and the manifest, and lint reports it as excepted', () => {
+    const dir = autoAcceptRepo();
+    const out = (rel: string) => readFileSync(join(dir, 'generated', 'acme', rel), 'utf8');
+    expect(out('customer-module/examples/artifactory/main.tf')).toMatch(/^\s*acceptance_required = false$/m);
+    expect(out('customer-module/examples/github/main.tf')).not.toContain('acceptance_required');
+    expect(out('customer-module/variables.tf')).toMatch(/variable "acceptance_required" \{[^}]*default\s*=\s*true/);
+    for (const readme of ['README.md', 'customer-module/README.md']) {
+      expect(out(readme)).toContain(`## Security exceptions`);
+      expect(out(readme)).toContain(`**CKV_AWS_123** (VPC endpoint service requires acceptance): ${AUTO_ACCEPT_REASON}`);
+    }
+    expect(JSON.parse(out('privlink-manifest.json')).security).toEqual({ exceptions: [{ rule: 'CKV_AWS_123', reason: AUTO_ACCEPT_REASON }] });
+
+    const r = spawnSync(process.execPath, [BIN, 'lint'], { cwd: dir, encoding: 'utf8' });
+    expect(r.status === 0 ? 0 : r.stderr).toBe(0);
+    expect(r.stdout).toContain(
+      `generated/acme/customer-module/examples/artifactory: CKV_AWS_123: module.privlink_artifactory: sets acceptance_required = false; ` +
+        `connection requests would be accepted without the customer [excepted by the spec: ${AUTO_ACCEPT_REASON}]`,
+    );
+    expect(r.stdout).toMatch(/no findings, 1 excepted by the spec/);
+  });
+
+  it('the same opt-out without the manifest\'s exception fails lint', () => {
+    const dir = autoAcceptRepo();
+    const manifest = join(dir, 'generated', 'acme', 'privlink-manifest.json');
+    const m = JSON.parse(readFileSync(manifest, 'utf8'));
+    delete m.security;
+    writeFileSync(manifest, JSON.stringify(m));
+    const r = spawnSync(process.execPath, [BIN, 'lint'], { cwd: dir, encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^generated\/acme\/customer-module\/examples\/artifactory: CKV_AWS_123: module\.privlink_artifactory: sets acceptance_required = false/m);
+  });
+
+  it('an exception that excepts nothing is itself a finding', () => {
+    const dir = tempDir('privlink-lint-');
+    cpSync(join(ROOT, 'generated'), join(dir, 'generated'), { recursive: true });
+    const manifest = join(dir, 'generated', 'globex', 'privlink-manifest.json');
+    const m = JSON.parse(readFileSync(manifest, 'utf8'));
+    writeFileSync(manifest, JSON.stringify({ ...m, security: { exceptions: [{ rule: 'CKV_AWS_123', reason: AUTO_ACCEPT_REASON }] } }));
+    const r = spawnSync(process.execPath, [BIN, 'lint', 'generated'], { cwd: dir, encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^generated\/globex\/privlink-manifest\.json: PRIVLINK_UNUSED_EXCEPTION: the spec records an exception to CKV_AWS_123, but no artifact of this customer breaks that rule/m);
+  });
+
+  it('an exception never excuses a rule privlink guarantees', async () => {
+    const docs = await loadArtifacts(join(ROOT, 'generated'), 'generated');
+    const doc = docs.find((d) => d.file === 'generated/acme/operator/cdk.tf.json')!;
+    const weakened = toDoc(doc.file, [JSON.parse(doc.texts[0]!.replace('"cidr_ipv4": "10.0.0.0/20"', '"cidr_ipv4": "0.0.0.0/0"'))], doc.texts, {
+      folder: 'generated/acme',
+      exceptions: [{ rule: 'CKV_AWS_24', reason: 'nobody may except this, whatever the manifest says' }],
+    });
+    const findings = lintDocs([weakened]).filter((f) => f.rule.id === 'CKV_AWS_24');
+    expect(findings.length).toBeGreaterThan(0);
+    expect(findings.every((f) => f.excepted === undefined)).toBe(true);
   });
 });

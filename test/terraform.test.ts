@@ -8,12 +8,13 @@ import { join } from 'node:path';
 import { parse } from '@cdktf/hcl2json';
 import { renderCustomer } from '../src/generate';
 import { renderCustomerModule } from '../src/render/customer-module';
-import { ACME, GLOBEX, modelOf, providerMirror, skipNote, tempDir, terraform, terraformBinary, terraformEnv, TEST_SPEC_SHA, awsExtract } from './helpers';
+import { ACME, GLOBEX, acmeAutoAccept, modelOf, providerMirror, skipNote, tempDir, terraform, terraformBinary, terraformEnv, TEST_SPEC_SHA, awsExtract } from './helpers';
 
 const examples = [
-  { name: 'acme', file: ACME },
-  { name: 'globex', file: GLOBEX },
-].map((e) => ({ ...e, model: modelOf(readFileSync(e.file, 'utf8'), `customers/${e.name}.yaml`) }));
+  { name: 'acme', text: readFileSync(ACME, 'utf8') },
+  { name: 'globex', text: readFileSync(GLOBEX, 'utf8') },
+  { name: 'acme opting out of acceptance in writing', text: acmeAutoAccept() },
+].map((e) => ({ ...e, model: modelOf(e.text, `customers/${e.name.split(' ')[0]}.yaml`) }));
 
 const tf = terraformBinary();
 const mirror = providerMirror();

@@ -20,8 +20,12 @@ export interface TfDoc {
   readonly variables: Readonly<Record<string, unknown>>;
   readonly outputs: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
   readonly locals: Readonly<Record<string, unknown>>;
+  /** Module calls (the customer module's examples): `module.<name>` → arguments. */
+  readonly modules: readonly Resource[];
   /** Every source text the document was read from (for secret scanning). */
   readonly texts: readonly string[];
+  /** The customer folder the document belongs to and the exceptions its spec records (lint's concern, not the rules'). */
+  readonly scope?: { readonly folder: string; readonly exceptions: readonly { readonly rule: string; readonly reason: string }[] };
 }
 
 export interface LintRule {
@@ -29,6 +33,11 @@ export interface LintRule {
   /** Scanner checks this rule mirrors. */
   readonly mirrors: readonly string[];
   readonly title: string;
+  /**
+   * The spec setting that deliberately breaks this rule, for the rules a spec may except in writing
+   * (security.exceptions). privlink's output passes every other rule for every customer, with no exception.
+   */
+  readonly exceptedBy?: string;
   check(doc: TfDoc): string[];
 }
 

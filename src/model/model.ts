@@ -17,6 +17,7 @@ import {
   LABEL_MANAGED_BY,
   NAME_PREFIX,
 } from '../domain/constants';
+import { RULES } from '../lint';
 import { CUSTOMER_PLACEHOLDER, DEFAULT_FLEET, type FleetConfig } from '../fleet/schema';
 import type { CustomerSpec, EndpointSpec, TunnelKey } from '../spec/schema';
 import { connectionKeys, defaultInsideCidr, tunnelKeys, tunnelPosition, type ConnectionKey } from './tunnels';
@@ -85,6 +86,8 @@ export interface EndpointModel {
   readonly tls: EndpointSpec['tls'];
   readonly serviceName?: string;
   readonly status: EndpointStatus;
+  /** false only when the spec opts out in writing (security.exceptions records who agreed). */
+  readonly acceptanceRequired: boolean;
   /** Terraform name of the endpoint and its security group. */
   readonly id: string;
   readonly securityGroupName: string;
@@ -154,6 +157,8 @@ export interface CustomerModel {
     readonly phase2LifetimeSeconds: number;
   };
   readonly endpoints: readonly EndpointModel[];
+  /** Deliberate deviations from the security rule pack, as the spec records them (rule id, title, reason). */
+  readonly securityExceptions: readonly { readonly rule: string; readonly title: string; readonly reason: string }[];
   /** The operator stack's Terraform settings, from the fleet config. */
   readonly terraform: {
     readonly requiredVersion: string;
@@ -263,6 +268,7 @@ export function buildModel(spec: CustomerSpec, specFile: string, fleet: FleetCon
       tls: ep.tls,
       ...(ep.serviceName ? { serviceName: ep.serviceName } : {}),
       status: ep.serviceName ? 'ready' : 'awaiting-customer',
+      acceptanceRequired: ep.acceptanceRequired,
       id: `endpoint_${ep.name}`,
       securityGroupName: `${prefix}-${ep.name}`,
       ingressRules: [...ep.ports]
@@ -323,6 +329,9 @@ export function buildModel(spec: CustomerSpec, specFile: string, fleet: FleetCon
       phase2LifetimeSeconds: IKE_PHASE2_LIFETIME_SECONDS,
     },
     endpoints,
+    securityExceptions: [...spec.security.exceptions]
+      .sort((a, b) => a.rule.localeCompare(b.rule))
+      .map((x) => ({ rule: x.rule, title: RULES.find((r) => r.id === x.rule)?.title ?? x.rule, reason: x.reason })),
     terraform: terraformSettings(fleet, spec),
   };
 }

@@ -9,6 +9,7 @@ import {
   TERRAFORM_VERSION_CONSTRAINT,
 } from '../domain/constants';
 import type { CustomerModel } from '../model/model';
+import { ACCEPTANCE_RULE } from '../spec/rules';
 import { commentedNotice } from './header';
 import { render } from './templates';
 
@@ -38,7 +39,10 @@ export function customerModuleData(model: CustomerModel, operatorName = DEFAULT_
       customerResourceName: e.customerResourceName,
       moduleName: `privlink_${e.name.replace(/-/g, '_')}`,
       connected: e.status === 'ready',
+      autoAccept: !e.acceptanceRequired,
     })),
+    exceptions: model.securityExceptions,
+    acceptanceReason: model.securityExceptions.find((x) => x.rule === ACCEPTANCE_RULE)?.reason,
   };
 }
 

@@ -21,7 +21,9 @@ function followUps(e: EndpointModel): string[] {
     out.push('Waiting for the customer: add the `serviceName` they send back to the spec and regenerate.');
   } else {
     out.push(
-      `After \`terraform apply\`, the interface endpoint waits in \`pendingAcceptance\` until the customer accepts it; ` +
+      (e.acceptanceRequired
+        ? `After \`terraform apply\`, the interface endpoint waits in \`pendingAcceptance\` until the customer accepts it; `
+        : `After \`terraform apply\`, the interface endpoint is accepted at once (the spec opts out of acceptance, see "Security exceptions"); `) +
         `then check that ${e.hostnames.map((h) => `\`${h}\``).join(', ')} resolve from GKE to the endpoint and answer on port ${e.ports.join(', ')}.`,
     );
   }
@@ -42,10 +44,15 @@ function nextSteps(model: CustomerModel): string[] {
       `When the customer sends back a service name, add it as \`serviceName\` of that endpoint in \`${model.specFile}\`, run \`privlink generate\` and open a pull request.`,
     );
   }
-  if (ready.length > 0) {
+  const toAccept = ready.filter((e) => e.acceptanceRequired);
+  if (toAccept.length > 0) {
     steps.push(
-      `Ask the customer to accept the connection requests of ${ready.map((e) => `**${e.name}**`).join(', ')} from account \`${model.aws.accountId}\`, then verify each hostname from a GKE pod.`,
+      `Ask the customer to accept the connection requests of ${toAccept.map((e) => `**${e.name}**`).join(', ')} from account \`${model.aws.accountId}\`, then verify each hostname from a GKE pod.`,
     );
+  }
+  const auto = ready.filter((e) => !e.acceptanceRequired);
+  if (auto.length > 0) {
+    steps.push(`Verify each hostname of ${auto.map((e) => `**${e.name}**`).join(', ')} from a GKE pod (accepted without the customer, see "Security exceptions").`);
   }
   return steps;
 }

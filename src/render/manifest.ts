@@ -10,10 +10,18 @@ import { generatedNotice } from './header';
 
 export const MANIFEST_FILE = 'privlink-manifest.json';
 
+/** A deviation from a rule of the security pack that the spec records, with who agreed and why. */
+export interface SecurityException {
+  readonly rule: string;
+  readonly reason: string;
+}
+
 export interface Manifest {
   readonly customer?: string;
   readonly spec?: { readonly file: string; readonly sha256: string };
   readonly endpoints?: Readonly<Record<string, EndpointStatus>>;
+  /** Present only when the spec records exceptions (older manifests have none). */
+  readonly security?: { readonly exceptions: readonly SecurityException[] };
   /** Path relative to the folder → SHA-256 of the content privlink wrote. */
   readonly files: Readonly<Record<string, string>>;
 }

@@ -38,7 +38,7 @@ export function parseSpec(file: string, bytes: Buffer): { spec?: CustomerSpec; p
   // Schema problems, plus the rules on every section that did pass the schema: all problems in one run.
   const raw = source.value as Record<string, unknown>;
   const sections: SpecSections = {};
-  for (const key of ['gcp', 'aws', 'vpn', 'endpoints', 'labels'] as const) {
+  for (const key of ['gcp', 'aws', 'vpn', 'endpoints', 'labels', 'security'] as const) {
     const r = customerSchema.shape[key].safeParse(raw[key]);
     if (r.success) (sections as Record<string, unknown>)[key] = r.data;
   }
@@ -120,6 +120,7 @@ function issueProblems(source: YamlSource, issue: core.$ZodIssue, root: core.$Zo
 
 function quote(written: string): string {
   const oneLine = written.split('\n')[0]!;
+  if (/^[|>][-+1-9]*\s*(#.*)?$/.test(oneLine)) return `a multi-line text block ("${oneLine.trim()}")`;
   const short = oneLine.length > 80 ? `${oneLine.slice(0, 77)}...` : oneLine;
   return /^["']/.test(short) ? short : `"${short}"`;
 }

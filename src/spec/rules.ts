@@ -48,14 +48,17 @@ export function azIdPrefix(region: string): string | undefined {
  * The sections of a spec that passed the schema. When another section fails the schema, the rules still run on
  * these, so one run reports every problem; a rule runs only when all sections it reads are present.
  */
-export type SpecSections = Partial<Pick<CustomerSpec, 'gcp' | 'aws' | 'vpn' | 'endpoints' | 'labels'>>;
+export type SpecSections = Partial<Pick<CustomerSpec, 'gcp' | 'aws' | 'vpn' | 'endpoints' | 'labels' | 'security'>>;
+
+/** The security rule an endpoint's `acceptanceRequired: false` breaks, and so must except in writing. */
+export const ACCEPTANCE_RULE = 'CKV_AWS_123';
 
 /** Labels privlink sets itself on every resource; a spec may not override them. */
 export const RESERVED_LABELS = [LABEL_MANAGED_BY, LABEL_CUSTOMER] as const;
 
 /** Checks one spec's sections; returns every finding (empty when the spec is sound). */
 export function checkSpec(spec: SpecSections): Finding[] {
-  const { gcp, aws, vpn, endpoints, labels } = spec;
+  const { gcp, aws, vpn, endpoints, labels, security } = spec;
   const out: Finding[] = [];
   const add = (path: readonly PropertyKey[], message: string, atKey = false) => out.push({ path, message, atKey });
 
@@ -211,6 +214,31 @@ export function checkSpec(spec: SpecSections): Finding[] {
       }
     }
   });
+
+  // --- Security exceptions: a spec setting that breaks a rule needs one, and each one must be needed ------------
+  if (security && endpoints) {
+    const seen = new Map<string, number>();
+    security.exceptions.forEach((x, i) => {
+      if (seen.has(x.rule)) add(['security', 'exceptions', i, 'rule'], `"${x.rule}" is already excepted at security.exceptions[${seen.get(x.rule)}]; record each rule once`);
+      else seen.set(x.rule, i);
+    });
+    const optOuts = endpoints.map((ep, i) => [ep, i] as const).filter(([ep]) => !ep.acceptanceRequired);
+    for (const [ep, i] of optOuts) {
+      if (!seen.has(ACCEPTANCE_RULE)) {
+        add(
+          ['endpoints', i, 'acceptanceRequired'],
+          `false lets "${ep.name}" connect without the customer accepting the request, which breaks ${ACCEPTANCE_RULE}; ` +
+            `record it in writing: security.exceptions: [{rule: ${ACCEPTANCE_RULE}, reason: "<who agreed, and why>"}]`,
+        );
+      }
+    }
+    if (seen.has(ACCEPTANCE_RULE) && optOuts.length === 0) {
+      add(
+        ['security', 'exceptions', seen.get(ACCEPTANCE_RULE)!],
+        `the exception to ${ACCEPTANCE_RULE} excepts nothing: no endpoint sets acceptanceRequired: false; remove it`,
+      );
+    }
+  }
   return out;
 }
 

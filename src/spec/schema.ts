@@ -18,6 +18,25 @@ import {
   IKE_INTEGRITY,
   RESERVED_CUSTOMER_NAMES,
 } from '../domain/constants';
+import { EXCEPTABLE_RULES } from '../lint';
+
+/** A written exception to one rule of the security pack (`privlink lint`): shown in both READMEs and the manifest. */
+const exceptionSchema = z
+  .strictObject({
+    rule: z
+      .enum(EXCEPTABLE_RULES.map((r) => r.id) as [string, ...string[]], {
+        error: `must be a rule that a spec setting breaks: ${EXCEPTABLE_RULES.map((r) => `${r.id} (${r.exceptedBy})`).join(', ')}; privlink's output passes every other rule, with no exception`,
+      })
+      .describe('Rule id as `privlink lint` prints it.'),
+    reason: z
+      .string({ error: 'must be a string' })
+      .trim()
+      .min(20, { error: 'must say who agreed and why, in at least 20 characters (it is printed in both READMEs)' })
+      .max(300, { error: 'must be at most 300 characters' })
+      .regex(/^[^\u0000-\u001f\u007f|<>`]*$/, { error: 'must be one line of plain text (no control characters, "|", "<", ">" or "`")' })
+      .describe('Who agreed to the exception and why, e.g. a ticket reference. One line, shown to the customer.'),
+  })
+  .describe('A deliberate deviation from one security rule.');
 
 /** Shape of an IPv4 CIDR; whether the host bits are zero is checked in rules.ts, with the corrected value. */
 const IPV4_CIDR = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}\/(3[0-2]|[12]?\d)$/;
@@ -99,6 +118,12 @@ const endpointSchema = z
       })
       .optional()
       .describe('VPC endpoint service name the customer sends back after applying their module. Absent: awaiting the customer.'),
+    acceptanceRequired: z
+      .boolean({ error: 'must be true or false' })
+      .default(true)
+      .describe(
+        'Whether the customer accepts each connection request (default true). false needs a security.exceptions entry for CKV_AWS_123 saying who agreed and why.',
+      ),
   })
   .describe('A customer service reached through PrivateLink.');
 
@@ -199,6 +224,14 @@ export const customerSchema = z
       })
       .prefault({}),
     labels: labelsSchema(),
+    security: z
+      .strictObject({
+        exceptions: z
+          .array(exceptionSchema, { error: 'must be a list of {rule, reason}' })
+          .default([])
+          .describe('Deliberate exceptions to the security rule pack, each with a written reason. Default none.'),
+      })
+      .prefault({}),
     endpoints: z
       .array(endpointSchema, { error: 'must be a list' })
       .min(1, { error: 'must list at least one service' }),
