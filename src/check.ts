@@ -8,11 +8,11 @@
  *                Terraform would apply too)
  * Terraform's own files (.terraform/, lock file, local state) and plan files are not privlink's and are skipped.
  */
-import { readdirSync, type Dirent } from 'node:fs';
+import { readFileSync, readdirSync, type Dirent } from 'node:fs';
 import { join } from 'node:path';
 import { structuredPatch } from 'diff';
 import type { CustomerFiles } from './generate';
-import { MANIFEST_FILE, parseManifest, sha256 } from './render/manifest';
+import { MANIFEST_FILE, parseManifest, sha256, type Manifest } from './render/manifest';
 import { isTerraformWorkFile, readIfExists } from './writer';
 
 export type DriftKind = 'missing' | 'stale' | 'hand-edited' | 'extra';
@@ -60,10 +60,18 @@ export function shortDiff(path: string, committed: string, expected: string, max
 }
 
 /**
- * Compares `expected` (folder name → files) with outDir. Folders in outDir that are not expected are extra,
- * except hidden ones (privlink's own staging folders, editor files).
+ * Compares `expected` (folder name → files) with outDir: top-level entries first, then each folder. Folders in
+ * outDir that are not expected are extra, except hidden ones (privlink's own staging folders, editor files).
  */
 export function findDrift(outDir: string, expected: ReadonlyMap<string, CustomerFiles>): Drift[] {
+  return [
+    ...topLevelDrift(outDir, new Set(expected.keys())),
+    ...[...expected].sort(([a], [b]) => a.localeCompare(b)).flatMap(([folder, files]) => folderDrift(outDir, folder, files)),
+  ];
+}
+
+/** Loose files and folders no spec generates, at the top of outDir. `expected`: every folder name the specs give. */
+export function topLevelDrift(outDir: string, expected: ReadonlySet<string>): Drift[] {
   const drift: Drift[] = [];
   let present: Dirent[] = [];
   try {
@@ -82,37 +90,61 @@ export function findDrift(outDir: string, expected: ReadonlyMap<string, Customer
       });
     }
   }
-  for (const [folder, files] of [...expected].sort(([a], [b]) => a.localeCompare(b))) {
-    const dir = join(outDir, folder);
-    const manifest = parseManifest(readIfExists(join(dir, MANIFEST_FILE)));
-    const onDisk = new Set(listFiles(dir));
-    for (const [rel, content] of files) {
-      const path = `${folder}/${rel}`;
-      const actual = readIfExists(join(dir, rel));
-      if (actual === undefined) {
-        drift.push({ kind: 'missing', path, why: 'privlink would write this file' });
-        continue;
-      }
-      if (actual === content) continue;
-      const recorded = manifest?.files[rel];
-      const edited = recorded !== undefined && recorded !== sha256(actual);
-      drift.push({
-        kind: edited ? 'hand-edited' : 'stale',
-        path,
-        why: edited
-          ? 'changed since privlink wrote it; change the spec instead and regenerate'
-          : 'out of date: the spec, privlink.yaml or privlink changed without `privlink generate`',
-        diff: shortDiff(path, actual, content),
-      });
+  return drift;
+}
+
+/** Every difference between one folder on disk and the files privlink would write there. */
+export function folderDrift(outDir: string, folder: string, files: CustomerFiles): Drift[] {
+  const drift: Drift[] = [];
+  const dir = join(outDir, folder);
+  const manifest = parseManifest(readIfExists(join(dir, MANIFEST_FILE)));
+  for (const [rel, content] of files) {
+    const path = `${folder}/${rel}`;
+    const actual = readIfExists(join(dir, rel));
+    if (actual === undefined) {
+      drift.push({ kind: 'missing', path, why: 'privlink would write this file' });
+      continue;
     }
-    for (const rel of [...onDisk].sort()) {
-      if (files.has(rel)) continue;
-      drift.push({
-        kind: 'extra',
-        path: `${folder}/${rel}`,
-        why: manifest?.files[rel] !== undefined ? 'privlink no longer writes this file' : 'not written by privlink; Terraform would apply it too',
-      });
-    }
+    if (actual === content) continue;
+    const recorded = manifest?.files[rel];
+    const edited = recorded !== undefined && recorded !== sha256(actual);
+    drift.push({
+      kind: edited ? 'hand-edited' : 'stale',
+      path,
+      why: edited
+        ? 'changed since privlink wrote it; change the spec instead and regenerate'
+        : 'out of date: the spec, privlink.yaml or privlink changed without `privlink generate`',
+      diff: shortDiff(path, actual, content),
+    });
+  }
+  for (const rel of listFiles(dir).sort()) {
+    if (files.has(rel)) continue;
+    drift.push({
+      kind: 'extra',
+      path: `${folder}/${rel}`,
+      why: manifest?.files[rel] !== undefined ? 'privlink no longer writes this file' : 'not written by privlink; Terraform would apply it too',
+    });
   }
   return drift;
+}
+
+/**
+ * Whether a folder is exactly what its manifest records: every recorded file present with its recorded hash,
+ * the manifest itself included in no other way, and no other file (Terraform's own files aside). Together with
+ * equal inputs this proves the folder is what privlink would write now, without rendering it.
+ */
+export function folderIntact(dir: string, manifest: Manifest): boolean {
+  const recorded = Object.keys(manifest.files);
+  const onDisk = listFiles(dir).filter((f) => f !== MANIFEST_FILE);
+  if (onDisk.length !== recorded.length) return false;
+  for (const rel of recorded) {
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(join(dir, rel));
+    } catch {
+      return false;
+    }
+    if (sha256(bytes) !== manifest.files[rel]) return false;
+  }
+  return true;
 }

@@ -11,23 +11,53 @@ import { join } from 'node:path';
 import { commitBody, commitSubject, prBody, summarizeChange } from './change-summary';
 import { commitOnBranch, prepareCommit, repoPath } from './commit';
 import { topologyMarkdown } from './render/topology';
-import { findDrift, type Drift } from './check';
+import type { Drift } from './check';
 import { formatHit, guardPlan, parseAllowFile } from './plan-guard';
 import { CI_FOLDER } from './domain/constants';
 import { loadFleet, DEFAULT_FLEET_FILE, type LoadedFleet } from './fleet/load';
-import { generateAll, type CustomerFiles, type FleetOutput } from './generate';
+import { generateAll, validateRun, type CustomerFiles, type FleetOutput } from './generate';
 import { InputError, Refused, UsageError, sortProblems, formatProblem } from './spec/problems';
 import { writeCustomers } from './writer';
+import type { GenerateSummary } from './engine';
+import { defaultJobs, type PoolStats } from './pool';
 
 export interface Io {
   out(text: string): void;
   err(text: string): void;
+  /** stderr is a terminal: long runs show progress there. */
+  readonly progress?: boolean;
 }
 
 const processIo: Io = {
   out: (t) => process.stdout.write(t),
   err: (t) => process.stderr.write(t),
+  progress: process.stderr.isTTY === true,
 };
+
+/**
+ * A one-line progress display on stderr (count, rate, ETA), redrawn at most ten times a second; undefined when
+ * stderr is not a terminal, or with --quiet or --json.
+ */
+function progressLine(io: Io, what: string, enabled: boolean): { update: (done: number, total: number) => void; end: () => void } | undefined {
+  if (!io.progress || !enabled) return undefined;
+  const start = Date.now();
+  let last = 0;
+  let shown = false;
+  return {
+    update(done, total) {
+      const now = Date.now();
+      if (now - last < 100 && done < total) return;
+      last = now;
+      const rate = done / Math.max((now - start) / 1000, 0.001);
+      const eta = rate > 0 ? Math.ceil((total - done) / rate) : 0;
+      io.err(`\r\x1b[Kprivlink: ${what} ${done}/${total} customers, ${rate.toFixed(0)}/s, ETA ${eta} s`);
+      shown = true;
+    },
+    end() {
+      if (shown) io.err('\r\x1b[K');
+    },
+  };
+}
 
 interface CommonArgs {
   specs: string[];
@@ -36,6 +66,25 @@ interface CommonArgs {
   out?: string;
   debug: boolean;
   quiet: boolean;
+}
+
+/** Options of the fleet runs (generate, check). */
+interface FleetRunArgs {
+  full: boolean;
+  jobs?: number;
+  json: boolean;
+}
+
+const fleetRunOptions = <T>(y: import('yargs').Argv<T>) =>
+  y
+    .option('full', { type: 'boolean', default: false, describe: 'Render every customer, ignoring the inputs recorded in each manifest' })
+    .option('jobs', { alias: 'j', type: 'number', describe: `Worker processes at most (default: the number of cores, ${defaultJobs()} here)` })
+    .option('json', { type: 'boolean', default: false, describe: 'Print a machine-readable summary on stdout instead of the text report' });
+
+function jobsOf(a: FleetRunArgs): number {
+  if (a.jobs === undefined) return defaultJobs();
+  if (!Number.isInteger(a.jobs) || a.jobs < 1) throw new UsageError(`--jobs must be a whole number of at least 1, got ${a.jobs}`);
+  return a.jobs;
 }
 
 /** The fleet config and the folders it names; command-line flags win over privlink.yaml. */
@@ -55,6 +104,30 @@ function folders(out: FleetOutput): Map<string, CustomerFiles> {
   const map = new Map(out.customers.map((g) => [g.name, g.files]));
   if (out.ci && out.ci.size > 0) map.set(CI_FOLDER, out.ci);
   return map;
+}
+
+/** Differences `check` prints in full before it only counts the rest. */
+const DRIFT_SHOWN = 20;
+
+const countBy = (items: readonly string[]) =>
+  [...items.reduce((m, k) => m.set(k, (m.get(k) ?? 0) + 1), new Map<string, number>())].map(([k, n]) => `${n} ${k}`).join(', ');
+
+const round = (seconds: number) => Math.round(seconds * 1000) / 1000;
+
+/** Peak RSS of the largest process of the run (this one or a worker), in MiB. */
+const maxRssMb = (pool: PoolStats) => Math.round(Math.max(process.resourceUsage().maxRSS, pool.workerMaxRssKb) / 1024);
+
+function summaryJson(s: GenerateSummary) {
+  return {
+    customers: s.customers,
+    upToDate: s.upToDate,
+    rendered: s.rendered,
+    foldersWritten: s.foldersWritten,
+    filesWritten: s.filesWritten,
+    filesUnchanged: s.filesUnchanged,
+    workers: s.pool.workers,
+    ...(s.ciSkipped ? { ciSkipped: s.ciSkipped } : {}),
+  };
 }
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -101,29 +174,44 @@ export async function exec(argv: readonly string[], io: Io = processIo): Promise
       'generate [specs..]',
       'Validate specs and write generated/<name>/ for each (no SPEC: every spec in --specs-dir)',
       (y) =>
-        y
+        fleetRunOptions(y)
           .positional('specs', { type: 'string', array: true, default: [] as string[], describe: 'Spec files (customers/<name>.yaml)' })
           .option('commit', { type: 'boolean', default: false, describe: 'Commit the spec and its output on a new branch, with a resource-level change summary' })
           .option('branch', { type: 'string', describe: 'Branch for --commit (default: privlink/<customer>)' })
           .option('pr-body', { type: 'string', describe: 'With --commit: also write the pull-request body (Markdown) to this file' })
-          .example('$0 generate', 'Regenerate every customer in customers/ and the CI config in generated/ci/')
+          .example('$0 generate', 'Regenerate every customer whose inputs changed, and the CI config in generated/ci/')
+          .example('$0 generate --full --json', 'Render every customer (after a privlink upgrade, say); print a JSON summary')
           .example('$0 generate customers/acme.yaml', 'Regenerate one customer (and generated/ci/)')
           .example('$0 generate customers/acme.yaml --commit --pr-body pr.md', 'Branch privlink/acme with one commit, ready for a pull request'),
       async (args) => {
-        const a = args as unknown as CommonArgs & { commit: boolean; branch?: string; 'pr-body'?: string };
+        const a = args as unknown as CommonArgs & FleetRunArgs & { commit: boolean; branch?: string; 'pr-body'?: string };
         if (!a.commit && (a.branch !== undefined || a['pr-body'] !== undefined)) throw new UsageError('--branch and --pr-body go with --commit');
         const { fleet, specsDir, outDir } = setup(a);
-        const out = generateAll({ specs: a.specs, specsDir, outDir, fleet: fleet.config });
         if (a.commit) {
+          const out = generateAll({ specs: a.specs, specsDir, outDir, fleet: fleet.config, fleetBytes: fleet.bytes });
           code = await generateAndCommit(out, { outDir, specsDir, branch: a.branch, prBodyFile: a['pr-body'], io });
           return;
         }
-        const stats = writeCustomers(outDir, folders(out));
-        for (const n of stats.notices) io.err(`privlink: ${n}\n`);
-        if (out.ciSkipped) io.err(`privlink: warning: ${outDir}/${out.ciSkipped}\n`);
-        if (!a.quiet) {
-          for (const g of out.customers) io.out(`${outDir}/${g.name}/ (${plural(g.files.size, 'file')})\n`);
-          io.out(`privlink: ${plural(out.customers.length, 'customer')}, ${plural(stats.written, 'file')} written, ${stats.unchanged} unchanged\n`);
+        const started = process.hrtime.bigint();
+        const progress = progressLine(io, 'rendering', !a.quiet && !a.json);
+        const { runGenerate } = await import('./engine');
+        let summary;
+        try {
+          summary = await runGenerate({ specs: a.specs, specsDir, outDir, fleet, full: a.full, jobs: jobsOf(a), onProgress: progress?.update });
+        } finally {
+          progress?.end();
+        }
+        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+        for (const n of summary.notices) io.err(`privlink: ${n}\n`);
+        if (summary.ciSkipped) io.err(`privlink: warning: ${outDir}/${summary.ciSkipped}\n`);
+        if (a.json) {
+          io.out(`${JSON.stringify({ command: 'generate', ...summaryJson(summary), seconds: round(seconds), maxRssMb: maxRssMb(summary.pool) })}\n`);
+        } else if (!a.quiet) {
+          for (const name of summary.foldersWritten) io.out(`${outDir}/${name}/ written\n`);
+          io.out(
+            `privlink: ${plural(summary.customers, 'customer')} (${summary.upToDate} up to date, ${summary.rendered} rendered), ` +
+              `${plural(summary.filesWritten, 'file')} written, ${summary.filesUnchanged} unchanged, in ${seconds.toFixed(1)} s\n`,
+          );
         }
       },
     )
@@ -136,27 +224,65 @@ export async function exec(argv: readonly string[], io: Io = processIo): Promise
           .example('$0 validate customers/acme.yaml', 'Check one spec'),
       (args) => {
         const a = args as unknown as CommonArgs;
-        const { fleet, specsDir, outDir } = setup(a);
-        const out = generateAll({ specs: a.specs, specsDir, outDir, fleet: fleet.config });
-        if (!a.quiet) io.out(`privlink: ${plural(out.customers.length, 'spec')} valid${fleet.file ? `, ${fleet.file} valid` : ''}\n`);
+        const { fleet, specsDir } = setup(a);
+        const run = validateRun({ specs: a.specs, specsDir });
+        if (!a.quiet) io.out(`privlink: ${plural(run.requested.length, 'spec')} valid${fleet.file ? `, ${fleet.file} valid` : ''}\n`);
       },
     )
     .command(
       'check',
-      'Regenerate everything in memory and compare with the output folder: exit 1 on any stale, missing, extra or hand-edited file',
-      (y) => y.example('$0 check', 'What CI runs before any plan'),
-      (args) => {
-        const a = args as unknown as CommonArgs;
+      'Compare the output folder with what the specs generate: exit 1 on any stale, missing, extra or hand-edited file',
+      (y) =>
+        fleetRunOptions(y)
+          .example('$0 check', 'What CI runs before any plan: customers whose recorded inputs and file hashes match are not rendered')
+          .example('$0 check --full', 'Render every customer in memory and compare file by file'),
+      async (args) => {
+        const a = args as unknown as CommonArgs & FleetRunArgs;
         const { fleet, specsDir, outDir } = setup(a);
-        const out = generateAll({ specs: [], specsDir, outDir, fleet: fleet.config });
-        const drift = findDrift(outDir, folders(out));
-        if (drift.length > 0) {
-          io.err(`${drift.map((d) => formatDrift(d, outDir)).join('\n')}\n`);
-          io.err(`privlink: ${plural(drift.length, 'file')} out of line with the specs; run \`privlink generate\` and commit the result\n`);
-          code = 1;
+        const started = process.hrtime.bigint();
+        const progress = progressLine(io, 'comparing', !a.quiet && !a.json);
+        const { runCheck } = await import('./engine');
+        let summary;
+        try {
+          summary = await runCheck({ specs: [], specsDir, outDir, fleet, full: a.full, jobs: jobsOf(a), onProgress: progress?.update });
+        } finally {
+          progress?.end();
+        }
+        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+        const { drift } = summary;
+        if (drift.length > 0) code = 1;
+        if (a.json) {
+          io.out(
+            `${JSON.stringify({
+              command: 'check',
+              customers: summary.customers,
+              upToDate: summary.upToDate,
+              compared: summary.compared,
+              drift: drift.map(({ kind, path, why }) => ({ kind, path, why })),
+              seconds: round(seconds),
+              workers: summary.pool.workers,
+              maxRssMb: maxRssMb(summary.pool),
+            })}\n`,
+          );
           return;
         }
-        if (!a.quiet) io.out(`privlink: ${outDir}/ matches ${plural(out.customers.length, 'spec')}\n`);
+        if (drift.length > 0) {
+          // A generator upgrade makes every customer stale: details for the first ones, a count for the rest.
+          const shown = drift.slice(0, DRIFT_SHOWN);
+          io.err(`${shown.map((d) => formatDrift(d, outDir)).join('\n')}\n`);
+          if (drift.length > shown.length) {
+            const kinds = countBy(drift.slice(DRIFT_SHOWN).map((d) => d.kind));
+            io.err(`privlink: … and ${drift.length - shown.length} more (${kinds}); \`privlink check --json\` lists them all\n`);
+          }
+          io.err(`privlink: ${plural(drift.length, 'file')} out of line with the specs; run \`privlink generate\` and commit the result\n`);
+          return;
+        }
+        if (!a.quiet) {
+          io.out(
+            `privlink: ${outDir}/ matches ${plural(summary.customers, 'spec')} (${summary.upToDate} by recorded inputs and file hashes, ` +
+              `${summary.compared} rendered and compared) in ${seconds.toFixed(1)} s\n`,
+          );
+        }
       },
     )
     .command(

@@ -5,6 +5,7 @@
 import { readdirSync } from 'node:fs';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import { CI_FOLDER } from './domain/constants';
+import { ciInputs, customerInputs, type Inputs } from './fingerprint';
 import type { FleetConfig } from './fleet/schema';
 import { buildModel, type CustomerModel } from './model/model';
 import { renderCustomerModule } from './render/customer-module';
@@ -12,7 +13,7 @@ import { renderOperatorReadme } from './render/docs';
 import { renderCi } from './render/ci';
 import { MANIFEST_FILE, renderManifest } from './render/manifest';
 import { renderOperatorJson } from './render/operator';
-import { loadSpecs } from './spec/load';
+import { loadSpecs, type LoadedSpec } from './spec/load';
 import { InputError, UsageError } from './spec/problems';
 
 /** Files of one customer, by path relative to generated/<name>/. */
@@ -43,7 +44,7 @@ export function discoverSpecs(specsDir: string): string[] {
   return files;
 }
 
-export function renderCustomer(model: CustomerModel, specSha256: string): CustomerFiles {
+export function renderCustomer(model: CustomerModel, inputs: Inputs): CustomerFiles {
   const files: CustomerFiles = new Map();
   files.set('README.md', renderOperatorReadme(model));
   files.set('operator/cdk.tf.json', renderOperatorJson(model));
@@ -52,7 +53,8 @@ export function renderCustomer(model: CustomerModel, specSha256: string): Custom
     MANIFEST_FILE,
     renderManifest(model.specFile, files, {
       customer: model.name,
-      spec: { file: model.specFile, sha256: specSha256 },
+      spec: { file: model.specFile, sha256: inputs.spec },
+      inputs,
       endpoints: Object.fromEntries(model.endpoints.map((e) => [e.name, e.status])),
       ...(model.securityExceptions.length > 0
         ? { security: { exceptions: model.securityExceptions.map(({ rule, reason }) => ({ rule, reason })) } }
@@ -69,6 +71,8 @@ export interface GenerateOptions {
   /** Output folder (only named inside the CI config). */
   readonly outDir: string;
   readonly fleet: FleetConfig;
+  /** privlink.yaml's bytes ('' without one): part of every folder's recorded inputs. */
+  readonly fleetBytes: Buffer;
 }
 
 export interface FleetOutput {
@@ -80,41 +84,60 @@ export interface FleetOutput {
   readonly ciSkipped?: string;
 }
 
+/** The specs of a run, validated. */
+export interface ValidatedRun {
+  /** The specs to generate, valid. */
+  readonly requested: LoadedSpec[];
+  /** Customer names of every valid spec in the folder (the fleet's CI config lists them). */
+  readonly names: string[];
+  /** Why generated/ci/ cannot be written: a spec outside the run is invalid, so the fleet's list is unknown. */
+  readonly ciSkipped?: string;
+}
+
 /**
  * Validates the requested specs (against each other and against the rest of the specs folder, so two customers
- * can never share a name or account) and renders them, plus the fleet's CI config. Throws InputError with every
- * problem found.
+ * can never share a name or account). Throws InputError with every problem of the requested specs.
  */
-export function generateAll(opts: GenerateOptions): FleetOutput {
+export function validateRun(opts: Pick<GenerateOptions, 'specs' | 'specsDir'>): ValidatedRun {
   const requested = (opts.specs.length > 0 ? [...opts.specs] : discoverSpecs(opts.specsDir)).map((f) => displayPath(f));
+  const wanted = new Set(requested);
   let others: string[] = [];
   if (opts.specs.length > 0) {
     try {
-      others = discoverSpecs(opts.specsDir).map((f) => displayPath(f)).filter((f) => !requested.includes(f));
+      others = discoverSpecs(opts.specsDir).map((f) => displayPath(f)).filter((f) => !wanted.has(f));
     } catch {
       others = [];
     }
   }
   const result = loadSpecs([...requested, ...others]);
   // Problems of specs outside the run don't block it, but conflicts with them do.
-  const problems = result.problems.filter((p) => requested.includes(p.file));
+  const problems = result.problems.filter((p) => wanted.has(p.file));
   if (problems.length > 0) throw new InputError(problems);
-  const customers = result.specs
-    .filter((s) => requested.includes(s.file))
-    .map((s) => {
-      const model = buildModel(s.spec, s.file, opts.fleet);
-      return { name: model.name, model, files: renderCustomer(model, s.sha256) };
-    });
-  const invalidOthers = [...new Set(result.problems.map((p) => p.file))].filter((f) => !requested.includes(f));
-  if (invalidOthers.length > 0) {
-    return { customers, ciSkipped: `${CI_FOLDER}/ not updated: ${invalidOthers.join(', ')} ${invalidOthers.length === 1 ? 'is' : 'are'} invalid` };
-  }
-  return { customers, ci: renderCiFolder(result.specs.map((s) => s.spec.name), opts) };
+  const invalidOthers = [...new Set(result.problems.map((p) => p.file))].filter((f) => !wanted.has(f));
+  return {
+    requested: result.specs.filter((s) => wanted.has(s.file)),
+    names: result.specs.map((s) => s.spec.name),
+    ...(invalidOthers.length > 0
+      ? { ciSkipped: `${CI_FOLDER}/ not updated: ${invalidOthers.join(', ')} ${invalidOthers.length === 1 ? 'is' : 'are'} invalid` }
+      : {}),
+  };
 }
 
-function renderCiFolder(names: readonly string[], opts: GenerateOptions): CustomerFiles {
+/** Validates and renders the requested specs in memory, plus the fleet's CI config (for --commit, validate, tests). */
+export function generateAll(opts: GenerateOptions): FleetOutput {
+  const run = validateRun(opts);
+  const customers = run.requested.map((s) => {
+    const model = buildModel(s.spec, s.file, opts.fleet);
+    return { name: model.name, model, files: renderCustomer(model, customerInputs(s.sha256, opts.fleetBytes)) };
+  });
+  if (run.ciSkipped) return { customers, ciSkipped: run.ciSkipped };
+  return { customers, ci: renderCiFolder(run.names, opts) };
+}
+
+/** Files of generated/ci/ for the fleet's customer names. */
+export function renderCiFolder(names: readonly string[], opts: Pick<GenerateOptions, 'specsDir' | 'outDir' | 'fleet' | 'fleetBytes'>): CustomerFiles {
   const specsDir = displayPath(opts.specsDir).replace(/\/+$/, '');
   const files = renderCi({ customers: [...names].sort(), specsDir, outDir: displayPath(opts.outDir).replace(/\/+$/, ''), fleet: opts.fleet });
-  if (files.size > 0) files.set(MANIFEST_FILE, renderManifest(`${specsDir}/*.yaml`, files));
+  if (files.size > 0) files.set(MANIFEST_FILE, renderManifest(`${specsDir}/*.yaml`, files, { inputs: ciInputs(names, opts.fleetBytes) }));
   return files;
 }

@@ -178,8 +178,16 @@ export function recoverOutput(outDir: string): string | undefined {
   return leftovers.length > 0 ? 'dropped the staging folder of an interrupted run (its output had not been committed)' : undefined;
 }
 
-/** Replaces outDir/<name>/ for each folder given, all or nothing; other folders are left alone. */
-export function writeCustomers(outDir: string, folders: ReadonlyMap<string, CustomerFiles>): WriteStats {
+/** A run writing outDir: holds the lock from openOutput until commitOutput or abortOutput. */
+export interface OutputRun {
+  readonly outDir: string;
+  /** Where folders are staged (stageFolder may be called from worker processes with this path). */
+  readonly staging: string;
+  readonly notices: string[];
+}
+
+/** Takes outDir's lock, finishes or drops a killed run, and prepares the staging folder. */
+export function openOutput(outDir: string): OutputRun {
   mkdirSync(outDir, { recursive: true });
   const notices: string[] = [];
   const stale = acquireLock(outDir);
@@ -187,36 +195,82 @@ export function writeCustomers(outDir: string, folders: ReadonlyMap<string, Cust
   try {
     const recovered = recoverOutput(outDir);
     if (recovered) notices.push(recovered);
-    let written = 0;
-    let unchanged = 0;
     const staging = join(outDir, STAGING);
     mkdirSync(staging, { recursive: true });
-    for (const [name, files] of folders) {
-      for (const [rel, content] of files) {
-        const target = join(staging, name, rel);
-        mkdirSync(dirname(target), { recursive: true });
-        writeFileSync(target, content);
-        step();
-        if (readIfExists(join(outDir, name, rel)) === content) unchanged++;
-        else written++;
-      }
-    }
-    // Commit point: the journal appears whole (written aside, then renamed).
-    const names = [...folders.keys()];
-    const tmp = join(outDir, `${JOURNAL}.tmp`);
-    writeFileSync(tmp, JSON.stringify({ folders: names }));
-    step();
-    renameSync(tmp, join(outDir, JOURNAL));
-    step();
-    applyJournal(outDir, names);
-    return { written, unchanged, notices };
+    return { outDir, staging, notices };
   } catch (err) {
-    // An error before the commit point leaves the old output; drop the staging folder. After it, the journal
-    // stays for the next run to finish.
-    if (!existsSync(join(outDir, JOURNAL))) rmSync(join(outDir, STAGING), { recursive: true, force: true });
-    rmSync(join(outDir, `${JOURNAL}.tmp`), { force: true });
-    throw err;
-  } finally {
     releaseLock(outDir);
+    throw err;
   }
+}
+
+/** Writes one folder complete under the staging folder; counts files that differ from the live folder's. */
+export function stageFolder(outDir: string, staging: string, name: string, files: ReadonlyMap<string, string>): { written: number; unchanged: number } {
+  let written = 0;
+  let unchanged = 0;
+  const live = existsSync(join(outDir, name));
+  const made = new Set<string>();
+  for (const [rel, content] of files) {
+    const target = join(staging, name, rel);
+    const dir = dirname(target);
+    if (!made.has(dir)) {
+      mkdirSync(dir, { recursive: true });
+      made.add(dir);
+    }
+    writeFileSync(target, content);
+    step();
+    if (live && readIfExists(join(outDir, name, rel)) === content) unchanged++;
+    else written++;
+  }
+  return { written, unchanged };
+}
+
+/** The commit point, then the swaps of the staged folders, then the lock goes. */
+export function commitOutput(run: OutputRun, names: readonly string[]): void {
+  try {
+    if (names.length > 0) {
+      // Commit point: the journal appears whole (written aside, then renamed).
+      const tmp = join(run.outDir, `${JOURNAL}.tmp`);
+      writeFileSync(tmp, JSON.stringify({ folders: names }));
+      step();
+      renameSync(tmp, join(run.outDir, JOURNAL));
+      step();
+      applyJournal(run.outDir, names);
+    } else {
+      rmSync(run.staging, { recursive: true, force: true });
+    }
+  } catch (err) {
+    abortOutput(run);
+    throw err;
+  }
+  releaseLock(run.outDir);
+}
+
+/**
+ * Gives up a run. Before the commit point the old output stays and staging is dropped; after it, the journal
+ * stays for the next run to finish.
+ */
+export function abortOutput(run: OutputRun): void {
+  if (!existsSync(join(run.outDir, JOURNAL))) rmSync(run.staging, { recursive: true, force: true });
+  rmSync(join(run.outDir, `${JOURNAL}.tmp`), { force: true });
+  releaseLock(run.outDir);
+}
+
+/** Replaces outDir/<name>/ for each folder given, all or nothing; other folders are left alone. */
+export function writeCustomers(outDir: string, folders: ReadonlyMap<string, CustomerFiles>): WriteStats {
+  const run = openOutput(outDir);
+  let written = 0;
+  let unchanged = 0;
+  try {
+    for (const [name, files] of folders) {
+      const counts = stageFolder(outDir, run.staging, name, files);
+      written += counts.written;
+      unchanged += counts.unchanged;
+    }
+  } catch (err) {
+    abortOutput(run);
+    throw err;
+  }
+  commitOutput(run, [...folders.keys()]);
+  return { written, unchanged, notices: run.notices };
 }

@@ -5,6 +5,7 @@
  * generator has moved on); `generate --commit` reads the committed one to word the phase transition.
  */
 import { createHash } from 'node:crypto';
+import type { Inputs } from '../fingerprint';
 import type { EndpointStatus } from '../model/model';
 import { generatedNotice } from './header';
 
@@ -19,6 +20,8 @@ export interface SecurityException {
 export interface Manifest {
   readonly customer?: string;
   readonly spec?: { readonly file: string; readonly sha256: string };
+  /** What the folder was generated from (fingerprint.ts); equal inputs and intact files mean nothing to redo. */
+  readonly inputs?: Inputs;
   readonly endpoints?: Readonly<Record<string, EndpointStatus>>;
   /** Present only when the spec records exceptions (older manifests have none). */
   readonly security?: { readonly exceptions: readonly SecurityException[] };

@@ -399,14 +399,35 @@ export function buildOperatorStack(scope: Construct, model: CustomerModel): Terr
 
 /** Synthesizes the operator stack to the Terraform JSON written to generated/<name>/operator/cdk.tf.json. */
 export function renderOperatorJson(model: CustomerModel): string {
-  const app = new App({ outdir: 'cdktf.out', skipValidation: true });
-  const stack = buildOperatorStack(app, model);
-  return serializeStack(stack, model);
+  return withoutTokenStackTraces(() => {
+    const app = new App({ outdir: 'cdktf.out', skipValidation: true, stackTraces: false });
+    const stack = buildOperatorStack(app, model);
+    return serializeStack(stack, model);
+  });
+}
+
+/**
+ * Runs fn with V8's stack-trace formatting switched off. cdktf captures and formats a full stack trace for every
+ * token it creates (tokens/private/stack-trace.js, unconditionally), only to show it if that token later fails to
+ * resolve; formatting them was a fifth of a 1,000-customer run. The output does not depend on it: a formatted trace
+ * never reaches the Terraform JSON. An error thrown out of fn keeps its trace: V8 formats a trace when it is
+ * first read, which is after fn has returned.
+ */
+function withoutTokenStackTraces<T>(fn: () => T): T {
+  const previous = Error.prepareStackTrace;
+  Error.prepareStackTrace = () => '';
+  try {
+    return fn();
+  } finally {
+    Error.prepareStackTrace = previous;
+  }
 }
 
 /** Resolves a stack to JSON text: notice first, keys sorted, no absolute path. */
 export function serializeStack(stack: TerraformStack, model: CustomerModel): string {
-  stack.prepareStack();
+  // Not stack.prepareStack(): its extra resolve pass only discovers cross-stack references, and each operator
+  // stack stands alone in its own App with its backend always set. Skipping it saves a third of the synth time;
+  // the tests compare the output with a full `app.synth()` (test/output.test.ts).
   const tf = stack.toTerraform() as Record<string, unknown>;
   const meta = tf['//'] as Record<string, unknown>;
   tf['//'] = { ...meta, generated: generatedNotice(model.specFile) };

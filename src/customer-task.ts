@@ -1,0 +1,57 @@
+/**
+ * The unit of work of a fleet run: one customer, from its validated spec to either its staged folder
+ * (generate) or its differences from disk (check). The same function runs in the main process for small runs
+ * and in worker processes for large ones, so scheduling never changes a byte of output.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { folderDrift, type Drift } from './check';
+import type { Inputs } from './fingerprint';
+import type { FleetConfig } from './fleet/schema';
+import { renderCustomer } from './generate';
+import { buildModel } from './model/model';
+import type { CustomerSpec } from './spec/schema';
+import { stageFolder } from './writer';
+
+/** What every task of one run shares. */
+export interface TaskContext {
+  readonly mode: 'generate' | 'check';
+  readonly outDir: string;
+  /** Staging folder of the run (generate only). */
+  readonly staging?: string;
+  readonly fleet: FleetConfig;
+}
+
+export interface CustomerTask {
+  readonly file: string;
+  readonly spec: CustomerSpec;
+  readonly inputs: Inputs;
+}
+
+export interface TaskResult {
+  readonly name: string;
+  readonly files: number;
+  /** generate: the folder differed from disk and was staged. */
+  readonly staged: boolean;
+  readonly written: number;
+  readonly unchanged: number;
+  /** check: every difference from disk. */
+  readonly drift: Drift[];
+}
+
+export function runCustomerTask(task: CustomerTask, ctx: TaskContext): TaskResult {
+  const model = buildModel(task.spec, task.file, ctx.fleet);
+  const files = renderCustomer(model, task.inputs);
+  const base = { name: model.name, files: files.size };
+  // A customer seen for the first time: nothing on disk to compare with.
+  const fresh = !existsSync(join(ctx.outDir, model.name));
+  const drift = fresh ? [] : folderDrift(ctx.outDir, model.name, files);
+  if (fresh && ctx.mode === 'check') {
+    return { ...base, staged: false, written: 0, unchanged: 0, drift: [...files.keys()].map((rel) => ({ kind: 'missing' as const, path: `${model.name}/${rel}`, why: 'privlink would write this file' })) };
+  }
+  if (fresh) return { ...base, staged: true, ...stageFolder(ctx.outDir, ctx.staging!, model.name, files), drift: [] };
+  if (ctx.mode === 'check') return { ...base, staged: false, written: 0, unchanged: 0, drift };
+  if (drift.length === 0) return { ...base, staged: false, written: 0, unchanged: files.size, drift: [] };
+  const counts = stageFolder(ctx.outDir, ctx.staging!, model.name, files);
+  return { ...base, staged: true, ...counts, drift: [] };
+}

@@ -1,0 +1,194 @@
+/**
+ * Fleet runs of `generate` and `check`, incremental by content addressing (fingerprint.ts) and parallel across
+ * worker processes (pool.ts).
+ *
+ *   generate  validates every spec (cross-spec rules need them all), skips each customer whose recorded inputs
+ *             equal the current ones and whose folder is intact, renders the rest, stages only the folders that
+ *             differ from disk, and swaps them in as one atomic commit (writer.ts). --full renders everything.
+ *   check     first without parsing a single spec: a customer whose spec bytes, privlink.yaml and privlink
+ *             itself hash as its manifest records, and whose files hash as recorded, is up to date. Every other
+ *             customer (and --full: every customer) is validated, rendered in memory and compared file by file.
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { folderDrift, folderIntact, topLevelDrift, type Drift } from './check';
+import { WorkerPool, runTasks, workersFor, type PoolStats } from './pool';
+import { CI_FOLDER } from './domain/constants';
+import { ciInputs, customerInputs, sameInputs, type Inputs } from './fingerprint';
+import type { LoadedFleet } from './fleet/load';
+import { discoverSpecs, displayPath, renderCiFolder, validateRun } from './generate';
+import { MANIFEST_FILE, parseManifest, sha256, type Manifest } from './render/manifest';
+import { abortOutput, commitOutput, openOutput, readIfExists, stageFolder } from './writer';
+
+export interface RunSettings {
+  /** Spec files named on the command line; empty: every spec of specsDir. */
+  readonly specs: readonly string[];
+  readonly specsDir: string;
+  readonly outDir: string;
+  readonly fleet: LoadedFleet;
+  /** Render every customer, whatever the recorded inputs say. */
+  readonly full: boolean;
+  /** Worker processes at most. */
+  readonly jobs: number;
+  /** Called as customers finish rendering (done of total). */
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+export interface GenerateSummary {
+  readonly customers: number;
+  /** Skipped: recorded inputs equal and folder intact. */
+  readonly upToDate: number;
+  readonly rendered: number;
+  /** Folders swapped in (those that differed from disk), ci/ included. */
+  readonly foldersWritten: string[];
+  readonly filesWritten: number;
+  readonly filesUnchanged: number;
+  readonly notices: string[];
+  readonly ciSkipped?: string;
+  readonly pool: PoolStats;
+}
+
+const manifestOf = (outDir: string, folder: string): Manifest | undefined => parseManifest(readIfExists(join(outDir, folder, MANIFEST_FILE)));
+
+/** A folder generated from exactly these inputs and untouched since. */
+function upToDate(outDir: string, folder: string, inputs: Inputs): boolean {
+  const m = manifestOf(outDir, folder);
+  return m !== undefined && sameInputs(m.inputs, inputs) && folderIntact(join(outDir, folder), m);
+}
+
+/** Spec files split by what their folders' manifests record, before any spec is parsed. */
+interface Scan {
+  /** Spec file → customer name, for folders proven up to date. */
+  readonly clean: Map<string, string>;
+  readonly dirty: Set<string>;
+}
+
+/**
+ * Which spec files need rendering: a spec is clean when some folder's manifest names it, records the current
+ * inputs (spec bytes, fleet config, generator) and every file of that folder still hashes as recorded.
+ */
+function scanInputs(outDir: string, files: readonly string[], fleetBytes: Buffer, full: boolean): Scan {
+  const clean = new Map<string, string>();
+  const dirty = new Set<string>();
+  if (full) return { clean, dirty: new Set(files) };
+  const byFile = new Map<string, { folder: string; manifest: Manifest }>();
+  for (const e of safeReaddir(outDir)) {
+    if (!e.isDirectory() || e.name.startsWith('.') || e.name === CI_FOLDER) continue;
+    const manifest = manifestOf(outDir, e.name);
+    if (manifest?.spec?.file) byFile.set(manifest.spec.file, { folder: e.name, manifest });
+  }
+  for (const file of files) {
+    const hit = byFile.get(file);
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(file);
+    } catch {
+      dirty.add(file); // validation reports it
+      continue;
+    }
+    const inputs = customerInputs(sha256(bytes), fleetBytes);
+    if (hit && sameInputs(hit.manifest.inputs, inputs) && folderIntact(join(outDir, hit.folder), hit.manifest)) {
+      clean.set(file, hit.manifest.customer ?? hit.folder);
+    } else dirty.add(file);
+  }
+  return { clean, dirty };
+}
+
+const requestedFiles = (s: RunSettings) => (s.specs.length > 0 ? [...s.specs] : discoverSpecs(s.specsDir)).map((f) => displayPath(f));
+
+export async function runGenerate(s: RunSettings): Promise<GenerateSummary> {
+  const fleetBytes = s.fleet.bytes;
+  const scan = scanInputs(s.outDir, requestedFiles(s), fleetBytes, s.full);
+  const output = openOutput(s.outDir);
+  const ctx = { mode: 'generate' as const, outDir: s.outDir, staging: output.staging, fleet: s.fleet.config };
+  const workers = workersFor(scan.dirty.size, s.jobs);
+  const pool = workers > 0 ? new WorkerPool(workers, ctx) : undefined;
+  try {
+    const run = validateRun(s);
+    const tasks = run.requested
+      .filter((spec) => scan.dirty.has(spec.file))
+      .map((spec) => ({ file: spec.file, spec: spec.spec, inputs: customerInputs(spec.sha256, fleetBytes) }));
+    const { results, stats } = await runTasks(tasks, ctx, pool, (done) => s.onProgress?.(done, tasks.length));
+    const staged = results.filter((r) => r.staged).map((r) => r.name);
+    let filesWritten = results.reduce((n, r) => n + r.written, 0);
+    let filesUnchanged = results.reduce((n, r) => n + r.unchanged, 0);
+    if (!run.ciSkipped) {
+      const ci = renderCiFolder(run.names, { ...s, fleet: s.fleet.config, fleetBytes });
+      if (ci.size > 0 && (s.full || folderDrift(s.outDir, CI_FOLDER, ci).length > 0)) {
+        const counts = stageFolder(s.outDir, output.staging, CI_FOLDER, ci);
+        filesWritten += counts.written;
+        filesUnchanged += counts.unchanged;
+        staged.push(CI_FOLDER);
+      }
+    }
+    pool?.close();
+    commitOutput(output, staged);
+    return {
+      customers: run.requested.length,
+      upToDate: run.requested.length - tasks.length,
+      rendered: tasks.length,
+      foldersWritten: staged,
+      filesWritten,
+      filesUnchanged,
+      notices: output.notices,
+      ...(run.ciSkipped ? { ciSkipped: run.ciSkipped } : {}),
+      pool: stats,
+    };
+  } catch (err) {
+    pool?.close();
+    abortOutput(output);
+    throw err;
+  }
+}
+
+export interface CheckSummary {
+  readonly customers: number;
+  /** Proven up to date from recorded inputs and file hashes, without rendering. */
+  readonly upToDate: number;
+  /** Rendered in memory and compared file by file. */
+  readonly compared: number;
+  readonly drift: Drift[];
+  readonly pool: PoolStats;
+}
+
+export async function runCheck(s: RunSettings): Promise<CheckSummary> {
+  const files = discoverSpecs(s.specsDir).map((f) => displayPath(f));
+  const fleetBytes = s.fleet.bytes;
+  const scan = scanInputs(s.outDir, files, fleetBytes, s.full);
+  const ciWanted = s.fleet.config.ci.atlantis || s.fleet.config.ci.githubActions;
+  if (scan.dirty.size === 0) {
+    const names = [...scan.clean.values()];
+    const expected = new Set([...names, ...(ciWanted ? [CI_FOLDER] : [])]);
+    const ciClean = !ciWanted || upToDate(s.outDir, CI_FOLDER, ciInputs(names, fleetBytes));
+    if (ciClean && topLevelDrift(s.outDir, expected).length === 0) {
+      return { customers: files.length, upToDate: files.length, compared: 0, drift: [], pool: { workers: 0, workerMaxRssKb: 0 } };
+    }
+  }
+  // Validate everything (cross-spec rules), render the dirty customers and compare them file by file.
+  const ctx = { mode: 'check' as const, outDir: s.outDir, fleet: s.fleet.config };
+  const workers = workersFor(scan.dirty.size, s.jobs);
+  const pool = workers > 0 ? new WorkerPool(workers, ctx) : undefined;
+  try {
+    const run = validateRun({ specs: [], specsDir: s.specsDir });
+    const tasks = run.requested
+      .filter((spec) => scan.dirty.has(spec.file))
+      .map((spec) => ({ file: spec.file, spec: spec.spec, inputs: customerInputs(spec.sha256, fleetBytes) }));
+    const { results, stats } = await runTasks(tasks, ctx, pool, (done) => s.onProgress?.(done, tasks.length));
+    const ci = renderCiFolder(run.names, { ...s, fleet: s.fleet.config, fleetBytes });
+    const expected = new Set([...run.names, ...(ci.size > 0 ? [CI_FOLDER] : [])]);
+    const byFolder: [string, Drift[]][] = results.map((r) => [r.name, r.drift]);
+    if (ci.size > 0) byFolder.push([CI_FOLDER, folderDrift(s.outDir, CI_FOLDER, ci)]);
+    const drift = [...topLevelDrift(s.outDir, expected), ...byFolder.sort(([a], [b]) => a.localeCompare(b)).flatMap(([, d]) => d)];
+    return { customers: files.length, upToDate: files.length - tasks.length, compared: tasks.length, drift, pool: stats };
+  } finally {
+    pool?.close();
+  }
+}
+
+function safeReaddir(dir: string) {
+  try {
+    return readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+}
