@@ -99,12 +99,19 @@ const requestedFiles = (s: RunSettings) => (s.specs.length > 0 ? [...s.specs] : 
 export async function runGenerate(s: RunSettings): Promise<GenerateSummary> {
   const fleetBytes = s.fleet.bytes;
   const scan = scanInputs(s.outDir, requestedFiles(s), fleetBytes, s.full);
+  const workers = workersFor(scan.dirty.size, s.jobs);
+  const pool = workers > 0 ? new WorkerPool(workers) : undefined;
+  let run;
+  try {
+    run = validateRun(s);
+  } catch (err) {
+    pool?.close();
+    throw err; // nothing written, not even the output folder
+  }
   const output = openOutput(s.outDir);
   const ctx = { mode: 'generate' as const, outDir: s.outDir, staging: output.staging, fleet: s.fleet.config };
-  const workers = workersFor(scan.dirty.size, s.jobs);
-  const pool = workers > 0 ? new WorkerPool(workers, ctx) : undefined;
+  pool?.init(ctx);
   try {
-    const run = validateRun(s);
     const tasks = run.requested
       .filter((spec) => scan.dirty.has(spec.file))
       .map((spec) => ({ file: spec.file, spec: spec.spec, inputs: customerInputs(spec.sha256, fleetBytes) }));
@@ -114,12 +121,12 @@ export async function runGenerate(s: RunSettings): Promise<GenerateSummary> {
     let filesUnchanged = results.reduce((n, r) => n + r.unchanged, 0);
     if (!run.ciSkipped) {
       const ci = renderCiFolder(run.names, { ...s, fleet: s.fleet.config, fleetBytes });
-      if (ci.size > 0 && (s.full || folderDrift(s.outDir, CI_FOLDER, ci).length > 0)) {
+      if (ci.size > 0 && folderDrift(s.outDir, CI_FOLDER, ci).length > 0) {
         const counts = stageFolder(s.outDir, output.staging, CI_FOLDER, ci);
         filesWritten += counts.written;
         filesUnchanged += counts.unchanged;
         staged.push(CI_FOLDER);
-      }
+      } else filesUnchanged += ci.size;
     }
     pool?.close();
     commitOutput(output, staged);
@@ -167,7 +174,7 @@ export async function runCheck(s: RunSettings): Promise<CheckSummary> {
   // Validate everything (cross-spec rules), render the dirty customers and compare them file by file.
   const ctx = { mode: 'check' as const, outDir: s.outDir, fleet: s.fleet.config };
   const workers = workersFor(scan.dirty.size, s.jobs);
-  const pool = workers > 0 ? new WorkerPool(workers, ctx) : undefined;
+  const pool = workers > 0 ? new WorkerPool(workers).init(ctx) : undefined;
   try {
     const run = validateRun({ specs: [], specsDir: s.specsDir });
     const tasks = run.requested

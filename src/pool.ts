@@ -40,12 +40,17 @@ export class WorkerPool {
   private readonly children: ChildProcess[] = [];
   private maxRss = 0;
 
-  constructor(readonly size: number, ctx: TaskContext) {
+  /** Forks the workers; they load their modules while the caller validates. */
+  constructor(readonly size: number) {
     for (let w = 0; w < size; w++) {
-      const child = fork(workerScript(), [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [] });
-      child.send({ type: 'init', ctx });
-      this.children.push(child);
+      this.children.push(fork(workerScript(), [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [] }));
     }
+  }
+
+  /** Gives every worker the run's context (once the output is open); call before run(). */
+  init(ctx: TaskContext): this {
+    for (const child of this.children) child.send({ type: 'init', ctx });
+    return this;
   }
 
   run(tasks: readonly CustomerTask[], onDone?: (done: number) => void): Promise<TaskResult[]> {

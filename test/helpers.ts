@@ -1,4 +1,5 @@
 /** Shared test helpers: example specs, temporary folders and the real tools (terraform, provider mirror). */
+import type { Inputs } from '../src/fingerprint';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -109,8 +110,8 @@ export function skipNote(what: string, why: string): void {
   process.stderr.write(`SKIPPED ${what}: ${why}\n`);
 }
 
-/** Stands in for a spec file's hash where a test renders a model directly. */
-export const TEST_SPEC_SHA = '0'.repeat(64);
+/** Inputs recorded in manifests rendered by unit tests (content addressing is tested through the CLI). */
+export const TEST_INPUTS: Inputs = { spec: '0'.repeat(64), fleet: '1'.repeat(64), generator: '2'.repeat(64) };
 
 /**
  * The operator stack minus its GCP half: google resources and provider dropped, and every reference to a google

@@ -9,7 +9,9 @@ import { parseDocument, type YAMLSeq } from 'yaml';
 import { findDrift } from '../src/check';
 import { loadFleet } from '../src/fleet/load';
 import { generateAll, renderCustomer } from '../src/generate';
-import { ROOT, acmeWith, modelOf, TEST_SPEC_SHA } from './helpers';
+import { App } from 'cdktf';
+import { buildOperatorStack, sortKeys } from '../src/render/operator';
+import { ROOT, acmeWith, modelOf, tempDir, TEST_INPUTS } from './helpers';
 
 describe('committed generated/', () => {
   const cwd = process.cwd();
@@ -17,8 +19,9 @@ describe('committed generated/', () => {
   afterAll(() => process.chdir(cwd));
 
   it('matches what `privlink generate` produces now, file for file (run `npm run generate` after changing specs or templates)', () => {
-    const fleet = loadFleet().config;
-    const out = generateAll({ specs: [], specsDir: fleet.paths.specs, outDir: fleet.paths.output, fleet });
+    const loaded = loadFleet();
+    const fleet = loaded.config;
+    const out = generateAll({ specs: [], specsDir: fleet.paths.specs, outDir: fleet.paths.output, fleet, fleetBytes: loaded.bytes });
     const folders = new Map(out.customers.map((g) => [g.name, g.files]));
     folders.set('ci', out.ci!);
     expect(findDrift('generated', folders)).toEqual([]);
@@ -27,10 +30,24 @@ describe('committed generated/', () => {
 
 describe('generated files', () => {
   const acme = modelOf(acmeWith());
-  const files = renderCustomer(acme, TEST_SPEC_SHA);
+  const files = renderCustomer(acme, TEST_INPUTS);
+
+  it('hold the same Terraform as a full `app.synth()` of the stack (privlink skips cdktf\'s prepareStack pass)', () => {
+    const dir = tempDir('privlink-synth-');
+    const app = new App({ outdir: dir, skipValidation: true });
+    buildOperatorStack(app, acme);
+    app.synth();
+    const full = JSON.parse(readFileSync(join(dir, 'stacks', acme.name, 'cdk.tf.json'), 'utf8'));
+    const ours = JSON.parse(files.get('operator/cdk.tf.json')!);
+    const { '//': fullMeta, ...fullRest } = full;
+    const { '//': ourMeta, ...ourRest } = ours;
+    expect(Object.keys(ourRest).sort()).toEqual(['output', 'provider', 'resource', 'terraform']);
+    expect(sortKeys(ourRest)).toEqual(sortKeys(fullRest));
+    expect(ourMeta.metadata).toEqual(fullMeta.metadata);
+  });
 
   it('are the same bytes on every run', () => {
-    const again = renderCustomer(modelOf(acmeWith()), TEST_SPEC_SHA);
+    const again = renderCustomer(modelOf(acmeWith()), TEST_INPUTS);
     expect([...again]).toEqual([...files]);
   });
 
@@ -62,7 +79,7 @@ describe('generated files', () => {
     doc.setIn(['aws', 'availabilityZoneIds'], ['use1-az2', 'use1-az1']);
     doc.setIn(['gcp', 'sourceRanges'], ['10.4.0.0/14', '10.0.0.0/20']);
     doc.setIn(['endpoints', 1, 'ports'], [22, 443]);
-    const reordered = JSON.parse(renderCustomer(modelOf(doc.toString()), TEST_SPEC_SHA).get('operator/cdk.tf.json')!);
+    const reordered = JSON.parse(renderCustomer(modelOf(doc.toString()), TEST_INPUTS).get('operator/cdk.tf.json')!);
     const original = JSON.parse(files.get('operator/cdk.tf.json')!);
     const addresses = (tf: any) => Object.entries(tf.resource).flatMap(([type, rs]) => Object.keys(rs as object).map((n) => `${type}.${n}`)).sort();
     expect(addresses(reordered)).toEqual(addresses(original));
@@ -70,7 +87,7 @@ describe('generated files', () => {
   });
 
   it('keep existing subnets where they are when an AZ is added', () => {
-    const three = JSON.parse(renderCustomer(modelOf(acmeWith({ 'aws.availabilityZoneIds': ['use1-az1', 'use1-az2', 'use1-az4'] })), TEST_SPEC_SHA).get('operator/cdk.tf.json')!);
+    const three = JSON.parse(renderCustomer(modelOf(acmeWith({ 'aws.availabilityZoneIds': ['use1-az1', 'use1-az2', 'use1-az4'] })), TEST_INPUTS).get('operator/cdk.tf.json')!);
     const two = JSON.parse(files.get('operator/cdk.tf.json')!);
     expect(three.resource.aws_subnet['private_use1-az1'].cidr_block).toBe(two.resource.aws_subnet['private_use1-az1'].cidr_block);
     expect(three.resource.aws_subnet['private_use1-az2'].cidr_block).toBe(two.resource.aws_subnet['private_use1-az2'].cidr_block);
@@ -78,14 +95,14 @@ describe('generated files', () => {
   });
 
   it('use bgp_asn_extended for a 32-bit Cloud Router ASN that bgp_asn cannot hold', () => {
-    const tf = JSON.parse(renderCustomer(modelOf(acmeWith({ 'gcp.routerAsn': 4200000001 })), TEST_SPEC_SHA).get('operator/cdk.tf.json')!);
+    const tf = JSON.parse(renderCustomer(modelOf(acmeWith({ 'gcp.routerAsn': 4200000001 })), TEST_INPUTS).get('operator/cdk.tf.json')!);
     expect(tf.resource.aws_customer_gateway.gcp_a.bgp_asn).toBeUndefined();
     expect(tf.resource.aws_customer_gateway.gcp_a.bgp_asn_extended).toBe('${google_compute_router.router.bgp[0].asn}');
   });
 });
 
 describe('customer-facing files', () => {
-  const files = renderCustomer(modelOf(acmeWith()), TEST_SPEC_SHA);
+  const files = renderCustomer(modelOf(acmeWith()), TEST_INPUTS);
   it('speak to the customer, not about operator internals', () => {
     for (const [path, content] of files) {
       if (!path.startsWith('customer-module/')) continue;
@@ -96,7 +113,7 @@ describe('customer-facing files', () => {
 
 describe('topology diagram', () => {
   const acme = modelOf(acmeWith());
-  const readme = renderCustomer(acme, TEST_SPEC_SHA).get('README.md')!;
+  const readme = renderCustomer(acme, TEST_INPUTS).get('README.md')!;
   const diagram = /```mermaid\n([\s\S]*?)\n```/.exec(readme)?.[1] ?? '';
 
   it('is in the customer README as a Mermaid flowchart', () => {
@@ -108,7 +125,7 @@ describe('topology diagram', () => {
       expect(diagram).toContain(`ha${t.haInterface} ---|"tunnel ${t.key}: ${t.cgwInsideAddress} ⇄ ${t.vgwInsideAddress}<br/>BGP 65534 ⇄ 64512"| vgw`);
     }
     const nonHa = modelOf(readFileSync(join(ROOT, 'customers', 'globex.yaml'), 'utf8'), 'customers/globex.yaml');
-    const g = /```mermaid\n([\s\S]*?)\n```/.exec(renderCustomer(nonHa, TEST_SPEC_SHA).get('README.md')!)![1]!;
+    const g = /```mermaid\n([\s\S]*?)\n```/.exec(renderCustomer(nonHa, TEST_INPUTS).get('README.md')!)![1]!;
     expect(g.match(/---\|"tunnel /g)).toHaveLength(2);
     expect(g).not.toContain('ha1');
   });

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { parse } from '@cdktf/hcl2json';
 import { renderCustomer } from '../src/generate';
 import { renderCustomerModule } from '../src/render/customer-module';
-import { ACME, GLOBEX, acmeAutoAccept, modelOf, providerMirror, skipNote, tempDir, terraform, terraformBinary, terraformEnv, TEST_SPEC_SHA, awsExtract } from './helpers';
+import { ACME, GLOBEX, acmeAutoAccept, modelOf, providerMirror, skipNote, tempDir, terraform, terraformBinary, terraformEnv, TEST_INPUTS, awsExtract } from './helpers';
 
 const examples = [
   { name: 'acme', text: readFileSync(ACME, 'utf8') },
@@ -85,7 +85,7 @@ describe.each(examples)('customer module of $name', ({ model }) => {
 });
 
 describe.each(examples)('operator stack of $name', ({ model }) => {
-  const files = renderCustomer(model, TEST_SPEC_SHA);
+  const files = renderCustomer(model, TEST_INPUTS);
   const json = files.get('operator/cdk.tf.json')!;
 
   it('admits the AWS provider version it is validated against', () => {
@@ -106,7 +106,7 @@ describe.each(examples)('operator stack of $name', ({ model }) => {
 
 describe('regional DNS name selection', () => {
   itTf('picks the regional entry of dns_entry whatever its position, evaluated by terraform', () => {
-    const json = renderCustomer(examples[0]!.model, TEST_SPEC_SHA).get('operator/cdk.tf.json')!;
+    const json = renderCustomer(examples[0]!.model, TEST_INPUTS).get('operator/cdk.tf.json')!;
     const rrdata: string = JSON.parse(json).resource.google_dns_response_policy_rule.host_github_internal_company_net.local_data.local_datas[0].rrdatas[0];
     // Zonal entries first, regional last: position must not matter.
     const entries = [

@@ -4,7 +4,7 @@
  * kill the output, once recovered, must be entirely the old or entirely the new — with Terraform's state intact.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LOCK_FILE, acquireLock, recoverOutput, releaseLock } from '../src/writer';
 import { ROOT, acmeWith, tempDir, snapshot } from './helpers';
@@ -38,6 +38,8 @@ function changeSpecs(dir: string): void {
   writeFileSync(join(dir, 'customers', 'acme.yaml'), acmeWith({ 'endpoints.1.serviceName': 'com.amazonaws.vpce.us-east-1.vpce-svc-0fedcba9876543210' }));
   const globex = readFileSync(join(dir, 'customers', 'globex.yaml'), 'utf8');
   writeFileSync(join(dir, 'customers', 'globex.yaml'), globex.replace('ports: [443]', 'ports: [443, 8443]'));
+  // And privlink.yaml, so generated/ci/ (whose manifest records it) is part of the run too.
+  appendFileSync(join(dir, 'privlink.yaml'), '# reviewed\n');
 }
 
 describe('kill -9 at every step of generate', () => {

@@ -1,0 +1,150 @@
+/**
+ * Fleet runs: content addressing (a customer is rendered again exactly when its spec, privlink.yaml, privlink
+ * itself or one of its generated files changed), worker processes that give the same bytes as one process,
+ * --full, --json and the progress display. Timing belongs to `npm run bench`, not here.
+ */
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, copyFileSync, cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { exec } from '../src/cli';
+import { generatorFingerprint } from '../src/fingerprint';
+import { TASKS_PER_WORKER_MIN } from '../src/pool';
+import { writeSyntheticFleet } from '../src/tools/synthetic-fleet';
+import { ROOT, snapshot, tempDir } from './helpers';
+
+const BIN = join(ROOT, 'bin', 'privlink.js');
+
+function privlink(cwd: string, ...args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8' });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr, json: () => JSON.parse(r.stdout) };
+}
+
+/** A repository with the two examples (or n synthetic customers) and the project's privlink.yaml. */
+function repo(n?: number): string {
+  const dir = tempDir('privlink-fleet-');
+  copyFileSync(join(ROOT, 'privlink.yaml'), join(dir, 'privlink.yaml'));
+  if (n === undefined) cpSync(join(ROOT, 'customers'), join(dir, 'customers'), { recursive: true });
+  else writeSyntheticFleet(join(dir, 'customers'), n);
+  return dir;
+}
+
+describe('content addressing', () => {
+  it('renders a customer again exactly when its spec, privlink.yaml or a generated file changed', () => {
+    const dir = repo();
+    expect(privlink(dir, 'generate', '--json').json()).toMatchObject({ customers: 2, upToDate: 0, rendered: 2, foldersWritten: ['acme', 'globex', 'ci'] });
+    expect(privlink(dir, 'generate', '--json').json()).toMatchObject({ upToDate: 2, rendered: 0, foldersWritten: [], filesWritten: 0 });
+    expect(privlink(dir, 'check', '--json').json()).toMatchObject({ upToDate: 2, compared: 0, drift: [] });
+
+    // A comment in one spec: that customer is rendered again; only its manifest changes (it records the spec's hash).
+    appendFileSync(join(dir, 'customers', 'acme.yaml'), '# reviewed\n');
+    const stale = privlink(dir, 'check', '--json');
+    expect(stale.status).toBe(1);
+    expect(stale.json()).toMatchObject({ upToDate: 1, compared: 1, drift: [{ kind: 'stale', path: 'acme/privlink-manifest.json' }] });
+    expect(privlink(dir, 'generate', '--json').json()).toMatchObject({ upToDate: 1, rendered: 1, foldersWritten: ['acme'], filesWritten: 1 });
+
+    // privlink.yaml changed: every customer.
+    appendFileSync(join(dir, 'privlink.yaml'), '# reviewed\n');
+    expect(privlink(dir, 'check', '--json').json()).toMatchObject({ upToDate: 0, compared: 2 });
+    expect(privlink(dir, 'generate', '--json').json()).toMatchObject({ upToDate: 0, rendered: 2 });
+
+    // A generated file edited by hand: the fast path notices from the hashes, and the full comparison names it.
+    const readme = join(dir, 'generated', 'globex', 'README.md');
+    writeFileSync(readme, readFileSync(readme, 'utf8').replace('private connectivity', 'private connectivity (edited)'));
+    const edited = privlink(dir, 'check', '--json');
+    expect(edited.json()).toMatchObject({ upToDate: 1, compared: 1, drift: [{ kind: 'hand-edited', path: 'globex/README.md' }] });
+    expect(privlink(dir, 'generate', '--json').json()).toMatchObject({ rendered: 1, foldersWritten: ['globex'] });
+    expect(privlink(dir, 'check').status).toBe(0);
+
+    // A customer folder deleted, and a stray one added: both found without rendering anything else.
+    mkdirSync(join(dir, 'generated', 'initech'));
+    const extra = privlink(dir, 'check', '--json');
+    expect(extra.json()).toMatchObject({ upToDate: 2, compared: 0, drift: [{ kind: 'extra', path: 'initech/' }] });
+  });
+
+  it('--full renders everything and rewrites nothing that is already right', () => {
+    const dir = repo();
+    privlink(dir, 'generate', '-q');
+    expect(privlink(dir, 'generate', '--full', '--json').json()).toMatchObject({ upToDate: 0, rendered: 2, foldersWritten: [], filesWritten: 0, filesUnchanged: 23 });
+    expect(privlink(dir, 'check', '--full', '--json').json()).toMatchObject({ upToDate: 0, compared: 2, drift: [] });
+  });
+
+  it('fingerprints privlink itself: any change to its code, templates or lockfile changes the key', () => {
+    const root = tempDir('privlink-fp-');
+    mkdirSync(join(root, 'dist'));
+    mkdirSync(join(root, 'templates'));
+    writeFileSync(join(root, 'package.json'), '{"version":"1.0.0"}');
+    writeFileSync(join(root, 'dist', 'a.js'), 'a');
+    writeFileSync(join(root, 'templates', 't.hbs'), 't');
+    const before = generatorFingerprint(root);
+    expect(generatorFingerprint(root)).toBe(before);
+    for (const [file, text] of [['templates/t.hbs', 't2'], ['dist/a.js', 'a2'], ['package-lock.json', '{}'], ['package.json', '{"version":"1.0.1"}']]) {
+      const previous = generatorFingerprint(root);
+      writeFileSync(join(root, file!), text!);
+      expect(generatorFingerprint(root)).not.toBe(previous);
+    }
+    expect(generatorFingerprint(root)).not.toBe(before);
+  });
+});
+
+describe('worker processes', () => {
+  const n = 2 * TASKS_PER_WORKER_MIN + 3;
+
+  it(`write the same bytes as one process (${n} customers, 2 workers)`, () => {
+    const dir = repo(n);
+    const one = privlink(dir, 'generate', '--json', '-j', '1', '--out', 'one');
+    const two = privlink(dir, 'generate', '--json', '-j', '2', '--out', 'two');
+    expect(one.json()).toMatchObject({ customers: n, rendered: n, workers: 0 });
+    expect(two.json()).toMatchObject({ customers: n, rendered: n, workers: 2 });
+    const a = snapshot(join(dir, 'one'));
+    const b = snapshot(join(dir, 'two'));
+    expect(Object.keys(a).length).toBeGreaterThan(n * 8);
+    // generated/ci/ names the output folder; everything else is identical.
+    expect({ ...b, 'ci/atlantis.yaml': '', 'ci/github-actions.yml': '', 'ci/privlink-manifest.json': '' }).toEqual({
+      ...a,
+      'ci/atlantis.yaml': '',
+      'ci/github-actions.yml': '',
+      'ci/privlink-manifest.json': '',
+    });
+    expect(privlink(dir, 'check', '--full', '--json', '-j', '2', '--out', 'two').json()).toMatchObject({ compared: n, workers: 2, drift: [] });
+  });
+
+  it('still report every problem of every file, and write nothing', () => {
+    const dir = repo(n);
+    const bad = join(dir, 'customers', 'c00001.yaml');
+    writeFileSync(bad, readFileSync(bad, 'utf8').replace('ports: [443]', 'ports: [443, 70000]'));
+    const other = join(dir, 'customers', 'c00007.yaml');
+    writeFileSync(other, readFileSync(other, 'utf8').replace(/vpcCidr: .*/, 'vpcCidr: 10.0.0.0/24'));
+    const r = privlink(dir, 'generate', '-j', '2');
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^customers\/c00001\.yaml:\d+:\d+: endpoints\[1\]\.ports\[1\]: must be between 1 and 65535/m);
+    expect(r.stderr).toMatch(/^customers\/c00007\.yaml:\d+:\d+: aws\.vpcCidr: "10\.0\.0\.0\/24" overlaps gcp\.sourceRanges\[0\]/m);
+    expect(snapshot(join(dir, 'generated'))).toEqual({});
+  });
+});
+
+describe('output of a fleet run', () => {
+  it('shows progress on a terminal, and prints nothing but the summary without one', async () => {
+    const dir = repo(3);
+    const cwd = process.cwd();
+    process.chdir(dir);
+    try {
+      let err = '';
+      const out: string[] = [];
+      expect(await exec(['generate'], { out: (t) => out.push(t), err: (t) => (err += t), progress: true })).toBe(0);
+      expect(err).toMatch(/\r\x1b\[Kprivlink: rendering 3\/3 customers, \d+\/s, ETA 0 s/);
+      expect(out.join('')).toMatch(/privlink: 3 customers \(0 up to date, 3 rendered\), 3\d files written, 0 unchanged/);
+    } finally {
+      process.chdir(cwd);
+    }
+    const plain = privlink(dir, 'generate', '--full');
+    expect(plain.stderr).toBe('');
+    const quiet = privlink(dir, 'check', '-q');
+    expect(quiet.stdout + quiet.stderr).toBe('');
+  });
+
+  it('refuses a --jobs that is not a positive whole number', () => {
+    const r = privlink(repo(), 'generate', '-j', '0');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('--jobs must be a whole number of at least 1, got 0');
+  });
+});
