@@ -128,6 +128,13 @@ export function folderDrift(outDir: string, folder: string, files: CustomerFiles
   return drift;
 }
 
+/** Whether a folder on disk holds exactly these files (Terraform's own aside): folderDrift's verdict without its diffs. */
+export function folderMatches(outDir: string, folder: string, files: CustomerFiles): boolean {
+  const dir = join(outDir, folder);
+  for (const [rel, content] of files) if (readIfExists(join(dir, rel)) !== content) return false;
+  return listFiles(dir).every((rel) => files.has(rel));
+}
+
 /**
  * Whether a folder is exactly what its manifest records: every recorded file present with its recorded hash,
  * the manifest itself included in no other way, and no other file (Terraform's own files aside). Together with

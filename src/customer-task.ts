@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { folderDrift, type Drift } from './check';
+import { folderDrift, folderMatches, type Drift } from './check';
 import type { Inputs } from './fingerprint';
 import type { FleetConfig } from './fleet/schema';
 import { renderCustomer } from './generate';
@@ -43,15 +43,11 @@ export function runCustomerTask(task: CustomerTask, ctx: TaskContext): TaskResul
   const model = buildModel(task.spec, task.file, ctx.fleet);
   const files = renderCustomer(model, task.inputs);
   const base = { name: model.name, files: files.size };
-  // A customer seen for the first time: nothing on disk to compare with.
+  if (ctx.mode === 'check') return { ...base, staged: false, written: 0, unchanged: 0, drift: folderDrift(ctx.outDir, model.name, files) };
+  // generate only needs to know whether the folder differs (diffs are check's business); a customer seen for the
+  // first time has nothing on disk to compare with.
   const fresh = !existsSync(join(ctx.outDir, model.name));
-  const drift = fresh ? [] : folderDrift(ctx.outDir, model.name, files);
-  if (fresh && ctx.mode === 'check') {
-    return { ...base, staged: false, written: 0, unchanged: 0, drift: [...files.keys()].map((rel) => ({ kind: 'missing' as const, path: `${model.name}/${rel}`, why: 'privlink would write this file' })) };
-  }
-  if (fresh) return { ...base, staged: true, ...stageFolder(ctx.outDir, ctx.staging!, model.name, files), drift: [] };
-  if (ctx.mode === 'check') return { ...base, staged: false, written: 0, unchanged: 0, drift };
-  if (drift.length === 0) return { ...base, staged: false, written: 0, unchanged: files.size, drift: [] };
+  if (!fresh && folderMatches(ctx.outDir, model.name, files)) return { ...base, staged: false, written: 0, unchanged: files.size, drift: [] };
   const counts = stageFolder(ctx.outDir, ctx.staging!, model.name, files);
   return { ...base, staged: true, ...counts, drift: [] };
 }

@@ -11,7 +11,7 @@
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { folderDrift, folderIntact, topLevelDrift, type Drift } from './check';
+import { folderDrift, folderIntact, folderMatches, topLevelDrift, type Drift } from './check';
 import { WorkerPool, runTasks, workersFor, type PoolStats } from './pool';
 import { CI_FOLDER } from './domain/constants';
 import { ciInputs, customerInputs, sameInputs, type Inputs } from './fingerprint';
@@ -121,7 +121,7 @@ export async function runGenerate(s: RunSettings): Promise<GenerateSummary> {
     let filesUnchanged = results.reduce((n, r) => n + r.unchanged, 0);
     if (!run.ciSkipped) {
       const ci = renderCiFolder(run.names, { ...s, fleet: s.fleet.config, fleetBytes });
-      if (ci.size > 0 && folderDrift(s.outDir, CI_FOLDER, ci).length > 0) {
+      if (ci.size > 0 && !folderMatches(s.outDir, CI_FOLDER, ci)) {
         const counts = stageFolder(s.outDir, output.staging, CI_FOLDER, ci);
         filesWritten += counts.written;
         filesUnchanged += counts.unchanged;
