@@ -7,7 +7,7 @@
  */
 import yargs from 'yargs';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { commitBody, commitSubject, prBody, summarizeChange } from './change-summary';
 import { commitOnBranch, prepareCommit, repoPath } from './commit';
 import { topologyMarkdown } from './render/topology';
@@ -151,6 +151,14 @@ export async function exec(argv: readonly string[], io: Io = processIo): Promise
     if (err instanceof Refused) {
       io.err(`privlink: ${err.message}\n`);
       return 1;
+    }
+    if (err instanceof Error && ['LabInputError', 'LabFileError'].includes(err.name)) {
+      io.err(`privlink lab: ${err.message.split('\n').join('\nprivlink lab: ')}\n`);
+      return 1;
+    }
+    if (err instanceof Error && err.name === 'LabInterrupted') {
+      io.err(`privlink lab: ${err.message}\n`);
+      return 130;
     }
     if (err instanceof UsageError) {
       io.err(`privlink: ${err.message}\n`);
@@ -359,7 +367,49 @@ export async function exec(argv: readonly string[], io: Io = processIo): Promise
         if (!a.quiet) io.out(`privlink lint: ${plural(docs.length, 'artifact')}, ${RULES.length} rules, no findings${exceptedNote}\n`);
       },
     )
-    .demandCommand(1, 'name a command: generate, validate, check, plan-guard or lint')
+    .command(
+      'lab [customer]',
+      "Prove a customer's VPN on this machine: simulate the apply of its generated operator/cdk.tf.json, bring up every tunnel (strongSwan) and BGP session (BIRD) in network namespaces, check routes, traffic, failover and rekey, then tear everything down (needs root; exit 3 when the machine cannot run it)",
+      (y) =>
+        y
+          .positional('customer', { type: 'string', describe: 'Customer name: reads <out>/<customer>/operator/cdk.tf.json' })
+          .option('tf', { type: 'string', describe: 'A cdk.tf.json to use instead (a hand-edited copy, say)' })
+          .option('json', { type: 'boolean', default: false, describe: 'Print the report as JSON on stdout' })
+          .option('timeout', { type: 'number', default: 20, describe: 'Seconds to wait for tunnels and BGP sessions' })
+          .option('keep', { type: 'boolean', default: false, describe: 'Keep the daemon configs and logs (the folder is printed); keys included, so delete it after' })
+          .option('install', { type: 'boolean', default: true, describe: 'Install missing Debian packages with apt-get (--no-install: name them and stop)' })
+          .example('sudo $0 lab acme', '4 tunnels and 4 BGP sessions for an HA customer, with failover and rekey')
+          .example('$0 lab acme --json', 'The same, as JSON for CI')
+          .example('$0 lab --tf /tmp/miswired.tf.json', 'Try a hand-edited copy of the generated JSON'),
+      async (args) => {
+        const a = args as unknown as CommonArgs & { customer?: string; tf?: string; json: boolean; timeout: number; keep: boolean; install: boolean };
+        if (a.customer === undefined && a.tf === undefined) throw new UsageError('name a customer (privlink lab acme) or give --tf FILE');
+        if (!(a.timeout > 0)) throw new UsageError(`--timeout must be a positive number of seconds, got ${a.timeout}`);
+        const customer = a.customer ?? basename(a.tf!).replace(/\.tf\.json$|\.json$/, '');
+        const tfFile = a.tf ?? join(setup(a).outDir, customer, 'operator', 'cdk.tf.json');
+        const log = (line: string) => {
+          if (!a.quiet && !a.json) io.err(`lab: ${line}\n`);
+        };
+        const { preflight, LabUnavailable } = await import('./lab/host');
+        try {
+          const pre = preflight({ install: a.install, log });
+          if (pre.installed.length) log(`installed ${pre.installed.join(' ')}`);
+        } catch (err) {
+          if (!(err instanceof LabUnavailable)) throw err;
+          if (a.json) io.out(`${JSON.stringify({ command: 'lab', customer, skipped: true, reason: err.message })}\n`);
+          io.err(`privlink lab: this machine cannot run the lab: ${err.message}\n`);
+          code = 3;
+          return;
+        }
+        const { runLab } = await import('./lab/run');
+        const { formatReport } = await import('./lab/report');
+        const report = await runLab({ customer, tfFile, timeoutMs: a.timeout * 1000, keep: a.keep, log });
+        if (a.json) io.out(`${JSON.stringify({ command: 'lab', ...report }, null, 2)}\n`);
+        else io.out(formatReport(report));
+        code = report.ok ? 0 : 1;
+      },
+    )
+    .demandCommand(1, 'name a command: generate, validate, check, plan-guard, lint or lab')
     .strict()
     .help()
     .alias('help', 'h')
