@@ -390,6 +390,8 @@ export async function exec(argv: readonly string[], io: Io = processIo): Promise
         const log = (line: string) => {
           if (!a.quiet && !a.json) io.err(`lab: ${line}\n`);
         };
+        const { prepareLab, runLab } = await import('./lab/run');
+        const prepared = prepareLab(tfFile);
         const { preflight, LabUnavailable } = await import('./lab/host');
         try {
           const pre = preflight({ install: a.install, log });
@@ -401,9 +403,8 @@ export async function exec(argv: readonly string[], io: Io = processIo): Promise
           code = 3;
           return;
         }
-        const { runLab } = await import('./lab/run');
         const { formatReport } = await import('./lab/report');
-        const report = await runLab({ customer, tfFile, timeoutMs: a.timeout * 1000, keep: a.keep, log });
+        const report = await runLab({ customer, tfFile, timeoutMs: a.timeout * 1000, keep: a.keep, log }, prepared);
         if (a.json) io.out(`${JSON.stringify({ command: 'lab', ...report }, null, 2)}\n`);
         else io.out(formatReport(report));
         code = report.ok ? 0 : 1;

@@ -10,7 +10,7 @@
  * of a tunnel share a veth "internet" between their outside addresses. The end namespaces are forwarding hops
  * the clouds do not have, so they restore the TTL they take (direct eBGP sends TTL 1).
  */
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -125,7 +125,12 @@ export function parseProtocols(text: string): Map<string, { up: boolean; info: s
 export function tunnelReason(pair: Pair, gLog: string, aLog: string, aws: AwsSide): string | undefined {
   const g = pair.gcp;
   const a = pair.aws;
-  if (g && !a) return `GCP ${g.key} peers with ${g.remoteIp || '(no address)'}, which is no AWS tunnel's outside address`;
+  if (g && !a) {
+    const owner = aws.tunnels.find((t) => t.localIp === g.remoteIp);
+    return owner
+      ? `GCP ${g.key} peers with ${g.remoteIp}, the outside address of AWS ${owner.key}, which another GCP tunnel already reaches`
+      : `GCP ${g.key} peers with ${g.remoteIp || '(no address)'}, which is no AWS tunnel's outside address`;
+  }
   if (a && !g) return `no GCP tunnel peers with AWS ${a.key} (${a.localIp})`;
   if (!g || !a) return undefined;
   const logs = `${gLog}\n${aLog}`;
@@ -145,25 +150,37 @@ export function tunnelReason(pair: Pair, gLog: string, aLog: string, aws: AwsSid
   return undefined;
 }
 
-/** Run the lab. Throws LabUnavailable (machine) or LabInputError (file); otherwise returns the report, ok or not. */
-export async function runLab(o: LabOptions): Promise<LabReport> {
-  const started = Date.now();
+export interface PreparedLab {
+  readonly apply: SimulatedApply;
+  readonly gcp: GcpSide;
+  readonly aws: AwsSide;
+  readonly pairs: Pair[];
+}
+
+/** Read the JSON and simulate its apply: everything that can be wrong with the file, before the machine is touched. */
+export function prepareLab(tfFile: string, random: (n: number) => Buffer = randomBytes): PreparedLab {
   let text: string;
   try {
-    text = readFileSync(o.tfFile, 'utf8');
+    text = readFileSync(tfFile, 'utf8');
   } catch (err) {
-    throw new LabFileError(`${o.tfFile}: cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message} (run privlink generate first)`);
+    throw new LabFileError(`${tfFile}: cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message} (run privlink generate first)`);
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw new LabFileError(`${o.tfFile}: not JSON: ${(err as Error).message}`);
+    throw new LabFileError(`${tfFile}: not JSON: ${(err as Error).message}`);
   }
-  const apply = simulateApply(json, o.random ?? randomBytes);
+  const apply = simulateApply(json, random);
   const gcp = gcpSide(apply);
   const aws = awsSide(apply);
-  const pairs = pairTunnels(gcp, aws);
+  return { apply, gcp, aws, pairs: pairTunnels(gcp, aws) };
+}
+
+/** Run the lab on a prepared file; returns the report, ok or not. Throws LabInterrupted on SIGINT/SIGTERM. */
+export async function runLab(o: LabOptions, prepared: PreparedLab = prepareLab(o.tfFile, o.random)): Promise<LabReport> {
+  const started = Date.now();
+  const { apply, gcp, aws, pairs } = prepared;
   const report: LabReport = {
     customer: o.customer,
     file: o.tfFile,
@@ -235,7 +252,7 @@ class Lab {
     private readonly report: LabReport,
   ) {
     void apply;
-    this.work = mkdtempSync(join(tmpdir(), 'privlink-lab-'));
+    this.work = mkdtempSync(join(tmpdir(), `${NS_PREFIX}${process.pid}-`));
     this.gcpNs = `${this.prefix}gcp`;
     this.awsNs = `${this.prefix}aws`;
     this.slots = pairs.map((pair, index) => ({
@@ -263,6 +280,7 @@ class Lab {
     this.startBirds();
     await this.waitUp();
     this.check();
+    await this.converge(this.report.sessions.filter((x) => x.up).length);
     const routes = this.routeChecks();
     const traffic = this.traffic('traffic');
     this.report.checks.push(...routes, traffic);
@@ -547,6 +565,17 @@ class Lab {
     return hops || 1;
   }
 
+  /** Routes follow an established session by an UPDATE or two: wait (a few seconds at most) until both tables show `paths`. */
+  private async converge(paths: number): Promise<void> {
+    const expected = this.aws.sourceRanges.length ? this.aws.sourceRanges : this.gcp.advertised;
+    const until = Date.now() + BGP_TIMERS.hold * 2000;
+    while (Date.now() < until) {
+      this.check();
+      if (this.nextHops(this.gcpNs, this.aws.vpcCidr) === paths && expected.every((r) => this.nextHops(this.awsNs, r) === paths)) return;
+      await sleep(100);
+    }
+  }
+
   private routeChecks(): Check[] {
     const up = this.report.sessions.filter((s) => s.up).length;
     const vpc = this.aws.vpcCidr;
@@ -612,6 +641,7 @@ class Lab {
     const detectMs = Date.now() - t0;
     const name = `failover`;
     if (!down) return { name, ok: false, detail: `killed ${x.slot.pair.gcp?.key}, but its BGP session stayed Established for ${seconds(detectMs)}` };
+    await this.converge(before - 1);
     const after = this.nextHops(this.gcpNs, this.aws.vpcCidr);
     const t = this.traffic(name);
     const detail = `killed tunnel ${x.slot.pair.gcp?.key} ⇄ ${x.slot.pair.aws?.key}; its BGP session dropped after ${seconds(detectMs)} (hold ${BGP_TIMERS.hold} s); ${this.aws.vpcCidr} over ${before} → ${after} paths; ${t.ok ? 'traffic continues' : `traffic stopped: ${t.detail}`}`;
@@ -679,13 +709,22 @@ function cleanStale(): void {
   for (const ns of namespaces(NS_PREFIX)) {
     const m = new RegExp(`^${NS_PREFIX}(\\d+)-`).exec(ns);
     if (!m) continue;
-    let alive = true;
-    try {
-      process.kill(Number(m[1]), 0);
-    } catch {
-      alive = false;
-    }
+    const alive = pidAlive(Number(m[1]));
     if (!alive || Number(m[1]) === process.pid) removeNamespace(ns);
+  }
+  // Work folders of dead runs hold daemon configs, pre-shared keys included.
+  for (const dir of readdirSync(tmpdir())) {
+    const m = new RegExp(`^${NS_PREFIX}(\\d+)-`).exec(dir);
+    if (m && !pidAlive(Number(m[1]))) rmSync(join(tmpdir(), dir), { recursive: true, force: true });
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -1,0 +1,126 @@
+/**
+ * The lab's simulated apply and each side's view, without root: what the daemons will be given follows only from
+ * the generated JSON's references, so the example customers' sides agree with each other and a miswired copy
+ * makes them disagree exactly where it was miswired.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import ipaddr from 'ipaddr.js';
+import { LabInputError, simulateApply, splitTemplate, type Json } from '../src/lab/apply';
+import { awsSide, gcpSide, pairTunnels } from '../src/lab/sides';
+import { ROOT } from './helpers';
+
+const operatorJson = (customer: string) => JSON.parse(readFileSync(join(ROOT, 'generated', customer, 'operator', 'cdk.tf.json'), 'utf8'));
+
+/** Deterministic stand-in for crypto.randomBytes. */
+function seeded(seed: string): (n: number) => Buffer {
+  let counter = 0;
+  return (n) => {
+    const out = Buffer.alloc(n);
+    for (let i = 0; i < n; i += 32) createHash('sha256').update(`${seed}:${counter++}`).digest().copy(out, i);
+    return out;
+  };
+}
+
+function sides(tf: unknown, seed = 'a') {
+  const apply = simulateApply(tf, seeded(seed));
+  const gcp = gcpSide(apply);
+  const aws = awsSide(apply);
+  return { apply, gcp, aws, pairs: pairTunnels(gcp, aws) };
+}
+
+const inRange = (ip: string, cidr: string) => ipaddr.parse(ip).match(ipaddr.parseCIDR(cidr));
+
+function containsReference(v: Json): boolean {
+  if (typeof v === 'string') return v.includes('${');
+  if (Array.isArray(v)) return v.some(containsReference);
+  if (v && typeof v === 'object') return Object.values(v).some(containsReference);
+  return false;
+}
+
+describe.each([
+  ['acme', 4],
+  ['globex', 2],
+])('simulated apply of %s', (customer, tunnels) => {
+  const { apply, gcp, aws, pairs } = sides(operatorJson(customer));
+
+  it('resolves every reference of the VPN resources', () => {
+    const vpn = apply.resources.filter((r) => /^(google_compute_|aws_vpn_|aws_customer_gateway|aws_vpc$)/.test(r.type));
+    expect(vpn.length).toBeGreaterThan(0);
+    for (const r of vpn) expect([r.address, containsReference(r.args)]).toEqual([r.address, false]);
+    expect(apply.unevaluated.every((u) => !/vpn|router|gateway/.test(u.address))).toBe(true);
+  });
+
+  it(`pairs ${tunnels} GCP tunnels with ${tunnels} AWS tunnels whose keys, inside addresses and ASNs agree`, () => {
+    expect(pairs).toHaveLength(tunnels);
+    for (const { gcp: g, aws: a } of pairs) {
+      expect(g && a).toBeTruthy();
+      expect(g!.psk).toBe(a!.psk);
+      expect(a!.remoteIp).toBe(g!.localIp);
+      const iface = gcp.interfaces.find((i) => i.tunnel === g!.key)!;
+      expect(iface.ipRange).toBe(`${a!.cgwInside}/30`);
+      const peer = gcp.peers.find((p) => p.iface === iface.key)!;
+      expect(peer.peerIp).toBe(a!.vgwInside);
+      expect(peer.peerAsn).toBe(aws.asn);
+      expect(a!.peerAsn).toBe(gcp.asn);
+    }
+    expect(gcp.asn).not.toBe(aws.asn);
+  });
+
+  it('gives AWS-style keys (32 characters, letters and digits, a letter first), one per tunnel', () => {
+    const keys = aws.tunnels.map((t) => t.psk);
+    for (const k of keys) expect(k).toMatch(/^[A-Za-z][A-Za-z0-9]{31}$/);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(sides(operatorJson(customer), 'other').aws.tunnels.map((t) => t.psk)).not.toEqual(keys);
+  });
+
+  it('uses documentation ranges for every outside address', () => {
+    for (const g of gcp.tunnels) expect(inRange(g.localIp, '203.0.113.0/24')).toBe(true);
+    for (const a of aws.tunnels) expect(inRange(a.localIp, '198.51.100.0/24')).toBe(true);
+  });
+
+  it('gives both ends one proposal each, AES-256 / SHA2-256 / MODP-2048 as the spec pins it', () => {
+    for (const a of aws.tunnels) {
+      expect(a.proposals.ike).toEqual(['aes256-sha256-modp2048']);
+      expect(a.proposals.esp).toEqual(['aes256-sha256-modp2048']);
+    }
+  });
+});
+
+describe('a miswired copy', () => {
+  it('with swapped keys leaves each GCP tunnel of connection a with the other tunnel\'s key', () => {
+    const tf = operatorJson('acme');
+    tf.resource.google_compute_vpn_tunnel.tunnel_a1.shared_secret = '${aws_vpn_connection.vpn_a.tunnel2_preshared_key}';
+    tf.resource.google_compute_vpn_tunnel.tunnel_a2.shared_secret = '${aws_vpn_connection.vpn_a.tunnel1_preshared_key}';
+    const { pairs, aws } = sides(tf);
+    const a1 = pairs.find((p) => p.gcp?.key === 'tunnel_a1')!;
+    expect(a1.gcp!.psk).not.toBe(a1.aws!.psk);
+    expect(a1.gcp!.psk).toBe(aws.tunnels.find((t) => t.key === 'vpn_a.tunnel2')!.psk);
+    expect(a1.gcp!.pskSource).toBe('${aws_vpn_connection.vpn_a.tunnel2_preshared_key}');
+    expect(pairs.find((p) => p.gcp?.key === 'tunnel_b1')!.gcp!.psk).toBe(pairs.find((p) => p.gcp?.key === 'tunnel_b1')!.aws!.psk);
+  });
+
+  it('whose tunnel peers with an address no AWS tunnel has is left unpaired', () => {
+    const tf = operatorJson('acme');
+    tf.resource.google_compute_vpn_tunnel.tunnel_b2.peer_external_gateway_interface = 1;
+    const { pairs } = sides(tf);
+    expect(pairs.find((p) => p.gcp?.key === 'tunnel_b2')!.aws).toBeUndefined();
+    expect(pairs.filter((p) => !p.gcp).map((p) => p.aws!.key)).toEqual(['vpn_b.tunnel2']);
+  });
+
+  it('with a dangling reference is refused with the address that holds it', () => {
+    const tf = operatorJson('acme');
+    tf.resource.google_compute_router_peer.tunnel_a1.peer_ip_address = '${aws_vpn_connection.vpn_c.tunnel1_vgw_inside_address}';
+    expect(() => simulateApply(tf, seeded('a'))).toThrow(LabInputError);
+    expect(() => simulateApply(tf, seeded('a'))).toThrow(/google_compute_router_peer\.tunnel_a1\.peer_ip_address: .*aws_vpn_connection\.vpn_c, which is not in the file/);
+  });
+});
+
+describe('splitTemplate', () => {
+  it('separates interpolations from text, minding braces inside quoted strings and $${ escapes', () => {
+    expect(splitTemplate('${a.b.c}/30')).toEqual([{ expr: 'a.b.c' }, { text: '/30' }]);
+    expect(splitTemplate('x${f("}")}y')).toEqual([{ text: 'x' }, { expr: 'f("}")' }, { text: 'y' }]);
+    expect(splitTemplate('$${literal}')).toEqual([{ text: '${literal}' }]);
+  });
+});

@@ -1,0 +1,188 @@
+/**
+ * privlink lab as a user runs it (`node bin/privlink.js lab …`), on this machine: real network namespaces, real
+ * strongSwan and BIRD. The example customers come up whole; deliberately miswired copies of acme's JSON fail with
+ * the tunnel or session named and the reason given; Ctrl-C and a non-root user are handled.
+ *
+ * Needs root, /dev/net/tun and network namespaces; missing Debian packages are installed by the lab itself.
+ * Where the machine cannot run it, these tests skip and say why.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { LabUnavailable, preflight } from '../src/lab/host';
+import { NS_PREFIX, type LabReport } from '../src/lab/run';
+import { ROOT, skipNote, tempDir } from './helpers';
+
+const BIN = join(ROOT, 'bin', 'privlink.js');
+
+function machine(): string | undefined {
+  try {
+    preflight({ install: true, log: (l) => process.stderr.write(`lab: ${l}\n`) });
+    return undefined;
+  } catch (err) {
+    if (err instanceof LabUnavailable) return err.message;
+    throw err;
+  }
+}
+
+const unavailable = machine();
+const itLab = unavailable === undefined ? it : it.skip;
+if (unavailable !== undefined) skipNote('lab tests (tunnels and BGP in network namespaces)', unavailable);
+
+jest.setTimeout(120_000);
+
+function lab(args: string[]): { code: number | null; report: LabReport; stderr: string } {
+  const r = spawnSync(process.execPath, [BIN, 'lab', ...args, '--json'], { cwd: ROOT, encoding: 'utf8', timeout: 110_000 });
+  let report: LabReport;
+  try {
+    report = JSON.parse(r.stdout) as LabReport;
+  } catch {
+    throw new Error(`no JSON report (exit ${r.status}): ${r.stdout}\n${r.stderr}`);
+  }
+  return { code: r.status, report, stderr: r.stderr };
+}
+
+/** Namespaces and daemons any lab run left behind. */
+function leftovers(): string[] {
+  const ns = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout.split('\n').filter((l) => l.startsWith(NS_PREFIX));
+  const procs = spawnSync('pgrep', ['-a', '-x', 'charon|bird'], { encoding: 'utf8' }).stdout.split('\n').filter((l) => l && !/defunct/.test(l));
+  return [...ns, ...procs];
+}
+
+/** acme's generated JSON with one edit, written to a scratch file. */
+function miswired(edit: (tf: any) => void): string {
+  const tf = JSON.parse(readFileSync(join(ROOT, 'generated', 'acme', 'operator', 'cdk.tf.json'), 'utf8'));
+  edit(tf);
+  const file = join(tempDir('privlink-lab-test-'), 'cdk.tf.json');
+  writeFileSync(file, JSON.stringify(tf));
+  return file;
+}
+
+const byGcp = (rows: { gcp?: string }[], key: string) => rows.find((r) => r.gcp === key) as any;
+const check = (r: LabReport, name: string) => r.checks.find((c) => c.name === name)!;
+
+describe('privlink lab on the example customers', () => {
+  itLab('acme (HA): 4/4 tunnels, 4/4 BGP sessions, ECMP routes both ways, traffic, failover, rekey, clean teardown', () => {
+    const { code, report } = lab(['acme']);
+    expect(report.tunnels.map((t) => [t.gcp, t.aws, t.up])).toEqual([
+      ['tunnel_a1', 'vpn_a.tunnel1', true],
+      ['tunnel_a2', 'vpn_a.tunnel2', true],
+      ['tunnel_b1', 'vpn_b.tunnel1', true],
+      ['tunnel_b2', 'vpn_b.tunnel2', true],
+    ]);
+    expect(report.sessions.map((s) => s.up)).toEqual([true, true, true, true]);
+    expect(check(report, 'GCP learns the AWS VPC').detail).toBe('10.250.0.0/24 over 4 paths (ECMP)');
+    expect(check(report, 'AWS learns every source range').detail).toMatch(/^10\.0\.0\.0\/20, 10\.4\.0\.0\/14 \(admitted by the endpoint security groups\) over 4 paths each$/);
+    expect(check(report, 'failover').detail).toMatch(/over 4 → 3 paths; traffic continues/);
+    expect(check(report, 'rekey').detail).toMatch(/^3 tunnels rekeyed .*traffic continues$/);
+    expect(report.checks.filter((c) => !c.ok)).toEqual([]);
+    expect(report.ok).toBe(true);
+    expect(code).toBe(0);
+    expect(leftovers()).toEqual([]);
+  });
+
+  itLab('globex (one connection): 2/2 tunnels and 2/2 sessions', () => {
+    const { code, report } = lab(['globex']);
+    expect(report.tunnels.filter((t) => t.up)).toHaveLength(2);
+    expect(report.tunnels).toHaveLength(2);
+    expect(report.sessions.map((s) => s.up)).toEqual([true, true]);
+    // No endpoint is active yet, so no security group admits anything: the advertised ranges are checked instead.
+    expect(check(report, 'AWS learns every source range').detail).toMatch(/^10\.16\.0\.0\/20, 10\.20\.0\.0\/14 \(advertised by the Cloud Router/);
+    expect(check(report, 'failover').detail).toMatch(/over 2 → 1 paths; traffic continues/);
+    expect(code).toBe(0);
+  });
+});
+
+describe('privlink lab on miswired copies of acme', () => {
+  itLab('pre-shared keys swapped between tunnels a1 and a2: those two tunnels fail authentication, the other two carry traffic', () => {
+    const file = miswired((tf) => {
+      tf.resource.google_compute_vpn_tunnel.tunnel_a1.shared_secret = '${aws_vpn_connection.vpn_a.tunnel2_preshared_key}';
+      tf.resource.google_compute_vpn_tunnel.tunnel_a2.shared_secret = '${aws_vpn_connection.vpn_a.tunnel1_preshared_key}';
+    });
+    const { code, report } = lab(['--tf', file]);
+    expect(code).toBe(1);
+    expect(report.ok).toBe(false);
+    expect(report.tunnels.map((t) => [t.gcp, t.up])).toEqual([
+      ['tunnel_a1', false],
+      ['tunnel_a2', false],
+      ['tunnel_b1', true],
+      ['tunnel_b2', true],
+    ]);
+    expect(byGcp(report.tunnels, 'tunnel_a1').reason).toBe(
+      'IKE authentication failed: pre-shared keys differ: GCP tunnel_a1 uses ${aws_vpn_connection.vpn_a.tunnel2_preshared_key}, the key of AWS vpn_a.tunnel2; AWS vpn_a.tunnel1 uses its own key',
+    );
+    expect(byGcp(report.tunnels, 'tunnel_a2').reason).toMatch(/^IKE authentication failed: pre-shared keys differ: GCP tunnel_a2 uses \$\{aws_vpn_connection\.vpn_a\.tunnel1_preshared_key\}, the key of AWS vpn_a\.tunnel1/);
+    expect(byGcp(report.sessions, 'tunnel_a1').reason).toBe('its tunnel tunnel_a1 ⇄ vpn_a.tunnel1 is down');
+    expect(report.sessions.map((s) => s.up)).toEqual([false, false, true, true]);
+    expect(check(report, 'GCP learns the AWS VPC').detail).toBe('10.250.0.0/24 over 2 paths (ECMP)');
+    expect(leftovers()).toEqual([]);
+  });
+
+  itLab('a router peer pointing at the wrong inside address: only that session fails, and the lab says where it points', () => {
+    const file = miswired((tf) => {
+      tf.resource.google_compute_router_peer.tunnel_b1.peer_ip_address = '${aws_vpn_connection.vpn_b.tunnel2_vgw_inside_address}';
+    });
+    const { code, report } = lab(['--tf', file]);
+    expect(code).toBe(1);
+    expect(report.tunnels.every((t) => t.up)).toBe(true);
+    expect(report.sessions.map((s) => [s.gcp, s.up])).toEqual([
+      ['tunnel_a1', true],
+      ['tunnel_a2', true],
+      ['tunnel_b1', false],
+      ['tunnel_b2', true],
+    ]);
+    expect(byGcp(report.sessions, 'tunnel_b1').reason).toBe(
+      'GCP peer privlink-acme-bgp-b1 peers with 169.254.21.5 (${aws_vpn_connection.vpn_b.tunnel2_vgw_inside_address}), outside its interface privlink-acme-if-b1 169.254.21.2/30; AWS vpn_b.tunnel1 is at 169.254.21.1',
+    );
+  });
+
+  itLab('equal ASNs on both sides: every session is refused as eBGP with equal ASNs, on both sides, the tunnels stay up', () => {
+    const file = miswired((tf) => {
+      tf.resource.google_compute_router.router.bgp.asn = 64512;
+    });
+    const { code, report } = lab(['--tf', file]);
+    expect(code).toBe(1);
+    expect(report.tunnels.every((t) => t.up)).toBe(true);
+    expect(report.sessions.map((s) => s.up)).toEqual([false, false, false, false]);
+    for (const s of report.sessions) {
+      expect(s.reason).toBe(
+        'GCP: BIRD refused the session: EBGP cannot have the same ASNs (router ASN 64512, peer_asn 64512 from ${aws_vpn_gateway.vgw.amazon_side_asn}); ' +
+          'AWS: BIRD refused the session: EBGP cannot have the same ASNs (VPN gateway ASN 64512, customer gateway bgp_asn 64512 from ${google_compute_router.router.bgp[0].asn})',
+      );
+    }
+    expect(check(report, 'traffic').ok).toBe(false);
+  });
+});
+
+describe('privlink lab when it cannot or may not finish', () => {
+  itLab('Ctrl-C stops every daemon by PID and removes every namespace, then exits 130', async () => {
+    const child = spawn(process.execPath, [BIN, 'lab', 'acme'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    await new Promise<void>((resolve) => {
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        if (/tunnel .* up after/.test(stderr)) resolve();
+      });
+      child.on('exit', () => resolve());
+    });
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(stderr).toContain('interrupted by SIGINT; everything the lab started was stopped and removed');
+    expect(leftovers()).toEqual([]);
+  });
+
+  itLab('as an ordinary user it explains that it needs root and exits 3', () => {
+    const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, BIN, 'lab', 'acme', '--json'], { cwd: ROOT, encoding: 'utf8' });
+    expect(r.status).toBe(3);
+    expect(JSON.parse(r.stdout)).toMatchObject({ command: 'lab', customer: 'acme', skipped: true });
+    expect(r.stderr).toMatch(/^privlink lab: this machine cannot run the lab: the lab needs root/);
+  });
+
+  it('names a missing file and tells how to make it', () => {
+    const r = spawnSync(process.execPath, [BIN, 'lab', 'nobody', '--no-install'], { cwd: ROOT, encoding: 'utf8' });
+    if (r.status === 3) return skipNote('lab missing-file message', r.stderr.trim());
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe('privlink lab: generated/nobody/operator/cdk.tf.json: cannot read: ENOENT (run privlink generate first)\n');
+  });
+});
