@@ -154,6 +154,24 @@ describe('privlink lab on miswired copies of acme', () => {
   });
 });
 
+describe('privlink lab on a PFS group mismatch', () => {
+  itLab('comes up, carries traffic, and fails only when the rekey is forced, naming the tunnel and both sides\' groups', () => {
+    const file = miswired((tf) => {
+      // MODP-2048 with a 256-bit subgroup: AWS accepts it, Cloud VPN does not offer it.
+      tf.resource.aws_vpn_connection.vpn_b.tunnel2_phase2_dh_group_numbers = [24];
+    });
+    const { code, report } = lab(['--tf', file]);
+    expect(code).toBe(1);
+    expect(report.tunnels.every((t) => t.up)).toBe(true);
+    expect(report.sessions.every((s) => s.up)).toBe(true);
+    expect(check(report, 'traffic').ok).toBe(true);
+    expect(byGcp(report.tunnels, 'tunnel_b2').rekey).toBe('failed');
+    expect(byGcp(report.tunnels, 'tunnel_b2').reason).toMatch(/^rekey failed \(NO_PROPOSAL_CHOSEN\): no common PFS group: GCP tunnel_b2 offers modp2048, .*; AWS vpn_b\.tunnel2 accepts modp2048s256$/);
+    expect(check(report, 'rekey').detail).toMatch(/^2 of 3 tunnels rekeyed/);
+    expect(report.checks.filter((c) => !c.ok).map((c) => c.name)).toEqual(['rekey']);
+  });
+});
+
 describe('privlink lab when it cannot or may not finish', () => {
   itLab('Ctrl-C stops every daemon by PID and removes every namespace, then exits 130', async () => {
     const child = spawn(process.execPath, [BIN, 'lab', 'acme'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -655,7 +655,7 @@ class Lab {
     for (const s of this.slots) {
       const row = this.report.tunnels.find((t) => t.gcp === s.pair.gcp?.key && t.aws === s.pair.aws?.key);
       if (!row || !row.up || !s.g?.daemon || s.g.daemon.exited || !s.a?.daemon || s.a.daemon.exited) {
-        if (row) row.rekey = 'not run';
+        if (row && row.rekey === undefined) row.rekey = 'not run';
         continue;
       }
       this.check();
@@ -674,12 +674,17 @@ class Lab {
       if (!childOk) {
         ok = false;
         const why = /NO_PROPOSAL_CHOSEN|INVALID_KE_PAYLOAD/.exec(log)?.[0];
-        row.reason = `rekey failed${why ? ` (${why}: the PFS groups differ: GCP offers ${s.pair.gcp!.proposals.esp.join(',')}, AWS accepts ${s.pair.aws!.proposals.esp.join(',')})` : `: ${lastLine(log || child.stderr || ike.stderr)}`}`;
+        const groups = (p: readonly string[]) => [...new Set(p.flatMap((x) => x.split('-')).filter((t) => /^(modp|ecp)/.test(t)))].join(', ');
+        row.reason = why
+          ? `rekey failed (${why}): no common PFS group: GCP ${s.pair.gcp!.key} offers ${groups(s.pair.gcp!.proposals.esp)}; AWS ${s.pair.aws!.key} accepts ${groups(s.pair.aws!.proposals.esp)}`
+          : `rekey failed: ${lastLine(log || child.stderr || ike.stderr)}`;
         results.push(`${row.gcp}: ${row.reason}`);
       }
     }
     const t = this.traffic('rekey');
-    return { name: 'rekey', ok: ok && n > 0 && t.ok, detail: `${n} tunnel${n === 1 ? '' : 's'} rekeyed (CHILD_SA with PFS, then IKE_SA)${results.length ? `: ${results.join('; ')}` : ''}; ${t.ok ? 'traffic continues' : t.detail}` };
+    const good = n - results.length;
+    const count = results.length ? `${good} of ${n} tunnels` : `${n} tunnel${n === 1 ? '' : 's'}`;
+    return { name: 'rekey', ok: ok && n > 0 && t.ok, detail: `${count} rekeyed (CHILD_SA with PFS, then IKE_SA)${results.length ? `: ${results.join('; ')}` : ''}; ${t.ok ? 'traffic continues' : t.detail}` };
   }
 
   // ---------------------------------------------------------------- teardown
