@@ -62,7 +62,8 @@ interface LockOwner {
   host: string;
 }
 
-function isRunning(pid: number): boolean {
+/** Whether a process with this PID exists (EPERM: it does, as another user's). */
+export function isRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -15,9 +15,10 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ipaddr from 'ipaddr.js';
-import { simulateApply, type SimulatedApply } from './apply';
+import { LabInputError, simulateApply, type SimulatedApply } from './apply';
 import { awsEnd, awsSessions, BGP_TIMERS, birdConf, gcpEnd, gcpSessions, routerDevice, strongswanConf, swanctlConf, type BgpSession, type CharonEnd } from './daemons';
 import { CHARON, must, namespaces, removeNamespace, run, signal, sleep, startDaemon, stopDaemons, type Daemon } from './host';
+import { isRunning } from '../writer';
 import { awsSide, gcpSide, pairTunnels, type AwsSide, type GcpSide, type Pair } from './sides';
 
 export interface LabOptions {
@@ -171,10 +172,15 @@ export function prepareLab(tfFile: string, random: (n: number) => Buffer = rando
   } catch (err) {
     throw new LabFileError(`${tfFile}: not JSON: ${(err as Error).message}`);
   }
-  const apply = simulateApply(json, random);
-  const gcp = gcpSide(apply);
-  const aws = awsSide(apply);
-  return { apply, gcp, aws, pairs: pairTunnels(gcp, aws) };
+  try {
+    const apply = simulateApply(json, random);
+    const gcp = gcpSide(apply);
+    const aws = awsSide(apply);
+    return { apply, gcp, aws, pairs: pairTunnels(gcp, aws) };
+  } catch (err) {
+    if (err instanceof LabInputError) throw new LabInputError(err.problems.map((p) => `${tfFile}: ${p}`));
+    throw err;
+  }
 }
 
 /** Run the lab on a prepared file; returns the report, ok or not. Throws LabInterrupted on SIGINT/SIGTERM. */
@@ -192,7 +198,7 @@ export async function runLab(o: LabOptions, prepared: PreparedLab = prepareLab(o
     timers: BGP_TIMERS,
     ms: { setup: 0, total: 0 },
   };
-  const lab = new Lab(o, apply, gcp, aws, pairs, report);
+  const lab = new Lab(o, gcp, aws, pairs, report);
   const onSignal = (sig: NodeJS.Signals) => {
     lab.interrupted = sig;
   };
@@ -245,13 +251,11 @@ class Lab {
 
   constructor(
     private readonly o: LabOptions,
-    apply: SimulatedApply,
     private readonly gcp: GcpSide,
     private readonly aws: AwsSide,
     pairs: Pair[],
     private readonly report: LabReport,
   ) {
-    void apply;
     this.work = mkdtempSync(join(tmpdir(), `${NS_PREFIX}${process.pid}-`));
     this.gcpNs = `${this.prefix}gcp`;
     this.awsNs = `${this.prefix}aws`;
@@ -350,7 +354,7 @@ class Lab {
     }
     const pairs = this.slots.map((s) => s.pair);
     this.gcpSessions = gcpSessions(this.gcp, pairs);
-    this.awsSessions = awsSessions(this.aws, pairs).filter((s) => s.device !== 't-1');
+    this.awsSessions = awsSessions(this.aws, pairs);
     mkdirSync(join(this.work, 'gcp'));
     mkdirSync(join(this.work, 'aws'));
     this.birdConfig('gcp', this.gcpSessions, [...this.gcp.advertised], this.gcp.interfaces[0]?.ipRange.split('/')[0]);
@@ -714,22 +718,13 @@ function cleanStale(): void {
   for (const ns of namespaces(NS_PREFIX)) {
     const m = new RegExp(`^${NS_PREFIX}(\\d+)-`).exec(ns);
     if (!m) continue;
-    const alive = pidAlive(Number(m[1]));
+    const alive = isRunning(Number(m[1]));
     if (!alive || Number(m[1]) === process.pid) removeNamespace(ns);
   }
   // Work folders of dead runs hold daemon configs, pre-shared keys included.
   for (const dir of readdirSync(tmpdir())) {
     const m = new RegExp(`^${NS_PREFIX}(\\d+)-`).exec(dir);
-    if (m && !pidAlive(Number(m[1]))) rmSync(join(tmpdir(), dir), { recursive: true, force: true });
-  }
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    if (m && !isRunning(Number(m[1]))) rmSync(join(tmpdir(), dir), { recursive: true, force: true });
   }
 }
 

@@ -183,7 +183,7 @@ function gcpProposals(t: ResolvedResource): Proposals {
 
 export function gcpSide(apply: SimulatedApply): GcpSide {
   const routers = apply.ofType('google_compute_router');
-  if (routers.length !== 1) throw new LabInputError([`expected one google_compute_router, found ${routers.length}`]);
+  if (routers.length !== 1) throw new LabInputError([`expected one google_compute_router, found ${routers.length}: the lab reads a privlink operator/cdk.tf.json`]);
   const router = routers[0]!;
   const bgp = (list(router.args.bgp)[0] ?? {}) as Record<string, Json>;
   const tunnels = apply.ofType('google_compute_vpn_tunnel').map((t): GcpTunnel => {
@@ -231,7 +231,7 @@ export function gcpSide(apply: SimulatedApply): GcpSide {
 
 export function awsSide(apply: SimulatedApply): AwsSide {
   const vgws = apply.ofType('aws_vpn_gateway');
-  if (vgws.length !== 1) throw new LabInputError([`expected one aws_vpn_gateway, found ${vgws.length}`]);
+  if (vgws.length !== 1) throw new LabInputError([`expected one aws_vpn_gateway, found ${vgws.length}: the lab reads a privlink operator/cdk.tf.json`]);
   const vgw = vgws[0]!;
   const vpc = apply.byId('aws_vpc', vgw.args.vpc_id);
   if (!vpc) throw new LabInputError([`${vgw.address}: vpc_id names no aws_vpc in the file`]);
