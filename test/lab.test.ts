@@ -7,7 +7,7 @@
  * Where the machine cannot run it, these tests skip and say why.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LabUnavailable, preflight } from '../src/lab/host';
 import { NS_PREFIX, type LabReport } from '../src/lab/run';
@@ -45,7 +45,17 @@ function lab(args: string[]): { code: number | null; report: LabReport; stderr: 
 /** Namespaces and daemons any lab run left behind. */
 function leftovers(): string[] {
   const ns = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout.split('\n').filter((l) => l.startsWith(NS_PREFIX));
-  const procs = spawnSync('pgrep', ['-a', '-x', 'charon|bird'], { encoding: 'utf8' }).stdout.split('\n').filter((l) => l && !/defunct/.test(l));
+  const procs: string[] = [];
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      // comm is in parentheses, the state follows; Z (zombie) is already dead.
+      const m = /\((charon|bird)\) (\S)/.exec(stat);
+      if (m && m[2] !== 'Z') procs.push(`${pid} ${m[1]}`);
+    } catch {
+      // exited while we looked
+    }
+  }
   return [...ns, ...procs];
 }
 

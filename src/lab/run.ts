@@ -308,7 +308,7 @@ class Lab {
     const all = [this.gcpNs, this.awsNs, ...this.slots.flatMap((s) => [s.g?.ns, s.a?.ns].filter((n): n is string => n !== undefined))];
     for (const ns of all) {
       sh.push(`ip netns add ${ns}`, `ip -n ${ns} link set lo up`);
-      sh.push(`ip netns exec ${ns} sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0`);
+      sh.push(`ip netns exec ${ns} sh -c '${sysctl(['ip_forward', 1], ['conf/all/rp_filter', 0], ['conf/default/rp_filter', 0])}'`);
     }
     for (const s of this.slots) {
       const ends = [s.g, s.a].filter((e): e is End => e !== undefined);
@@ -322,7 +322,7 @@ class Lab {
         sh.push(`ip -n ${router} link set ${routerDevice(s.index)} up`, `ip -n ${e.ns} link set r0 up`);
         sh.push(`ip -n ${e.ns} rule add iif r0 lookup 100 pref 100`, `ip -n ${e.ns} rule add iif ipsec0 lookup 101 pref 101`);
         sh.push(`ip -n ${e.ns} route add default dev r0 table 101`);
-        sh.push(`ip netns exec ${e.ns} sysctl -qw net.ipv4.conf.r0.proxy_arp=1 net.ipv4.conf.r0.rp_filter=0`);
+        sh.push(`ip netns exec ${e.ns} sh -c '${sysctl(['conf/r0/proxy_arp', 1], ['conf/r0/rp_filter', 0])}'`);
         sh.push(`ip netns exec ${e.ns} iptables -t mangle -A PREROUTING -j TTL --ttl-inc 1`);
       }
       const iface = s.pair.gcp && this.gcp.interfaces.find((i) => i.tunnel === s.pair.gcp!.key);
@@ -726,6 +726,11 @@ function cleanStale(): void {
     const m = new RegExp(`^${NS_PREFIX}(\\d+)-`).exec(dir);
     if (m && !isRunning(Number(m[1]))) rmSync(join(tmpdir(), dir), { recursive: true, force: true });
   }
+}
+
+/** Shell that sets net.ipv4 sysctls of the current namespace through /proc (no procps needed). */
+function sysctl(...settings: [string, number][]): string {
+  return settings.map(([k, v]) => `echo ${v} > /proc/sys/net/ipv4/${k}`).join('; ');
 }
 
 function tail(file: string): string {
