@@ -63,7 +63,7 @@ function leftovers(): string[] {
 function miswired(edit: (tf: any) => void): string {
   const tf = JSON.parse(readFileSync(join(ROOT, 'generated', 'acme', 'operator', 'cdk.tf.json'), 'utf8'));
   edit(tf);
-  const file = join(tempDir('privlink-lab-test-'), 'cdk.tf.json');
+  const file = join(tempDir('privlink-miswired-'), 'cdk.tf.json');
   writeFileSync(file, JSON.stringify(tf));
   return file;
 }
