@@ -267,7 +267,7 @@ class Lab {
     }));
   }
 
-  private check(): void {
+  private throwIfInterrupted(): void {
     if (this.interrupted) throw new LabInterrupted(this.interrupted);
   }
 
@@ -277,13 +277,13 @@ class Lab {
     this.o.log(`simulated apply: ${this.report.simulatedApply.references} references resolved; ${this.slots.length} tunnel slots`);
     this.network();
     this.configs();
-    this.check();
+    this.throwIfInterrupted();
     this.report.ms.setup = Date.now() - t0;
     this.bringUp = Date.now();
     await this.startCharons();
     this.startBirds();
     await this.waitUp();
-    this.check();
+    this.throwIfInterrupted();
     await this.converge(this.report.sessions.filter((x) => x.up).length);
     const routes = this.routeChecks();
     const traffic = this.traffic('traffic');
@@ -295,9 +295,9 @@ class Lab {
       for (const t of this.report.tunnels) t.rekey = 'not run';
       return;
     }
-    this.check();
+    this.throwIfInterrupted();
     this.report.checks.push(await this.failover());
-    this.check();
+    this.throwIfInterrupted();
     this.report.checks.push(await this.rekey());
   }
 
@@ -472,7 +472,7 @@ class Lab {
     let lastProgress = t0;
     let lastBgpPoll = 0;
     for (;;) {
-      this.check();
+      this.throwIfInterrupted();
       const now = Date.now();
       for (const { s, row } of tunnels) {
         if (row.up || row.reason) continue;
@@ -574,7 +574,7 @@ class Lab {
     const expected = this.aws.sourceRanges.length ? this.aws.sourceRanges : this.gcp.advertised;
     const until = Date.now() + BGP_TIMERS.hold * 2000;
     while (Date.now() < until) {
-      this.check();
+      this.throwIfInterrupted();
       if (this.nextHops(this.gcpNs, this.aws.vpcCidr) === paths && expected.every((r) => this.nextHops(this.awsNs, r) === paths)) return;
       await sleep(100);
     }
@@ -633,7 +633,7 @@ class Lab {
     this.o.log(`failover: killed both charons of ${x.slot.pair.gcp?.key} ⇄ ${x.slot.pair.aws?.key}`);
     let down = false;
     while (Date.now() - t0 < BGP_TIMERS.hold * 3000) {
-      this.check();
+      this.throwIfInterrupted();
       const g = parseProtocols(this.bird('gcp', 'show', 'protocols')).get(x.g!.protocol);
       const a = parseProtocols(this.bird('aws', 'show', 'protocols')).get(x.a!.protocol);
       if (!g?.info.startsWith('Established') && !a?.info.startsWith('Established')) {
@@ -662,7 +662,7 @@ class Lab {
         if (row && row.rekey === undefined) row.rekey = 'not run';
         continue;
       }
-      this.check();
+      this.throwIfInterrupted();
       const t0 = Date.now();
       const before = this.charonLog(s.g).length;
       const env = { ...process.env, STRONGSWAN_CONF: join(s.g.dir, 'strongswan.conf') };

@@ -133,19 +133,24 @@ function unknownName(what: string, value: Json, where: string): never {
 
 function awsProposals(c: ResolvedResource, t: 1 | 2): Proposals {
   const opt = (k: string) => c.args[`tunnel${t}_${k}`];
-  const names = (k: string, fallback: (string | number)[]) => {
-    const v = list(opt(k));
-    return (v.length ? v : fallback) as (string | number)[];
+  /** An option's values (AWS's defaults when unset) in strongSwan's words. */
+  const pick = (k: string, fallback: readonly (string | number)[], table: Record<string | number, string>, what: string) => {
+    const set = list(opt(k));
+    return (set.length ? set : [...fallback]).map((v) => table[String(v)] ?? unknownName(what, v, c.address));
   };
-  const enc = names('phase1_encryption_algorithms', AWS_DEFAULTS.encryption).map((e) => AWS_ENCRYPTION[String(e)] ?? unknownName('encryption algorithm', e, c.address));
-  const integ = names('phase1_integrity_algorithms', AWS_DEFAULTS.integrity).map((e) => AWS_INTEGRITY[String(e)] ?? unknownName('integrity algorithm', e, c.address));
-  const dh1 = names('phase1_dh_group_numbers', AWS_DEFAULTS.phase1Dh).map((g) => DH[Number(g)] ?? unknownName('DH group', g, c.address));
-  const enc2 = names('phase2_encryption_algorithms', AWS_DEFAULTS.encryption).map((e) => AWS_ENCRYPTION[String(e)] ?? unknownName('encryption algorithm', e, c.address));
-  const integ2 = names('phase2_integrity_algorithms', AWS_DEFAULTS.integrity).map((e) => AWS_INTEGRITY[String(e)] ?? unknownName('integrity algorithm', e, c.address));
-  const dh2 = names('phase2_dh_group_numbers', AWS_DEFAULTS.phase2Dh).map((g) => DH[Number(g)] ?? unknownName('DH group', g, c.address));
   return {
-    ike: proposals(enc, integ, dh1, false),
-    esp: proposals(enc2, integ2, dh2, true),
+    ike: proposals(
+      pick('phase1_encryption_algorithms', AWS_DEFAULTS.encryption, AWS_ENCRYPTION, 'encryption algorithm'),
+      pick('phase1_integrity_algorithms', AWS_DEFAULTS.integrity, AWS_INTEGRITY, 'integrity algorithm'),
+      pick('phase1_dh_group_numbers', AWS_DEFAULTS.phase1Dh, DH, 'DH group'),
+      false,
+    ),
+    esp: proposals(
+      pick('phase2_encryption_algorithms', AWS_DEFAULTS.encryption, AWS_ENCRYPTION, 'encryption algorithm'),
+      pick('phase2_integrity_algorithms', AWS_DEFAULTS.integrity, AWS_INTEGRITY, 'integrity algorithm'),
+      pick('phase2_dh_group_numbers', AWS_DEFAULTS.phase2Dh, DH, 'DH group'),
+      true,
+    ),
     ikeLifetime: num(opt('phase1_lifetime_seconds') ?? 28800),
     espLifetime: num(opt('phase2_lifetime_seconds') ?? 3600),
   };
