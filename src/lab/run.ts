@@ -89,6 +89,16 @@ interface Slot {
   readonly pair: Pair;
   readonly g?: End;
   readonly a?: End;
+  /** This tunnel's row of the report. */
+  readonly row: TunnelRow;
+}
+
+/** A row of the session table with the BIRD sessions and the tunnel behind it. */
+interface SessionEntry {
+  readonly row: SessionRow;
+  readonly g?: BgpSession;
+  readonly a?: BgpSession;
+  readonly slot?: Slot;
 }
 
 /** Every namespace the lab creates is named `privlink-lab-<pid>-…`. */
@@ -243,6 +253,7 @@ class Lab {
   private readonly logFds: number[] = [];
   private gcpSessions: BgpSession[] = [];
   private awsSessions: BgpSession[] = [];
+  private sessions: SessionEntry[] = [];
   private readonly refused = new Map<string, string>();
   private gcpSources: string[] = [];
   /** When the first daemon started: "up after" counts from here. */
@@ -264,6 +275,7 @@ class Lab {
       pair,
       g: pair.gcp ? { ns: `${this.prefix}g${index}`, dir: join(this.work, `g${index}`), end: gcpEnd(pair.gcp) } : undefined,
       a: pair.aws ? { ns: `${this.prefix}a${index}`, dir: join(this.work, `a${index}`), end: awsEnd(pair.aws) } : undefined,
+      row: { gcp: pair.gcp?.key, aws: pair.aws?.key, gcpAddress: pair.gcp?.localIp, awsAddress: pair.aws?.localIp, up: false },
     }));
   }
 
@@ -436,8 +448,8 @@ class Lab {
   }
 
   /** Rows of the session table: every GCP peer, then every AWS session no GCP peer reaches. */
-  private sessionRows(): { row: SessionRow; g?: BgpSession; a?: BgpSession; slot?: Slot }[] {
-    const rows: { row: SessionRow; g?: BgpSession; a?: BgpSession; slot?: Slot }[] = [];
+  private sessionRows(): SessionEntry[] {
+    const rows: SessionEntry[] = [];
     const reached = new Set<string>();
     for (const p of this.gcp.peers) {
       const iface = this.gcp.interfaces.find((i) => i.key === p.iface);
@@ -462,19 +474,16 @@ class Lab {
 
   private async waitUp(): Promise<void> {
     const t0 = this.bringUp;
-    const tunnels = this.slots.map((s) => {
-      const row: TunnelRow = { gcp: s.pair.gcp?.key, aws: s.pair.aws?.key, gcpAddress: s.pair.gcp?.localIp, awsAddress: s.pair.aws?.localIp, up: false };
-      this.report.tunnels.push(row);
-      return { s, row };
-    });
-    const sessions = this.sessionRows();
+    this.report.tunnels.push(...this.slots.map((s) => s.row));
+    const sessions = (this.sessions = this.sessionRows());
     this.report.sessions.push(...sessions.map((x) => x.row));
     let lastProgress = t0;
     let lastBgpPoll = 0;
     for (;;) {
       this.throwIfInterrupted();
       const now = Date.now();
-      for (const { s, row } of tunnels) {
+      for (const s of this.slots) {
+        const row = s.row;
         if (row.up || row.reason) continue;
         const gLog = this.charonLog(s.g);
         const aLog = this.charonLog(s.a);
@@ -506,13 +515,10 @@ class Lab {
           }
         }
       }
-      const tunnelsSettled = tunnels.every(({ row }) => row.up || row.reason !== undefined);
+      const tunnelsSettled = this.slots.every(({ row }) => row.up || row.reason !== undefined);
       // A session is settled when it is up, or cannot come up: BIRD refused it, or its tunnel failed or is missing.
-      const failedTunnel = (x: (typeof sessions)[number]) => {
-        const t = x.slot && tunnels.find(({ s }) => s === x.slot)?.row;
-        return !t || (!t.up && t.reason !== undefined);
-      };
-      const refused = (x: (typeof sessions)[number]) => this.refused.has(`gcp:${x.row.gcp}`) || this.refused.has(`aws:${x.row.aws}`);
+      const failedTunnel = (x: SessionEntry) => !x.slot || (!x.slot.row.up && x.slot.row.reason !== undefined);
+      const refused = (x: SessionEntry) => this.refused.has(`gcp:${x.row.gcp}`) || this.refused.has(`aws:${x.row.aws}`);
       const sessionsSettled = sessions.every((x) => x.row.up || refused(x) || failedTunnel(x));
       if (tunnelsSettled && sessionsSettled) break;
       // Once the tunnels have settled, a session that is still down 3 hold times after the last progress will not come up.
@@ -520,15 +526,16 @@ class Lab {
       if (now - t0 > this.o.timeoutMs) break;
       await sleep(100);
     }
-    this.report.ms.tunnels = Math.max(0, ...tunnels.map(({ row }) => row.upMs ?? 0));
+    this.report.ms.tunnels = Math.max(0, ...this.slots.map(({ row }) => row.upMs ?? 0));
     this.report.ms.bgp = Math.max(0, ...sessions.map((x) => x.row.upMs ?? 0));
-    for (const { s, row } of tunnels) {
+    for (const s of this.slots) {
+      const row = s.row;
       if (!row.up && !row.reason) row.reason = tunnelReason(s.pair, this.charonLog(s.g), this.charonLog(s.a), this.aws) ?? `not established within ${seconds(this.o.timeoutMs)}: ${lastLine(this.charonLog(s.g))}`;
     }
     for (const x of sessions) if (!x.row.up) x.row.reason = this.sessionReason(x);
   }
 
-  private sessionReason(x: { row: SessionRow; g?: BgpSession; a?: BgpSession; slot?: Slot }): string {
+  private sessionReason(x: SessionEntry): string {
     const p = this.gcp.peers.find((q) => q.key === x.row.gcp);
     const refusedG = p ? this.refused.get(`gcp:${p.key}`) : undefined;
     const refusedA = x.a ? this.refused.get(`aws:${x.a.key}`) : undefined;
@@ -536,11 +543,11 @@ class Lab {
     if (refusedG && p) reasons.push(`GCP: BIRD refused the session: ${refusedG} (router ASN ${this.gcp.asn}, peer_asn ${p.peerAsn} from ${p.peerAsnSource})`);
     if (refusedA && x.a) reasons.push(`AWS: BIRD refused the session: ${refusedA} (VPN gateway ASN ${this.aws.asn}, customer gateway bgp_asn ${x.a.neighborAsn} from ${x.slot?.pair.aws?.peerAsnSource})`);
     if (reasons.length) return reasons.join('; ');
-    if (p && !p.iface) return `GCP peer ${p.name} names interface "${p.interfaceName}", which no router interface has`;
-    if (p && !x.slot) return `GCP peer ${p.name}'s interface leads to no tunnel`;
     if (!p) return `no GCP router peer for AWS ${x.a?.key} (AWS expects the Cloud Router at ${x.a?.neighborIp})`;
-    const tunnel = this.report.tunnels.find((t) => t.gcp === x.slot?.pair.gcp?.key);
-    if (tunnel && !tunnel.up) return `its tunnel ${tunnel.gcp} ⇄ ${tunnel.aws ?? '(none)'} is down`;
+    if (!p.iface) return `GCP peer ${p.name} names interface "${p.interfaceName}", which no router interface has`;
+    if (!x.slot) return `GCP peer ${p.name}'s interface leads to no tunnel`;
+    const tunnel = x.slot.row;
+    if (!tunnel.up) return `its tunnel ${tunnel.gcp} ⇄ ${tunnel.aws ?? '(none)'} is down`;
     const iface = this.gcp.interfaces.find((i) => i.key === p.iface)!;
     const a = x.slot?.pair.aws;
     if (validCidr(iface.ipRange) && validIp(p.peerIp)) {
@@ -569,9 +576,18 @@ class Lab {
     return hops || 1;
   }
 
+  /**
+   * The ranges AWS must route back to: what the endpoint security groups admit; before any endpoint exists, the
+   * Cloud Router's advertised ranges are all there is to check.
+   */
+  private returnRanges(): { ranges: readonly string[]; fromSecurityGroups: boolean } {
+    const fromSecurityGroups = this.aws.sourceRanges.length > 0;
+    return { ranges: fromSecurityGroups ? this.aws.sourceRanges : this.gcp.advertised, fromSecurityGroups };
+  }
+
   /** Routes follow an established session by an UPDATE or two: wait (a few seconds at most) until both tables show `paths`. */
   private async converge(paths: number): Promise<void> {
-    const expected = this.aws.sourceRanges.length ? this.aws.sourceRanges : this.gcp.advertised;
+    const expected = this.returnRanges().ranges;
     const until = Date.now() + BGP_TIMERS.hold * 2000;
     while (Date.now() < until) {
       this.throwIfInterrupted();
@@ -589,10 +605,7 @@ class Lab {
       ok: paths > 0 && paths === up,
       detail: paths ? `${vpc} over ${paths} path${paths === 1 ? '' : 's'}${paths > 1 ? ' (ECMP)' : ''}${paths !== up ? `, but ${up} sessions are up` : ''}` : `no route to ${vpc} in the Cloud Router's table`,
     };
-    // The ranges the endpoint security groups admit are what AWS must route back to; before any endpoint exists,
-    // the Cloud Router's advertised ranges are all there is to check.
-    const fromSg = this.aws.sourceRanges.length > 0;
-    const expected = fromSg ? this.aws.sourceRanges : this.gcp.advertised;
+    const { ranges: expected, fromSecurityGroups: fromSg } = this.returnRanges();
     const hops = expected.map((r) => this.nextHops(this.awsNs, r));
     const missing = expected.filter((_, i) => hops[i] === 0);
     const whence = fromSg ? 'admitted by the endpoint security groups' : 'advertised by the Cloud Router; no endpoint security group yet';
@@ -623,13 +636,12 @@ class Lab {
   }
 
   private async failover(): Promise<Check> {
-    const x = this.sessionRows().find((r) => this.report.sessions.find((s) => s.gcp === r.row.gcp && s.aws === r.row.aws)?.up && r.slot?.g?.daemon && r.slot.a?.daemon);
+    const x = this.sessions.find((r) => r.row.up && r.slot?.g?.daemon && r.slot.a?.daemon);
     if (!x || !x.slot) return { name: 'failover', ok: false, detail: 'not run: no tunnel with an established session' };
     const before = this.nextHops(this.gcpNs, this.aws.vpcCidr);
     const t0 = Date.now();
     for (const e of [x.slot.g!, x.slot.a!]) signal(e.daemon!.pid, 'SIGKILL');
-    const killed = this.report.tunnels.find((t) => t.gcp === x.slot!.pair.gcp?.key && t.aws === x.slot!.pair.aws?.key);
-    if (killed) killed.rekey = 'killed (failover)';
+    x.slot.row.rekey = 'killed (failover)';
     this.o.log(`failover: killed both charons of ${x.slot.pair.gcp?.key} ⇄ ${x.slot.pair.aws?.key}`);
     let down = false;
     while (Date.now() - t0 < BGP_TIMERS.hold * 3000) {
@@ -654,12 +666,11 @@ class Lab {
 
   private async rekey(): Promise<Check> {
     const results: string[] = [];
-    let ok = true;
     let n = 0;
     for (const s of this.slots) {
-      const row = this.report.tunnels.find((t) => t.gcp === s.pair.gcp?.key && t.aws === s.pair.aws?.key);
-      if (!row || !row.up || !s.g?.daemon || s.g.daemon.exited || !s.a?.daemon || s.a.daemon.exited) {
-        if (row && row.rekey === undefined) row.rekey = 'not run';
+      const row = s.row;
+      if (!row.up || !s.g?.daemon || s.g.daemon.exited || !s.a?.daemon || s.a.daemon.exited) {
+        if (row.rekey === undefined) row.rekey = 'not run';
         continue;
       }
       this.throwIfInterrupted();
@@ -676,7 +687,6 @@ class Lab {
       row.rekey = childOk ? 'ok' : 'failed';
       n++;
       if (!childOk) {
-        ok = false;
         const why = /NO_PROPOSAL_CHOSEN|INVALID_KE_PAYLOAD/.exec(log)?.[0];
         const groups = (p: readonly string[]) => [...new Set(p.flatMap((x) => x.split('-')).filter((t) => /^(modp|ecp)/.test(t)))].join(', ');
         row.reason = why
@@ -688,7 +698,7 @@ class Lab {
     const t = this.traffic('rekey');
     const good = n - results.length;
     const count = results.length ? `${good} of ${n} tunnels` : `${n} tunnel${n === 1 ? '' : 's'}`;
-    return { name: 'rekey', ok: ok && n > 0 && t.ok, detail: `${count} rekeyed (CHILD_SA with PFS, then IKE_SA)${results.length ? `: ${results.join('; ')}` : ''}; ${t.ok ? 'traffic continues' : t.detail}` };
+    return { name: 'rekey', ok: results.length === 0 && n > 0 && t.ok, detail: `${count} rekeyed (CHILD_SA with PFS, then IKE_SA)${results.length ? `: ${results.join('; ')}` : ''}; ${t.ok ? 'traffic continues' : t.detail}` };
   }
 
   // ---------------------------------------------------------------- teardown
