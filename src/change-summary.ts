@@ -36,6 +36,8 @@ export interface ChangeSummary {
   readonly isNew: boolean;
   readonly stacks: StackSummary[];
   readonly transitions: Transition[];
+  /** What each hostname of a connected endpoint resolves to on the GCP network after this change. */
+  readonly hostnames: readonly { readonly hostname: string; readonly endpoint: string; readonly addresses: readonly string[] }[];
   readonly checklist: string[];
 }
 
@@ -119,7 +121,10 @@ export async function summarizeChange(
     .filter((t) => t.from !== t.to);
 
   const isNew = previous === undefined || previous.size === 0;
-  return { customer: model.name, isNew, stacks, transitions, checklist: checklist(model, isNew, transitions, stacks, specsDir) };
+  const hostnames = model.endpoints
+    .filter((e) => e.status === 'ready')
+    .flatMap((e) => e.dnsZones.map((z) => ({ hostname: z.hostname, endpoint: e.name, addresses: e.addresses.map((a) => a.address) })));
+  return { customer: model.name, isNew, stacks, transitions, hostnames, checklist: checklist(model, isNew, transitions, stacks, specsDir) };
 }
 
 const statusText = (s: EndpointStatus | undefined) => (s ? STATUS_LABEL[s] : 'none');
@@ -135,7 +140,7 @@ function checklist(model: CustomerModel, isNew: boolean, transitions: readonly T
   if (isNew) {
     items.push(
       `\`${account}\` is the operator-managed AWS account created for ${model.name} alone, and CI can reach it`,
-      `Tunnel inside CIDRs and ASNs (${model.gcp.routerAsn} ⇄ ${model.aws.amazonSideAsn}) do not collide with another customer on network \`${model.gcp.network}\``,
+      `ASNs ${model.gcp.routerAsn} ⇄ ${model.aws.amazonSideAsn} are not used by the operator's other BGP peers on network \`${model.gcp.network}\` (privlink checks inside CIDRs, VPCs and hostnames across the fleet)`,
       `\`gcp.sourceRanges\` (${model.gcp.sourceRanges.join(', ')}) are only the ranges that must reach the customer`,
     );
   }
@@ -147,7 +152,7 @@ function checklist(model: CustomerModel, isNew: boolean, transitions: readonly T
         `${t.endpoint}: the service name is character for character what they sent, and in region \`${model.aws.region}\``,
         `${t.endpoint}: their load balancer serves the AZ IDs ${model.aws.availabilityZoneIds.map((z) => `\`${z}\``).join(', ')}`,
         `${t.endpoint}: after apply, the customer accepted the connection request from account \`${account}\` (endpoint state \`available\`, not \`pendingAcceptance\`)`,
-        `${t.endpoint}: after apply, ${ep.hostnames.map((h) => `\`${h}\``).join(', ')} ${ep.hostnames.length === 1 ? 'resolves' : 'resolve'} from a GKE pod to the endpoint and ${ep.hostnames.length === 1 ? 'answers' : 'answer'} on ${ep.ports.length === 1 ? 'port' : 'ports'} ${ep.ports.join(', ')}`,
+        `${t.endpoint}: after apply, ${ep.hostnames.map((h) => `\`${h}\``).join(', ')} ${ep.hostnames.length === 1 ? 'resolves' : 'resolve'} from a GKE pod to ${ep.addresses.map((a) => `\`${a.address}\``).join(', ')} and ${ep.hostnames.length === 1 ? 'answers' : 'answer'} on ${ep.ports.length === 1 ? 'port' : 'ports'} ${ep.ports.join(', ')}`,
       );
     } else if (t.to === 'awaiting-customer' && t.from === undefined) {
       items.push(`${t.endpoint}: send the customer the updated \`customer-module/\` and \`examples/${t.endpoint}\``);
@@ -160,7 +165,7 @@ function checklist(model: CustomerModel, isNew: boolean, transitions: readonly T
   const replaced = stacks
     .filter((s) => s.title.startsWith('operator'))
     .flatMap((s) => [...s.diff.removed, ...s.diff.changed.map((c) => c.address)])
-    .filter((a) => TRAFFIC_CARRYING[a.split('.')[0]!] && !a.startsWith('aws_vpc_endpoint.') && !a.startsWith('google_dns_response_policy'));
+    .filter((a) => TRAFFIC_CARRYING[a.split('.')[0]!] && !a.startsWith('aws_vpc_endpoint.') && !a.startsWith('google_dns_'));
   if (replaced.length > 0) {
     items.push(
       `VPN or network resources change (${replaced.map((a) => `\`${a}\``).join(', ')}): read the plan; a replacement takes tunnels down, so schedule a window with the customer and allow it explicitly`,
@@ -197,6 +202,7 @@ export function commitBody(s: ChangeSummary): string {
   out.push(`Resources (${counts(s)}):`);
   for (const st of s.stacks) out.push(`  ${st.title}:`, ...diffLines(st.diff, '    '));
   if (s.stacks.length === 0) out.push('  none (only documentation changed)');
+  if (s.hostnames.length > 0) out.push('', 'Hostnames (Cloud DNS A records on the GCP network):', ...s.hostnames.map((h) => `  ${h.hostname} → ${h.addresses.join(', ')} (${h.endpoint})`));
   out.push('', 'Review checklist:', ...s.checklist.map((c) => `  [ ] ${c.replace(/`/g, '')}`));
   return `${out.join('\n')}\n`;
 }
@@ -210,6 +216,10 @@ export function prBody(summaries: readonly ChangeSummary[], topology: (customer:
     out.push(`**Resources** (${counts(s)}), by Terraform address:`, '');
     for (const st of s.stacks) out.push(`- ${st.title}`, ...diffLines(st.diff, '  - ').map((l) => l.replace(/^( {2}- )([+~-]) (\S+)(.*)$/, '$1$2 `$3`$4')));
     if (s.stacks.length === 0) out.push('- none: only documentation changed');
+    if (s.hostnames.length > 0) {
+      out.push('', '**Hostnames** (Cloud DNS A records on the GCP network, the endpoint\'s fixed addresses):', '');
+      out.push(...s.hostnames.map((h) => `- \`${h.hostname}\` → ${h.addresses.map((a) => `\`${a}\``).join(', ')} (${h.endpoint})`));
+    }
     out.push('', '**Topology** after this change:', '', topology(s.customer), '', '**Review checklist:**', '', ...s.checklist.map((c) => `- [ ] ${c}`), '');
   }
   out.push('Generated by `privlink generate --commit`. CI runs `privlink check`, then plans each changed customer through `privlink plan-guard`.');

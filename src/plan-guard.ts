@@ -25,8 +25,12 @@ export const TRAFFIC_CARRYING: Readonly<Record<string, string>> = {
   google_compute_router: 'the Cloud Router holds every BGP session',
   google_compute_router_interface: 'the BGP session of a tunnel runs on this interface',
   google_compute_router_peer: 'the BGP session that routes traffic over a tunnel',
-  google_dns_response_policy: 'customer hostnames resolve to the endpoints through it',
-  google_dns_response_policy_rule: 'the hostname stops resolving to the endpoint',
+  google_dns_managed_zone: 'the private zone that makes the customer hostname resolve on the network',
+  google_dns_record_set: 'the A record of the customer hostname: without it the name does not resolve',
+  // Written by privlink before 0.2.0 (CNAME rules that never resolved, see CHANGELOG.md); still guarded so that
+  // their removal by the upgrade is reviewed once and let through by address.
+  google_dns_response_policy: 'the network\'s DNS response policy (privlink before 0.2.0)',
+  google_dns_response_policy_rule: 'a hostname rule of the DNS response policy (privlink before 0.2.0)',
   // AWS, customer module
   aws_lb: 'the customer NLB fronts the service',
   aws_lb_listener: 'the listener accepts the connections of one port',

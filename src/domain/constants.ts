@@ -90,8 +90,34 @@ export const NLB_TLS_POLICY = 'ELBSecurityPolicy-TLS13-1-2-2021-06';
 /** VPC flow log retention: one year satisfies CKV_AWS_338. */
 export const FLOW_LOG_RETENTION_DAYS = 365;
 
-/** TTL of the Cloud DNS response-policy CNAMEs that point customer hostnames at an endpoint. */
+/** TTL of the Cloud DNS A records that point a customer hostname at its endpoint's addresses. */
 export const DNS_RECORD_TTL = 300;
+
+/**
+ * Addresses AWS keeps in every subnet: the network address, the next three (VPC router, DNS, future use) and the
+ * broadcast address ("Subnet CIDR blocks": the first four and the last IPv4 address of each subnet are reserved).
+ * An endpoint's fixed address (`aws_vpc_endpoint.subnet_configuration.ipv4`) lies between them.
+ */
+export const AWS_SUBNET_RESERVED_LOW = 4;
+export const AWS_SUBNET_RESERVED_HIGH = 1;
+
+/**
+ * AWS Site-to-Site VPN tunnel options that AWS would otherwise default, chosen for a Cloud VPN peer
+ * (AWS API VpnTunnelOptionsSpecification; "Site-to-Site VPN tunnel initiation options",
+ * https://docs.aws.amazon.com/vpn/latest/s2svpn/initiate-vpn-tunnels.html).
+ *
+ * - Startup action `start` (default `add`: wait for the customer gateway): AWS initiates IKE itself when a tunnel
+ *   is created or modified, so a tunnel comes back after an AWS tunnel-option change or endpoint replacement
+ *   without waiting for Cloud VPN's next attempt. AWS initiates only over IKEv2, which is all these tunnels allow.
+ * - DPD timeout action `restart` (default `clear`: end the IKE session, take the tunnel down, withdraw its routes
+ *   until the peer comes back on its own): AWS restarts IKE after a dead-peer timeout, so a tunnel that lost its
+ *   peer for a while (a Cloud VPN maintenance event) is renegotiated by both sides.
+ * - DPD timeout 30 s: the smallest AWS accepts ("A value greater than or equal to 30"); the API's defaults differ
+ *   between CreateVpnConnection (30) and ModifyVpnTunnelOptions (40), so privlink states it.
+ */
+export const AWS_TUNNEL_STARTUP_ACTION = 'start';
+export const AWS_TUNNEL_DPD_TIMEOUT_ACTION = 'restart';
+export const AWS_TUNNEL_DPD_TIMEOUT_SECONDS = 30;
 
 /**
  * Provider versions the generated Terraform admits. The cdktf bindings are built for hashicorp/aws 6.25.0 and
@@ -106,10 +132,6 @@ export const GOOGLE_PROVIDER_CONSTRAINT = '>= 6.50.0, < 7.0.0';
 export const AWS_PROVIDER_CONSTRAINT_CUSTOMER = '>= 5.100.0';
 /** Terraform itself: 1.5 brought `check` blocks and the validation features the customer module uses. */
 export const TERRAFORM_VERSION_CONSTRAINT = '>= 1.5.0';
-
-/** Regional DNS name of an interface endpoint (zonal names carry the AZ after the endpoint id). */
-export const REGIONAL_VPCE_DNS_PATTERN = (region: string): string =>
-  `^vpce-[0-9a-z]+\\.vpce-svc-[0-9a-z]+\\.${region}\\.vpce\\.amazonaws\\.com$`;
 
 /** Folder under the output that holds the fleet's CI config; no customer may take its name. */
 export const CI_FOLDER = 'ci';

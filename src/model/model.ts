@@ -8,8 +8,10 @@
  */
 import { createHash } from 'node:crypto';
 import { host, parseCidr, subnet } from '../domain/cidr';
+import { endpointOffset } from './addresses';
 import {
   AWS_CGW_BGP_ASN_MAX,
+  GCP_NAME_MAX,
   AZ_SLOT_BITS,
   IKE_PHASE1_LIFETIME_SECONDS,
   IKE_PHASE2_LIFETIME_SECONDS,
@@ -73,10 +75,27 @@ export interface IngressRuleModel {
   readonly description: string;
 }
 
-export interface DnsRuleModel {
+/**
+ * One customer hostname on the GCP network: a private Cloud DNS zone named after the hostname, bound to the
+ * network, holding one A record set at its apex with the endpoint's addresses (reference §4, option A).
+ */
+export interface DnsZoneModel {
+  /** Terraform name of the zone and of its record set. */
   readonly id: string;
-  readonly name: string;
+  /** Cloud DNS zone name (GCP name rules, unique per customer and hostname). */
+  readonly zoneName: string;
   readonly hostname: string;
+  /** `hostname.`, as Cloud DNS writes names. */
+  readonly dnsName: string;
+}
+
+/** The fixed address of an endpoint's network interface in one subnet. */
+export interface EndpointAddressModel {
+  readonly azId: string;
+  /** Terraform name of the subnet (aws_subnet.<subnetId>). */
+  readonly subnetId: string;
+  readonly subnetCidr: string;
+  readonly address: string;
 }
 
 export interface EndpointModel {
@@ -92,7 +111,10 @@ export interface EndpointModel {
   readonly id: string;
   readonly securityGroupName: string;
   readonly ingressRules: readonly IngressRuleModel[];
-  readonly dnsRules: readonly DnsRuleModel[];
+  /** Host offset the endpoint holds in every subnet (model/addresses.ts), and the address in each, by AZ ID. */
+  readonly addressOffset: number;
+  readonly addresses: readonly EndpointAddressModel[];
+  readonly dnsZones: readonly DnsZoneModel[];
   /** Name of the customer's NLB and endpoint service in the customer module. */
   readonly customerResourceName: string;
 }
@@ -129,7 +151,6 @@ export interface CustomerModel {
     readonly haGatewayName: string;
     readonly routerName: string;
     readonly externalGatewayName: string;
-    readonly responsePolicyName: string;
   };
   readonly aws: {
     readonly accountId: string;
@@ -213,11 +234,15 @@ function terraformSettings(fleet: FleetConfig, spec: CustomerSpec): CustomerMode
 /** `10.0.0.0/20` → `10-0-0-0-20`, for Terraform names. */
 const cidrSlug = (cidr: string) => cidr.replace(/[./]/g, '-');
 
-/** A GCP-valid name for a hostname, unique per hostname (dots become dashes, a short hash disambiguates). */
-function hostnameRuleName(hostname: string): string {
+/**
+ * The Cloud DNS zone name of a customer hostname: `privlink-<customer>-<hostname with dashes>-<hash>`, cut to GCP's
+ * 63 characters. The customer prefix keeps two customers' zones apart in one project; the hash of the hostname keeps
+ * two long hostnames apart after the cut.
+ */
+function zoneName(prefix: string, hostname: string): string {
   const hash = createHash('sha256').update(hostname).digest('hex').slice(0, 6);
-  const slug = hostname.replace(/\./g, '-').slice(0, 56).replace(/-+$/, '');
-  return `${slug}-${hash}`;
+  const base = `${prefix}-${hostname.replace(/\./g, '-')}`.slice(0, GCP_NAME_MAX - hash.length - 1).replace(/-+$/, '');
+  return `${base}-${hash}`;
 }
 
 export function buildModel(spec: CustomerSpec, specFile: string, fleet: FleetConfig = DEFAULT_FLEET): CustomerModel {
@@ -281,10 +306,18 @@ export function buildModel(spec: CustomerSpec, specFile: string, fleet: FleetCon
             description: `${ep.name}: TCP ${port} from GCP range ${cidr}`,
           })),
         ),
-      dnsRules: [...ep.hostnames].sort().map((hostname) => ({
+      addressOffset: endpointOffset(ep, vpc.prefix),
+      addresses: subnets.map((s) => ({
+        azId: s.azId,
+        subnetId: s.id,
+        subnetCidr: s.cidr,
+        address: host(parseCidr(s.cidr)!, endpointOffset(ep, vpc.prefix)),
+      })),
+      dnsZones: [...ep.hostnames].sort().map((hostname) => ({
         id: `host_${hostname.replace(/\./g, '_')}`,
-        name: hostnameRuleName(hostname),
+        zoneName: zoneName(prefix, hostname),
         hostname,
+        dnsName: `${hostname}.`,
       })),
       customerResourceName: `${NAME_PREFIX}-${ep.name}`,
     }));
@@ -303,7 +336,6 @@ export function buildModel(spec: CustomerSpec, specFile: string, fleet: FleetCon
       haGatewayName: `${prefix}-ha-vpn`,
       routerName: `${prefix}-router`,
       externalGatewayName: `${prefix}-aws`,
-      responsePolicyName: prefix,
     },
     aws: {
       accountId: spec.aws.accountId,

@@ -24,7 +24,7 @@ function followUps(e: EndpointModel): string[] {
       (e.acceptanceRequired
         ? `After \`terraform apply\`, the interface endpoint waits in \`pendingAcceptance\` until the customer accepts it; `
         : `After \`terraform apply\`, the interface endpoint is accepted at once (the spec opts out of acceptance, see "Security exceptions"); `) +
-        `then check that ${e.hostnames.map((h) => `\`${h}\``).join(', ')} resolve from GKE to the endpoint and answer on port ${e.ports.join(', ')}.`,
+        `then check that ${e.hostnames.map((h) => `\`${h}\``).join(', ')} resolve from GKE to ${e.addresses.map((a) => `\`${a.address}\``).join(', ')} and answer on port ${e.ports.join(', ')}.`,
     );
   }
   if (e.tls === 'private-ca') {
@@ -86,6 +86,7 @@ export function renderOperatorReadme(model: CustomerModel): string {
       ...e,
       serviceName: e.serviceName ?? null,
       portList: e.ports.join(', '),
+      addressList: e.addresses.map((a) => `\`${a.address}\` (${a.azId})`).join(', '),
       statusLabel: STATUS_LABEL[e.status],
       followUps: followUps(e),
     })),

@@ -33,11 +33,17 @@ import { ComputeRouter } from '@cdktf/provider-google/lib/compute-router';
 import { ComputeRouterInterface } from '@cdktf/provider-google/lib/compute-router-interface';
 import { ComputeRouterPeer } from '@cdktf/provider-google/lib/compute-router-peer';
 import { ComputeVpnTunnel } from '@cdktf/provider-google/lib/compute-vpn-tunnel';
-import { DnsResponsePolicy } from '@cdktf/provider-google/lib/dns-response-policy';
-import { DnsResponsePolicyRule } from '@cdktf/provider-google/lib/dns-response-policy-rule';
+import { DnsManagedZone } from '@cdktf/provider-google/lib/dns-managed-zone';
+import { DnsRecordSet } from '@cdktf/provider-google/lib/dns-record-set';
 import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
-import { DNS_RECORD_TTL, FLOW_LOG_RETENTION_DAYS, REGIONAL_VPCE_DNS_PATTERN } from '../domain/constants';
-import type { BackendModel, CustomerModel, TunnelModel } from '../model/model';
+import {
+  AWS_TUNNEL_DPD_TIMEOUT_ACTION,
+  AWS_TUNNEL_DPD_TIMEOUT_SECONDS,
+  AWS_TUNNEL_STARTUP_ACTION,
+  DNS_RECORD_TTL,
+  FLOW_LOG_RETENTION_DAYS,
+} from '../domain/constants';
+import { STATUS_LABEL, type BackendModel, type CustomerModel, type TunnelModel } from '../model/model';
 import { generatedNotice } from './header';
 
 /** Gives a resource its Terraform name. The construct id carries the type so names can repeat across types. */
@@ -191,10 +197,12 @@ export function buildOperatorStack(scope: Construct, model: CustomerModel): Terr
       network: model.gcp.networkUrl,
       region: model.gcp.region,
       description: `privlink: BGP to the AWS VPN of ${model.name}`,
+      // Least privilege (reference §1.7): the customer's operator account learns exactly the ranges its endpoint
+      // security groups admit, never the rest of the network (no ALL_SUBNETS).
       bgp: {
         asn: model.gcp.routerAsn,
         advertiseMode: 'CUSTOM',
-        advertisedGroups: ['ALL_SUBNETS'],
+        advertisedGroups: [],
         advertisedIpRanges: model.gcp.sourceRanges.map((range) => ({ range, description: 'privlink source range' })),
       },
     }),
@@ -239,6 +247,9 @@ export function buildOperatorStack(scope: Construct, model: CustomerModel): Terr
           opt(t, 'Phase2IntegrityAlgorithms', [model.ike.integrity]),
           opt(t, 'Phase2DhGroupNumbers', [model.ike.dhGroup]),
           opt(t, 'Phase2LifetimeSeconds', model.ike.phase2LifetimeSeconds),
+          opt(t, 'StartupAction', AWS_TUNNEL_STARTUP_ACTION),
+          opt(t, 'DpdTimeoutAction', AWS_TUNNEL_DPD_TIMEOUT_ACTION),
+          opt(t, 'DpdTimeoutSeconds', AWS_TUNNEL_DPD_TIMEOUT_SECONDS),
         ]),
       );
       const conn = named(
@@ -320,20 +331,11 @@ export function buildOperatorStack(scope: Construct, model: CustomerModel): Terr
   }
 
   // ---------------------------------------------------------------- Endpoints and DNS
-  const readyEndpoints = model.endpoints.filter((e) => e.serviceName);
-  const policy =
-    readyEndpoints.length > 0
-      ? named(
-          new DnsResponsePolicy(stack, 'google_dns_response_policy.dns', {
-            responsePolicyName: model.gcp.responsePolicyName,
-            description: `privlink: customer hostnames of ${model.name} resolve to their AWS interface endpoints`,
-            networks: [{ networkUrl: model.gcp.networkUrl }],
-          }),
-          'dns',
-        )
-      : undefined;
-
-  for (const ep of readyEndpoints) {
+  // Each hostname of a ready endpoint gets a private Cloud DNS zone bound to the network with one A record set:
+  // the endpoint's own addresses, fixed per subnet by the model, so the plan shows them and nothing is read
+  // back from dns_entry (reference §4: Cloud DNS does not chase a CNAME to the public VPCE name).
+  const subnetById = new Map(model.aws.subnets.map((s, i) => [s.id, subnets[i]!]));
+  for (const ep of model.endpoints.filter((e) => e.serviceName)) {
     const sg = named(
       new SecurityGroup(stack, `aws_security_group.${ep.id}`, {
         name: ep.securityGroupName,
@@ -356,31 +358,41 @@ export function buildOperatorStack(scope: Construct, model: CustomerModel): Terr
         rule.id,
       );
     }
-    named(
+    const endpoint = named(
       new VpcEndpoint(stack, `aws_vpc_endpoint.${ep.id}`, {
         vpcId: vpc.id,
         serviceName: ep.serviceName!,
         vpcEndpointType: 'Interface',
-        subnetIds: subnets.map((s) => s.id),
+        subnetIds: ep.addresses.map((a) => subnetById.get(a.subnetId)!.id),
+        subnetConfiguration: ep.addresses.map((a) => ({ subnetId: subnetById.get(a.subnetId)!.id, ipv4: a.address })),
         securityGroupIds: [sg.id],
         privateDnsEnabled: false,
         tags: { Name: `${prefix}-${ep.name}` },
       }),
       ep.id,
     );
-    // The regional entry of dns_entry, chosen by shape rather than by position.
-    const regionalName =
-      `\${one([for e in aws_vpc_endpoint.${ep.id}.dns_entry : e.dns_name ` +
-      `if length(regexall(${JSON.stringify(REGIONAL_VPCE_DNS_PATTERN(model.aws.region))}, e.dns_name)) > 0])}.`;
-    for (const rule of ep.dnsRules) {
-      named(
-        new DnsResponsePolicyRule(stack, `google_dns_response_policy_rule.${rule.id}`, {
-          responsePolicy: policy!.responsePolicyName,
-          ruleName: rule.name,
-          dnsName: `${rule.hostname}.`,
-          localData: { localDatas: [{ name: `${rule.hostname}.`, type: 'CNAME', ttl: DNS_RECORD_TTL, rrdatas: [regionalName] }] },
+    for (const zone of ep.dnsZones) {
+      const managedZone = named(
+        new DnsManagedZone(stack, `google_dns_managed_zone.${zone.id}`, {
+          name: zone.zoneName,
+          dnsName: zone.dnsName,
+          visibility: 'private',
+          description: `privlink: ${zone.hostname} resolves to the ${ep.name} interface endpoint of ${model.name}`,
+          privateVisibilityConfig: { networks: [{ networkUrl: model.gcp.networkUrl }] },
         }),
-        rule.id,
+        zone.id,
+      );
+      named(
+        new DnsRecordSet(stack, `google_dns_record_set.${zone.id}`, {
+          managedZone: managedZone.name,
+          name: managedZone.dnsName,
+          type: 'A',
+          ttl: DNS_RECORD_TTL,
+          rrdatas: ep.addresses.map((a) => a.address),
+          // The name resolves once the addresses exist, and stops before they go.
+          dependsOn: [endpoint],
+        }),
+        zone.id,
       );
     }
   }
@@ -389,6 +401,21 @@ export function buildOperatorStack(scope: Construct, model: CustomerModel): Terr
   new TerraformOutput(stack, 'ha_vpn_interface_ips', {
     description: 'Public IPs of the HA VPN gateway interfaces (the AWS customer gateways point here).',
     value: model.connections.map((c) => haGateway.vpnInterfaces.get(c.haInterface).ipAddress),
+  });
+  new TerraformOutput(stack, 'endpoints', {
+    description:
+      'Each endpoint of the customer: status, hostnames, TCP ports, and the IPv4 address its network interface holds (or will hold once connected) in each AZ ID.',
+    value: Object.fromEntries(
+      model.endpoints.map((ep) => [
+        ep.name,
+        {
+          status: STATUS_LABEL[ep.status],
+          hostnames: [...ep.dnsZones.map((z) => z.hostname)],
+          ports: [...ep.ports].sort((a, b) => a - b),
+          addresses: Object.fromEntries(ep.addresses.map((a) => [a.azId, a.address])),
+        },
+      ]),
+    ),
   });
   new TerraformOutput(stack, 'vpn_connection_ids', {
     description: 'AWS Site-to-Site VPN connection ids by connection (a, b).',

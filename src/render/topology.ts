@@ -1,7 +1,7 @@
 /**
  * The customer's topology as a Mermaid flowchart, shown in each customer README and in pull-request bodies
  * (GitHub renders Mermaid): GCP network and Cloud Router, HA VPN interfaces, each tunnel with its inside
- * addresses, the VGW and VPC, each endpoint with hostnames, ports and status, and the customer's endpoint
+ * addresses, the VGW and VPC, each endpoint with hostnames, its fixed address per AZ, ports and status, and the customer's endpoint
  * services. Everything comes from the model.
  */
 import { STATUS_LABEL, type CustomerModel } from '../model/model';
@@ -28,7 +28,8 @@ export function renderTopology(model: CustomerModel): string {
   out.push('    vgw --- vpc');
   for (const e of model.endpoints) {
     const id = `ep_${nodeId(e.name)}`;
-    out.push(`    ${id}[${label(`endpoint ${e.name}`, ...e.hostnames, `TCP ${e.ports.join(', ')} · ${e.tls}`, STATUS_LABEL[e.status])}]`);
+    const addresses = e.addresses.map((a) => `${a.address} (${a.azId})`);
+    out.push(`    ${id}[${label(`endpoint ${e.name}`, ...e.hostnames, ...addresses, `TCP ${e.ports.join(', ')} · ${e.tls}`, STATUS_LABEL[e.status])}]`);
     out.push(`    vpc --- ${id}`);
   }
   out.push('  end');

@@ -80,7 +80,7 @@ export function loadSpecs(files: readonly string[], readFile: (f: string) => Buf
     }
   }
   for (const { file, finding } of checkFleet(specs)) {
-    problems.push(at(sources.get(file)!, finding.path, finding.message));
+    problems.push(at(sources.get(file)!, finding.path, finding.message, finding.atKey));
   }
   return { specs, problems };
 }

@@ -15,6 +15,7 @@ import {
   TUNNEL_INSIDE_PREFIX,
   TUNNEL_INSIDE_SUPERNET,
 } from '../domain/constants';
+import { endpointOffset, offsetRange } from '../model/addresses';
 import { defaultInsideCidr, tunnelKeys } from '../model/tunnels';
 import type { CustomerSpec } from './schema';
 
@@ -215,6 +216,38 @@ export function checkSpec(spec: SpecSections): Finding[] {
     }
   });
 
+  // --- Endpoint addresses: one host offset per endpoint, inside every subnet, never shared ------------------------
+  if (endpoints && vpc && !out.some((f) => f.path[0] === 'aws' && f.path[1] === 'vpcCidr')) {
+    const { first, last } = offsetRange(vpc.prefix);
+    const holders = new Map<number, number[]>();
+    endpoints.forEach((ep, i) => {
+      if (ep.addressOffset !== undefined && (ep.addressOffset < first || ep.addressOffset > last)) {
+        add(
+          ['endpoints', i, 'addressOffset'],
+          `${ep.addressOffset} is outside the subnets: each subnet of aws.vpcCidr "${vpc.text}" has ${last + 2} addresses and AWS ` +
+            `reserves the first ${first} and the last; use ${first}–${last}`,
+        );
+        return;
+      }
+      const offset = endpointOffset(ep, vpc.prefix);
+      holders.set(offset, [...(holders.get(offset) ?? []), i]);
+    });
+    const taken = new Set(holders.keys());
+    for (const [offset, indexes] of holders) {
+      if (indexes.length < 2) continue;
+      for (const i of indexes) {
+        const ep = endpoints[i]!;
+        const others = indexes.filter((j) => j !== i).map((j) => `"${endpoints[j]!.name}" (endpoints[${j}])`).join(', ');
+        add(
+          ep.addressOffset !== undefined ? ['endpoints', i, 'addressOffset'] : ['endpoints', i, 'name'],
+          `"${ep.name}" and ${others} would hold the same address in every subnet (host offset ${offset}` +
+            `${ep.addressOffset !== undefined ? '' : ', from the hash of the name'}); give the endpoint that is not connected yet ` +
+            `an addressOffset no other endpoint holds: free ${freeRanges(first, last, taken)}`,
+        );
+      }
+    }
+  }
+
   // --- Security exceptions: a spec setting that breaks a rule needs one, and each one must be needed ------------
   if (security && endpoints) {
     const seen = new Map<string, number>();
@@ -242,6 +275,19 @@ export function checkSpec(spec: SpecSections): Finding[] {
   return out;
 }
 
+/** `4, 5, 6, 9` → `4–6, 9`: the offsets in [first, last] that `taken` leaves free. */
+function freeRanges(first: number, last: number, taken: ReadonlySet<number>): string {
+  const parts: string[] = [];
+  for (let n = first; n <= last; n++) {
+    if (taken.has(n)) continue;
+    let m = n;
+    while (m + 1 <= last && !taken.has(m + 1)) m++;
+    parts.push(m === n ? `${n}` : `${n}–${m}`);
+    n = m;
+  }
+  return parts.length ? parts.join(', ') : 'none (the subnets are full; use a larger aws.vpcCidr)';
+}
+
 export interface LoadedSpecRef {
   readonly file: string;
   readonly spec: CustomerSpec;
@@ -266,11 +312,79 @@ export function checkFleet(specs: readonly LoadedSpecRef[]): { file: string; fin
     ['aws', 'accountId'],
     (v, others) => `"${v}" is also used by ${others}; each customer gets a dedicated operator AWS account`,
   );
-  unique(
-    (s) => `${s.gcp.project}/${s.gcp.network}`,
-    ['gcp', 'network'],
-    (v, others) =>
-      `network "${v}" is also used by ${others}; Cloud DNS binds one response policy per network, so each customer needs its own network`,
-  );
+  sharedNetworks(specs, out);
   return out;
+}
+
+/** The GCP network a customer's Cloud Router, tunnels and DNS zones live in. */
+export const networkOf = (s: CustomerSpec) => `projects/${s.gcp.project}/global/networks/${s.gcp.network}`;
+
+/**
+ * Customers may share a GCP network (a multi-tenant SaaS usually runs in one). Then the network holds every one of
+ * their DNS zones and learned routes, so on one network:
+ * - a hostname is served by one customer only (two private zones for one name would both bind the network);
+ * - operator VPCs must not overlap each other or another customer's source ranges (the network would learn two
+ *   routes for one prefix, and traffic for one customer could reach another's account);
+ * - tunnel inside /30s differ: a Cloud Router without an explicit BGP identifier takes the last address of its
+ *   interfaces as its identifier, which must be unique in the network ("Configure the BGP identifier range for a
+ *   Cloud Router", https://cloud.google.com/network-connectivity/docs/router/how-to/configure-bgp-identifier).
+ * Each conflict is reported in both files, naming the other.
+ */
+function sharedNetworks(specs: readonly LoadedSpecRef[], out: { file: string; finding: Finding }[]): void {
+  const byNetwork = new Map<string, LoadedSpecRef[]>();
+  for (const s of specs) byNetwork.set(networkOf(s.spec), [...(byNetwork.get(networkOf(s.spec)) ?? []), s]);
+  for (const [network, group] of byNetwork) {
+    if (group.length < 2) continue;
+    const where = `on network ${network}`;
+    for (const a of group) {
+      for (const b of group) {
+        if (a === b) continue;
+        const other = `${b.file} (${b.spec.name})`;
+        a.spec.endpoints.forEach((ep, i) =>
+          ep.hostnames.forEach((h, j) => {
+            if (b.spec.endpoints.some((e) => e.hostnames.includes(h))) {
+              out.push({
+                file: a.file,
+                finding: {
+                  path: ['endpoints', i, 'hostnames', j],
+                  message: `"${h}" is also served by ${other} ${where}; a hostname resolves to one customer's endpoint per network`,
+                },
+              });
+            }
+          }),
+        );
+        const vpc = parseCidr(a.spec.aws.vpcCidr)!;
+        const otherRanges: [string, string][] = [
+          [b.spec.aws.vpcCidr, 'aws.vpcCidr'],
+          ...b.spec.gcp.sourceRanges.map((r, k): [string, string] => [r, `gcp.sourceRanges[${k}]`]),
+        ];
+        for (const [range, path] of otherRanges) {
+          if (overlaps(vpc, parseCidr(range)!)) {
+            out.push({
+              file: a.file,
+              finding: {
+                path: ['aws', 'vpcCidr'],
+                message: `"${a.spec.aws.vpcCidr}" overlaps ${path} "${range}" of ${other} ${where}; the network would learn both over BGP, so operator VPCs on one network must not overlap each other or any source range`,
+              },
+            });
+          }
+        }
+        const bInside = new Map(tunnelKeys(b.spec.vpn.highAvailability).map((k) => [parseCidr(b.spec.vpn.insideCidrs?.[k] ?? defaultInsideCidr(k))!.text, k]));
+        for (const key of tunnelKeys(a.spec.vpn.highAvailability)) {
+          const given = a.spec.vpn.insideCidrs?.[key];
+          const cidr = parseCidr(given ?? defaultInsideCidr(key))!.text;
+          const clash = bInside.get(cidr);
+          if (clash === undefined) continue;
+          out.push({
+            file: a.file,
+            finding: {
+              path: given ? ['vpn', 'insideCidrs', key] : ['vpn'],
+              atKey: true,
+              message: `tunnel ${key} uses inside CIDR "${cidr}"${given ? '' : ' (the default)'}, as does tunnel ${clash} of ${other} ${where}; Cloud Routers on one network need distinct BGP addresses: set vpn.insideCidrs on one of them to unused /30s in 169.254.0.0/16`,
+            },
+          });
+        }
+      }
+    }
+  }
 }

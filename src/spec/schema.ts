@@ -118,6 +118,13 @@ const endpointSchema = z
       })
       .optional()
       .describe('VPC endpoint service name the customer sends back after applying their module. Absent: awaiting the customer.'),
+    addressOffset: z
+      .number({ error: 'must be a number' })
+      .int({ error: 'must be a whole number' })
+      .optional()
+      .describe(
+        'Host offset of the endpoint\'s fixed IPv4 address in every subnet (e.g. 20: the 21st address). Default: a hash of the name. Set it only to resolve a collision privlink reports; changing it moves a live endpoint.',
+      ),
     acceptanceRequired: z
       .boolean({ error: 'must be true or false' })
       .default(true)
