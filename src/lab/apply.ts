@@ -27,6 +27,8 @@ export interface ResolvedResource {
 
 export interface SimulatedApply {
   readonly resources: readonly ResolvedResource[];
+  /** The file's outputs, every reference resolved (an output refers to resources only). */
+  readonly outputs: Record<string, Json>;
   /** Number of `${…}` references resolved. */
   readonly references: number;
   /** Expressions the lab does not evaluate (function calls, for-expressions), by the address that holds them. */
@@ -240,10 +242,16 @@ export function simulateApply(tf: unknown, random: (n: number) => Buffer): Simul
   };
 
   for (const address of raws.keys()) resolveAddress(address, address);
+  const rawOutputs = (tf as { output?: Record<string, { value?: Json }> }).output ?? {};
+  const outputs: Record<string, Json> = {};
+  for (const [name, o] of Object.entries(rawOutputs).sort(([a], [b]) => a.localeCompare(b))) {
+    if (o && typeof o === 'object' && 'value' in o) outputs[name] = resolveJson(o.value as Json, `output.${name}`);
+  }
   if (problems.length) throw new LabInputError([...new Set(problems)]);
   const resources = [...raws.keys()].map((a) => done.get(a)!);
   return {
     resources,
+    outputs,
     references,
     unevaluated,
     get: (type, name) => done.get(`${type}.${name}`),

@@ -25,6 +25,7 @@ export const PACKAGES: readonly { pkg: string; file: string; why: string }[] = [
   { pkg: 'bird2', file: '/usr/sbin/bird', why: 'BGP on both sides' },
   { pkg: 'iptables', file: '/usr/sbin/iptables', why: 'restores the TTL the lab\'s extra hops take' },
   { pkg: 'iputils-ping', file: '/usr/bin/ping', why: 'traffic checks' },
+  { pkg: 'dnsmasq-base', file: '/usr/sbin/dnsmasq', why: 'the GCP network\'s resolver, serving only the generated Cloud DNS records' },
 ];
 
 export interface RunResult {
@@ -37,6 +38,26 @@ export function run(cmd: string, args: readonly string[], opts: { input?: string
   const r = spawnSync(cmd, args, { input: opts.input, env: opts.env ?? process.env, encoding: 'utf8', timeout: opts.timeoutMs ?? 30_000 });
   if (r.error && (r.error as NodeJS.ErrnoException).code === 'ENOENT') return { code: 127, stdout: '', stderr: `${cmd}: not found` };
   return { code: r.status ?? 1, stdout: r.stdout ?? '', stderr: r.stderr ?? (r.error ? String(r.error) : '') };
+}
+
+/** `run` without blocking the event loop, so several checks (one per pod) run side by side. */
+export function runAsync(cmd: string, args: readonly string[], opts: { timeoutMs?: number } = {}): Promise<RunResult> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 30_000);
+    child.on('error', (err: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      resolve({ code: err.code === 'ENOENT' ? 127 : 1, stdout, stderr: `${cmd}: ${err.message}` });
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? 1, stdout, stderr });
+    });
+  });
 }
 
 /** Run and fail loudly: a setup step that fails leaves the lab unusable. */

@@ -42,6 +42,16 @@ export function formatReport(r: LabReport): string {
   );
   for (const s of r.sessions) if (s.reason) out.push(`  ${s.gcp ?? '-'} ⇄ ${s.aws ?? '-'}: ${s.reason}`);
   out.push('');
+  if (r.hostnames.length > 0) {
+    out.push(
+      ...table(
+        ['hostname → address:port (endpoint)', 'from', 'expected', 'result', 'after failover'],
+        r.hostnames.map((h) => [`${h.hostname} → ${h.address}:${h.port} (${h.endpoint})`, h.from, h.expect === 'connect' ? 'connect' : 'refused', h.result, h.afterFailover ?? '-']),
+      ),
+    );
+    for (const h of r.hostnames) if (h.reason) out.push(`  ${h.hostname} → ${h.address}:${h.port} from ${h.from}: ${h.reason}`);
+    out.push('');
+  }
   for (const c of r.checks) out.push(`${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}`);
   out.push('');
   out.push(`setup ${sec(r.ms.setup)}, tunnels up ${sec(r.ms.tunnels)}, BGP up ${sec(r.ms.bgp)} (timers: hold ${r.timers.hold} s, keepalive ${r.timers.keepalive} s, connect delay ${r.timers.connectDelay} s)`);

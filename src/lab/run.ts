@@ -17,7 +17,9 @@ import { join } from 'node:path';
 import ipaddr from 'ipaddr.js';
 import { LabInputError, simulateApply, type SimulatedApply } from './apply';
 import { awsEnd, awsSessions, BGP_TIMERS, birdConf, gcpEnd, gcpSessions, routerDevice, strongswanConf, swanctlConf, type BgpSession, type CharonEnd } from './daemons';
-import { CHARON, must, namespaces, removeNamespace, run, signal, sleep, startDaemon, stopDaemons, type Daemon } from './host';
+import { CHARON, must, namespaces, removeNamespace, run, runAsync, signal, sleep, startDaemon, stopDaemons, type Daemon } from './host';
+import { hostnameView, type HostnameView } from './hostnames';
+import { HostPath, type HostnameRow } from './hostpath';
 import { isRunning } from '../writer';
 import { awsSide, gcpSide, pairTunnels, type AwsSide, type GcpSide, type Pair } from './sides';
 
@@ -71,6 +73,8 @@ export interface LabReport {
   readonly simulatedApply: { references: number; unevaluated: { address: string; argument: string; expression: string }[] };
   readonly tunnels: TunnelRow[];
   readonly sessions: SessionRow[];
+  /** Each hostname → address:port connection from each source, before and after the failover. */
+  readonly hostnames: HostnameRow[];
   readonly checks: Check[];
   readonly timers: typeof BGP_TIMERS;
   readonly ms: { setup: number; tunnels?: number; bgp?: number; total: number };
@@ -166,6 +170,7 @@ export interface PreparedLab {
   readonly gcp: GcpSide;
   readonly aws: AwsSide;
   readonly pairs: Pair[];
+  readonly view: HostnameView;
 }
 
 /** Read the JSON and simulate its apply: everything that can be wrong with the file, before the machine is touched. */
@@ -186,7 +191,7 @@ export function prepareLab(tfFile: string, random: (n: number) => Buffer = rando
     const apply = simulateApply(json, random);
     const gcp = gcpSide(apply);
     const aws = awsSide(apply);
-    return { apply, gcp, aws, pairs: pairTunnels(gcp, aws) };
+    return { apply, gcp, aws, pairs: pairTunnels(gcp, aws), view: hostnameView(apply) };
   } catch (err) {
     if (err instanceof LabInputError) throw new LabInputError(err.problems.map((p) => `${tfFile}: ${p}`));
     throw err;
@@ -196,7 +201,7 @@ export function prepareLab(tfFile: string, random: (n: number) => Buffer = rando
 /** Run the lab on a prepared file; returns the report, ok or not. Throws LabInterrupted on SIGINT/SIGTERM. */
 export async function runLab(o: LabOptions, prepared: PreparedLab = prepareLab(o.tfFile, o.random)): Promise<LabReport> {
   const started = Date.now();
-  const { apply, gcp, aws, pairs } = prepared;
+  const { apply, gcp, aws, pairs, view } = prepared;
   const report: LabReport = {
     customer: o.customer,
     file: o.tfFile,
@@ -204,11 +209,12 @@ export async function runLab(o: LabOptions, prepared: PreparedLab = prepareLab(o
     simulatedApply: { references: apply.references, unevaluated: [...apply.unevaluated] },
     tunnels: [],
     sessions: [],
+    hostnames: [],
     checks: [],
     timers: BGP_TIMERS,
     ms: { setup: 0, total: 0 },
   };
-  const lab = new Lab(o, gcp, aws, pairs, report);
+  const lab = new Lab(o, gcp, aws, pairs, view, report);
   const onSignal = (sig: NodeJS.Signals) => {
     lab.interrupted = sig;
   };
@@ -255,7 +261,7 @@ class Lab {
   private awsSessions: BgpSession[] = [];
   private sessions: SessionEntry[] = [];
   private readonly refused = new Map<string, string>();
-  private gcpSources: string[] = [];
+  private readonly hostPath: HostPath;
   /** When the first daemon started: "up after" counts from here. */
   private bringUp = 0;
   private vpcHost = '';
@@ -265,6 +271,7 @@ class Lab {
     private readonly gcp: GcpSide,
     private readonly aws: AwsSide,
     pairs: Pair[],
+    view: HostnameView,
     private readonly report: LabReport,
   ) {
     this.work = mkdtempSync(join(tmpdir(), `${NS_PREFIX}${process.pid}-`));
@@ -277,6 +284,14 @@ class Lab {
       a: pair.aws ? { ns: `${this.prefix}a${index}`, dir: join(this.work, `a${index}`), end: awsEnd(pair.aws) } : undefined,
       row: { gcp: pair.gcp?.key, aws: pair.aws?.key, gcpAddress: pair.gcp?.localIp, awsAddress: pair.aws?.localIp, up: false },
     }));
+    this.hostPath = new HostPath(view, {
+      prefix: this.prefix,
+      work: this.work,
+      gcpNs: this.gcpNs,
+      awsNs: this.awsNs,
+      sources: gcp.advertised.filter(validCidr),
+      vpcCidr: validCidr(aws.vpcCidr) ? aws.vpcCidr : '0.0.0.0/32',
+    });
   }
 
   private throwIfInterrupted(): void {
@@ -287,19 +302,24 @@ class Lab {
     const t0 = Date.now();
     cleanStale();
     this.o.log(`simulated apply: ${this.report.simulatedApply.references} references resolved; ${this.slots.length} tunnel slots`);
+    mkdirSync(join(this.work, 'gcp'));
+    mkdirSync(join(this.work, 'aws'));
+    this.hostPath.writeConfigs();
     this.network();
     this.configs();
     this.throwIfInterrupted();
     this.report.ms.setup = Date.now() - t0;
     this.bringUp = Date.now();
+    const services = this.startServices();
     await this.startCharons();
     this.startBirds();
     await this.waitUp();
+    await services;
     this.throwIfInterrupted();
     await this.converge(this.report.sessions.filter((x) => x.up).length);
     const routes = this.routeChecks();
-    const traffic = this.traffic('traffic');
-    this.report.checks.push(...routes, traffic);
+    const traffic = await this.traffic('traffic');
+    this.report.checks.push(...routes, traffic, ...(await this.hostPath.check('before')));
     const healthy = this.report.tunnels.some((t) => t.up) && this.report.sessions.some((s) => s.up);
     if (!healthy || !traffic.ok) {
       this.report.checks.push({ name: 'failover', ok: false, detail: 'not run: no working tunnel and session to fail over from' });
@@ -308,7 +328,9 @@ class Lab {
       return;
     }
     this.throwIfInterrupted();
-    this.report.checks.push(await this.failover());
+    const failover = await this.failover();
+    this.report.checks.push(failover);
+    if (failover.ok) this.report.checks.push(...(await this.hostPath.check('after')));
     this.throwIfInterrupted();
     this.report.checks.push(await this.rekey());
   }
@@ -332,9 +354,14 @@ class Lab {
         const router = e === s.g ? this.gcpNs : this.awsNs;
         sh.push(`ip link add ${routerDevice(s.index)} netns ${router} type veth peer name r0 netns ${e.ns}`);
         sh.push(`ip -n ${router} link set ${routerDevice(s.index)} up`, `ip -n ${e.ns} link set r0 up`);
+        // Traffic out of a tunnel is handed to the router by device, not by next hop: the Cloud Router's side
+        // answers ARP for the pods behind it.
+        if (router === this.gcpNs) {
+          sh.push(`ip netns exec ${router} sh -c '${sysctl([`conf/${routerDevice(s.index)}/proxy_arp`, 1], [`neigh/${routerDevice(s.index)}/proxy_delay`, 0])}'`);
+        }
         sh.push(`ip -n ${e.ns} rule add iif r0 lookup 100 pref 100`, `ip -n ${e.ns} rule add iif ipsec0 lookup 101 pref 101`);
         sh.push(`ip -n ${e.ns} route add default dev r0 table 101`);
-        sh.push(`ip netns exec ${e.ns} sh -c '${sysctl(['conf/r0/proxy_arp', 1], ['conf/r0/rp_filter', 0])}'`);
+        sh.push(`ip netns exec ${e.ns} sh -c '${sysctl(['conf/r0/proxy_arp', 1], ['neigh/r0/proxy_delay', 0], ['conf/r0/rp_filter', 0])}'`);
         sh.push(`ip netns exec ${e.ns} iptables -t mangle -A PREROUTING -j TTL --ttl-inc 1`);
       }
       const iface = s.pair.gcp && this.gcp.interfaces.find((i) => i.tunnel === s.pair.gcp!.key);
@@ -342,10 +369,10 @@ class Lab {
       const a = s.pair.aws;
       if (a && validIp(a.vgwInside) && validCidr(a.insideCidr)) sh.push(`ip -n ${this.awsNs} addr add ${a.vgwInside}/${a.insideCidr.split('/')[1]} dev ${routerDevice(s.index)}`);
     }
-    this.gcpSources = this.gcp.advertised.filter(validCidr).map((c) => firstHost(c, 1));
-    for (const src of this.gcpSources) sh.push(`ip -n ${this.gcpNs} addr add ${src}/32 dev lo`);
+    sh.push(...this.hostPath.network(sysctl));
     if (validCidr(this.aws.vpcCidr)) {
-      this.vpcHost = firstHost(this.aws.vpcCidr, 10);
+      // The VPC's first address after the network: reserved by AWS in its subnet, so no endpoint ever holds it.
+      this.vpcHost = firstHost(this.aws.vpcCidr, 1);
       sh.push(`ip -n ${this.awsNs} addr add ${this.vpcHost}/32 dev lo`);
     }
     const script = `${sh.join('\n')}\n`;
@@ -367,8 +394,6 @@ class Lab {
     const pairs = this.slots.map((s) => s.pair);
     this.gcpSessions = gcpSessions(this.gcp, pairs);
     this.awsSessions = awsSessions(this.aws, pairs);
-    mkdirSync(join(this.work, 'gcp'));
-    mkdirSync(join(this.work, 'aws'));
     this.birdConfig('gcp', this.gcpSessions, [...this.gcp.advertised], this.gcp.interfaces[0]?.ipRange.split('/')[0]);
     this.birdConfig('aws', this.awsSessions, [this.aws.vpcCidr], this.aws.tunnels[0]?.vgwInside);
   }
@@ -421,6 +446,29 @@ class Lab {
     for (const e of ends) {
       const r = run('swanctl', ['--load-all', '--noprompt', '--file', join(e.dir, 'swanctl.conf'), '--uri', this.vici(e)], { env: { ...process.env, STRONGSWAN_CONF: join(e.dir, 'strongswan.conf') } });
       if (!/successfully loaded 1 connections/.test(r.stdout)) throw new Error(`charon ${e.end.label} refused its configuration: ${(r.stdout + r.stderr).trim().split('\n').slice(-3).join(' / ')}`);
+    }
+  }
+
+  /** The GCP network's resolver and the endpoints' listener; resolves once both serve (or throws why not). */
+  private async startServices(): Promise<void> {
+    if (this.hostPath.empty) return;
+    const gcpDir = join(this.work, 'gcp');
+    const dns = startDaemon('dnsmasq gcp', 'ip', ['netns', 'exec', this.gcpNs, 'dnsmasq', '--keep-in-foreground', `--conf-file=${join(gcpDir, 'dnsmasq.conf')}`], this.logFd(join(gcpDir, 'dnsmasq.stdout.log')));
+    this.daemons.push(dns);
+    const awsDir = join(this.work, 'aws');
+    const listenerLog = join(awsDir, 'listener.log');
+    const listener = startDaemon('listener aws', 'ip', ['netns', 'exec', this.awsNs, process.execPath, join(__dirname, 'listener.js'), JSON.stringify(this.hostPath.listens())], this.logFd(listenerLog));
+    this.daemons.push(listener);
+    const read = (f: string) => (existsSync(f) ? readFileSync(f, 'utf8') : '');
+    const until = Date.now() + 10_000;
+    for (;;) {
+      const dnsUp = /started, version/.test(read(join(gcpDir, 'dnsmasq.log')));
+      const log = read(listenerLog);
+      if (/^error /m.test(log) || listener.exited) throw new Error(`the endpoints' listener could not start: ${lastLine(log) || 'exited'}`);
+      if (dns.exited) throw new Error(`dnsmasq exited at start: ${tail(join(gcpDir, 'dnsmasq.stdout.log'))}`);
+      if (dnsUp && /^ready$/m.test(log)) return;
+      if (Date.now() > until) throw new Error('dnsmasq or the endpoints\' listener did not start within 10 s');
+      await sleep(20);
     }
   }
 
@@ -608,31 +656,43 @@ class Lab {
     const { ranges: expected, fromSecurityGroups: fromSg } = this.returnRanges();
     const hops = expected.map((r) => this.nextHops(this.awsNs, r));
     const missing = expected.filter((_, i) => hops[i] === 0);
+    // Least privilege: AWS learns exactly those ranges, nothing more of the GCP network.
+    const learned = run('ip', ['-n', this.awsNs, 'route', 'show', 'proto', 'bird']).stdout.split('\n').map((l) => l.trim().split(' ')[0]!).filter(validCidr);
+    const extra = learned.filter((r) => !expected.includes(r));
+    const groups = this.gcp.advertisedGroups.filter((g) => g !== '');
     const whence = fromSg ? 'admitted by the endpoint security groups' : 'advertised by the Cloud Router; no endpoint security group yet';
+    const problems = [
+      ...(missing.length ? [`no route to ${missing.join(', ')} (${whence}; the Cloud Router advertises ${this.gcp.advertised.join(', ') || 'nothing'})`] : []),
+      ...(extra.length ? [`AWS also learns ${extra.join(', ')}, which no endpoint security group admits`] : []),
+      ...(this.gcp.advertiseMode !== 'CUSTOM' ? [`the Cloud Router's advertise_mode is ${this.gcp.advertiseMode}: it advertises the network's subnets, not just the source ranges`] : []),
+      ...(groups.length ? [`the Cloud Router also advertises ${groups.join(', ')}: every subnet of the network reaches the customer's operator account, more than the security groups admit`] : []),
+    ];
     const awsCheck: Check = {
-      name: 'AWS learns every source range',
-      ok: missing.length === 0 && expected.length > 0,
-      detail: missing.length
-        ? `no route to ${missing.join(', ')} (${whence}; the Cloud Router advertises ${this.gcp.advertised.join(', ') || 'nothing'})`
-        : `${expected.join(', ')} (${whence}) over ${Math.min(...hops)} path${Math.min(...hops) === 1 ? '' : 's'} each`,
+      name: 'AWS learns exactly the source ranges',
+      ok: problems.length === 0 && expected.length > 0,
+      detail: problems.length
+        ? problems.join('; ')
+        : `${expected.join(', ')} (${whence}) over ${Math.min(...hops)} path${Math.min(...hops) === 1 ? '' : 's'} each, nothing else`,
     };
     return [gcpCheck, awsCheck];
   }
 
-  /** ping from every GCP source-range address to the VPC address; ok when every one answers. */
-  private traffic(name: string): Check {
+  /** ping from a pod in every source range to an address of the VPC; ok when every one answers. */
+  private async traffic(name: string): Promise<Check> {
     const t0 = Date.now();
-    if (!this.vpcHost || this.gcpSources.length === 0) return { name, ok: false, detail: 'no source or destination address' };
-    const failed: string[] = [];
-    for (const src of this.gcpSources) {
-      const r = run('ip', ['netns', 'exec', this.gcpNs, 'ping', '-n', '-q', '-c', '3', '-i', '0.2', '-W', '1', '-I', src, this.vpcHost], { timeoutMs: 10_000 });
-      const got = /(\d+) received/.exec(r.stdout)?.[1];
-      if (got !== '3') failed.push(`${src} → ${this.vpcHost}: ${got ?? 0}/3 answered`);
-    }
+    const pods = this.hostPath.pods.filter((p) => p.range !== undefined);
+    if (!this.vpcHost || pods.length === 0) return { name, ok: false, detail: 'no source or destination address' };
+    const results = await Promise.all(
+      pods.map((p) => runAsync('ip', ['netns', 'exec', p.ns, 'ping', '-n', '-q', '-c', '3', '-i', '0.2', '-W', '1', this.vpcHost], { timeoutMs: 10_000 })),
+    );
+    const failed = pods.flatMap((p, i) => {
+      const got = /(\d+) received/.exec(results[i]!.stdout)?.[1];
+      return got === '3' ? [] : [`${p.address} → ${this.vpcHost}: ${got ?? 0}/3 answered`];
+    });
     const ms = Date.now() - t0;
     return failed.length
       ? { name, ok: false, detail: failed.join('; '), ms }
-      : { name, ok: true, detail: `${this.gcpSources.map((s) => `${s} → ${this.vpcHost}`).join(', ')}: 3/3 answered each`, ms };
+      : { name, ok: true, detail: `${pods.map((p) => `${p.address} → ${this.vpcHost}`).join(', ')}: 3/3 answered each`, ms };
   }
 
   private async failover(): Promise<Check> {
@@ -659,7 +719,7 @@ class Lab {
     if (!down) return { name, ok: false, detail: `killed ${x.slot.pair.gcp?.key}, but its BGP session stayed Established for ${seconds(detectMs)}` };
     await this.converge(before - 1);
     const after = this.nextHops(this.gcpNs, this.aws.vpcCidr);
-    const t = this.traffic(name);
+    const t = await this.traffic(name);
     const detail = `killed tunnel ${x.slot.pair.gcp?.key} ⇄ ${x.slot.pair.aws?.key}; its BGP session dropped after ${seconds(detectMs)} (hold ${BGP_TIMERS.hold} s); ${this.aws.vpcCidr} over ${before} → ${after} paths; ${t.ok ? 'traffic continues' : `traffic stopped: ${t.detail}`}`;
     return { name, ok: t.ok && after === before - 1, detail, ms: detectMs };
   }
@@ -695,7 +755,7 @@ class Lab {
         results.push(`${row.gcp}: ${row.reason}`);
       }
     }
-    const t = this.traffic('rekey');
+    const t = await this.traffic('rekey');
     const good = n - results.length;
     const count = results.length ? `${good} of ${n} tunnels` : `${n} tunnel${n === 1 ? '' : 's'}`;
     return { name: 'rekey', ok: results.length === 0 && n > 0 && t.ok, detail: `${count} rekeyed (CHILD_SA with PFS, then IKE_SA)${results.length ? `: ${results.join('; ')}` : ''}; ${t.ok ? 'traffic continues' : t.detail}` };
@@ -708,6 +768,8 @@ class Lab {
     for (const fd of this.logFds) closeSync(fd);
     const all = namespaces(this.prefix);
     for (const ns of all) removeNamespace(ns);
+    this.hostPath.cleanup();
+    this.report.hostnames.push(...this.hostPath.rows);
     const left = namespaces(this.prefix);
     const running = this.daemons.filter((d) => !d.exited).map((d) => d.label);
     if (this.o.keep) this.report.workDir = this.work;
@@ -730,6 +792,13 @@ function cleanStale(): void {
     if (!m) continue;
     const alive = isRunning(Number(m[1]));
     if (!alive || Number(m[1]) === process.pid) removeNamespace(ns);
+  }
+  // Their pods' resolv.conf folders.
+  if (existsSync('/etc/netns')) {
+    for (const dir of readdirSync('/etc/netns')) {
+      const m = new RegExp(`^${NS_PREFIX}(\\d+)-`).exec(dir);
+      if (m && !isRunning(Number(m[1]))) rmSync(join('/etc/netns', dir), { recursive: true, force: true });
+    }
   }
   // Work folders of dead runs hold daemon configs, pre-shared keys included.
   for (const dir of readdirSync(tmpdir())) {

@@ -57,6 +57,9 @@ export interface GcpSide {
   readonly routerName: string;
   readonly asn: number;
   readonly advertised: readonly string[];
+  /** bgp.advertise_mode and advertised_groups (ALL_SUBNETS would advertise every subnet of the network). */
+  readonly advertiseMode: string;
+  readonly advertisedGroups: readonly string[];
   readonly tunnels: readonly GcpTunnel[];
   readonly interfaces: readonly GcpInterface[];
   readonly peers: readonly GcpPeer[];
@@ -228,6 +231,8 @@ export function gcpSide(apply: SimulatedApply): GcpSide {
     routerName: str(router.args.name),
     asn: num(bgp.asn),
     advertised: (list(bgp.advertised_ip_ranges) as Record<string, Json>[]).map((r) => str(r.range)),
+    advertiseMode: str(bgp.advertise_mode) || 'DEFAULT',
+    advertisedGroups: list(bgp.advertised_groups).map(str),
     tunnels,
     interfaces,
     peers,

@@ -335,6 +335,7 @@ export function buildOperatorStack(scope: Construct, model: CustomerModel): Terr
   // the endpoint's own addresses, fixed per subnet by the model, so the plan shows them and nothing is read
   // back from dns_entry (reference §4: Cloud DNS does not chase a CNAME to the public VPCE name).
   const subnetById = new Map(model.aws.subnets.map((s, i) => [s.id, subnets[i]!]));
+  const endpointIds = new Map<string, string>();
   for (const ep of model.endpoints.filter((e) => e.serviceName)) {
     const sg = named(
       new SecurityGroup(stack, `aws_security_group.${ep.id}`, {
@@ -371,6 +372,7 @@ export function buildOperatorStack(scope: Construct, model: CustomerModel): Terr
       }),
       ep.id,
     );
+    endpointIds.set(ep.name, endpoint.id);
     for (const zone of ep.dnsZones) {
       const managedZone = named(
         new DnsManagedZone(stack, `google_dns_managed_zone.${zone.id}`, {
@@ -404,12 +406,13 @@ export function buildOperatorStack(scope: Construct, model: CustomerModel): Terr
   });
   new TerraformOutput(stack, 'endpoints', {
     description:
-      'Each endpoint of the customer: status, hostnames, TCP ports, and the IPv4 address its network interface holds (or will hold once connected) in each AZ ID.',
+      'Each endpoint of the customer: status, interface endpoint id once connected, hostnames, TCP ports, and the IPv4 address its network interface holds (or will hold once connected) in each AZ ID.',
     value: Object.fromEntries(
       model.endpoints.map((ep) => [
         ep.name,
         {
           status: STATUS_LABEL[ep.status],
+          ...(endpointIds.has(ep.name) ? { endpoint_id: endpointIds.get(ep.name)! } : {}),
           hostnames: [...ep.dnsZones.map((z) => z.hostname)],
           ports: [...ep.ports].sort((a, b) => a - b),
           addresses: Object.fromEntries(ep.addresses.map((a) => [a.azId, a.address])),
