@@ -276,7 +276,7 @@ export class HostPath {
     if (!after) {
       const problems = addressProblems(this.view.endpoints);
       const all = this.view.endpoints.flatMap((e) => e.interfaces.map((i) => i.ipv4));
-      checks.push({
+      if (all.length > 0) checks.push({
         name: 'endpoint addresses',
         ok: problems.length === 0,
         detail: problems.length ? problems.join('; ') : `${all.length} fixed addresses, each inside its subnet, none reserved by AWS, none shared`,
@@ -354,7 +354,7 @@ export class HostPath {
           name: `TCP ${h}${after ? ' after failover' : ''}`,
           ok: bad.length === 0 && n > 0,
           detail: bad.length
-            ? bad.join('; ')
+            ? `${bad.length} of ${Math.max(n, bad.length)} failed: ${bad[0]}${bad.length > 1 ? ` (and ${bad.length - 1} more, listed under the table)` : ''}`
             : n === 0
               ? 'no connection was made'
               : `port${d.ports.length === 1 ? '' : 's'} ${ports} from ${inRange.map((r) => r.pod.address).join(', ')}: ${n}/${n} connected to ${e.address}${after ? ' (one tunnel down)' : ''}`,

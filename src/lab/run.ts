@@ -105,6 +105,9 @@ interface SessionEntry {
   readonly slot?: Slot;
 }
 
+/** How long after the daemons start a refused IKE attempt may still be the start-up race (see waitUp). */
+const STARTUP_RACE_MS = 1500;
+
 /** Every namespace the lab creates is named `privlink-lab-<pid>-…`. */
 export const NS_PREFIX = 'privlink-lab-';
 
@@ -457,16 +460,17 @@ class Lab {
     this.daemons.push(dns);
     const awsDir = join(this.work, 'aws');
     const listenerLog = join(awsDir, 'listener.log');
-    const listener = startDaemon('listener aws', 'ip', ['netns', 'exec', this.awsNs, process.execPath, join(__dirname, 'listener.js'), JSON.stringify(this.hostPath.listens())], this.logFd(listenerLog));
-    this.daemons.push(listener);
+    const listens = this.hostPath.listens();
+    const listener = listens.length === 0 ? undefined : startDaemon('listener aws', 'ip', ['netns', 'exec', this.awsNs, process.execPath, join(__dirname, 'listener.js'), JSON.stringify(listens)], this.logFd(listenerLog));
+    if (listener) this.daemons.push(listener);
     const read = (f: string) => (existsSync(f) ? readFileSync(f, 'utf8') : '');
     const until = Date.now() + 10_000;
     for (;;) {
       const dnsUp = /started, version/.test(read(join(gcpDir, 'dnsmasq.log')));
       const log = read(listenerLog);
-      if (/^error /m.test(log) || listener.exited) throw new Error(`the endpoints' listener could not start: ${lastLine(log) || 'exited'}`);
+      if (/^error /m.test(log) || listener?.exited) throw new Error(`the endpoints' listener could not start: ${lastLine(log) || 'exited'}`);
       if (dns.exited) throw new Error(`dnsmasq exited at start: ${tail(join(gcpDir, 'dnsmasq.stdout.log'))}`);
-      if (dnsUp && /^ready$/m.test(log)) return;
+      if (dnsUp && (!listener || /^ready$/m.test(log))) return;
       if (Date.now() > until) throw new Error('dnsmasq or the endpoints\' listener did not start within 10 s');
       await sleep(20);
     }
@@ -542,7 +546,11 @@ class Lab {
           this.o.log(`tunnel ${row.gcp} ⇄ ${row.aws} up after ${seconds(row.upMs)}`);
           continue;
         }
-        const definitive = !s.g || !s.a || /MAC mismatched|AUTHENTICATION_FAILED|NO_PROPOSAL_CHOSEN|no IKE config found|giving up after/.test(`${gLog}\n${aLog}`);
+        // Both ends initiate (Cloud VPN always, AWS with startup action "start"), so the first attempt of the end
+        // whose config loads first meets a peer that has none yet and is refused; a refusal counts once that
+        // start-up race is over.
+        const raceOver = now - t0 > STARTUP_RACE_MS;
+        const definitive = !s.g || !s.a || (raceOver && /MAC mismatched|AUTHENTICATION_FAILED|NO_PROPOSAL_CHOSEN|no IKE config found|giving up after/.test(`${gLog}\n${aLog}`));
         if (definitive) row.reason = tunnelReason(s.pair, gLog, aLog, this.aws);
       }
       if (now - lastBgpPoll >= 200) {
