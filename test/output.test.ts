@@ -130,8 +130,11 @@ describe('topology diagram', () => {
     expect(g).not.toContain('ha1');
   });
 
-  it('shows each endpoint with hostnames, ports and status; only the waiting ones dashed', () => {
-    expect(diagram).toMatch(/ep_github\["endpoint github<br\/>github\.internal\.company\.net<br\/>TCP 443, 22 · private-ca<br\/>ready to connect"\]/);
+  it('shows each endpoint with hostnames, its fixed address in each AZ, ports and status; only the waiting ones dashed', () => {
+    const github = acme.endpoints.find((e) => e.name === 'github')!;
+    expect(github.addresses.map((a) => a.azId)).toEqual(['use1-az1', 'use1-az2']);
+    const addresses = github.addresses.map((a) => `${a.address} (${a.azId})`).join('<br/>');
+    expect(diagram).toContain(`ep_github["endpoint github<br/>github.internal.company.net<br/>${addresses}<br/>TCP 443, 22 · private-ca<br/>ready to connect"]`);
     expect(diagram).toContain('svc_github["endpoint service + NLB privlink-github<br/>com.amazonaws.vpce.us-east-1.vpce-svc-0123456789abcdef0"]');
     expect(diagram).toContain('ep_artifactory -.->|"awaiting serviceName"| svc_artifactory');
     expect(diagram).toContain('class ep_artifactory,svc_artifactory waiting');

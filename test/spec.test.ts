@@ -1,9 +1,12 @@
 /** Spec validation: the examples pass, every rule rejects what it should with file:line:col and a clear message. */
-import { closeSync, ftruncateSync, openSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, ftruncateSync, openSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import ipaddr from 'ipaddr.js';
 import { join } from 'node:path';
 import { parseFleet } from '../src/fleet/load';
 import { loadSpecs, parseSpec } from '../src/spec/load';
-import { ACME, GLOBEX, acmeWith, tempDir } from './helpers';
+import { buildModel } from '../src/model/model';
+import { renderOperatorJson } from '../src/render/operator';
+import { ACME, GLOBEX, acmeWith, modelOf, tempDir } from './helpers';
 
 const FIXTURES = join(__dirname, 'fixtures', 'invalid');
 
@@ -123,16 +126,119 @@ describe('fleet rules', () => {
     expect(problems.find((p) => p.file === a && p.path === 'name')!.message).toContain(b);
   });
 
-  it('fails when two specs bind the same GCP network (one DNS response policy per network)', () => {
-    const fs = require('node:fs');
-    const dir = fs.mkdtempSync(join(require('node:os').tmpdir(), 'privlink-fleet-'));
-    const a = join(dir, 'a.yaml');
-    const b = join(dir, 'b.yaml');
-    fs.writeFileSync(a, acmeWith());
-    fs.writeFileSync(b, acmeWith({ name: 'other', 'aws.accountId': '999988887777' }));
+  /** A second customer on acme's GCP network: its own account, VPC, inside /30s and hostnames. */
+  const neighbour = (edits: Record<string, unknown> = {}) =>
+    acmeWith({
+      name: 'initech',
+      'aws.accountId': '444455556666',
+      'aws.vpcCidr': '10.251.0.0/24',
+      'vpn.insideCidrs': { a1: '169.254.30.0/30', a2: '169.254.30.4/30', b1: '169.254.31.0/30', b2: '169.254.31.4/30' },
+      'endpoints.0.hostnames': ['git.initech.example'],
+      'endpoints.1.hostnames': ['artifacts.initech.example'],
+      ...edits,
+    });
+
+  it('lets two customers share one GCP network: both generate, each with its own zones bound to that network', () => {
+    const dir = tempDir('privlink-fleet-');
+    const a = join(dir, 'acme.yaml');
+    const b = join(dir, 'initech.yaml');
+    writeFileSync(a, acmeWith());
+    writeFileSync(b, neighbour());
+    const { problems, specs } = loadSpecs([a, b]);
+    expect(problems).toEqual([]);
+    const zones = specs.map((s) => JSON.parse(renderOperatorJson(buildModel(s.spec, s.file))).resource.google_dns_managed_zone as Record<string, any>);
+    const networks = zones.flatMap((z) => Object.values(z).map((x) => x.private_visibility_config.networks[0].network_url));
+    expect(new Set(networks)).toEqual(new Set(['projects/acme-sg-cloud/global/networks/sg-cloud-vpc']));
+    const names = zones.flatMap((z) => Object.values(z).map((x) => x.name));
+    expect(new Set(names).size).toBe(names.length);
+    // No response policy any more: a network that already has one is left alone.
+    for (const s of specs) expect(JSON.parse(renderOperatorJson(buildModel(s.spec, s.file))).resource.google_dns_response_policy).toBeUndefined();
+  });
+
+  it('fails when two customers on one network serve the same hostname, at the hostname in both files', () => {
+    const dir = tempDir('privlink-fleet-');
+    const a = join(dir, 'acme.yaml');
+    const b = join(dir, 'initech.yaml');
+    writeFileSync(a, acmeWith());
+    writeFileSync(b, neighbour({ 'endpoints.0.hostnames': ['git.initech.example', 'github.internal.company.net'] }));
     const { problems } = loadSpecs([a, b]);
-    expect(problems.map((p) => p.path)).toEqual(['gcp.network', 'gcp.network']);
-    expect(problems[0]!.message).toMatch(/one response policy per network/);
+    const at = (file: string, text: string, needle: string) => {
+      const lines = text.split('\n');
+      const line = lines.findIndex((l) => l.includes(needle));
+      return { file, line: line + 1, col: lines[line]!.indexOf(needle) + 1 };
+    };
+    expect(problems.map((p) => ({ file: p.file, line: p.line, col: p.col, path: p.path }))).toEqual([
+      { ...at(a, readFileSync(a, 'utf8'), 'github.internal.company.net'), path: 'endpoints[0].hostnames[0]' },
+      { ...at(b, readFileSync(b, 'utf8'), 'github.internal.company.net'), path: 'endpoints[0].hostnames[1]' },
+    ]);
+    expect(problems[0]!.message).toContain(`also served by ${b} (initech) on network projects/acme-sg-cloud/global/networks/sg-cloud-vpc`);
+    expect(problems[1]!.message).toContain(`also served by ${a} (acme)`);
+  });
+
+  it('lets the same hostname be served on two different networks', () => {
+    const dir = tempDir('privlink-fleet-');
+    writeFileSync(join(dir, 'acme.yaml'), acmeWith());
+    writeFileSync(join(dir, 'initech.yaml'), neighbour({ 'gcp.network': 'initech-vpc', 'endpoints.0.hostnames': ['github.internal.company.net'] }));
+    expect(loadSpecs([join(dir, 'acme.yaml'), join(dir, 'initech.yaml')]).problems).toEqual([]);
+  });
+});
+
+describe('endpoint addresses', () => {
+  const addressesOf = (text: string) =>
+    Object.fromEntries(modelOf(text).endpoints.map((e) => [e.name, e.addresses.map((a) => `${a.azId} ${a.address}`)]));
+  const base = addressesOf(acmeWith());
+
+  it('never move when another endpoint is added, removed, renamed or reordered', () => {
+    const extra = { name: 'nexus', hostnames: ['nexus.internal.company.net'], ports: [8443], tls: 'public-ca' };
+    const doc = (endpoints: unknown[]) => acmeWith({ endpoints });
+    const acme = parseSpec('acme.yaml', Buffer.from(acmeWith())).spec!;
+    const [github, artifactory] = acme.endpoints.map((e) => ({ name: e.name, hostnames: e.hostnames, ports: e.ports, tls: e.tls, ...(e.serviceName ? { serviceName: e.serviceName } : {}) }));
+    expect(addressesOf(doc([github, artifactory, extra])).github).toEqual(base.github);
+    expect(addressesOf(doc([github])).github).toEqual(base.github);
+    expect(addressesOf(doc([artifactory, github])).github).toEqual(base.github);
+    expect(addressesOf(doc([github, { ...artifactory, name: 'jfrog' }])).github).toEqual(base.github);
+  });
+
+  it('lie in their subnets, clear of AWS\'s reserved addresses, one per AZ, unique in the VPC, for every VPC size', () => {
+    for (const vpcCidr of ['10.250.0.0/16', '10.250.0.0/20', '10.250.0.0/24', '10.250.0.0/25']) {
+      const model = modelOf(acmeWith({ 'aws.vpcCidr': vpcCidr }));
+      const all = model.endpoints.flatMap((e) => e.addresses);
+      expect(new Set(all.map((a) => a.address)).size).toBe(all.length);
+      for (const e of model.endpoints) {
+        expect(e.addresses.map((a) => a.azId)).toEqual(model.aws.availabilityZoneIds);
+        for (const a of e.addresses) {
+          const [net, len] = ipaddr.parseCIDR(a.subnetCidr);
+          const n = (x: string) => ipaddr.parse(x).toByteArray().reduce((acc, b) => acc * 256 + b, 0);
+          const offset = n(a.address) - n(net.toString());
+          expect([vpcCidr, a.address, ipaddr.parse(a.address).match(net, len), offset >= 4, offset <= 2 ** (32 - len) - 2]).toEqual([vpcCidr, a.address, true, true, true]);
+        }
+      }
+    }
+  });
+
+  it('follow addressOffset when the spec sets one', () => {
+    const model = modelOf(acmeWith({ 'endpoints.0.addressOffset': 20 }));
+    expect(model.endpoints.find((e) => e.name === 'github')!.addresses.map((a) => a.address)).toEqual(['10.250.0.20', '10.250.0.52']);
+  });
+
+  it('fails when two endpoints would hold the same address, at both endpoints, listing the free offsets', () => {
+    const text = acmeWith({ 'endpoints.1.addressOffset': modelOf(acmeWith()).endpoints.find((e) => e.name === 'github')!.addressOffset });
+    const { problems } = parseSpec('acme.yaml', Buffer.from(text));
+    expect(problems.map((p) => p.path).sort()).toEqual(['endpoints[0].name', 'endpoints[1].addressOffset']);
+    const lines = text.split('\n');
+    const github = problems.find((p) => p.path === 'endpoints[0].name')!;
+    expect(lines[github.line - 1]!.slice(github.col - 1)).toMatch(/^github/);
+    expect(github.message).toMatch(/"github" and "artifactory" \(endpoints\[1\]\) would hold the same address in every subnet .*free 4–/);
+  });
+
+  it('fails on an addressOffset outside the subnet or on an AWS-reserved address', () => {
+    for (const offset of [3, 31, 200]) {
+      const { problems } = parseSpec('acme.yaml', Buffer.from(acmeWith({ 'endpoints.0.addressOffset': offset })));
+      expect(problems.map((p) => [p.path, p.message])).toEqual([[
+        'endpoints[0].addressOffset',
+        `${offset} is outside the subnets: each subnet of aws.vpcCidr "10.250.0.0/24" has 32 addresses and AWS reserves the first 4 and the last; use 4–30`,
+      ]]);
+    }
   });
 });
 

@@ -3,6 +3,7 @@
  * references are derived here from the reference table (k = tunnel index, connection k/2, AWS tunnel k%2+1),
  * not read back from the model.
  */
+import ipaddr from 'ipaddr.js';
 import { readFileSync } from 'node:fs';
 import { renderOperatorJson } from '../src/render/operator';
 import { ACME, GLOBEX, acmeWith, modelOf } from './helpers';
@@ -98,12 +99,21 @@ describe.each(cases)('wiring of $label', ({ json, tunnels }) => {
     expect(r.aws_nat_gateway).toBeUndefined();
   });
 
-  it('advertises all subnets plus the source ranges from the Cloud Router', () => {
+  it('advertises exactly the source ranges from the Cloud Router (custom mode, no subnet groups)', () => {
     const bgp = r.google_compute_router.router.bgp;
     expect(bgp.advertise_mode).toBe('CUSTOM');
-    expect(bgp.advertised_groups).toEqual(['ALL_SUBNETS']);
+    expect(bgp.advertised_groups).toEqual([]);
     const specRanges = tunnels.length === 4 ? ['10.0.0.0/20', '10.4.0.0/14'] : ['10.16.0.0/20', '10.20.0.0/14'];
     expect(bgp.advertised_ip_ranges.map((x: Json) => x.range)).toEqual(specRanges);
+  });
+
+  it('sets every AWS tunnel option a Cloud VPN peer depends on, for both tunnels of every connection', () => {
+    for (const conn of Object.values(r.aws_vpn_connection) as Json[]) {
+      for (const t of [1, 2]) {
+        expect([t, conn[`tunnel${t}_startup_action`], conn[`tunnel${t}_dpd_timeout_action`], conn[`tunnel${t}_dpd_timeout_seconds`]]).toEqual([t, 'start', 'restart', 30]);
+        expect(conn[`tunnel${t}_ike_versions`]).toEqual(['ikev2']);
+      }
+    }
   });
 
   it('pins the provider to the customer account', () => {
@@ -145,21 +155,47 @@ describe('endpoints of acme', () => {
     expect(r.aws_security_group.endpoint_github.description).toEqual(expect.any(String));
   });
 
-  it('maps each hostname to the regional DNS name of its endpoint in a response policy on the network', () => {
-    expect(r.google_dns_response_policy.dns.networks).toEqual([{ network_url: 'projects/acme-sg-cloud/global/networks/sg-cloud-vpc' }]);
-    const rule = r.google_dns_response_policy_rule.host_github_internal_company_net;
-    expect(rule.dns_name).toBe('github.internal.company.net.');
-    const data = rule.local_data.local_datas[0];
-    expect(data).toMatchObject({ name: 'github.internal.company.net.', type: 'CNAME' });
-    expect(data.rrdatas).toHaveLength(1);
-    expect(data.rrdatas[0]).toMatch(/^\$\{one\(\[for e in aws_vpc_endpoint\.endpoint_github\.dns_entry : e\.dns_name if .*regexall/);
-    expect(data.rrdatas[0].endsWith('}.')).toBe(true);
+  it('pins one address per subnet: inside the subnet, clear of the five AWS-reserved addresses, unique in the VPC', () => {
+    const ep = r.aws_vpc_endpoint.endpoint_github;
+    const configs = ep.subnet_configuration as Json[];
+    expect(configs.map((c) => c.subnet_id).sort()).toEqual([...ep.subnet_ids].sort());
+    const seen = new Set<string>();
+    for (const c of configs) {
+      const subnet = r.aws_subnet[/^\$\{aws_subnet\.(.+)\.id\}$/.exec(c.subnet_id)![1]!];
+      const [net, len] = ipaddr.parseCIDR(subnet.cidr_block);
+      const n = (a: string) => ipaddr.parse(a).toByteArray().reduce((x, b) => x * 256 + b, 0);
+      const offset = n(c.ipv4) - n(net.toString());
+      expect([c.ipv4, ipaddr.parse(c.ipv4).match(net, len)]).toEqual([c.ipv4, true]);
+      expect(offset).toBeGreaterThanOrEqual(4);
+      expect(offset).toBeLessThan(2 ** (32 - len) - 1);
+      expect(seen.has(c.ipv4)).toBe(false);
+      seen.add(c.ipv4);
+    }
+  });
+
+  it('gives each hostname a private zone bound to the network with an A record of exactly the endpoint\'s addresses', () => {
+    expect(r.google_dns_response_policy).toBeUndefined();
+    expect(r.google_dns_response_policy_rule).toBeUndefined();
+    const zone = r.google_dns_managed_zone.host_github_internal_company_net;
+    expect(zone).toMatchObject({ dns_name: 'github.internal.company.net.', visibility: 'private' });
+    expect(zone.private_visibility_config.networks).toEqual([{ network_url: 'projects/acme-sg-cloud/global/networks/sg-cloud-vpc' }]);
+    expect(zone.name).toMatch(/^privlink-acme-[a-z0-9-]+$/);
+    expect(zone.name.length).toBeLessThanOrEqual(63);
+    const record = r.google_dns_record_set.host_github_internal_company_net;
+    expect(record).toMatchObject({ type: 'A', managed_zone: '${google_dns_managed_zone.host_github_internal_company_net.name}' });
+    expect(record.name).toBe('${google_dns_managed_zone.host_github_internal_company_net.dns_name}');
+    const addresses = (r.aws_vpc_endpoint.endpoint_github.subnet_configuration as Json[]).map((c) => c.ipv4);
+    expect([...record.rrdatas].sort()).toEqual([...addresses].sort());
+    expect(record.depends_on).toEqual(['aws_vpc_endpoint.endpoint_github']);
+    // The waiting endpoint has neither a zone nor a record: its hostname must not resolve yet.
+    expect(Object.keys(r.google_dns_managed_zone)).toEqual(['host_github_internal_company_net']);
   });
 
   it('creates no endpoint, security group or DNS for a customer whose endpoints all wait', () => {
     const waiting = synth(acmeWith({ 'endpoints.0.serviceName': undefined })).resource as Json;
     expect(waiting.aws_vpc_endpoint).toBeUndefined();
     expect(waiting.aws_security_group).toBeUndefined();
-    expect(waiting.google_dns_response_policy).toBeUndefined();
+    expect(waiting.google_dns_managed_zone).toBeUndefined();
+    expect(waiting.google_dns_record_set).toBeUndefined();
   });
 });

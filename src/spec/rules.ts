@@ -221,6 +221,8 @@ export function checkSpec(spec: SpecSections): Finding[] {
     const { first, last } = offsetRange(vpc.prefix);
     const holders = new Map<number, number[]>();
     endpoints.forEach((ep, i) => {
+      // A second endpoint of the same name is reported above; its hash would only repeat the first one's.
+      if (endpoints.findIndex((e) => e.name === ep.name) !== i) return;
       if (ep.addressOffset !== undefined && (ep.addressOffset < first || ep.addressOffset > last)) {
         add(
           ['endpoints', i, 'addressOffset'],
