@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseDocument } from 'yaml';
 import { buildModel, type CustomerModel } from '../src/model/model';
+import { renderOperatorJson } from '../src/render/operator';
 import { parseSpec } from '../src/spec/load';
 
 export const ROOT = join(__dirname, '..');
@@ -141,4 +142,31 @@ export function snapshot(dir: string): Record<string, string> {
   };
   if (existsSync(dir)) walk(dir, '');
   return out;
+}
+
+/** The AWS half of a spec's operator stack, configured to plan without AWS: dummy credentials, no lookups. */
+export function offlineConfig(specText: string): string {
+  const tf = JSON.parse(awsExtract(renderOperatorJson(modelOf(specText))));
+  const aws = tf.provider.aws[0];
+  delete aws.allowed_account_ids; // needs the account id, which only a real STS call returns
+  Object.assign(aws, {
+    access_key: 'AKIAIOSFODNN7EXAMPLE',
+    secret_key: 'not-a-real-secret',
+    skip_credentials_validation: true,
+    skip_requesting_account_id: true,
+    skip_metadata_api_check: true,
+  });
+  return JSON.stringify(tf, null, 2);
+}
+
+
+/** `terraform plan` (no refresh) and `terraform show -json` of it; the JSON is also left in dir/plan.json. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function plan(dir: string, env: NodeJS.ProcessEnv): Record<string, any> {
+  const p = terraform(['plan', '-refresh=false', '-input=false', '-no-color', '-out=tfplan'], dir, env);
+  if (p.status !== 0) throw new Error(p.out);
+  const show = terraform(['show', '-json', 'tfplan'], dir, env);
+  if (show.status !== 0) throw new Error(show.out);
+  writeFileSync(join(dir, 'plan.json'), show.stdout);
+  return JSON.parse(show.stdout);
 }

@@ -68,6 +68,12 @@ function miswired(edit: (tf: any) => void): string {
   return file;
 }
 
+/** The fixed addresses an endpoint holds in a customer's generated JSON. */
+function endpointAddresses(customer: string, endpoint: string): string[] {
+  const tf = JSON.parse(readFileSync(join(ROOT, 'generated', customer, 'operator', 'cdk.tf.json'), 'utf8'));
+  return (tf.resource.aws_vpc_endpoint[endpoint].subnet_configuration as { ipv4: string }[]).map((c) => c.ipv4).sort();
+}
+
 const byGcp = (rows: { gcp?: string }[], key: string) => rows.find((r) => r.gcp === key) as any;
 const check = (r: LabReport, name: string) => r.checks.find((c) => c.name === name)!;
 
@@ -82,8 +88,22 @@ describe('privlink lab on the example customers', () => {
     ]);
     expect(report.sessions.map((s) => s.up)).toEqual([true, true, true, true]);
     expect(check(report, 'GCP learns the AWS VPC').detail).toBe('10.250.0.0/24 over 4 paths (ECMP)');
-    expect(check(report, 'AWS learns every source range').detail).toMatch(/^10\.0\.0\.0\/20, 10\.4\.0\.0\/14 \(admitted by the endpoint security groups\) over 4 paths each$/);
+    expect(check(report, 'AWS learns exactly the source ranges').detail).toMatch(/^10\.0\.0\.0\/20, 10\.4\.0\.0\/14 \(admitted by the endpoint security groups\) over 4 paths each, nothing else$/);
     expect(check(report, 'failover').detail).toMatch(/over 4 → 3 paths; traffic continues/);
+    // The hostname path: github resolves to exactly its endpoint's addresses and answers on 443 and 22 from both
+    // source ranges, before and after the failover; artifactory (awaiting the customer) does not resolve.
+    const addresses = endpointAddresses('acme', 'endpoint_github');
+    expect(check(report, 'DNS github.internal.company.net').detail).toBe(`→ ${addresses.join(', ')} (the addresses of aws_vpc_endpoint.endpoint_github) from 10.0.0.1, 10.4.0.1`);
+    expect(check(report, 'DNS artifactory.internal.company.net (awaiting customer)').ok).toBe(true);
+    const connects = report.hostnames.filter((h) => h.expect === 'connect');
+    expect(connects.map((h) => `${h.hostname} ${h.address}:${h.port} ${h.from}`).sort()).toEqual(
+      addresses.flatMap((a) => [22, 443].flatMap((port) => ['10.0.0.1', '10.4.0.1'].map((from) => `github.internal.company.net ${a}:${port} ${from}`))).sort(),
+    );
+    for (const h of connects) expect([h.address, h.port, h.from, h.result, h.afterFailover]).toEqual([h.address, h.port, h.from, expect.stringMatching(/^connected/), expect.stringMatching(/^connected/)]);
+    expect(check(report, 'TCP github.internal.company.net').ok).toBe(true);
+    expect(check(report, 'TCP github.internal.company.net after failover').ok).toBe(true);
+    expect(check(report, 'refused: github.internal.company.net port 8080').ok).toBe(true);
+    expect(check(report, 'refused: github.internal.company.net from 10.255.255.254').ok).toBe(true);
     expect(check(report, 'rekey').detail).toMatch(/^3 tunnels rekeyed .*traffic continues$/);
     expect(report.checks.filter((c) => !c.ok)).toEqual([]);
     expect(report.ok).toBe(true);
@@ -97,7 +117,8 @@ describe('privlink lab on the example customers', () => {
     expect(report.tunnels).toHaveLength(2);
     expect(report.sessions.map((s) => s.up)).toEqual([true, true]);
     // No endpoint is active yet, so no security group admits anything: the advertised ranges are checked instead.
-    expect(check(report, 'AWS learns every source range').detail).toMatch(/^10\.16\.0\.0\/20, 10\.20\.0\.0\/14 \(advertised by the Cloud Router/);
+    expect(check(report, 'AWS learns exactly the source ranges').detail).toMatch(/^10\.16\.0\.0\/20, 10\.20\.0\.0\/14 \(advertised by the Cloud Router/);
+    for (const h of ['gitlab.corp.globex.example', 'registry.corp.globex.example', 'nexus.corp.globex.example']) expect(check(report, `DNS ${h} (awaiting customer)`).ok).toBe(true);
     expect(check(report, 'failover').detail).toMatch(/over 2 → 1 paths; traffic continues/);
     expect(code).toBe(0);
   });
@@ -161,6 +182,49 @@ describe('privlink lab on miswired copies of acme', () => {
       );
     }
     expect(check(report, 'traffic').ok).toBe(false);
+  });
+});
+
+describe('privlink lab on copies of acme miswired on the hostname path', () => {
+  itLab('an A record on an address no endpoint holds: DNS and TCP fail, naming the hostname and the stray address', () => {
+    const stray = '10.250.0.99';
+    const file = miswired((tf) => {
+      tf.resource.google_dns_record_set.host_github_internal_company_net.rrdatas[0] = stray;
+    });
+    const { code, report } = lab(['--tf', file]);
+    expect(code).toBe(1);
+    expect(report.tunnels.every((t) => t.up)).toBe(true);
+    const dns = check(report, 'DNS github.internal.company.net');
+    expect(dns.ok).toBe(false);
+    expect(dns.detail).toContain(`${stray} is held by no endpoint (google_dns_record_set.host_github_internal_company_net lists it)`);
+    const tcp = check(report, 'TCP github.internal.company.net');
+    expect(tcp.ok).toBe(false);
+    expect(tcp.detail).toMatch(new RegExp(`github\\.internal\\.company\\.net → ${stray.replace(/\./g, '\\.')}:(22|443) from 10\\.[04]\\.0\\.1: no endpoint holds ${stray.replace(/\./g, '\\.')}`));
+    expect(report.hostnames.filter((h) => h.address === stray).every((h) => h.result === 'FAILED')).toBe(true);
+  });
+
+  itLab('a security group missing port 22: the connections on 22 fail, dropped by that group, and 443 still connects', () => {
+    const file = miswired((tf) => {
+      for (const k of Object.keys(tf.resource.aws_vpc_security_group_ingress_rule)) if (k.startsWith('github_22_')) delete tf.resource.aws_vpc_security_group_ingress_rule[k];
+    });
+    const { code, report } = lab(['--tf', file]);
+    expect(code).toBe(1);
+    const rows = report.hostnames.filter((h) => h.expect === 'connect');
+    expect(rows.filter((h) => h.port === 22).every((h) => h.result === 'FAILED' && /dropped by the security group: aws_security_group\.endpoint_github admits no TCP 22 from 10\.[04]\.0\.1/.test(h.reason ?? ''))).toBe(true);
+    expect(rows.filter((h) => h.port === 443).every((h) => h.result.startsWith('connected'))).toBe(true);
+    expect(check(report, 'TCP github.internal.company.net').detail).toMatch(/^4 of 8 failed: github\.internal\.company\.net → [\d.]+:22 from 10\.0\.0\.1: dropped by the security group/);
+  });
+
+  itLab('a zone bound to another network: the hostname does not resolve, and the lab says which network the zone is bound to', () => {
+    const file = miswired((tf) => {
+      tf.resource.google_dns_managed_zone.host_github_internal_company_net.private_visibility_config.networks[0].network_url = 'projects/acme-sg-cloud/global/networks/other-vpc';
+    });
+    const { code, report } = lab(['--tf', file]);
+    expect(code).toBe(1);
+    const dns = check(report, 'DNS github.internal.company.net');
+    expect(dns.ok).toBe(false);
+    expect(dns.detail).toMatch(/^does not resolve from 10\.0\.0\.1 \(\w+\): its zone privlink-acme-github-internal-company-net-\w+ \(google_dns_managed_zone\.host_github_internal_company_net\) is bound to projects\/acme-sg-cloud\/global\/networks\/other-vpc, not to projects\/acme-sg-cloud\/global\/networks\/sg-cloud-vpc/);
+    expect(check(report, 'TCP github.internal.company.net').detail).toContain('github.internal.company.net did not resolve');
   });
 });
 

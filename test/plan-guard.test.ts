@@ -10,40 +10,15 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { renderOperatorJson } from '../src/render/operator';
 import { guardPlan } from '../src/plan-guard';
-import { ROOT, acmeWith, awsExtract, modelOf, providerMirror, skipNote, tempDir, terraform, terraformBinary, terraformEnv } from './helpers';
+import { ROOT, acmeWith, offlineConfig, plan, providerMirror, skipNote, tempDir, terraform, terraformBinary, terraformEnv } from './helpers';
 
 const BIN = join(ROOT, 'bin', 'privlink.js');
 const mirror = terraformBinary() && providerMirror();
 if (!mirror) skipNote('plan-guard tests on real plans', 'needs terraform and a provider mirror with hashicorp/aws');
 const itMirror = mirror ? it : it.skip;
 
-/** The AWS half of a spec's operator stack, configured to plan without AWS: dummy credentials, no lookups. */
-function offlineConfig(specText: string): string {
-  const tf = JSON.parse(awsExtract(renderOperatorJson(modelOf(specText))));
-  const aws = tf.provider.aws[0];
-  delete aws.allowed_account_ids; // needs the account id, which only a real STS call returns
-  Object.assign(aws, {
-    access_key: 'AKIAIOSFODNN7EXAMPLE',
-    secret_key: 'not-a-real-secret',
-    skip_credentials_validation: true,
-    skip_requesting_account_id: true,
-    skip_metadata_api_check: true,
-  });
-  return JSON.stringify(tf, null, 2);
-}
-
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-function plan(dir: string, env: NodeJS.ProcessEnv): Json {
-  const p = terraform(['plan', '-refresh=false', '-input=false', '-no-color', '-out=tfplan'], dir, env);
-  if (p.status !== 0) throw new Error(p.out);
-  const show = terraform(['show', '-json', 'tfplan'], dir, env);
-  if (show.status !== 0) throw new Error(show.out);
-  writeFileSync(join(dir, 'plan.json'), show.stdout);
-  return JSON.parse(show.stdout);
-}
 
 /** State as if `apply` had run: planned values, placeholder ids/ARNs, references resolved against them. */
 function stateFromPlan(p: Json): Json {

@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import { parse } from '@cdktf/hcl2json';
 import { renderCustomer } from '../src/generate';
 import { renderCustomerModule } from '../src/render/customer-module';
-import { ACME, GLOBEX, acmeAutoAccept, modelOf, providerMirror, skipNote, tempDir, terraform, terraformBinary, terraformEnv, TEST_INPUTS, awsExtract } from './helpers';
+import ipaddr from 'ipaddr.js';
+import { renderOperatorJson } from '../src/render/operator';
+import { ACME, GLOBEX, acmeAutoAccept, acmeWith, modelOf, offlineConfig, plan, providerMirror, skipNote, tempDir, terraform, terraformBinary, terraformEnv, TEST_INPUTS, awsExtract } from './helpers';
 
 const examples = [
   { name: 'acme', text: readFileSync(ACME, 'utf8') },
@@ -104,28 +106,47 @@ describe.each(examples)('operator stack of $name', ({ model }) => {
   });
 });
 
-describe('regional DNS name selection', () => {
-  itTf('picks the regional entry of dns_entry whatever its position, evaluated by terraform', () => {
-    const json = renderCustomer(examples[0]!.model, TEST_INPUTS).get('operator/cdk.tf.json')!;
-    const rrdata: string = JSON.parse(json).resource.google_dns_response_policy_rule.host_github_internal_company_net.local_data.local_datas[0].rrdatas[0];
-    // Zonal entries first, regional last: position must not matter.
-    const entries = [
-      'vpce-0a1b2c3d4e5f6a7b8-use1az1x.vpce-svc-0123456789abcdef0.us-east-1.vpce.amazonaws.com',
-      'vpce-0a1b2c3d4e5f6a7b8-us-east-1a.vpce-svc-0123456789abcdef0.us-east-1.vpce.amazonaws.com',
-      'vpce-0a1b2c3d4e5f6a7b8-us-east-1b.vpce-svc-0123456789abcdef0.us-east-1.vpce.amazonaws.com',
-      'github.internal.company.net',
-      'vpce-0a1b2c3d4e5f6a7b8.vpce-svc-0123456789abcdef0.us-east-1.vpce.amazonaws.com',
-    ];
+/**
+ * The DNS records as Terraform evaluates them, next to the endpoint addresses Terraform plans: the AWS half planned
+ * offline (as in plan-guard.test.ts), each google_dns_record_set's rrdatas carried into an output (hashicorp/google
+ * is not in the mirror), then read from the plan.
+ */
+describe('DNS records evaluated by terraform', () => {
+  const cases: [string, string][] = [
+    ['acme', readFileSync(ACME, 'utf8')],
+    // globex waits for its customer; a scratch copy gets a service name. The service id is the AWS CLI documentation
+    // example (awscli/examples/ec2/describe-vpc-endpoints.rst), in globex's region.
+    ['globex with a service name', acmeWith({ 'endpoints.0.serviceName': 'com.amazonaws.vpce.eu-west-1.vpce-svc-123123a1c43abc123' }, GLOBEX)],
+  ];
+
+  itMirror.each(cases)('%s: every A record is exactly the IPv4 addresses terraform plans for the endpoint, one inside each subnet', (_name, text) => {
+    const rendered = JSON.parse(renderOperatorJson(modelOf(text)));
+    const records = Object.entries(rendered.resource.google_dns_record_set as Record<string, any>);
+    expect(records.length).toBeGreaterThan(0);
+    const config = JSON.parse(offlineConfig(text));
+    for (const [name, r] of records) config.output[`dns_${name}`] = { value: r.rrdatas };
     const dir = tempDir('privlink-dns-');
-    const expr = rrdata.replace(/aws_vpc_endpoint\.endpoint_github\.dns_entry/, 'local.dns_entry');
-    writeFileSync(
-      join(dir, 'main.tf.json'),
-      JSON.stringify({ locals: { dns_entry: entries.map((dns_name) => ({ dns_name, hosted_zone_id: 'Z7HUB22UULQXV' })) }, output: { rr: { value: expr } } }),
-    );
-    const env = terraformEnv(mirror ?? undefined);
-    const apply = terraform(['apply', '-auto-approve', '-input=false', '-no-color'], dir, env);
-    expect(apply.status === 0 ? 0 : apply.out).toBe(0);
-    const out = terraform(['output', '-raw', 'rr'], dir, env);
-    expect(out.stdout.trim()).toBe('vpce-0a1b2c3d4e5f6a7b8.vpce-svc-0123456789abcdef0.us-east-1.vpce.amazonaws.com.');
+    writeFileSync(join(dir, 'main.tf.json'), JSON.stringify(config, null, 2));
+    const env = terraformEnv(mirror!);
+    const init = terraform(['init', '-backend=false', '-input=false', '-no-color'], dir, env);
+    expect(init.status === 0 ? 0 : init.out).toBe(0);
+    const p = plan(dir, env);
+    const planned = new Map<string, any>(p.planned_values.root_module.resources.map((x: any) => [x.address, x.values]));
+    const configured = new Map<string, any>(p.configuration.root_module.resources.map((x: any) => [x.address, x.expressions]));
+    for (const [name, r] of records) {
+      const rrdatas: string[] = p.planned_values.outputs[`dns_${name}`].value;
+      const endpoint = (r.depends_on as string[]).find((d) => d.startsWith('aws_vpc_endpoint.'))!;
+      const subnetConfigs: { ipv4: string }[] = planned.get(endpoint).subnet_configuration;
+      expect(rrdatas.every((a) => ipaddr.IPv4.isValidFourPartDecimal(a))).toBe(true);
+      expect([...rrdatas].sort()).toEqual(subnetConfigs.map((c) => c.ipv4).sort());
+      // Each address lies inside the subnet its subnet_configuration names, as terraform plans that subnet.
+      for (const c of configured.get(endpoint).subnet_configuration as any[]) {
+        const subnet = (c.subnet_id.references as string[]).find((x) => /^aws_subnet\.[^.]+$/.test(x))!;
+        const cidr: string = planned.get(subnet).cidr_block;
+        const ipv4: string = c.ipv4.constant_value;
+        expect([ipv4, cidr, ipaddr.parse(ipv4).match(ipaddr.parseCIDR(cidr))]).toEqual([ipv4, cidr, true]);
+      }
+      expect(new Set(rrdatas).size).toBe(rrdatas.length);
+    }
   });
 });

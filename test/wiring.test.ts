@@ -136,7 +136,7 @@ describe('endpoints of acme', () => {
     expect(Object.keys(r.aws_vpc_endpoint)).toEqual(['endpoint_github']);
     const ep = r.aws_vpc_endpoint.endpoint_github;
     expect(ep.vpc_endpoint_type).toBe('Interface');
-    expect(ep.service_name).toBe('com.amazonaws.vpce.us-east-1.vpce-svc-0123456789abcdef0');
+    expect(ep.service_name).toBe('com.amazonaws.vpce.us-east-1.vpce-svc-123123a1c43abc123');
     expect(ep.private_dns_enabled).toBe(false);
     expect(ep.subnet_ids.sort()).toEqual(['${aws_subnet.private_use1-az1.id}', '${aws_subnet.private_use1-az2.id}']);
     expect(ep.security_group_ids).toEqual(['${aws_security_group.endpoint_github.id}']);
