@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, acmeWith, tempDir, snapshot } from './helpers';
+import { ROOT, acmeWith, tempDir, snapshot, SECOND_SERVICE_NAME } from './helpers';
 
 const BIN = join(ROOT, 'bin', 'privlink.js');
 
@@ -65,7 +65,7 @@ describe('privlink generate', () => {
     writeFileSync(join(op, 'terraform.tfstate'), '{"version": 4}');
     writeFileSync(join(op, '.terraform.lock.hcl'), '# lock');
     mkdirSync(join(op, '.terraform'));
-    writeFileSync(join(dir, 'customers', 'acme.yaml'), acmeWith({ 'endpoints.1.serviceName': 'com.amazonaws.vpce.us-east-1.vpce-svc-0fedcba9876543210' }));
+    writeFileSync(join(dir, 'customers', 'acme.yaml'), acmeWith({ 'endpoints.1.serviceName': SECOND_SERVICE_NAME }));
     expect(run(['generate'], dir).code).toBe(0);
     expect(readFileSync(join(op, 'terraform.tfstate'), 'utf8')).toBe('{"version": 4}');
     expect(readFileSync(join(op, '.terraform.lock.hcl'), 'utf8')).toBe('# lock');

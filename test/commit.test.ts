@@ -6,7 +6,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, acmeWith, tempDir } from './helpers';
+import { ROOT, acmeWith, tempDir, SECOND_SERVICE_NAME, modelOf } from './helpers';
 
 const BIN = join(ROOT, 'bin', 'privlink.js');
 const ENV = { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' };
@@ -34,7 +34,7 @@ function repo(): string {
   return dir;
 }
 
-const ARTIFACTORY_READY = { 'endpoints.1.serviceName': 'com.amazonaws.vpce.us-east-1.vpce-svc-0fedcba9876543210' };
+const ARTIFACTORY_READY = { 'endpoints.1.serviceName': SECOND_SERVICE_NAME };
 
 describe('generate --commit', () => {
   it('commits a service name on a new branch: resources by address, the phase change, a PR body with the diagram', () => {
@@ -56,7 +56,12 @@ describe('generate --commit', () => {
     const message = git(dir, 'log', '-1', '--format=%B');
     expect(message.split('\n')[0]).toBe('privlink: acme: artifactory: awaiting customer → ready to connect');
     expect(message).toMatch(/^ {4}\+ aws_vpc_endpoint\.endpoint_artifactory$/m);
-    expect(message).toMatch(/^ {4}\+ google_dns_response_policy_rule\.host_artifactory_internal_company_net$/m);
+    expect(message).toMatch(/^ {4}\+ google_dns_managed_zone\.host_artifactory_internal_company_net$/m);
+    expect(message).toMatch(/^ {4}\+ google_dns_record_set\.host_artifactory_internal_company_net$/m);
+    // The reviewer sees where the hostname will resolve, before any plan.
+    const artifactory = modelOf(acmeWith(ARTIFACTORY_READY)).endpoints.find((e) => e.name === 'artifactory')!;
+    const addresses = artifactory.addresses.map((a) => a.address);
+    expect(message).toContain(`  artifactory.internal.company.net → ${addresses.join(', ')} (artifactory)`);
     expect(message).toMatch(/^ {4}\+ aws_security_group\.endpoint_artifactory$/m);
     expect(message).not.toMatch(/^ {4}- /m); // nothing removed
     expect(message).toContain('[ ] artifactory: after apply, the customer accepted the connection request from account 111122223333');
@@ -67,6 +72,7 @@ describe('generate --commit', () => {
     expect(body).toContain('  - + `aws_vpc_endpoint.endpoint_artifactory`');
     expect(body).toMatch(/```mermaid\nflowchart LR\n[\s\S]*ep_artifactory -\.->\|"PrivateLink"\| svc_artifactory/);
     expect(body).toContain('- [ ] artifactory: the service name is character for character what they sent');
+    expect(body).toContain(`- \`artifactory.internal.company.net\` → ${addresses.map((a) => `\`${a}\``).join(', ')} (artifactory)`);
 
     // The branch is complete: nothing left over, and CI's check passes on it.
     expect(git(dir, 'status', '--porcelain', '--', 'customers', 'generated')).toBe('');

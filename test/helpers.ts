@@ -10,6 +10,13 @@ import { renderOperatorJson } from '../src/render/operator';
 import { parseSpec } from '../src/spec/load';
 
 export const ROOT = join(__dirname, '..');
+
+/**
+ * A second real endpoint service name, for tests that connect acme's artifactory: Datadog's published us-east-1
+ * metrics service (Datadog documentation, "Connect to Datadog over AWS PrivateLink"). acme's github uses the AWS CLI
+ * documentation's example (awscli/examples/ec2/describe-vpc-endpoints.rst).
+ */
+export const SECOND_SERVICE_NAME = 'com.amazonaws.vpce.us-east-1.vpce-svc-056576c12b36056ca';
 export const ACME = join(ROOT, 'customers', 'acme.yaml');
 export const GLOBEX = join(ROOT, 'customers', 'globex.yaml');
 
@@ -146,7 +153,12 @@ export function snapshot(dir: string): Record<string, string> {
 
 /** The AWS half of a spec's operator stack, configured to plan without AWS: dummy credentials, no lookups. */
 export function offlineConfig(specText: string): string {
-  const tf = JSON.parse(awsExtract(renderOperatorJson(modelOf(specText))));
+  return offlineJson(renderOperatorJson(modelOf(specText)));
+}
+
+/** offlineConfig for an operator stack's JSON as given (an older privlink's output, say). */
+export function offlineJson(operatorJson: string): string {
+  const tf = JSON.parse(awsExtract(operatorJson));
   const aws = tf.provider.aws[0];
   delete aws.allowed_account_ids; // needs the account id, which only a real STS call returns
   Object.assign(aws, {

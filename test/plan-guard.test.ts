@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { guardPlan } from '../src/plan-guard';
-import { ROOT, acmeWith, offlineConfig, plan, providerMirror, skipNote, tempDir, terraform, terraformBinary, terraformEnv } from './helpers';
+import { ROOT, acmeWith, modelOf, offlineConfig, offlineJson, plan, providerMirror, skipNote, tempDir, terraform, terraformBinary, terraformEnv, SECOND_SERVICE_NAME } from './helpers';
 
 const BIN = join(ROOT, 'bin', 'privlink.js');
 const mirror = terraformBinary() && providerMirror();
@@ -83,6 +83,34 @@ function guardCli(args: string[], cwd: string) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+describe('upgrading acme from privlink 0.1.0 (CHANGELOG.md): a real plan of the AWS half', () => {
+  itMirror('changes the endpoint and both VPN connections in place and destroys nothing', () => {
+    const dir = tempDir('privlink-upgrade-');
+    const env = terraformEnv(mirror as string);
+    // What privlink 0.1.0 generated for customers/acme.yaml (the service name as the spec has it now).
+    writeFileSync(join(dir, 'main.tf.json'), offlineJson(readFileSync(join(__dirname, 'fixtures', 'upgrade', 'acme-0.1.0.cdk.tf.json'), 'utf8')));
+    const init = terraform(['init', '-input=false', '-no-color'], dir, env);
+    if (init.status !== 0) throw new Error(init.out);
+    writeFileSync(join(dir, 'terraform.tfstate'), JSON.stringify(stateFromPlan(plan(dir, env))));
+    const changes = (q: Json) => q.resource_changes.filter((r: Json) => !r.change.actions.includes('no-op')).map((r: Json) => [r.address, r.change.actions.join('+')]);
+    // What this privlink generates for the same spec and privlink.yaml (the committed output).
+    writeFileSync(join(dir, 'main.tf.json'), offlineJson(readFileSync(join(ROOT, 'generated', 'acme', 'operator', 'cdk.tf.json'), 'utf8')));
+    const p = plan(dir, env);
+    const all = changes(p);
+    expect(all.filter(([, action]: string[]) => action !== 'update')).toEqual([]);
+    const change = (address: string) => p.resource_changes.find((r: Json) => r.address === address).change;
+    for (const conn of ['aws_vpn_connection.vpn_a', 'aws_vpn_connection.vpn_b']) {
+      const c = change(conn);
+      expect([conn, c.actions]).toEqual([conn, ['update']]);
+      expect([c.before.tunnel1_startup_action, c.after.tunnel1_startup_action, c.after.tunnel2_dpd_timeout_action]).toEqual([null, 'start', 'restart']);
+    }
+    expect(change('aws_vpc_endpoint.endpoint_github').actions).toEqual(['update']);
+    const ep = p.resource_changes.find((r: Json) => r.address === 'aws_vpc_endpoint.endpoint_github').change;
+    expect(ep.after.subnet_configuration.map((c: Json) => c.ipv4).sort()).toEqual(modelOf(acmeWith()).endpoints.find((e) => e.name === 'github')!.addresses.map((a) => a.address).sort());
+    expect(guardCli(['plan.json'], dir).code).toBe(0);
+  });
+});
+
 describe('plan-guard on real terraform plans of the acme operator stack (AWS half)', () => {
   let dir = '';
   let env: NodeJS.ProcessEnv = {};
@@ -134,7 +162,7 @@ describe('plan-guard on real terraform plans of the acme operator stack (AWS hal
   });
 
   itMirror('adding a service name only creates resources: passes', () => {
-    planChange(acmeWith({ 'endpoints.1.serviceName': 'com.amazonaws.vpce.us-east-1.vpce-svc-0fedcba9876543210' }));
+    planChange(acmeWith({ 'endpoints.1.serviceName': SECOND_SERVICE_NAME }));
     expect(guardCli(['plan.json'], dir).code).toBe(0);
   });
 });

@@ -7,7 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LOCK_FILE, acquireLock, recoverOutput, releaseLock } from '../src/writer';
-import { ROOT, acmeWith, tempDir, snapshot } from './helpers';
+import { ROOT, acmeWith, tempDir, snapshot, SECOND_SERVICE_NAME } from './helpers';
 
 const BIN = join(ROOT, 'bin', 'privlink.js');
 
@@ -35,7 +35,7 @@ function base(): string {
 }
 
 function changeSpecs(dir: string): void {
-  writeFileSync(join(dir, 'customers', 'acme.yaml'), acmeWith({ 'endpoints.1.serviceName': 'com.amazonaws.vpce.us-east-1.vpce-svc-0fedcba9876543210' }));
+  writeFileSync(join(dir, 'customers', 'acme.yaml'), acmeWith({ 'endpoints.1.serviceName': SECOND_SERVICE_NAME }));
   const globex = readFileSync(join(dir, 'customers', 'globex.yaml'), 'utf8');
   writeFileSync(join(dir, 'customers', 'globex.yaml'), globex.replace('ports: [443]', 'ports: [443, 8443]'));
   // And privlink.yaml, so generated/ci/ (whose manifest records it) is part of the run too.
