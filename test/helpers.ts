@@ -162,7 +162,7 @@ export function offlineJson(operatorJson: string): string {
   const aws = tf.provider.aws[0];
   delete aws.allowed_account_ids; // needs the account id, which only a real STS call returns
   Object.assign(aws, {
-    access_key: 'AKIAIOSFODNN7EXAMPLE',
+    access_key: 'AKIAIOSFODNN7EXAMPLE', // the example access key of the AWS documentation ("Managing access keys")
     secret_key: 'not-a-real-secret',
     skip_credentials_validation: true,
     skip_requesting_account_id: true,

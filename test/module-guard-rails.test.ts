@@ -13,8 +13,18 @@ const mirror = terraformBinary() ? providerMirror() : null;
 const itMirror = mirror ? it : it.skip;
 if (!mirror) skipNote('customer module terraform test', 'terraform or a provider mirror with hashicorp/aws is missing');
 
-/** acme's module wants use1-az1 and use1-az2; the mock places the first subnet in az1, the second in az2. */
-const SUBNETS = ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'];
+/**
+ * acme's module wants use1-az1 and use1-az2; the mock places the first subnet in az1, the second in az2.
+ * Identifiers are AWS documentation examples: subnets, VPC and security group from the AWS CLI's
+ * awscli/examples/ec2/describe-vpc-endpoints.rst, the instance id from the EC2 User Guide ("i-1234567890abcdef0"),
+ * the certificate ARN from the ACM User Guide, the server certificate ARN from the IAM User Guide ("IAM identifiers").
+ */
+const SUBNETS = ['subnet-d6fcaa8d', 'subnet-7b16de0c'];
+const VPC_ID = 'vpc-1a2b3c4d';
+const INSTANCE_ID = 'i-1234567890abcdef0';
+const SECURITY_GROUP_ID = 'sg-54e8bf31';
+const ACM_CERTIFICATE_ARN = 'arn:aws:acm:us-east-1:123456789012:certificate/12345678-1234-1234-1234-123456789012';
+const IAM_SERVER_CERTIFICATE_ARN = 'arn:aws:iam::123456789012:server-certificate/division_abc/subdivision_xyz/ProdServerCert';
 
 /** Case name → HCL variables overriding the good defaults, and what must fail (absent: the plan must succeed). */
 const CASES: { name: string; vars: string; fails?: string }[] = [
@@ -22,9 +32,9 @@ const CASES: { name: string; vars: string; fails?: string }[] = [
   {
     name: 'good_tls_instance_security_groups',
     vars: `target_type = "instance"
-    targets = ["i-0123456789abcdef0"]
-    certificate_arn = "arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-0000-0000-000000000000"
-    security_group_ids = ["sg-0123456789abcdef0"]
+    targets = ["${INSTANCE_ID}"]
+    certificate_arn = "${ACM_CERTIFICATE_ARN}"
+    security_group_ids = ["${SECURITY_GROUP_ID}"]
     access_logs_bucket = "acme-lb-logs"
     tags = { team = "platform" }`,
   },
@@ -39,10 +49,10 @@ const CASES: { name: string; vars: string; fails?: string }[] = [
   { name: 'name_too_long', vars: `name = "${'a'.repeat(27)}"`, fails: 'var.name' },
   { name: 'vpc_id_malformed', vars: 'vpc_id = "vpc-XYZ"', fails: 'var.vpc_id' },
   { name: 'target_type_unknown', vars: 'target_type = "lambda"', fails: 'var.target_type' },
-  { name: 'instance_id_as_ip_target', vars: 'targets = ["i-0123456789abcdef0"]', fails: 'var.targets' },
+  { name: 'instance_id_as_ip_target', vars: `targets = ["${INSTANCE_ID}"]`, fails: 'var.targets' },
   { name: 'ip_as_instance_target', vars: 'target_type = "instance"\n    targets = ["10.0.1.10"]', fails: 'var.targets' },
   { name: 'no_targets', vars: 'targets = []', fails: 'var.targets' },
-  { name: 'certificate_arn_of_iam', vars: 'certificate_arn = "arn:aws:iam::123456789012:server-certificate/x"', fails: 'var.certificate_arn' },
+  { name: 'certificate_arn_of_iam', vars: `certificate_arn = "${IAM_SERVER_CERTIFICATE_ARN}"`, fails: 'var.certificate_arn' },
   { name: 'tls_port_zero', vars: 'tls_ports = [0]', fails: 'var.tls_ports' },
   { name: 'security_group_name', vars: 'security_group_ids = ["default"]', fails: 'var.security_group_ids' },
   { name: 'access_logs_bucket_url', vars: 'access_logs_bucket = "s3://acme-lb-logs"', fails: 'var.access_logs_bucket' },
@@ -70,7 +80,7 @@ function testFile(): string {
 
 variables {
   name       = "privlink-github"
-  vpc_id     = "vpc-0123456789abcdef0"
+  vpc_id     = "${VPC_ID}"
   subnet_ids = ${JSON.stringify(SUBNETS)}
   ports      = [443, 22]
   targets    = ["10.0.1.10"]
