@@ -369,7 +369,7 @@ export async function exec(argv: readonly string[], io: Io = processIo): Promise
     )
     .command(
       'lab [customer]',
-      "Prove a customer's VPN on this machine: simulate the apply of its generated operator/cdk.tf.json, bring up every tunnel (strongSwan) and BGP session (BIRD) in network namespaces, check routes, traffic, failover and rekey, then tear everything down (needs root; exit 3 when the machine cannot run it)",
+      "Prove a customer's connection on this machine: simulate the apply of its generated operator/cdk.tf.json, bring up every tunnel (strongSwan) and BGP session (BIRD) in network namespaces, resolve every customer hostname from a pod in each source range (dnsmasq serving the generated Cloud DNS zones) and connect to it through the tunnels and the endpoint's security group, check routes, failover and rekey, then tear everything down (needs root; exit 3 when the machine cannot run it)",
       (y) =>
         y
           .positional('customer', { type: 'string', describe: 'Customer name: reads <out>/<customer>/operator/cdk.tf.json' })
@@ -378,7 +378,7 @@ export async function exec(argv: readonly string[], io: Io = processIo): Promise
           .option('timeout', { type: 'number', default: 20, describe: 'Seconds to wait for tunnels and BGP sessions' })
           .option('keep', { type: 'boolean', default: false, describe: 'Keep the daemon configs and logs (the folder is printed); keys included, so delete it after' })
           .option('install', { type: 'boolean', default: true, describe: 'Install missing Debian packages with apt-get (--no-install: name them and stop)' })
-          .example('sudo $0 lab acme', '4 tunnels and 4 BGP sessions for an HA customer, with failover and rekey')
+          .example('sudo $0 lab acme', '4 tunnels and 4 BGP sessions for an HA customer, its hostnames resolved and connected, failover and rekey')
           .example('$0 lab acme --json', 'The same, as JSON for CI')
           .example('$0 lab --tf /tmp/miswired.tf.json', 'Try a hand-edited copy of the generated JSON'),
       async (args) => {

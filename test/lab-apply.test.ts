@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ipaddr from 'ipaddr.js';
 import { LabInputError, simulateApply, splitTemplate, type Json } from '../src/lab/apply';
+import { addressProblems, admits, dnsAnswers, hostnameView, whyUnresolved } from '../src/lab/hostnames';
 import { awsSide, gcpSide, pairTunnels } from '../src/lab/sides';
 import { ROOT } from './helpers';
 
@@ -122,5 +123,50 @@ describe('splitTemplate', () => {
     expect(splitTemplate('${a.b.c}/30')).toEqual([{ expr: 'a.b.c' }, { text: '/30' }]);
     expect(splitTemplate('x${f("}")}y')).toEqual([{ text: 'x' }, { expr: 'f("}")' }, { text: 'y' }]);
     expect(splitTemplate('$${literal}')).toEqual([{ text: '${literal}' }]);
+  });
+});
+
+describe('the hostname view of the simulated apply', () => {
+  const view = (tf: unknown) => hostnameView(simulateApply(tf, seeded('a')));
+
+  it('reads acme as generated: github declared ready with its endpoint, artifactory awaiting, github answered with its addresses', () => {
+    const tf = operatorJson('acme');
+    const v = view(tf);
+    expect(v.network).toBe('projects/acme-sg-cloud/global/networks/sg-cloud-vpc');
+    const github = v.declared.find((d) => d.name === 'github')!;
+    expect([github.ready, github.hostnames, github.ports, github.endpoint?.address]).toEqual([true, ['github.internal.company.net'], [22, 443], 'aws_vpc_endpoint.endpoint_github']);
+    expect(v.declared.find((d) => d.name === 'artifactory')!.ready).toBe(false);
+    const own = (tf.resource.aws_vpc_endpoint.endpoint_github.subnet_configuration as { ipv4: string }[]).map((c) => c.ipv4);
+    expect(dnsAnswers(v).get('github.internal.company.net')).toEqual(own);
+    expect(addressProblems(v.endpoints)).toEqual([]);
+    expect(whyUnresolved(v, 'artifactory.internal.company.net')).toBe('no google_dns_managed_zone holds artifactory.internal.company.net');
+    // The security group admits exactly the declared ports from the source ranges.
+    expect(admits(github.endpoint!.rules, '10.4.0.1', 22).length).toBe(1);
+    expect(admits(github.endpoint!.rules, '10.4.0.1', 8080)).toEqual([]);
+    expect(admits(github.endpoint!.rules, '192.168.255.254', 443)).toEqual([]);
+  });
+
+  it('answers nothing from a zone bound to another network, and says where it is bound', () => {
+    const tf = operatorJson('acme');
+    tf.resource.google_dns_managed_zone.host_github_internal_company_net.private_visibility_config.networks[0].network_url =
+      'https://www.googleapis.com/compute/v1/projects/acme-sg-cloud/global/networks/other-vpc';
+    const v = view(tf);
+    expect(dnsAnswers(v).has('github.internal.company.net')).toBe(false);
+    expect(whyUnresolved(v, 'github.internal.company.net')).toMatch(/is bound to projects\/acme-sg-cloud\/global\/networks\/other-vpc, not to projects\/acme-sg-cloud\/global\/networks\/sg-cloud-vpc/);
+  });
+
+  it('reports the addresses AWS would refuse: outside the subnet, reserved, or held twice', () => {
+    const tf = operatorJson('acme');
+    const confs = tf.resource.aws_vpc_endpoint.endpoint_github.subnet_configuration as { ipv4: string; subnet_id: string }[];
+    const subnet = (c: { subnet_id: string }) => tf.resource.aws_subnet[/aws_subnet\.([^.]+)\.id/.exec(c.subnet_id)![1]!].cidr_block as string;
+    const base = subnet(confs[0]!).split('/')[0]!.split('.').map(Number);
+    confs[0]!.ipv4 = [...base.slice(0, 3), base[3]! + 1].join('.'); // the VPC router's address
+    confs[1]!.ipv4 = confs[0]!.ipv4; // and the same again, in the other subnet
+    const problems = addressProblems(view(tf).endpoints);
+    expect(problems).toEqual([
+      expect.stringMatching(/is one of the five addresses AWS reserves in aws_subnet\.private_use1-az1/),
+      expect.stringMatching(/is not inside its subnet aws_subnet\.private_use1-az2/),
+      expect.stringMatching(/is also held by aws_vpc_endpoint\.endpoint_github/),
+    ]);
   });
 });
