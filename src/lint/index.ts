@@ -14,6 +14,7 @@ import { nlbDeletionProtection } from './rules/nlb-deletion-protection';
 import { nlbInternal } from './rules/nlb-internal';
 import { nlbSgEnforcement } from './rules/nlb-sg-enforcement';
 import { noSecrets, sensitiveOutputs } from './rules/no-secrets';
+import { dnsARecords, routerLeastPrivilege } from './rules/routing-dns';
 import { sgDescriptions } from './rules/sg-descriptions';
 import { sgNoPublicEgress, sgNoPublicIngress } from './rules/sg-public';
 import { targetGroupProtocol } from './rules/target-group-protocol';
@@ -39,6 +40,8 @@ export const RULES: readonly LintRule[] = [
   endpointServicePrincipal,
   vpnIkev2Only,
   vpnStrongProposals,
+  routerLeastPrivilege,
+  dnsARecords,
   noSecrets,
   sensitiveOutputs,
 ];
