@@ -338,54 +338,71 @@ function sharedNetworks(specs: readonly LoadedSpecRef[], out: { file: string; fi
   for (const [network, group] of byNetwork) {
     if (group.length < 2) continue;
     const where = `on network ${network}`;
-    for (const a of group) {
-      for (const b of group) {
-        if (a === b) continue;
-        const other = `${b.file} (${b.spec.name})`;
-        a.spec.endpoints.forEach((ep, i) =>
-          ep.hostnames.forEach((h, j) => {
-            if (b.spec.endpoints.some((e) => e.hostnames.includes(h))) {
-              out.push({
-                file: a.file,
-                finding: {
-                  path: ['endpoints', i, 'hostnames', j],
-                  message: `"${h}" is also served by ${other} ${where}; a hostname resolves to one customer's endpoint per network`,
-                },
-              });
-            }
-          }),
-        );
-        const vpc = parseCidr(a.spec.aws.vpcCidr)!;
-        const otherRanges: [string, string][] = [
-          [b.spec.aws.vpcCidr, 'aws.vpcCidr'],
-          ...b.spec.gcp.sourceRanges.map((r, k): [string, string] => [r, `gcp.sourceRanges[${k}]`]),
-        ];
-        for (const [range, path] of otherRanges) {
-          if (overlaps(vpc, parseCidr(range)!)) {
-            out.push({
-              file: a.file,
-              finding: {
-                path: ['aws', 'vpcCidr'],
-                message: `"${a.spec.aws.vpcCidr}" overlaps ${path} "${range}" of ${other} ${where}; the network would learn both over BGP, so operator VPCs on one network must not overlap each other or any source range`,
-              },
-            });
-          }
+    const name = (s: LoadedSpecRef) => `${s.file} (${s.spec.name})`;
+    /** Each key held by more than one customer: a finding in every file that holds it, naming the others. */
+    const report = <T extends { owner: LoadedSpecRef }>(byKey: Map<string, T[]>, finding: (x: T, others: string) => Finding) => {
+      for (const holders of byKey.values()) {
+        const owners = new Set(holders.map((h) => h.owner));
+        if (owners.size < 2) continue;
+        for (const h of holders) {
+          const others = [...owners].filter((o) => o !== h.owner).map(name).join(', ');
+          out.push({ file: h.owner.file, finding: finding(h, others) });
         }
-        const bInside = new Map(tunnelKeys(b.spec.vpn.highAvailability).map((k) => [parseCidr(b.spec.vpn.insideCidrs?.[k] ?? defaultInsideCidr(k))!.text, k]));
-        for (const key of tunnelKeys(a.spec.vpn.highAvailability)) {
-          const given = a.spec.vpn.insideCidrs?.[key];
-          const cidr = parseCidr(given ?? defaultInsideCidr(key))!.text;
-          const clash = bInside.get(cidr);
-          if (clash === undefined) continue;
-          out.push({
-            file: a.file,
-            finding: {
-              path: given ? ['vpn', 'insideCidrs', key] : ['vpn'],
-              atKey: true,
-              message: `tunnel ${key} uses inside CIDR "${cidr}"${given ? '' : ' (the default)'}, as does tunnel ${clash} of ${other} ${where}; Cloud Routers on one network need distinct BGP addresses: set vpn.insideCidrs on one of them to unused /30s in 169.254.0.0/16`,
-            },
-          });
-        }
+      }
+    };
+    const push = <T>(m: Map<string, T[]>, key: string, v: T) => m.set(key, [...(m.get(key) ?? []), v]);
+
+    const hostnames = new Map<string, { owner: LoadedSpecRef; path: PropertyKey[]; hostname: string }[]>();
+    const inside = new Map<string, { owner: LoadedSpecRef; key: string; given: boolean; cidr: string }[]>();
+    for (const owner of group) {
+      owner.spec.endpoints.forEach((ep, i) => ep.hostnames.forEach((h, j) => push(hostnames, h, { owner, path: ['endpoints', i, 'hostnames', j], hostname: h })));
+      for (const key of tunnelKeys(owner.spec.vpn.highAvailability)) {
+        const given = owner.spec.vpn.insideCidrs?.[key];
+        const cidr = parseCidr(given ?? defaultInsideCidr(key))!.text;
+        push(inside, cidr, { owner, key, given: given !== undefined, cidr });
+      }
+    }
+    report(hostnames, (h, others) => ({
+      path: h.path,
+      message: `"${h.hostname}" is also served by ${others} ${where}; a hostname resolves to one customer's endpoint per network`,
+    }));
+    report(inside, (t, others) => ({
+      path: t.given ? ['vpn', 'insideCidrs', t.key] : ['vpn'],
+      atKey: true,
+      message: `tunnel ${t.key} uses inside CIDR "${t.cidr}"${t.given ? '' : ' (the default)'}, as does ${others} ${where}; Cloud Routers on one network need distinct BGP addresses: set vpn.insideCidrs on one of them to unused /30s in 169.254.0.0/16`,
+    }));
+
+    // Operator VPCs against every other customer's VPC and source ranges: sorted by first address, so each VPC is
+    // compared only with the ranges that start before it ends.
+    const ranges: { owner: LoadedSpecRef; cidr: Cidr; path: string; text: string }[] = [];
+    const seenSources = new Map<string, Cidr>();
+    for (const owner of group) {
+      ranges.push({ owner, cidr: parseCidr(owner.spec.aws.vpcCidr)!, path: 'aws.vpcCidr', text: owner.spec.aws.vpcCidr });
+      owner.spec.gcp.sourceRanges.forEach((r, k) => {
+        const cidr = seenSources.get(r) ?? parseCidr(r)!;
+        seenSources.set(r, cidr);
+        ranges.push({ owner, cidr, path: `gcp.sourceRanges[${k}]`, text: r });
+      });
+    }
+    ranges.sort((a, b) => a.cidr.first - b.cidr.first);
+    const vpcs = ranges.filter((r) => r.path === 'aws.vpcCidr');
+    for (const v of vpcs) {
+      // Overlapping ranges by text, so a source range many customers share is reported once, naming them all.
+      const hits = new Map<string, typeof ranges>();
+      for (const r of ranges) {
+        if (r.cidr.first > v.cidr.last) break;
+        if (r.owner !== v.owner && overlaps(v.cidr, r.cidr)) push(hits, `${r.path === 'aws.vpcCidr' ? 'vpc' : 'src'} ${r.text}`, r);
+      }
+      for (const rs of hits.values()) {
+        const owners = rs.map((r) => name(r.owner));
+        const of = owners.length > 3 ? `${owners.slice(0, 3).join(', ')} and ${owners.length - 3} more` : owners.join(', ');
+        out.push({
+          file: v.owner.file,
+          finding: {
+            path: ['aws', 'vpcCidr'],
+            message: `"${v.text}" overlaps ${rs[0]!.path} "${rs[0]!.text}" of ${of} ${where}; the network would learn both over BGP, so operator VPCs on one network must not overlap each other or any source range`,
+          },
+        });
       }
     }
   }
