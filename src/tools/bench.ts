@@ -13,7 +13,7 @@
  * Wall time is measured around each child process with Node's clock; peak memory is the largest resident set
  * of the command's processes, from `/usr/bin/time -f %M` (GNU time) when it exists, else "n/a".
  *
- *   node dist/tools/bench.js [--sizes 1,100,1000] [--runs 3] [--no-cdktf] [--keep]
+ *   node dist/tools/bench.js [--sizes 1,100,1000] [--runs 3] [--no-cdktf] [--keep] [--shared-network]
  */
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -67,12 +67,12 @@ function repeat(runs: number, fn: (run: number) => Sample): Sample[] {
   return Array.from({ length: runs }, (_, i) => fn(i));
 }
 
-function benchSize(n: number, runs: number, withCdktf: boolean, keep: boolean): Row[] {
+function benchSize(n: number, runs: number, withCdktf: boolean, keep: boolean, shared: boolean): Row[] {
   const dir = mkdtempSync(join(tmpdir(), `privlink-bench-${n}-`));
   const rows: Row[] = [];
   try {
     copyFileSync(join(PACKAGE_ROOT, 'privlink.yaml'), join(dir, 'privlink.yaml'));
-    writeSyntheticFleet(join(dir, 'customers'), n);
+    writeSyntheticFleet(join(dir, 'customers'), n, shared);
     const node = process.execPath;
     const log = (what: string) => process.stderr.write(`bench: N=${n}: ${what}\n`);
 
@@ -111,11 +111,11 @@ function main(): void {
   const sizes = (arg('sizes') ?? '1,100,1000').split(',').map(Number);
   const runs = Number(arg('runs') ?? 3);
   if (sizes.some((n) => !Number.isInteger(n) || n < 1) || !Number.isInteger(runs) || runs < 1) {
-    process.stderr.write('usage: node dist/tools/bench.js [--sizes 1,100,1000] [--runs 3] [--no-cdktf] [--keep]\n');
+    process.stderr.write('usage: node dist/tools/bench.js [--sizes 1,100,1000] [--runs 3] [--no-cdktf] [--keep] [--shared-network]\n');
     process.exitCode = 2;
     return;
   }
-  const rows = sizes.flatMap((n) => benchSize(n, runs, !flag('no-cdktf'), flag('keep')));
+  const rows = sizes.flatMap((n) => benchSize(n, runs, !flag('no-cdktf'), flag('keep'), flag('shared-network')));
   const fmt = (s: number) => s.toFixed(2);
   const lines = [
     `privlink bench, ${new Date().toISOString().slice(0, 10)}: ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'unknown CPU'}, ` +

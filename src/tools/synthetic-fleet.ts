@@ -1,6 +1,6 @@
 /**
  * N synthetic but valid customer specs for the benchmark and the scale tests: unique names, AWS accounts, GCP
- * networks and operator VPCs; HA and single-connection customers; one to three endpoints, some connected, some
+ * networks (or, with `shared`, one network for all, with inside /30s of their own) and operator VPCs; HA and single-connection customers; one to three endpoints, some connected, some
  * waiting; several AWS and GCP regions. Deterministic: customer i is always the same text.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -21,8 +21,15 @@ const SERVICES = [
 
 export const syntheticName = (i: number) => `c${String(i).padStart(5, '0')}`;
 
-/** The spec text of synthetic customer i (0-based, i < 65536). */
-export function syntheticSpec(i: number): string {
+/** Tunnel k (0–3) of customer i on a shared network: a /30 of its own, clear of AWS's reserved 169.254.169.x. */
+function sharedInsideCidr(i: number, k: number): string {
+  const t = i * 4 + k;
+  const octet = 10 + Math.floor(t / 64);
+  return `169.254.${octet >= 169 ? octet + 1 : octet}.${(t % 64) * 4}/30`;
+}
+
+/** The spec text of synthetic customer i (0-based, i < 65536; with `shared`, i < 3000). */
+export function syntheticSpec(i: number, shared = false): string {
   const name = syntheticName(i);
   const aws = AWS_REGIONS[i % AWS_REGIONS.length]!;
   const ha = i % 3 !== 2;
@@ -44,9 +51,9 @@ apiVersion: privlink/v1
 kind: Customer
 name: ${name}
 gcp:
-  project: ${name}-project
+  project: ${shared ? 'saas-project' : `${name}-project`}
   region: ${GCP_REGIONS[i % GCP_REGIONS.length]}
-  network: net-${name}
+  network: ${shared ? 'saas-vpc' : `net-${name}`}
   sourceRanges: [10.0.0.0/20, 10.4.0.0/14]
 aws:
   accountId: "${String(100000000000 + i)}"
@@ -54,19 +61,23 @@ aws:
   vpcCidr: ${vpc}
   availabilityZoneIds: [${aws.az}-az1, ${aws.az}-az2${i % 2 ? `, ${aws.az}-az3` : ''}]
 vpn:
-  highAvailability: ${ha}
+  highAvailability: ${ha}${
+    shared
+      ? `\n  insideCidrs: {${(['a1', 'a2', 'b1', 'b2'] as const).slice(0, ha ? 4 : 2).map((key, k) => `${key}: ${sharedInsideCidr(i, k)}`).join(', ')}}`
+      : ''
+  }
 endpoints:
 ${endpoints.join('\n')}
 `;
 }
 
 /** Writes customers 0..n-1 into dir (created if needed); returns the file paths. */
-export function writeSyntheticFleet(dir: string, n: number): string[] {
+export function writeSyntheticFleet(dir: string, n: number, shared = false): string[] {
   mkdirSync(dir, { recursive: true });
   const files: string[] = [];
   for (let i = 0; i < n; i++) {
     const file = join(dir, `${syntheticName(i)}.yaml`);
-    writeFileSync(file, syntheticSpec(i));
+    writeFileSync(file, syntheticSpec(i, shared));
     files.push(file);
   }
   return files;
