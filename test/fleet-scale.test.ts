@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { exec } from '../src/cli';
 import { generatorFingerprint } from '../src/fingerprint';
 import { TASKS_PER_WORKER_MIN } from '../src/pool';
+import { loadSpecs } from '../src/spec/load';
 import { writeSyntheticFleet } from '../src/tools/synthetic-fleet';
 import { ROOT, snapshot, tempDir } from './helpers';
 
@@ -146,5 +147,21 @@ describe('output of a fleet run', () => {
     const r = privlink(repo(), 'generate', '-j', '0');
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('--jobs must be a whole number of at least 1, got 0');
+  });
+});
+
+describe('many customers on one GCP network', () => {
+  it('validate together, and one hostname taken by a second customer is refused in exactly those two files', () => {
+    const dir = tempDir('privlink-shared-');
+    const files = writeSyntheticFleet(join(dir, 'customers'), 300, true);
+    expect(loadSpecs(files).problems).toEqual([]);
+    // Customer 7 also claims customer 3's first hostname.
+    const taken = /hostnames: \[([^\]]+)\]/.exec(readFileSync(files[3]!, 'utf8'))![1]!;
+    writeFileSync(files[7]!, readFileSync(files[7]!, 'utf8').replace(/hostnames: \[[^\]]+\]/, `hostnames: [${taken}]`));
+    const { problems } = loadSpecs(files);
+    expect(problems.map((p) => [p.file, p.path])).toEqual([
+      [files[3], 'endpoints[0].hostnames[0]'],
+      [files[7], 'endpoints[0].hostnames[0]'],
+    ]);
   });
 });
