@@ -4,7 +4,7 @@
  * started in their own process group so they are stopped by PID, never by a terminal's Ctrl-C.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, existsSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
 
 /** The machine cannot run the lab: the CLI says why and exits 3 (CI treats that as a skip). */
 export class LabUnavailable extends Error {
@@ -90,6 +90,13 @@ export function preflight(o: { install: boolean; log: (line: string) => void }):
   const add = run('ip', ['netns', 'add', probe]);
   if (add.code !== 0) throw new LabUnavailable(`cannot create a network namespace: ${add.stderr.trim()} (in a container: --privileged or CAP_SYS_ADMIN)`);
   run('ip', ['netns', 'del', probe]);
+
+  try {
+    mkdirSync('/etc/netns', { recursive: true });
+    accessSync('/etc/netns', constants.W_OK);
+  } catch (err) {
+    throw new LabUnavailable(`cannot write /etc/netns (${(err as NodeJS.ErrnoException).code ?? 'error'}): each pod's resolv.conf lives there, where ip netns exec bind-mounts it`);
+  }
 
   const missing = PACKAGES.filter((p) => !existsSync(p.file));
   if (missing.length === 0) return { installed: [] };

@@ -35,6 +35,8 @@ export function syntheticSpec(i: number, shared = false): string {
   const ha = i % 3 !== 2;
   const endpoints = SERVICES.slice(0, 1 + (i % SERVICES.length)).map((s, k) => {
     const connected = (i + k) % 2 === 0;
+    // Unique per customer and endpoint, in the documented shape (AWS CLI documentation, describe-vpc-endpoints.rst:
+    // com.amazonaws.vpce.us-east-1.vpce-svc-123123a1c43abc123, a 17-hex-digit service id).
     const svc = `com.amazonaws.vpce.${aws.region}.vpce-svc-${(i * 8 + k).toString(16).padStart(17, "0")}`;
     return [
       `  - name: ${s.name}`,
