@@ -8,8 +8,10 @@
  * the addresses and rules only from aws_* resources. The declared endpoints say what must work; the resources say
  * what would. Pure: no I/O.
  */
-import ipaddr from 'ipaddr.js';
+import { contains, parseCidr } from '../domain/cidr';
+import { AWS_SUBNET_RESERVED_HIGH, AWS_SUBNET_RESERVED_LOW } from '../domain/constants';
 import { LabInputError, type Json, type ResolvedResource, type SimulatedApply } from './apply';
+import { inCidr } from './ip';
 
 export interface IngressRule {
   /** Terraform address of the rule, for diagnoses. */
@@ -181,11 +183,7 @@ export function admits(rules: readonly IngressRule[], source: string, port: numb
   return rules.filter((r) => {
     if (r.protocol !== 'tcp' && r.protocol !== '-1') return false;
     if (r.protocol === 'tcp' && (port < r.fromPort || port > r.toPort)) return false;
-    try {
-      return ipaddr.parse(source).match(ipaddr.parseCIDR(r.cidr));
-    } catch {
-      return false;
-    }
+    return inCidr(source, r.cidr);
   });
 }
 
@@ -195,18 +193,10 @@ export function addressProblems(endpoints: readonly EndpointView[]): string[] {
   const holders = new Map<string, string>();
   for (const e of endpoints) {
     for (const i of e.interfaces) {
-      let inside = false;
-      let reserved = false;
-      try {
-        const [net, len] = ipaddr.parseCIDR(i.subnetCidr);
-        inside = ipaddr.parse(i.ipv4).match(net, len);
-        const first = ipaddr.IPv4.networkAddressFromCIDR(i.subnetCidr).toByteArray().reduce((a, b) => a * 256 + b, 0);
-        const last = ipaddr.IPv4.broadcastAddressFromCIDR(i.subnetCidr).toByteArray().reduce((a, b) => a * 256 + b, 0);
-        const n = ipaddr.parse(i.ipv4).toByteArray().reduce((a, b) => a * 256 + b, 0);
-        reserved = n - first < 4 || n === last;
-      } catch {
-        inside = false;
-      }
+      const subnet = parseCidr(i.subnetCidr);
+      const address = parseCidr(`${i.ipv4}/32`);
+      const inside = subnet !== undefined && address !== undefined && contains(subnet, address);
+      const reserved = inside && (address.first - subnet.first < AWS_SUBNET_RESERVED_LOW || subnet.last - address.first < AWS_SUBNET_RESERVED_HIGH);
       if (!inside) problems.push(`${e.address}: ${i.ipv4} is not inside its subnet ${i.subnet} (${i.subnetCidr || 'no CIDR'})`);
       else if (reserved) problems.push(`${e.address}: ${i.ipv4} is one of the five addresses AWS reserves in ${i.subnet} (${i.subnetCidr})`);
       const other = holders.get(i.ipv4);

@@ -15,9 +15,9 @@
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import ipaddr from 'ipaddr.js';
 import { addressProblems, admits, dnsAnswers, whyUnresolved, type DeclaredEndpoint, type EndpointView, type HostnameView, type IngressRule } from './hostnames';
 import { runAsync } from './host';
+import { firstHost, inCidr, validCidr, validIp } from './ip';
 import type { Listen } from './listener';
 import type { ProbeConnect, ProbeInput, ProbeResult } from './probe';
 
@@ -61,22 +61,6 @@ export interface HostCheck {
   readonly ms?: number;
 }
 
-const inCidr = (ip: string, cidr: string) => {
-  try {
-    return ipaddr.parse(ip).match(ipaddr.parseCIDR(cidr));
-  } catch {
-    return false;
-  }
-};
-const validIp = (s: string) => ipaddr.IPv4.isValidFourPartDecimal(s);
-const hostOf = (cidr: string, offset: number): string => {
-  const [net, len] = ipaddr.parseCIDR(cidr);
-  const n = net.toByteArray().reduce((a, b) => a * 256 + b, 0);
-  const size = 2 ** (32 - len);
-  const v = Math.floor(n / size) * size + Math.min(offset, Math.max(size - 2, 1));
-  return [24, 16, 8, 0].map((s) => Math.floor(v / 2 ** s) % 256).join('.');
-};
-
 /** "TCP 443 from 10.0.0.0/20, 10.4.0.0/14; TCP 22 from …" */
 export function ruleSummary(rules: readonly IngressRule[]): string {
   if (rules.length === 0) return 'no ingress rule';
@@ -103,7 +87,7 @@ export class HostPath {
     this.ready = view.declared.filter((d) => d.ready && d.endpoint);
     this.waiting = view.declared.filter((d) => !d.ready);
     for (const d of this.ready) this.unlisted.set(d.name, UNLISTED_PORTS.find((p) => !d.ports.includes(p))!);
-    this.pods = o.sources.map((range, i) => ({ ns: `${o.prefix}p${i}`, device: `p${i}`, address: hostOf(range, 1), range }));
+    this.pods = o.sources.map((range, i) => ({ ns: `${o.prefix}p${i}`, device: `p${i}`, address: firstHost(range, 1), range }));
     const taken = [...o.sources, o.vpcCidr];
     const outside = OUTSIDE_SOURCES.find((a) => !taken.some((c) => inCidr(a, c)));
     if (outside && this.ready.length > 0) this.outside = { ns: `${o.prefix}px`, device: 'px', address: outside };
@@ -115,7 +99,8 @@ export class HostPath {
     return this.view.declared.length === 0;
   }
 
-  private get inRange(): Pod[] {
+  /** The pods inside a source range (not the one outside them all). */
+  get inRange(): Pod[] {
     return this.pods.filter((p) => p.range !== undefined);
   }
 
@@ -153,11 +138,7 @@ export class HostPath {
       chains.push(`:${chain} - [0:0]`);
       for (const a of new Set(e.interfaces.map((x) => x.ipv4).filter(validIp))) rules.push(`-A INPUT -d ${a}/32 -j ${chain}`);
       for (const r of e.rules) {
-        try {
-          ipaddr.parseCIDR(r.cidr);
-        } catch {
-          continue;
-        }
+        if (!validCidr(r.cidr)) continue;
         if (r.protocol === '-1') rules.push(`-A ${chain} -s ${r.cidr} -j ACCEPT`);
         else if (r.protocol === 'tcp') rules.push(`-A ${chain} -p tcp -s ${r.cidr} --dport ${r.fromPort}:${r.toPort} -j ACCEPT`);
       }
@@ -223,13 +204,18 @@ export class HostPath {
     }
   }
 
+  /** The record sets that list an address. */
+  private listing(address: string): string[] {
+    return this.view.records.filter((r) => r.rrdatas.includes(address)).map((r) => r.address);
+  }
+
   /** Why a connection that must succeed did not, from the resources. */
   private reason(d: DeclaredEndpoint, address: string, port: number, from: string, error: string | undefined): string {
     const holder = this.view.endpoints.find((e) => e.interfaces.some((i) => i.ipv4 === address));
     const own = d.endpoint!;
     const holds = (e: EndpointView) => e.interfaces.map((i) => i.ipv4).join(', ');
     if (!holder) {
-      const lists = this.view.records.filter((r) => r.rrdatas.includes(address)).map((r) => r.address);
+      const lists = this.listing(address);
       return `no endpoint holds ${address}${lists.length ? ` (${lists.join(', ')} lists it)` : ''}; ${own.address} holds ${holds(own)}`;
     }
     if (holder !== own) return `${address} belongs to ${holder.address}, not to ${own.address} (which holds ${holds(own)})`;
@@ -294,7 +280,7 @@ export class HostPath {
               const strangers = got.addresses.filter((a) => !this.view.endpoints.some((e) => e.interfaces.some((i) => i.ipv4 === a)));
               bad.push(
                 `resolves to ${got.addresses.join(', ')} from ${pod.address}; ${d.endpoint!.address} holds ${expected.join(', ')}` +
-                  strangers.map((a) => `; ${a} is held by no endpoint (${this.view.records.filter((r) => r.rrdatas.includes(a)).map((r) => r.address).join(', ') || 'no record'} lists it)`).join(''),
+                  strangers.map((a) => `; ${a} is held by no endpoint (${this.listing(a).join(', ') || 'no record'} lists it)`).join(''),
               );
             }
           }

@@ -19,6 +19,7 @@ import { LabInputError, simulateApply, type SimulatedApply } from './apply';
 import { awsEnd, awsSessions, BGP_TIMERS, birdConf, gcpEnd, gcpSessions, routerDevice, strongswanConf, swanctlConf, type BgpSession, type CharonEnd } from './daemons';
 import { CHARON, must, namespaces, removeNamespace, run, runAsync, signal, sleep, startDaemon, stopDaemons, type Daemon } from './host';
 import { hostnameView, type HostnameView } from './hostnames';
+import { firstHost, validCidr, validIp } from './ip';
 import { HostPath, type HostnameRow } from './hostpath';
 import { isRunning } from '../writer';
 import { awsSide, gcpSide, pairTunnels, type AwsSide, type GcpSide, type Pair } from './sides';
@@ -111,22 +112,6 @@ const STARTUP_RACE_MS = 1500;
 /** Every namespace the lab creates is named `privlink-lab-<pid>-…`. */
 export const NS_PREFIX = 'privlink-lab-';
 
-const firstHost = (cidr: string, offset: number): string => {
-  const [net, len] = ipaddr.parseCIDR(cidr);
-  const bytes = net.toByteArray();
-  const size = 2 ** (32 - len);
-  let n = ((bytes[0]! << 24) >>> 0) + (bytes[1]! << 16) + (bytes[2]! << 8) + bytes[3]!;
-  n = (n & ~(size - 1)) + Math.min(offset, Math.max(size - 2, 1));
-  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
-};
-const validIp = (s: string | undefined): s is string => s !== undefined && ipaddr.IPv4.isValidFourPartDecimal(s);
-const validCidr = (s: string | undefined): s is string => {
-  try {
-    return s !== undefined && ipaddr.parseCIDR(s)[0].kind() === 'ipv4';
-  } catch {
-    return false;
-  }
-};
 const seconds = (ms: number | undefined) => (ms === undefined ? '' : `${(ms / 1000).toFixed(1)} s`);
 
 /** Parse `birdc show protocols`: protocol name → state and info ("Established", "Active", "Idle Socket: …"). */
@@ -688,7 +673,7 @@ class Lab {
   /** ping from a pod in every source range to an address of the VPC; ok when every one answers. */
   private async traffic(name: string): Promise<Check> {
     const t0 = Date.now();
-    const pods = this.hostPath.pods.filter((p) => p.range !== undefined);
+    const pods = this.hostPath.inRange;
     if (!this.vpcHost || pods.length === 0) return { name, ok: false, detail: 'no source or destination address' };
     const results = await Promise.all(
       pods.map((p) => runAsync('ip', ['netns', 'exec', p.ns, 'ping', '-n', '-q', '-c', '3', '-i', '0.2', '-W', '1', this.vpcHost], { timeoutMs: 10_000 })),
