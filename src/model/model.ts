@@ -284,6 +284,7 @@ export function buildModel(spec: CustomerSpec, specFile: string, fleet: FleetCon
   });
 
 
+  const offsets = new Map(spec.endpoints.map((ep) => [ep.name, endpointOffset(ep, vpc.prefix)]));
   const endpoints: EndpointModel[] = [...spec.endpoints]
     .sort((a, b) => a.name.localeCompare(b.name))
     .map((ep) => ({
@@ -306,12 +307,12 @@ export function buildModel(spec: CustomerSpec, specFile: string, fleet: FleetCon
             description: `${ep.name}: TCP ${port} from GCP range ${cidr}`,
           })),
         ),
-      addressOffset: endpointOffset(ep, vpc.prefix),
+      addressOffset: offsets.get(ep.name)!,
       addresses: subnets.map((s) => ({
         azId: s.azId,
         subnetId: s.id,
         subnetCidr: s.cidr,
-        address: host(parseCidr(s.cidr)!, endpointOffset(ep, vpc.prefix)),
+        address: host(parseCidr(s.cidr)!, offsets.get(ep.name)!),
       })),
       dnsZones: [...ep.hostnames].sort().map((hostname) => ({
         id: `host_${hostname.replace(/\./g, '_')}`,

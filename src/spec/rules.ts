@@ -222,7 +222,7 @@ export function checkSpec(spec: SpecSections): Finding[] {
     const holders = new Map<number, number[]>();
     endpoints.forEach((ep, i) => {
       // A second endpoint of the same name is reported above; its hash would only repeat the first one's.
-      if (endpoints.findIndex((e) => e.name === ep.name) !== i) return;
+      if (names.get(ep.name) !== i) return;
       if (ep.addressOffset !== undefined && (ep.addressOffset < first || ep.addressOffset > last)) {
         add(
           ['endpoints', i, 'addressOffset'],
@@ -290,6 +290,25 @@ function freeRanges(first: number, last: number, taken: ReadonlySet<number>): st
   return parts.length ? parts.join(', ') : 'none (the subnets are full; use a larger aws.vpcCidr)';
 }
 
+const push = <T>(m: Map<string, T[]>, key: string, v: T) => m.set(key, [...(m.get(key) ?? []), v]);
+
+/** Each key held by more than one spec: a finding in every file that holds it, naming the others by `label`. */
+function conflicts<T extends { owner: LoadedSpecRef }>(
+  byKey: ReadonlyMap<string, T[]>,
+  label: (owner: LoadedSpecRef) => string,
+  finding: (holder: T, others: string) => Finding,
+  out: { file: string; finding: Finding }[],
+): void {
+  for (const holders of byKey.values()) {
+    const owners = new Set(holders.map((h) => h.owner));
+    if (owners.size < 2) continue;
+    for (const h of holders) {
+      const others = [...owners].filter((o) => o !== h.owner).map(label).join(', ');
+      out.push({ file: h.owner.file, finding: finding(h, others) });
+    }
+  }
+}
+
 export interface LoadedSpecRef {
   readonly file: string;
   readonly spec: CustomerSpec;
@@ -299,14 +318,9 @@ export interface LoadedSpecRef {
 export function checkFleet(specs: readonly LoadedSpecRef[]): { file: string; finding: Finding }[] {
   const out: { file: string; finding: Finding }[] = [];
   const unique = (key: (s: CustomerSpec) => string, path: readonly PropertyKey[], message: (value: string, others: string) => string) => {
-    const byKey = new Map<string, string[]>();
-    for (const { file, spec } of specs) byKey.set(key(spec), [...(byKey.get(key(spec)) ?? []), file]);
-    for (const [value, files] of byKey) {
-      if (files.length < 2) continue;
-      for (const file of files) {
-        out.push({ file, finding: { path, message: message(value, files.filter((f) => f !== file).join(', ')) } });
-      }
-    }
+    const byKey = new Map<string, { owner: LoadedSpecRef; value: string }[]>();
+    for (const owner of specs) push(byKey, key(owner.spec), { owner, value: key(owner.spec) });
+    conflicts(byKey, (o) => o.file, (h, others) => ({ path, message: message(h.value, others) }), out);
   };
   unique((s) => s.name, ['name'], (v, others) => `"${v}" is also the name in ${others}; every customer needs its own name`);
   unique(
@@ -334,23 +348,11 @@ export const networkOf = (s: CustomerSpec) => `projects/${s.gcp.project}/global/
  */
 function sharedNetworks(specs: readonly LoadedSpecRef[], out: { file: string; finding: Finding }[]): void {
   const byNetwork = new Map<string, LoadedSpecRef[]>();
-  for (const s of specs) byNetwork.set(networkOf(s.spec), [...(byNetwork.get(networkOf(s.spec)) ?? []), s]);
+  for (const s of specs) push(byNetwork, networkOf(s.spec), s);
   for (const [network, group] of byNetwork) {
     if (group.length < 2) continue;
     const where = `on network ${network}`;
     const name = (s: LoadedSpecRef) => `${s.file} (${s.spec.name})`;
-    /** Each key held by more than one customer: a finding in every file that holds it, naming the others. */
-    const report = <T extends { owner: LoadedSpecRef }>(byKey: Map<string, T[]>, finding: (x: T, others: string) => Finding) => {
-      for (const holders of byKey.values()) {
-        const owners = new Set(holders.map((h) => h.owner));
-        if (owners.size < 2) continue;
-        for (const h of holders) {
-          const others = [...owners].filter((o) => o !== h.owner).map(name).join(', ');
-          out.push({ file: h.owner.file, finding: finding(h, others) });
-        }
-      }
-    };
-    const push = <T>(m: Map<string, T[]>, key: string, v: T) => m.set(key, [...(m.get(key) ?? []), v]);
 
     const hostnames = new Map<string, { owner: LoadedSpecRef; path: PropertyKey[]; hostname: string }[]>();
     const inside = new Map<string, { owner: LoadedSpecRef; key: string; given: boolean; cidr: string }[]>();
@@ -362,15 +364,15 @@ function sharedNetworks(specs: readonly LoadedSpecRef[], out: { file: string; fi
         push(inside, cidr, { owner, key, given: given !== undefined, cidr });
       }
     }
-    report(hostnames, (h, others) => ({
+    conflicts(hostnames, name, (h, others) => ({
       path: h.path,
       message: `"${h.hostname}" is also served by ${others} ${where}; a hostname resolves to one customer's endpoint per network`,
-    }));
-    report(inside, (t, others) => ({
+    }), out);
+    conflicts(inside, name, (t, others) => ({
       path: t.given ? ['vpn', 'insideCidrs', t.key] : ['vpn'],
       atKey: true,
       message: `tunnel ${t.key} uses inside CIDR "${t.cidr}"${t.given ? '' : ' (the default)'}, as does ${others} ${where}; Cloud Routers on one network need distinct BGP addresses: set vpn.insideCidrs on one of them to unused /30s in 169.254.0.0/16`,
-    }));
+    }), out);
 
     // Operator VPCs against every other customer's VPC and source ranges: sorted by first address, so each VPC is
     // compared only with the ranges that start before it ends.
