@@ -204,6 +204,14 @@ export class HostPath {
     }
   }
 
+  /** A connection the security group must drop: its report row, whether it was dropped, and the rules that would admit it. */
+  private refusal(d: DeclaredEndpoint, from: string, c: ProbeResult['connects'][number]): { ok: boolean; admittedBy: string } {
+    const admitted = admits(d.endpoint!.rules, from, c.port);
+    this.rows.push({ hostname: c.hostname!, endpoint: d.name, address: c.address, port: c.port, from, expect: 'refused', result: c.ok ? 'CONNECTED' : 'refused' });
+    const admittedBy = admitted.length ? `${admitted.map((r) => r.address).join(', ')} admit${admitted.length === 1 ? 's' : ''} it` : '';
+    return { ok: !c.ok && admitted.length === 0, admittedBy };
+  }
+
   /** The record sets that list an address. */
   private listing(address: string): string[] {
     return this.view.records.filter((r) => r.rrdatas.includes(address)).map((r) => r.address);
@@ -358,29 +366,25 @@ export class HostPath {
         const first = inRange[0];
         const c = first?.result.connects.find((x) => x.hostname === h && x.port === port);
         if (first && c) {
-          const admitted = admits(e.rules, first.pod.address, port);
-          const ok = !c.ok && admitted.length === 0;
-          this.rows.push({ hostname: h, endpoint: d.name, address: c.address, port, from: first.pod.address, expect: 'refused', result: c.ok ? 'CONNECTED' : 'refused' });
+          const { ok, admittedBy } = this.refusal(d, first.pod.address, c);
           checks.push({
             name: `refused: ${h} port ${port}`,
             ok,
             detail: ok
               ? `${c.address}:${port} (not a port of ${d.name}, a listener waits there) from ${first.pod.address}: dropped by ${e.securityGroups.join(', ')} (${ruleSummary(e.rules)})`
-              : `${c.address}:${port} from ${first.pod.address} ${c.ok ? 'connected' : 'failed'} although ${d.name} lists only ${d.ports.join(', ')}${admitted.length ? `: ${admitted.map((r) => r.address).join(', ')} admit${admitted.length === 1 ? 's' : ''} it` : ''}`,
+              : `${c.address}:${port} from ${first.pod.address} ${c.ok ? 'connected' : 'failed'} although ${d.name} lists only ${d.ports.join(', ')}${admittedBy ? `: ${admittedBy}` : ''}`,
           });
         }
         const out = done.find((r) => r.pod === this.outside);
         const oc = out?.result.connects.find((x) => x.hostname === h);
         if (out && oc) {
-          const admitted = admits(e.rules, out.pod.address, oc.port);
-          const ok = !oc.ok && admitted.length === 0;
-          this.rows.push({ hostname: h, endpoint: d.name, address: oc.address, port: oc.port, from: out.pod.address, expect: 'refused', result: oc.ok ? 'CONNECTED' : 'refused' });
+          const { ok, admittedBy } = this.refusal(d, out.pod.address, oc);
           checks.push({
             name: `refused: ${h} from ${out.pod.address}`,
             ok,
             detail: ok
               ? `${out.pod.address} is outside every source range: ${oc.address}:${oc.port} dropped by ${e.securityGroups.join(', ')}`
-              : `${out.pod.address} (outside every source range) → ${oc.address}:${oc.port} ${oc.ok ? 'connected' : 'failed'}${admitted.length ? `, and ${admitted.map((r) => r.address).join(', ')} admit${admitted.length === 1 ? 's' : ''} it` : ''}`,
+              : `${out.pod.address} (outside every source range) → ${oc.address}:${oc.port} ${oc.ok ? 'connected' : 'failed'}${admittedBy ? `, and ${admittedBy}` : ''}`,
           });
         } else if (out && !out.result.lookups[h]?.addresses) {
           checks.push({ name: `refused: ${h} from ${out.pod.address}`, ok: false, detail: `not run: ${h} did not resolve from ${out.pod.address}` });
