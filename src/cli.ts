@@ -7,17 +7,20 @@
  */
 import yargs from 'yargs';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, join, relative, resolve } from 'node:path';
 import { commitBody, commitSubject, prBody, summarizeChange } from './change-summary';
 import { commitOnBranch, prepareCommit, repoPath } from './commit';
 import { topologyMarkdown } from './render/topology';
 import type { Drift } from './check';
 import { formatHit, guardPlan, parseAllowFile } from './plan-guard';
 import { CI_FOLDER } from './domain/constants';
+import { ALLOW_FILE_SUFFIX } from './render/ci';
 import { loadFleet, DEFAULT_FLEET_FILE, type LoadedFleet } from './fleet/load';
 import { generateAll, validateRun, type CustomerFiles, type FleetOutput } from './generate';
 import { InputError, Refused, UsageError, sortProblems, formatProblem } from './spec/problems';
 import { writeCustomers } from './writer';
+import { findRoot } from './workspace';
+import { DEFAULT_FLEET } from './fleet/schema';
 import type { GenerateSummary } from './engine';
 import { defaultJobs, type PoolStats } from './pool';
 
@@ -97,6 +100,23 @@ interface Setup {
 function setup(a: CommonArgs): Setup {
   const fleet = loadFleet(a.config);
   return { fleet, specsDir: a['specs-dir'] ?? fleet.config.paths.specs, outDir: a.out ?? fleet.config.paths.output };
+}
+
+/**
+ * A run started in a subfolder of the repository moves to its root first (workspace.ts), so it reads privlink.yaml,
+ * checks the spec against the whole fleet and writes the one output tree. `paths` (files the user named, relative
+ * to where they ran privlink) come back valid from the root. With --config, --specs-dir or --out the user has said
+ * where things are, relative to the working directory, and nothing moves.
+ */
+function enterRoot<T extends string | undefined>(a: CommonArgs, io: Io, paths: readonly T[]): T[] {
+  if (a.config !== undefined || a['specs-dir'] !== undefined || a.out !== undefined) return [...paths];
+  const cwd = process.cwd();
+  const root = findRoot(cwd);
+  if (root === undefined || root === cwd) return [...paths];
+  const moved = paths.map((p) => (p === undefined ? p : resolve(cwd, p))) as T[];
+  process.chdir(root);
+  if (!a.quiet) io.err(`privlink: working in ${relative(cwd, root)}/, the repository root (it holds ${existsSync(DEFAULT_FLEET_FILE) ? DEFAULT_FLEET_FILE : `${DEFAULT_FLEET.paths.specs}/`})\n`);
+  return moved;
 }
 
 /** Folder name → files to write: every customer of the run, plus ci/ when the fleet's list is known. */
@@ -194,10 +214,13 @@ export async function exec(argv: readonly string[], io: Io = processIo): Promise
       async (args) => {
         const a = args as unknown as CommonArgs & FleetRunArgs & { commit: boolean; branch?: string; 'pr-body'?: string };
         if (!a.commit && (a.branch !== undefined || a['pr-body'] !== undefined)) throw new UsageError('--branch and --pr-body go with --commit');
+        const [prBodyFile, ...specs] = enterRoot(a, io, [a['pr-body'], ...a.specs]);
+        a.specs = specs as string[];
+        a['pr-body'] = prBodyFile;
         const { fleet, specsDir, outDir } = setup(a);
         if (a.commit) {
-          const out = generateAll({ specs: a.specs, specsDir, outDir, fleet: fleet.config, fleetBytes: fleet.bytes });
-          code = await generateAndCommit(out, { outDir, specsDir, branch: a.branch, prBodyFile: a['pr-body'], io });
+          const out = generateAll({ specs: a.specs, specsDir, outDir, fleet: fleet.config, fleetBytes: fleet.bytes, insideSpecsDir: true });
+          code = await generateAndCommit(out, { outDir, specsDir, fleetFile: fleet.file, branch: a.branch, prBodyFile: a['pr-body'], io });
           return;
         }
         const started = process.hrtime.bigint();
@@ -232,6 +255,7 @@ export async function exec(argv: readonly string[], io: Io = processIo): Promise
           .example('$0 validate customers/acme.yaml', 'Check one spec'),
       (args) => {
         const a = args as unknown as CommonArgs;
+        a.specs = enterRoot(a, io, a.specs);
         const { fleet, specsDir } = setup(a);
         const run = validateRun({ specs: a.specs, specsDir });
         if (!a.quiet) io.out(`privlink: ${plural(run.requested.length, 'spec')} valid${fleet.file ? `, ${fleet.file} valid` : ''}\n`);
@@ -246,6 +270,7 @@ export async function exec(argv: readonly string[], io: Io = processIo): Promise
           .example('$0 check --full', 'Render every customer in memory and compare file by file'),
       async (args) => {
         const a = args as unknown as CommonArgs & FleetRunArgs;
+        enterRoot(a, io, []);
         const { fleet, specsDir, outDir } = setup(a);
         const started = process.hrtime.bigint();
         const progress = progressLine(io, 'comparing', !a.quiet && !a.json);
@@ -349,6 +374,7 @@ export async function exec(argv: readonly string[], io: Io = processIo): Promise
           .example('$0 lint generated/acme', 'Scan one customer'),
       async (args) => {
         const a = args as unknown as CommonArgs & { dir?: string };
+        [a.dir] = enterRoot(a, io, [a.dir]);
         const dir = a.dir ?? setup(a).outDir;
         if (!existsSync(dir)) throw new UsageError(`no folder "${dir}" to lint`);
         const { RULES, formatFinding, lintDocs, loadArtifacts } = await import('./lint');
@@ -385,6 +411,7 @@ export async function exec(argv: readonly string[], io: Io = processIo): Promise
         const a = args as unknown as CommonArgs & { customer?: string; tf?: string; json: boolean; timeout: number; keep: boolean; install: boolean };
         if (a.customer === undefined && a.tf === undefined) throw new UsageError('name a customer (privlink lab acme) or give --tf FILE');
         if (!(a.timeout > 0)) throw new UsageError(`--timeout must be a positive number of seconds, got ${a.timeout}`);
+        [a.tf] = enterRoot(a, io, [a.tf]);
         const customer = a.customer ?? basename(a.tf!).replace(/\.tf\.json$|\.json$/, '');
         const tfFile = a.tf ?? join(setup(a).outDir, customer, 'operator', 'cdk.tf.json');
         const log = (line: string) => {
@@ -440,6 +467,8 @@ function isYargsError(err: Error): boolean {
 interface CommitOptions {
   readonly outDir: string;
   readonly specsDir: string;
+  /** privlink.yaml, when the run read one: every folder's recorded inputs include it. */
+  readonly fleetFile?: string;
   readonly branch?: string;
   readonly prBodyFile?: string;
   readonly io: Io;
@@ -462,8 +491,15 @@ async function generateAndCommit(out: FleetOutput, o: CommitOptions): Promise<nu
   for (const n of writeCustomers(o.outDir, folders(out)).notices) o.io.err(`privlink: ${n}\n`);
   const summaries = [];
   for (const g of out.customers) summaries.push(await summarizeChange(g.model, previous.get(g.name), g.files, o.specsDir));
+  // Every input the output depends on goes into the same commit, so a clean checkout of the branch passes
+  // `privlink check`: the specs, privlink.yaml (backend, labels, providers) and each customer's plan-guard allowances.
   const paths = [
-    ...out.customers.flatMap((g) => [repoPath(root, g.model.specFile), repoPath(root, `${o.outDir}/${g.name}`)]),
+    ...(o.fleetFile ? [repoPath(root, o.fleetFile)] : []),
+    ...out.customers.flatMap((g) => [
+      repoPath(root, g.model.specFile),
+      repoPath(root, join(o.specsDir, `${g.name}${ALLOW_FILE_SUFFIX}`)),
+      repoPath(root, `${o.outDir}/${g.name}`),
+    ]),
     repoPath(root, `${o.outDir}/${CI_FOLDER}`),
   ].filter((p) => existsSync(join(root, p)) || git.listHead(p).length > 0);
   const subject = summaries.length === 1 ? commitSubject(summaries[0]!) : `privlink: ${summaries.map((s) => s.customer).join(', ')}: regenerate`;

@@ -16,7 +16,7 @@ import { WorkerPool, runTasks, workersFor, type PoolStats } from './pool';
 import { CI_FOLDER } from './domain/constants';
 import { ciInputs, customerInputs, sameInputs, type Inputs } from './fingerprint';
 import type { LoadedFleet } from './fleet/load';
-import { discoverSpecs, displayPath, renderCiFolder, validateRun } from './generate';
+import { discoverSpecs, displayPath, namedSpecs, renderCiFolder, validateRun } from './generate';
 import { MANIFEST_FILE, parseManifest, sha256, type Manifest } from './render/manifest';
 import { abortOutput, commitOutput, openOutput, readIfExists, stageFolder } from './writer';
 
@@ -94,7 +94,7 @@ function scanInputs(outDir: string, files: readonly string[], fleetBytes: Buffer
   return { clean, dirty };
 }
 
-const requestedFiles = (s: RunSettings) => (s.specs.length > 0 ? [...s.specs] : discoverSpecs(s.specsDir)).map((f) => displayPath(f));
+const requestedFiles = (s: RunSettings) => (s.specs.length > 0 ? namedSpecs(s.specs, s.specsDir).files : discoverSpecs(s.specsDir).map((f) => displayPath(f)));
 
 export async function runGenerate(s: RunSettings): Promise<GenerateSummary> {
   const fleetBytes = s.fleet.bytes;
@@ -103,7 +103,7 @@ export async function runGenerate(s: RunSettings): Promise<GenerateSummary> {
   const pool = workers > 0 ? new WorkerPool(workers) : undefined;
   let run;
   try {
-    run = validateRun(s);
+    run = validateRun({ ...s, insideSpecsDir: true });
   } catch (err) {
     pool?.close();
     throw err; // nothing written, not even the output folder

@@ -3,7 +3,7 @@
  * writing is writer.ts's job, so `check` (and tests) can compare in memory.
  */
 import { readdirSync } from 'node:fs';
-import { isAbsolute, join, relative, sep } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { CI_FOLDER } from './domain/constants';
 import { ciInputs, customerInputs, type Inputs } from './fingerprint';
 import type { FleetConfig } from './fleet/schema';
@@ -15,6 +15,7 @@ import { MANIFEST_FILE, renderManifest } from './render/manifest';
 import { renderOperatorJson } from './render/operator';
 import { loadSpecs, type LoadedSpec } from './spec/load';
 import { InputError, UsageError } from './spec/problems';
+import { realPath } from './workspace';
 
 /** Files of one customer, by path relative to generated/<name>/. */
 export type CustomerFiles = Map<string, string>;
@@ -95,11 +96,44 @@ export interface ValidatedRun {
 }
 
 /**
+ * The spec files named on the command line, each once: two spellings of one file (`./customers/a.yaml`,
+ * `customers//a.yaml`, a symlink to it) are one spec, compared by real path. Each is shown as the specs folder's
+ * own path when it lives there, so it meets its discovered twin under the same name.
+ */
+export function namedSpecs(specs: readonly string[], specsDir: string): { files: string[]; outside: string[] } {
+  const folder = realPath(specsDir);
+  const seen = new Set<string>();
+  const files: string[] = [];
+  const outside: string[] = [];
+  for (const given of specs) {
+    const real = realPath(given);
+    if (seen.has(real)) continue;
+    seen.add(real);
+    const inside = dirname(real) === folder;
+    files.push(inside ? displayPath(join(specsDir, basename(real))) : displayPath(real));
+    if (!inside) outside.push(displayPath(given));
+  }
+  return { files, outside };
+}
+
+/**
  * Validates the requested specs (against each other and against the rest of the specs folder, so two customers
  * can never share a name or account). Throws InputError with every problem of the requested specs.
+ *
+ * `generate` passes `insideSpecsDir`: a spec outside the specs folder would be written into the fleet's output,
+ * where `check` and CI (which read only the specs folder) then count it as an extra folder, so it is refused.
+ * `validate` checks such a file against the fleet without writing anything.
  */
-export function validateRun(opts: Pick<GenerateOptions, 'specs' | 'specsDir'>): ValidatedRun {
-  const requested = (opts.specs.length > 0 ? [...opts.specs] : discoverSpecs(opts.specsDir)).map((f) => displayPath(f));
+export function validateRun(opts: Pick<GenerateOptions, 'specs' | 'specsDir'> & { readonly insideSpecsDir?: boolean }): ValidatedRun {
+  const named = namedSpecs(opts.specs, opts.specsDir);
+  if (opts.insideSpecsDir && named.outside.length > 0) {
+    const dir = displayPath(opts.specsDir).replace(/\/+$/, '');
+    throw new UsageError(
+      `${named.outside.map((f) => `"${f}"`).join(', ')} ${named.outside.length === 1 ? 'is' : 'are'} not in the specs folder "${dir}/": ` +
+        `check and CI read only that folder, so its output would be an orphan; move the spec to ${dir}/ (or check it with \`privlink validate\`)`,
+    );
+  }
+  const requested = opts.specs.length > 0 ? named.files : discoverSpecs(opts.specsDir).map((f) => displayPath(f));
   const wanted = new Set(requested);
   let others: string[] = [];
   if (opts.specs.length > 0) {
@@ -124,7 +158,7 @@ export function validateRun(opts: Pick<GenerateOptions, 'specs' | 'specsDir'>): 
 }
 
 /** Validates and renders the requested specs in memory, plus the fleet's CI config (for --commit, validate, tests). */
-export function generateAll(opts: GenerateOptions): FleetOutput {
+export function generateAll(opts: GenerateOptions & { readonly insideSpecsDir?: boolean }): FleetOutput {
   const run = validateRun(opts);
   const customers = run.requested.map((s) => {
     const model = buildModel(s.spec, s.file, opts.fleet);

@@ -75,6 +75,56 @@ describe('privlink generate', () => {
   });
 });
 
+describe('where privlink runs and which specs it reads', () => {
+  /** A new customer, valid on its own and against the examples. */
+  const initech = () => acmeWith({ name: 'initech', 'aws.accountId': '777788889999', 'aws.vpcCidr': '10.251.0.0/24', 'gcp.network': 'initech-vpc' });
+
+  it('from a subfolder, works at the repository root: privlink.yaml read, the fleet checked, one output tree', () => {
+    const dir = workspace();
+    const sub = join(dir, 'customers');
+    // A duplicate AWS account is refused from customers/ just as from the root, by validate and by generate.
+    writeFileSync(join(sub, 'initech.yaml'), acmeWith({ name: 'initech', 'gcp.network': 'initech-vpc', 'aws.vpcCidr': '10.251.0.0/24' }));
+    for (const cmd of ['validate', 'generate']) {
+      const r = run([cmd, 'initech.yaml'], sub);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/^customers\/initech\.yaml:\d+:\d+: aws\.accountId: "111122223333" is also used by customers\/acme\.yaml/m);
+    }
+    writeFileSync(join(sub, 'initech.yaml'), initech());
+    const r = run(['generate', 'initech.yaml'], sub);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('privlink: working in ../, the repository root (it holds privlink.yaml)');
+    expect(r.stdout).toContain('generated/initech/ written');
+    // privlink.yaml's labels reach the stack, the manifest names the spec from the root, and nothing is written under customers/.
+    const tf = JSON.parse(readFileSync(join(dir, 'generated', 'initech', 'operator', 'cdk.tf.json'), 'utf8'));
+    expect(tf.provider.google[0].default_labels.cost_center).toBe('saas-connectivity');
+    expect(readFileSync(join(dir, 'generated', 'initech', 'privlink-manifest.json'), 'utf8')).toContain('"file": "customers/initech.yaml"');
+    expect(readdirSync(sub).sort()).toEqual(['acme.yaml', 'globex.yaml', 'initech.yaml']);
+    expect(existsSync(join(dir, 'cdktf.out'))).toBe(false);
+    expect(run(['generate', '-q'], sub).code).toBe(0);
+    const check = run(['check'], sub);
+    expect(check.stderr).toBe('privlink: working in ../, the repository root (it holds privlink.yaml)\n');
+    expect(check.code).toBe(0);
+  });
+
+  it('reads a spec named twice, or spelled two ways, once', () => {
+    const dir = workspace();
+    const r = run(['generate', 'customers/acme.yaml', './customers/acme.yaml', 'customers//acme.yaml', 'customers/../customers/acme.yaml'], dir);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('1 customer (0 up to date, 1 rendered)');
+  });
+
+  it('refuses to generate a spec outside the specs folder, which check and CI would never read; validate still checks it', () => {
+    const dir = workspace();
+    writeFileSync(join(dir, 'initech.yaml'), initech());
+    const r = run(['generate', 'initech.yaml'], dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('"initech.yaml" is not in the specs folder "customers/"');
+    expect(existsSync(join(dir, 'generated'))).toBe(false);
+    expect(run(['validate', 'initech.yaml'], dir).code).toBe(0);
+  });
+});
+
 describe('privlink validate', () => {
   it('checks without writing', () => {
     const dir = workspace();

@@ -79,6 +79,26 @@ describe('generate --commit', () => {
     expect(privlink(dir, 'check').code).toBe(0);
   });
 
+  it('commits every input the output depends on: privlink.yaml and the plan-guard allowances, so a clean checkout passes check', () => {
+    const dir = repo();
+    const fleet = readFileSync(join(dir, 'privlink.yaml'), 'utf8');
+    writeFileSync(
+      join(dir, 'privlink.yaml'),
+      fleet.replace(/^backend:\n(?: {2}.*\n)+/m, 'backend:\n  type: gcs\n  bucket: acme-privlink-state\n  prefix: "privlink/{customer}"\n'),
+    );
+    writeFileSync(join(dir, 'customers', 'acme.plan-guard-allow'), '# reviewed in OPS-7\naws_vpn_connection.vpn_a\n');
+    const r = privlink(dir, 'generate', '--commit', '--branch', 'move-state');
+    expect(r.code).toBe(0);
+    const files = git(dir, 'show', '--name-only', '--format=', 'HEAD').trim().split('\n');
+    expect(files).toEqual(expect.arrayContaining(['privlink.yaml', 'customers/acme.plan-guard-allow', 'generated/acme/operator/cdk.tf.json']));
+    expect(git(dir, 'status', '--porcelain')).toBe('');
+    const clone = tempDir('privlink-clone-');
+    git(clone, 'clone', '-q', '--branch', 'move-state', dir, '.');
+    const check = privlink(clone, 'check');
+    expect(check.stderr).toBe('');
+    expect(check.code).toBe(0);
+  });
+
   it('with no change, commits nothing, creates no branch and says so', () => {
     const dir = repo();
     const head = git(dir, 'rev-parse', 'HEAD');

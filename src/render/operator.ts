@@ -10,6 +10,9 @@
  */
 import { App, GcsBackend, LocalBackend, S3Backend, TerraformOutput, TerraformStack, Token, type TerraformElement } from 'cdktf';
 import type { Construct } from 'constructs';
+import { mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { CustomerGateway } from '@cdktf/provider-aws/lib/customer-gateway';
 import { DefaultSecurityGroup } from '@cdktf/provider-aws/lib/default-security-group';
@@ -430,10 +433,21 @@ export function buildOperatorStack(scope: Construct, model: CustomerModel): Terr
 /** Synthesizes the operator stack to the Terraform JSON written to generated/<name>/operator/cdk.tf.json. */
 export function renderOperatorJson(model: CustomerModel): string {
   return withoutTokenStackTraces(() => {
-    const app = new App({ outdir: 'cdktf.out', skipValidation: true, stackTraces: false });
+    const app = new App({ outdir: scratchOutdir(), skipValidation: true, stackTraces: false });
     const stack = buildOperatorStack(app, model);
     return serializeStack(stack, model);
   });
+}
+
+/**
+ * The folder cdktf's App insists on creating (with a stacks/ inside) although privlink never synthesizes into it:
+ * one fixed folder per user in the system's temp folder, so no run leaves a cdktf.out/ in the user's working
+ * directory, and no run adds another folder to /tmp.
+ */
+function scratchOutdir(): string {
+  const dir = join(tmpdir(), `privlink-cdktf-${process.getuid?.() ?? 'user'}`);
+  mkdirSync(join(dir, 'stacks'), { recursive: true });
+  return dir;
 }
 
 /**
