@@ -6,7 +6,7 @@
  * (plan-guard), lint findings or a refused precondition (lock held, dirty index…); 2 usage error; 70 internal error.
  */
 import yargs from 'yargs';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
 import { commitBody, commitSubject, prBody, summarizeChange } from './change-summary';
 import { commitOnBranch, prepareCommit, repoPath } from './commit';
@@ -69,6 +69,7 @@ interface CommonArgs {
   out?: string;
   debug: boolean;
   quiet: boolean;
+  json?: boolean;
 }
 
 /** Options of the fleet runs (generate, check). */
@@ -78,11 +79,23 @@ interface FleetRunArgs {
   json: boolean;
 }
 
+/** The options that say where the fleet config, the specs and the output are; each command takes those it uses. */
+const PATH_OPTIONS = {
+  config: { type: 'string', describe: `Fleet config (default: ${DEFAULT_FLEET_FILE} at the repository root if it exists, else built-in defaults)` },
+  'specs-dir': { type: 'string', describe: 'Folder of customer specs (default: paths.specs of the fleet config, "customers")' },
+  out: { type: 'string', describe: 'Output folder (default: paths.output of the fleet config, "generated")' },
+} as const satisfies Record<string, import('yargs').Options>;
+
+const pathOptions = <T>(y: import('yargs').Argv<T>, names: readonly (keyof typeof PATH_OPTIONS)[] = ['config', 'specs-dir', 'out']) =>
+  y.options(Object.fromEntries(names.map((n) => [n, PATH_OPTIONS[n]])));
+
+const JSON_OPTION = { type: 'boolean', default: false, describe: 'Print a machine-readable result on stdout (problems included) instead of the text report' } as const;
+
 const fleetRunOptions = <T>(y: import('yargs').Argv<T>) =>
-  y
+  pathOptions(y)
     .option('full', { type: 'boolean', default: false, describe: 'Render every customer, ignoring the inputs recorded in each manifest' })
     .option('jobs', { alias: 'j', type: 'number', describe: `Worker processes at most (default: the number of cores, ${defaultJobs()} here)` })
-    .option('json', { type: 'boolean', default: false, describe: 'Print a machine-readable summary on stdout instead of the text report' });
+    .option('json', JSON_OPTION);
 
 function jobsOf(a: FleetRunArgs): number {
   if (a.jobs === undefined) return defaultJobs();
@@ -157,10 +170,47 @@ function formatDrift(d: Drift, outDir: string): string {
   return d.diff ? `${head}\n${d.diff.replace(/^/gm, '    ')}` : head;
 }
 
-export async function exec(argv: readonly string[], io: Io = processIo): Promise<number> {
+/** The commands, in the order --help lists them. */
+const COMMANDS = ['generate', 'validate', 'check', 'plan-guard', 'lint', 'lab'] as const;
+
+/** Options that take a value, so the word after them is not the command. */
+const VALUE_OPTIONS = new Set(['--config', '--specs-dir', '--out']);
+
+/** The command word of argv: the first argument that is neither an option nor an option's value. */
+function commandOf(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (VALUE_OPTIONS.has(arg)) i++;
+    else if (!arg.startsWith('-')) return arg;
+  }
+  return undefined;
+}
+
+/** privlink's own version, from its package.json. */
+export function privlinkVersion(): string {
+  return (JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+export async function exec(argv: readonly string[], realIo: Io = processIo): Promise<number> {
   let code = 0;
   const debug = argv.includes('--debug');
+  const command = commandOf(argv);
+  // With --json, stdout carries exactly one JSON document, failures included; the text report still goes to stderr.
+  const json = argv.includes('--json');
+  let printedJson = false;
+  const io: Io = json ? { ...realIo, out: (t) => ((printedJson = true), realIo.out(t)) } : realIo;
+  const failJson = (exitCode: number, detail: Record<string, unknown>) => {
+    if (json && !printedJson) io.out(`${JSON.stringify({ command: command ?? null, ok: false, exitCode, ...detail })}\n`);
+    return exitCode;
+  };
   const fail = (err: unknown): number => {
+    if (err instanceof InputError) failJson(1, { problems: sortProblems(err.problems) });
+    else if (err instanceof Error) failJson(failCode(err), { error: err.message });
+    return failText(err);
+  };
+  const failCode = (err: Error): number =>
+    err instanceof Refused || ['LabInputError', 'LabFileError'].includes(err.name) ? 1 : err.name === 'LabInterrupted' ? 130 : err instanceof UsageError ? 2 : 70;
+  const failText = (err: unknown): number => {
     if (err instanceof InputError) {
       const problems = sortProblems(err.problems);
       io.err(`${problems.map(formatProblem).join('\n')}\n`);
@@ -193,9 +243,6 @@ export async function exec(argv: readonly string[], io: Io = processIo): Promise
   const parser = yargs()
     .scriptName('privlink')
     .usage('$0 <command> [options]\n\nGenerate the Terraform for private connectivity to customer services on AWS from one YAML spec per customer.')
-    .option('config', { type: 'string', describe: `Fleet config (default: ${DEFAULT_FLEET_FILE} if it exists, else built-in defaults)` })
-    .option('specs-dir', { type: 'string', describe: 'Folder of customer specs (default: paths.specs of the fleet config, "customers")' })
-    .option('out', { type: 'string', describe: 'Output folder (default: paths.output of the fleet config, "generated")' })
     .option('debug', { type: 'boolean', default: false, describe: 'Print stack traces of internal errors' })
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'Print only errors' })
     .command(
@@ -250,15 +297,17 @@ export async function exec(argv: readonly string[], io: Io = processIo): Promise
       'validate [specs..]',
       'Check specs without writing anything (no SPEC: every spec in --specs-dir)',
       (y) =>
-        y
+        pathOptions(y, ['config', 'specs-dir'])
           .positional('specs', { type: 'string', array: true, default: [] as string[], describe: 'Spec files' })
+          .option('json', JSON_OPTION)
           .example('$0 validate customers/acme.yaml', 'Check one spec'),
       (args) => {
         const a = args as unknown as CommonArgs;
         a.specs = enterRoot(a, io, a.specs);
         const { fleet, specsDir } = setup(a);
         const run = validateRun({ specs: a.specs, specsDir });
-        if (!a.quiet) io.out(`privlink: ${plural(run.requested.length, 'spec')} valid${fleet.file ? `, ${fleet.file} valid` : ''}\n`);
+        if (a.json) io.out(`${JSON.stringify({ command: 'validate', ok: true, specs: run.requested.map((r) => r.file), fleet: fleet.file ?? null })}\n`);
+        else if (!a.quiet) io.out(`privlink: ${plural(run.requested.length, 'spec')} valid${fleet.file ? `, ${fleet.file} valid` : ''}\n`);
       },
     )
     .command(
@@ -324,12 +373,15 @@ export async function exec(argv: readonly string[], io: Io = processIo): Promise
       (y) =>
         y
           .positional('plan', { type: 'string', describe: 'Output of `terraform show -json PLANFILE`' })
-          .option('allow', { type: 'string', array: true, default: [] as string[], describe: 'Address a reviewed change may destroy or replace (repeatable)' })
-          .option('allow-file', { type: 'string', describe: 'File of such addresses, one per line (# comments)' })
-          .example('$0 plan-guard plan.json', 'Refuse any tunnel, gateway or endpoint replacement')
-          .example('$0 plan-guard plan.json --allow aws_vpn_connection.vpn_a', 'Let one reviewed replacement through'),
+          // One value per flag (`--allow A --allow B`): an array option would also swallow the plan file after it.
+          .option('allow', { type: 'string', requiresArg: true, describe: 'Address a reviewed change may destroy or replace (repeat the flag for each)' })
+          .option('allow-file', { type: 'string', requiresArg: true, describe: 'File of such addresses, one per line (# comments)' })
+          .option('json', JSON_OPTION)
+          .example('$0 plan-guard plan.json', 'Refuse any tunnel, gateway or endpoint replacement; the next example lets one reviewed replacement through')
+          .example('$0 plan-guard --allow aws_vpn_connection.vpn_a plan.json', ''),
       (args) => {
-        const a = args as unknown as CommonArgs & { plan: string; allow: string[]; 'allow-file'?: string };
+        const a = args as unknown as CommonArgs & { plan: string; allow?: string | string[]; 'allow-file'?: string | string[]; json: boolean };
+        if (Array.isArray(a['allow-file'])) throw new UsageError('--allow-file takes one file; put every address in it');
         const readOrFail = (file: string, what: string) => {
           try {
             return readFileSync(file, 'utf8');
@@ -344,8 +396,13 @@ export async function exec(argv: readonly string[], io: Io = processIo): Promise
           if (err instanceof UsageError) throw err;
           throw new UsageError(`${a.plan} is not JSON: expected the output of \`terraform show -json PLANFILE\``);
         }
-        const allow = [...a.allow, ...(a['allow-file'] ? parseAllowFile(readOrFail(a['allow-file'], 'allow file')) : [])];
+        const allow = [...([] as string[]).concat(a.allow ?? []), ...(a['allow-file'] ? parseAllowFile(readOrFail(a['allow-file'], 'allow file')) : [])];
         const result = guardPlan(plan, allow);
+        if (result.blocked.length > 0 || result.unused.length > 0) code = 1;
+        if (a.json) {
+          io.out(`${JSON.stringify({ command: 'plan-guard', ok: code === 0, changes: result.changes, blocked: result.blocked, allowed: result.allowed, unused: result.unused })}\n`);
+          return;
+        }
         for (const hit of result.allowed) io.out(`plan-guard: allowed: ${formatHit(hit)}\n`);
         for (const hit of result.blocked) io.err(`plan-guard: blocked: ${formatHit(hit)}\n`);
         for (const u of result.unused) {
@@ -354,11 +411,10 @@ export async function exec(argv: readonly string[], io: Io = processIo): Promise
         if (result.blocked.length > 0 || result.unused.length > 0) {
           if (result.blocked.length > 0) {
             io.err(
-              `plan-guard: ${plural(result.blocked.length, 'resource')} that carry traffic would go; after review, rerun with ` +
+              `plan-guard: ${plural(result.blocked.length, 'resource')} that ${result.blocked.length === 1 ? 'carries' : 'carry'} traffic would go; after review, rerun with ` +
                 `${result.blocked.map((h) => `--allow ${h.address}`).join(' ')}\n`,
             );
           }
-          code = 1;
           return;
         }
         if (!a.quiet) io.out(`plan-guard: ok: ${plural(result.changes, 'resource change')}, nothing that carries traffic destroyed or replaced${result.allowed.length ? ' beyond the allowed' : ''}\n`);
@@ -368,26 +424,36 @@ export async function exec(argv: readonly string[], io: Io = processIo): Promise
       'lint [dir]',
       'Run the security rule pack over generated artifacts (operator JSON, customer modules and their examples): exit 1 on any finding the spec does not except in writing',
       (y) =>
-        y
+        pathOptions(y, ['config', 'out'])
           .positional('dir', { type: 'string', describe: 'Folder to scan (default: the output folder)' })
+          .option('json', JSON_OPTION)
           .example('$0 lint', 'Scan generated/')
           .example('$0 lint generated/acme', 'Scan one customer'),
       async (args) => {
-        const a = args as unknown as CommonArgs & { dir?: string };
+        const a = args as unknown as CommonArgs & { dir?: string; json: boolean };
         [a.dir] = enterRoot(a, io, [a.dir]);
         const dir = a.dir ?? setup(a).outDir;
         if (!existsSync(dir)) throw new UsageError(`no folder "${dir}" to lint`);
         const { RULES, formatFinding, lintDocs, loadArtifacts } = await import('./lint');
         const docs = await loadArtifacts(dir);
+        // An empty scan proves nothing: a wrong folder, or output never generated, must not pass as "no findings".
+        if (docs.length === 0) {
+          throw new Refused(`no generated artifacts in "${dir}" (no operator/*.tf.json, no customer-module/*.tf): run \`privlink generate\` first, or name the output folder`);
+        }
         const all = lintDocs(docs);
         const findings = all.filter((f) => f.excepted === undefined);
         const excepted = all.filter((f) => f.excepted !== undefined);
+        if (findings.length > 0) code = 1;
+        if (a.json) {
+          const asJson = (f: (typeof all)[number]) => ({ file: f.file, rule: f.rule.id, mirrors: f.rule.mirrors, message: f.message, ...(f.excepted ? { excepted: f.excepted } : {}) });
+          io.out(`${JSON.stringify({ command: 'lint', ok: code === 0, artifacts: docs.length, rules: RULES.length, findings: findings.map(asJson), excepted: excepted.map(asJson) })}\n`);
+          return;
+        }
         const exceptedNote = excepted.length ? `, ${excepted.length} excepted by the spec` : '';
         if (!a.quiet) for (const f of excepted) io.out(`${formatFinding(f)}\n`);
         for (const f of findings) io.err(`${formatFinding(f)}\n`);
         if (findings.length > 0) {
           io.err(`privlink lint: ${plural(findings.length, 'finding')} in ${plural(new Set(findings.map((f) => f.file)).size, 'artifact')}${exceptedNote}\n`);
-          code = 1;
           return;
         }
         if (!a.quiet) io.out(`privlink lint: ${plural(docs.length, 'artifact')}, ${RULES.length} rules, no findings${exceptedNote}\n`);
@@ -397,7 +463,7 @@ export async function exec(argv: readonly string[], io: Io = processIo): Promise
       'lab [customer]',
       "Prove a customer's connection on this machine: simulate the apply of its generated operator/cdk.tf.json, bring up every tunnel (strongSwan) and BGP session (BIRD) in network namespaces, resolve every customer hostname from a pod in each source range (dnsmasq serving the generated Cloud DNS zones) and connect to it through the tunnels and the endpoint's security group, check routes, failover and rekey, then tear everything down (needs root; exit 3 when the machine cannot run it)",
       (y) =>
-        y
+        pathOptions(y, ['config', 'out'])
           .positional('customer', { type: 'string', describe: 'Customer name: reads <out>/<customer>/operator/cdk.tf.json' })
           .option('tf', { type: 'string', describe: 'A cdk.tf.json to use instead (a hand-edited copy, say)' })
           .option('json', { type: 'boolean', default: false, describe: 'Print the report as JSON on stdout' })
@@ -413,7 +479,15 @@ export async function exec(argv: readonly string[], io: Io = processIo): Promise
         if (!(a.timeout > 0)) throw new UsageError(`--timeout must be a positive number of seconds, got ${a.timeout}`);
         [a.tf] = enterRoot(a, io, [a.tf]);
         const customer = a.customer ?? basename(a.tf!).replace(/\.tf\.json$|\.json$/, '');
-        const tfFile = a.tf ?? join(setup(a).outDir, customer, 'operator', 'cdk.tf.json');
+        const outDir = setup(a).outDir;
+        if (a.tf === undefined && !existsSync(join(outDir, customer))) {
+          const known = existsSync(outDir) ? readdirSync(outDir).filter((f) => existsSync(join(outDir, f, 'operator', 'cdk.tf.json'))).sort() : [];
+          throw new Refused(
+            `no customer "${customer}" in ${outDir}/ (${known.length ? `customers there: ${known.join(', ')}` : 'it holds no generated customer'}); ` +
+              'check the name, or run `privlink generate` first',
+          );
+        }
+        const tfFile = a.tf ?? join(outDir, customer, 'operator', 'cdk.tf.json');
         const log = (line: string) => {
           if (!a.quiet && !a.json) io.err(`lab: ${line}\n`);
         };
@@ -437,14 +511,17 @@ export async function exec(argv: readonly string[], io: Io = processIo): Promise
         code = report.ok ? 0 : 1;
       },
     )
-    .demandCommand(1, 'name a command: generate, validate, check, plan-guard, lint or lab')
+    .demandCommand(1, `name a command: ${COMMANDS.join(', ')}`)
     .strict()
     .help()
     .alias('help', 'h')
-    .version(false)
+    .version('version', 'Show privlink\'s version', privlinkVersion())
     .wrap(Math.min(110, process.stdout.columns || 110))
     .exitProcess(false)
     .fail((msg, err) => {
+      if (!err && command !== undefined && !(COMMANDS as readonly string[]).includes(command)) {
+        throw new UsageError(`unknown command "${command}"; the commands are ${COMMANDS.join(', ')}`);
+      }
       throw err ?? new UsageError(msg);
     });
 

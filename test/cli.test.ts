@@ -151,6 +151,42 @@ describe('usage', () => {
     }
   });
 
+  it('prints its version, and names an unknown command as a command', () => {
+    const dir = workspace();
+    const version = run(['--version'], dir);
+    expect(version.code).toBe(0);
+    expect(version.stdout).toBe(`${JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version}\n`);
+    const unknown = run(['frobnicate'], dir);
+    expect(unknown.stderr).toContain('privlink: unknown command "frobnicate"; the commands are generate, validate, check, plan-guard, lint, lab');
+    expect(run(['--config', 'privlink.yaml', 'frobnicate'], dir).stderr).toContain('unknown command "frobnicate"');
+  });
+
+  it('shows each command only the options it uses, and examples whole', () => {
+    const dir = workspace();
+    const help = (cmd: string) => run([cmd, '--help'], dir).stdout;
+    for (const cmd of ['plan-guard', 'lint']) expect(help(cmd)).not.toContain('--specs-dir');
+    expect(help('plan-guard')).not.toMatch(/--out|--config/);
+    for (const cmd of ['generate', 'check']) expect(help(cmd)).toMatch(/--specs-dir[\s\S]*--out/);
+    expect(help('plan-guard')).toMatch(/^ {2}privlink plan-guard --allow aws_vpn_connection\.vpn_a plan\.json$/m);
+  });
+
+  it('--json: every command prints one JSON document on stdout, problems included', () => {
+    const dir = workspace();
+    writeFileSync(join(dir, 'customers', 'acme.yaml'), acmeWith({ 'endpoints.0.ports': [443, 0] }));
+    for (const cmd of ['generate', 'validate']) {
+      const r = run([cmd, '--json'], dir);
+      expect(r.code).toBe(1);
+      const doc = JSON.parse(r.stdout);
+      expect(doc).toMatchObject({ command: cmd, ok: false, exitCode: 1 });
+      expect(doc.problems).toEqual([expect.objectContaining({ file: 'customers/acme.yaml', path: 'endpoints[0].ports[1]' })]);
+    }
+    const lint = run(['lint', '--json'], dir);
+    expect(lint.code).toBe(2);
+    expect(JSON.parse(lint.stdout)).toMatchObject({ command: 'lint', ok: false, exitCode: 2, error: 'no folder "generated" to lint' });
+    const usage = run(['validate', '--json', '--no-such-option'], dir);
+    expect(JSON.parse(usage.stdout)).toMatchObject({ command: 'validate', ok: false, exitCode: 2 });
+  });
+
   it('exits 2 on an unknown command, an unknown option or no command', () => {
     const dir = workspace();
     for (const args of [['frobnicate'], ['generate', '--no-such-option'], []]) {

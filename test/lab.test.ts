@@ -275,6 +275,6 @@ describe('privlink lab when it cannot or may not finish', () => {
     const r = spawnSync(process.execPath, [BIN, 'lab', 'nobody', '--no-install'], { cwd: ROOT, encoding: 'utf8' });
     if (r.status === 3) return skipNote('lab missing-file message', r.stderr.trim());
     expect(r.status).toBe(1);
-    expect(r.stderr).toBe('privlink lab: generated/nobody/operator/cdk.tf.json: cannot read: ENOENT (run privlink generate first)\n');
+    expect(r.stderr).toBe('privlink: no customer "nobody" in generated/ (customers there: acme, globex); check the name, or run `privlink generate` first\n');
   });
 });

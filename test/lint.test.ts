@@ -77,6 +77,18 @@ describe('privlink lint', () => {
   });
 });
 
+describe('lint on the wrong folder', () => {
+  it('fails on a folder with no generated artifacts instead of passing with no findings', () => {
+    const dir = tempDir('privlink-lint-');
+    mkdirSync(join(dir, 'customers'));
+    writeFileSync(join(dir, 'customers', 'notes.txt'), 'not terraform');
+    const r = spawnSync(process.execPath, [BIN, 'lint', 'customers'], { cwd: dir, encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('privlink: no generated artifacts in "customers"');
+    expect(r.stdout).toBe('');
+  });
+});
+
 describe('security exceptions', () => {
   /** A repository with acme opting out of acceptance for artifactory, generated. */
   function autoAcceptRepo(): string {

@@ -147,9 +147,19 @@ describe('plan-guard on real terraform plans of the acme operator stack (AWS hal
     expect(blocked.code).toBe(1);
     expect(blocked.stderr).toMatch(/^plan-guard: blocked: aws_vpn_connection\.vpn_a would be replaced \(tunnel1_inside_cidr forces replacement\): both of its tunnels/m);
     expect(blocked.stderr).toContain('rerun with --allow aws_vpn_connection.vpn_a');
+    expect(blocked.stderr).toContain('1 resource that carries traffic would go');
     const allowed = guardCli(['plan.json', '--allow', 'aws_vpn_connection.vpn_a'], dir);
     expect(allowed.code).toBe(0);
     expect(allowed.stdout).toMatch(/^plan-guard: allowed: aws_vpn_connection\.vpn_a would be replaced/m);
+    // The flag before the plan takes one value, so the plan stays the positional; --json says the same for machines.
+    const before = guardCli(['--allow', 'aws_vpn_connection.vpn_a', 'plan.json', '--json'], dir);
+    expect(before.code).toBe(0);
+    const doc = JSON.parse(before.stdout);
+    expect(doc).toMatchObject({ command: 'plan-guard', ok: true, blocked: [], unused: [] });
+    expect(doc.allowed.map((h: Json) => [h.address, h.action, h.cause])).toEqual([['aws_vpn_connection.vpn_a', 'replace', 'tunnel1_inside_cidr forces replacement']]);
+    const json = JSON.parse(guardCli(['plan.json', '--json'], dir).stdout);
+    expect(json).toMatchObject({ command: 'plan-guard', ok: false });
+    expect(json.blocked.map((h: Json) => h.address)).toEqual(['aws_vpn_connection.vpn_a']);
   });
 
   itMirror('dropping an endpoint\'s service name destroys its interface endpoint: blocked', () => {
