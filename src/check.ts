@@ -8,14 +8,15 @@
  *                Terraform would apply too)
  * Terraform's own files (.terraform/, lock file, local state) and plan files are not privlink's and are skipped.
  */
-import { readFileSync, readdirSync, type Dirent } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, type Dirent } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { structuredPatch } from 'diff';
 import type { CustomerFiles } from './generate';
 import { MANIFEST_FILE, parseManifest, sha256, type Manifest } from './render/manifest';
-import { isTerraformWorkFile, readIfExists } from './writer';
+import { LOCK_FILE, RUN_FILES, folderFiles, isRunning, readIfExists } from './writer';
 
-export type DriftKind = 'missing' | 'stale' | 'hand-edited' | 'extra';
+export type DriftKind = 'missing' | 'stale' | 'hand-edited' | 'extra' | 'interrupted';
 
 export interface Drift {
   readonly kind: DriftKind;
@@ -24,25 +25,6 @@ export interface Drift {
   readonly why: string;
   /** A short unified diff (committed → expected), for stale and hand-edited files. */
   readonly diff?: string;
-}
-
-/** Files under a generated folder that belong to Terraform or CI runs, not to privlink. */
-function isIgnored(name: string): boolean {
-  return isTerraformWorkFile(name) || name.endsWith('.tfplan');
-}
-
-function listFiles(dir: string, rel = ''): string[] {
-  let entries;
-  try {
-    entries = readdirSync(join(dir, rel), { withFileTypes: true });
-  } catch {
-    return [];
-  }
-  return entries.flatMap((e) => {
-    if (isIgnored(e.name)) return [];
-    const path = rel ? `${rel}/${e.name}` : e.name;
-    return e.isDirectory() ? listFiles(dir, path) : [path];
-  });
 }
 
 const DIFF_LINES = 12;
@@ -68,6 +50,26 @@ export function findDrift(outDir: string, expected: ReadonlyMap<string, Customer
     ...topLevelDrift(outDir, new Set(expected.keys())),
     ...[...expected].sort(([a], [b]) => a.localeCompare(b)).flatMap(([folder, files]) => folderDrift(outDir, folder, files)),
   ];
+}
+
+/**
+ * What a privlink run leaves in outDir while it writes: a killed run leaves them for good (the next generate
+ * finishes or drops it). A check that ignored them would pass on output that a run never finished.
+ */
+export function runDrift(outDir: string): Drift[] {
+  const present = RUN_FILES.filter((f) => existsSync(join(outDir, f)));
+  if (present.length === 0) return [];
+  let owner: { pid?: unknown; host?: unknown } = {};
+  try {
+    owner = JSON.parse(readIfExists(join(outDir, LOCK_FILE)) ?? '{}') as typeof owner;
+  } catch {
+    owner = {};
+  }
+  const running = typeof owner.pid === 'number' && (owner.host !== hostname() || isRunning(owner.pid));
+  const why = running
+    ? `a privlink run (pid ${owner.pid}) is writing ${outDir}/ right now; check again when it has finished`
+    : 'left by an interrupted privlink run: run `privlink generate`, which finishes the run from its journal or drops it, then check again';
+  return present.map((f) => ({ kind: 'interrupted' as const, path: f === LOCK_FILE || f.endsWith('.json') || f.endsWith('.tmp') ? f : `${f}/`, why }));
 }
 
 /** Loose files and folders no spec generates, at the top of outDir. `expected`: every folder name the specs give. */
@@ -117,7 +119,7 @@ export function folderDrift(outDir: string, folder: string, files: CustomerFiles
       diff: shortDiff(path, actual, content),
     });
   }
-  for (const rel of listFiles(dir).sort()) {
+  for (const rel of folderFiles(dir).sort()) {
     if (files.has(rel)) continue;
     drift.push({
       kind: 'extra',
@@ -132,7 +134,7 @@ export function folderDrift(outDir: string, folder: string, files: CustomerFiles
 export function folderMatches(outDir: string, folder: string, files: CustomerFiles): boolean {
   const dir = join(outDir, folder);
   for (const [rel, content] of files) if (readIfExists(join(dir, rel)) !== content) return false;
-  return listFiles(dir).every((rel) => files.has(rel));
+  return folderFiles(dir).every((rel) => files.has(rel));
 }
 
 /**
@@ -142,7 +144,7 @@ export function folderMatches(outDir: string, folder: string, files: CustomerFil
  */
 export function folderIntact(dir: string, manifest: Manifest): boolean {
   const recorded = Object.keys(manifest.files);
-  const onDisk = listFiles(dir).filter((f) => f !== MANIFEST_FILE);
+  const onDisk = folderFiles(dir).filter((f) => f !== MANIFEST_FILE);
   if (onDisk.length !== recorded.length) return false;
   for (const rel of recorded) {
     let bytes: Buffer;

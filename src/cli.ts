@@ -18,8 +18,9 @@ import { ALLOW_FILE_SUFFIX } from './render/ci';
 import { loadFleet, DEFAULT_FLEET_FILE, type LoadedFleet } from './fleet/load';
 import { generateAll, validateRun, type CustomerFiles, type FleetOutput } from './generate';
 import { InputError, Refused, UsageError, sortProblems, formatProblem } from './spec/problems';
-import { writeCustomers } from './writer';
+import { OUTPUT_GITIGNORE_FILE, writeCustomers } from './writer';
 import { findRoot } from './workspace';
+import { onInterrupt } from './interrupt';
 import { DEFAULT_FLEET } from './fleet/schema';
 import type { GenerateSummary } from './engine';
 import { defaultJobs, type PoolStats } from './pool';
@@ -158,6 +159,7 @@ function summaryJson(s: GenerateSummary) {
     foldersWritten: s.foldersWritten,
     filesWritten: s.filesWritten,
     filesUnchanged: s.filesUnchanged,
+    filesRemoved: s.filesRemoved,
     workers: s.pool.workers,
     ...(s.ciSkipped ? { ciSkipped: s.ciSkipped } : {}),
   };
@@ -281,6 +283,7 @@ export async function exec(argv: readonly string[], realIo: Io = processIo): Pro
         }
         const seconds = Number(process.hrtime.bigint() - started) / 1e9;
         for (const n of summary.notices) io.err(`privlink: ${n}\n`);
+        for (const f of summary.filesRemoved) io.err(`privlink: removed ${outDir}/${f}: privlink does not write it (a hand-added file, or one an older privlink wrote)\n`);
         if (summary.ciSkipped) io.err(`privlink: warning: ${outDir}/${summary.ciSkipped}\n`);
         if (a.json) {
           io.out(`${JSON.stringify({ command: 'generate', ...summaryJson(summary), seconds: round(seconds), maxRssMb: maxRssMb(summary.pool) })}\n`);
@@ -288,7 +291,8 @@ export async function exec(argv: readonly string[], realIo: Io = processIo): Pro
           for (const name of summary.foldersWritten) io.out(`${outDir}/${name}/ written\n`);
           io.out(
             `privlink: ${plural(summary.customers, 'customer')} (${summary.upToDate} up to date, ${summary.rendered} rendered), ` +
-              `${plural(summary.filesWritten, 'file')} written, ${summary.filesUnchanged} unchanged, in ${seconds.toFixed(1)} s\n`,
+              `${plural(summary.filesWritten, 'file')} written, ${summary.filesUnchanged} unchanged` +
+              `${summary.filesRemoved.length ? `, ${summary.filesRemoved.length} removed` : ''}, in ${seconds.toFixed(1)} s\n`,
           );
         }
       },
@@ -494,10 +498,16 @@ export async function exec(argv: readonly string[], realIo: Io = processIo): Pro
         const { prepareLab, runLab } = await import('./lab/run');
         const prepared = prepareLab(tfFile);
         const { preflight, LabUnavailable } = await import('./lab/host');
+        // Until runLab takes over the signal (and tears down what it started), an interrupt has nothing to undo.
+        const closeInterrupt = onInterrupt(() => 'the lab had not started any namespace or daemon yet');
         try {
+          log('checking the machine: root, /dev/net/tun, network namespaces, packages');
           const pre = preflight({ install: a.install, log });
           if (pre.installed.length) log(`installed ${pre.installed.join(' ')}`);
+          await new Promise((r) => setImmediate(r)); // a Ctrl-C during the checks is handled here, before anything starts
+          closeInterrupt();
         } catch (err) {
+          closeInterrupt();
           if (!(err instanceof LabUnavailable)) throw err;
           if (a.json) io.out(`${JSON.stringify({ command: 'lab', customer, skipped: true, reason: err.message })}\n`);
           io.err(`privlink lab: this machine cannot run the lab: ${err.message}\n`);
@@ -565,7 +575,9 @@ async function generateAndCommit(out: FleetOutput, o: CommitOptions): Promise<nu
       return [g.name, files] as const;
     }),
   );
-  for (const n of writeCustomers(o.outDir, folders(out)).notices) o.io.err(`privlink: ${n}\n`);
+  const written = writeCustomers(o.outDir, folders(out));
+  for (const n of written.notices) o.io.err(`privlink: ${n}\n`);
+  for (const f of written.removed) o.io.err(`privlink: removed ${o.outDir}/${f}: privlink does not write it (a hand-added file, or one an older privlink wrote)\n`);
   const summaries = [];
   for (const g of out.customers) summaries.push(await summarizeChange(g.model, previous.get(g.name), g.files, o.specsDir));
   // Every input the output depends on goes into the same commit, so a clean checkout of the branch passes
@@ -578,6 +590,7 @@ async function generateAndCommit(out: FleetOutput, o: CommitOptions): Promise<nu
       repoPath(root, `${o.outDir}/${g.name}`),
     ]),
     repoPath(root, `${o.outDir}/${CI_FOLDER}`),
+    repoPath(root, `${o.outDir}/${OUTPUT_GITIGNORE_FILE}`),
   ].filter((p) => existsSync(join(root, p)) || git.listHead(p).length > 0);
   const subject = summaries.length === 1 ? commitSubject(summaries[0]!) : `privlink: ${summaries.map((s) => s.customer).join(', ')}: regenerate`;
   const message = `${subject}\n\n${summaries.map((s) => (summaries.length > 1 ? `${s.customer}:\n${commitBody(s)}` : commitBody(s))).join('\n')}`;
@@ -595,6 +608,7 @@ async function generateAndCommit(out: FleetOutput, o: CommitOptions): Promise<nu
   return 0;
 }
 
+/** The CLI's process entry (bin/privlink.js installs the interrupt handler before loading this module). */
 export function main(): void {
   exec(process.argv.slice(2)).then(
     (code) => {

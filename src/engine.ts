@@ -11,14 +11,14 @@
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { folderDrift, folderIntact, folderMatches, topLevelDrift, type Drift } from './check';
+import { folderDrift, folderIntact, folderMatches, runDrift, topLevelDrift, type Drift } from './check';
 import { WorkerPool, runTasks, workersFor, type PoolStats } from './pool';
 import { CI_FOLDER } from './domain/constants';
 import { ciInputs, customerInputs, sameInputs, type Inputs } from './fingerprint';
 import type { LoadedFleet } from './fleet/load';
 import { discoverSpecs, displayPath, namedSpecs, renderCiFolder, validateRun } from './generate';
 import { MANIFEST_FILE, parseManifest, sha256, type Manifest } from './render/manifest';
-import { abortOutput, commitOutput, openOutput, readIfExists, stageFolder } from './writer';
+import { abortOutput, commitOutput, openOutput, pauseForTest, readIfExists, stageFolder } from './writer';
 
 export interface RunSettings {
   /** Spec files named on the command line; empty: every spec of specsDir. */
@@ -43,6 +43,8 @@ export interface GenerateSummary {
   readonly foldersWritten: string[];
   readonly filesWritten: number;
   readonly filesUnchanged: number;
+  /** Files the swap removed (paths under outDir): privlink no longer writes them, or they were never its own. */
+  readonly filesRemoved: string[];
   readonly notices: string[];
   readonly ciSkipped?: string;
   readonly pool: PoolStats;
@@ -119,16 +121,19 @@ export async function runGenerate(s: RunSettings): Promise<GenerateSummary> {
     const staged = results.filter((r) => r.staged).map((r) => r.name);
     let filesWritten = results.reduce((n, r) => n + r.written, 0);
     let filesUnchanged = results.reduce((n, r) => n + r.unchanged, 0);
+    const filesRemoved = results.flatMap((r) => r.removed);
     if (!run.ciSkipped) {
       const ci = renderCiFolder(run.names, { ...s, fleet: s.fleet.config, fleetBytes });
       if (ci.size > 0 && !folderMatches(s.outDir, CI_FOLDER, ci)) {
         const counts = stageFolder(s.outDir, output.staging, CI_FOLDER, ci);
         filesWritten += counts.written;
         filesUnchanged += counts.unchanged;
+        filesRemoved.push(...counts.removed);
         staged.push(CI_FOLDER);
       } else filesUnchanged += ci.size;
     }
     pool?.close();
+    await pauseForTest();
     commitOutput(output, staged);
     return {
       customers: run.requested.length,
@@ -137,6 +142,7 @@ export async function runGenerate(s: RunSettings): Promise<GenerateSummary> {
       foldersWritten: staged,
       filesWritten,
       filesUnchanged,
+      filesRemoved: filesRemoved.sort(),
       notices: output.notices,
       ...(run.ciSkipped ? { ciSkipped: run.ciSkipped } : {}),
       pool: stats,
@@ -163,7 +169,8 @@ export async function runCheck(s: RunSettings): Promise<CheckSummary> {
   const fleetBytes = s.fleet.bytes;
   const scan = scanInputs(s.outDir, files, fleetBytes, s.full);
   const ciWanted = s.fleet.config.ci.atlantis || s.fleet.config.ci.githubActions;
-  if (scan.dirty.size === 0) {
+  const interrupted = runDrift(s.outDir);
+  if (scan.dirty.size === 0 && interrupted.length === 0) {
     const names = [...scan.clean.values()];
     const expected = new Set([...names, ...(ciWanted ? [CI_FOLDER] : [])]);
     const ciClean = !ciWanted || upToDate(s.outDir, CI_FOLDER, ciInputs(names, fleetBytes));
@@ -185,7 +192,7 @@ export async function runCheck(s: RunSettings): Promise<CheckSummary> {
     const expected = new Set([...run.names, ...(ci.size > 0 ? [CI_FOLDER] : [])]);
     const byFolder: [string, Drift[]][] = results.map((r) => [r.name, r.drift]);
     if (ci.size > 0) byFolder.push([CI_FOLDER, folderDrift(s.outDir, CI_FOLDER, ci)]);
-    const drift = [...topLevelDrift(s.outDir, expected), ...byFolder.sort(([a], [b]) => a.localeCompare(b)).flatMap(([, d]) => d)];
+    const drift = [...interrupted, ...topLevelDrift(s.outDir, expected), ...byFolder.sort(([a], [b]) => a.localeCompare(b)).flatMap(([, d]) => d)];
     return { customers: files.length, upToDate: files.length - tasks.length, compared: tasks.length, drift, pool: stats };
   } finally {
     pool?.close();

@@ -16,12 +16,44 @@ import { existsSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync,
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { CustomerFiles } from './generate';
+import { onInterrupt } from './interrupt';
 import { Refused } from './spec/problems';
 
 export const LOCK_FILE = '.privlink.lock';
-const STAGING = '.privlink-staging';
-const OLD = '.privlink-old';
-const JOURNAL = '.privlink-journal.json';
+export const STAGING = '.privlink-staging';
+export const OLD = '.privlink-old';
+export const JOURNAL = '.privlink-journal.json';
+/** What only a running (or killed) privlink run leaves in outDir; check reports any of them as an interrupted run. */
+export const RUN_FILES = [LOCK_FILE, STAGING, OLD, JOURNAL, `${JOURNAL}.tmp`] as const;
+
+/**
+ * outDir/.gitignore, written by every run: the lock, journal and staging folders never belong in a commit, even
+ * when a run was killed and left them.
+ */
+export const OUTPUT_GITIGNORE_FILE = '.gitignore';
+export const OUTPUT_GITIGNORE = `# Written by privlink: files of a privlink run in progress (or killed). They never belong in a commit.
+${RUN_FILES.map((f) => `/${f}`).join('\n')}
+`;
+
+/** Files under a generated folder that belong to Terraform or CI runs, not to privlink. */
+function isIgnored(name: string): boolean {
+  return isTerraformWorkFile(name) || name.endsWith('.tfplan');
+}
+
+/** Every file under dir (paths relative to it, forward slashes), Terraform's and CI's own files aside. */
+export function folderFiles(dir: string, rel = ''): string[] {
+  let entries;
+  try {
+    entries = readdirSync(join(dir, rel), { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  return entries.flatMap((e) => {
+    if (isIgnored(e.name)) return [];
+    const path = rel ? `${rel}/${e.name}` : e.name;
+    return e.isDirectory() ? folderFiles(dir, path) : [path];
+  });
+}
 
 /** Names Terraform writes beside a configuration; they belong to the operator, not to privlink. */
 export function isTerraformWorkFile(name: string): boolean {
@@ -31,6 +63,8 @@ export function isTerraformWorkFile(name: string): boolean {
 export interface WriteStats {
   readonly written: number;
   readonly unchanged: number;
+  /** Files of the live folders that the new ones no longer hold (paths under outDir): the swap removes them. */
+  readonly removed: string[];
   /** Set when this run found and replaced a stale lock, or finished a killed run's journal. */
   readonly notices: string[];
 }
@@ -45,6 +79,17 @@ function step(): void {
   steps++;
   const at = process.env.PRIVLINK_TEST_KILL_AT_STEP;
   if (at !== undefined && Number(at) === steps) process.kill(process.pid, 'SIGKILL');
+}
+
+/**
+ * With PRIVLINK_TEST_PAUSE_MS=N, a run waits N ms with everything staged, just before its commit point, and says
+ * so on stderr: test/writer.test.ts interrupts it there with Ctrl-C.
+ */
+export async function pauseForTest(): Promise<void> {
+  const ms = Number(process.env.PRIVLINK_TEST_PAUSE_MS ?? 0);
+  if (!(ms > 0)) return;
+  process.stderr.write('privlink: test pause: staged, before the commit point\n');
+  await new Promise((r) => setTimeout(r, ms));
 }
 
 /** A file's text, or undefined when it cannot be read. */
@@ -185,6 +230,8 @@ export interface OutputRun {
   /** Where folders are staged (stageFolder may be called from worker processes with this path). */
   readonly staging: string;
   readonly notices: string[];
+  /** Ends the interrupt registration (Ctrl-C while the run is open aborts it). */
+  readonly closeInterrupt: () => void;
 }
 
 /** Takes outDir's lock, finishes or drops a killed run, and prepares the staging folder. */
@@ -196,20 +243,46 @@ export function openOutput(outDir: string): OutputRun {
   try {
     const recovered = recoverOutput(outDir);
     if (recovered) notices.push(recovered);
+    writeIfChanged(join(outDir, OUTPUT_GITIGNORE_FILE), OUTPUT_GITIGNORE);
     const staging = join(outDir, STAGING);
     mkdirSync(staging, { recursive: true });
-    return { outDir, staging, notices };
+    const run: OutputRun = {
+      outDir,
+      staging,
+      notices,
+      closeInterrupt: onInterrupt(() => {
+        const committed = existsSync(join(outDir, JOURNAL));
+        abortOutput(run);
+        return committed
+          ? `${outDir}/ was being swapped in; the next privlink run finishes it from its journal`
+          : `nothing was written: ${outDir}/ is as it was before this run`;
+      }),
+    };
+    return run;
   } catch (err) {
     releaseLock(outDir);
     throw err;
   }
 }
 
+/** Writes a small file by an atomic rename, and only when its content differs. */
+function writeIfChanged(path: string, content: string): void {
+  if (readIfExists(path) === content) return;
+  writeFileSync(`${path}.tmp`, content);
+  renameSync(`${path}.tmp`, path);
+}
+
 /** Writes one folder complete under the staging folder; counts files that differ from the live folder's. */
-export function stageFolder(outDir: string, staging: string, name: string, files: ReadonlyMap<string, string>): { written: number; unchanged: number } {
+export function stageFolder(
+  outDir: string,
+  staging: string,
+  name: string,
+  files: ReadonlyMap<string, string>,
+): { written: number; unchanged: number; removed: string[] } {
   let written = 0;
   let unchanged = 0;
   const live = existsSync(join(outDir, name));
+  const removed = live ? folderFiles(join(outDir, name)).filter((rel) => !files.has(rel)).sort().map((rel) => `${name}/${rel}`) : [];
   const made = new Set<string>();
   for (const [rel, content] of files) {
     const target = join(staging, name, rel);
@@ -223,7 +296,7 @@ export function stageFolder(outDir: string, staging: string, name: string, files
     if (live && readIfExists(join(outDir, name, rel)) === content) unchanged++;
     else written++;
   }
-  return { written, unchanged };
+  return { written, unchanged, removed };
 }
 
 /** The commit point, then the swaps of the staged folders, then the lock goes. */
@@ -244,6 +317,7 @@ export function commitOutput(run: OutputRun, names: readonly string[]): void {
     abortOutput(run);
     throw err;
   }
+  run.closeInterrupt();
   releaseLock(run.outDir);
 }
 
@@ -252,6 +326,7 @@ export function commitOutput(run: OutputRun, names: readonly string[]): void {
  * stays for the next run to finish.
  */
 export function abortOutput(run: OutputRun): void {
+  run.closeInterrupt();
   if (!existsSync(join(run.outDir, JOURNAL))) rmSync(run.staging, { recursive: true, force: true });
   rmSync(join(run.outDir, `${JOURNAL}.tmp`), { force: true });
   releaseLock(run.outDir);
@@ -262,16 +337,18 @@ export function writeCustomers(outDir: string, folders: ReadonlyMap<string, Cust
   const run = openOutput(outDir);
   let written = 0;
   let unchanged = 0;
+  const removed: string[] = [];
   try {
     for (const [name, files] of folders) {
       const counts = stageFolder(outDir, run.staging, name, files);
       written += counts.written;
       unchanged += counts.unchanged;
+      removed.push(...counts.removed);
     }
   } catch (err) {
     abortOutput(run);
     throw err;
   }
   commitOutput(run, [...folders.keys()]);
-  return { written, unchanged, notices: run.notices };
+  return { written, unchanged, removed, notices: run.notices };
 }

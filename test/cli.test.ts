@@ -58,6 +58,20 @@ describe('privlink generate', () => {
     expect(existsSync(join(dir, 'generated'))).toBe(false);
   });
 
+  it('names every file it removes', () => {
+    const dir = workspace();
+    expect(run(['generate'], dir).code).toBe(0);
+    // Terraform would apply a hand-added override too; generate replaces the folder, so it goes, and says so.
+    writeFileSync(join(dir, 'generated', 'acme', 'operator', 'override.tf.json'), '{"locals": {"x": 1}}');
+    writeFileSync(join(dir, 'customers', 'acme.yaml'), acmeWith({ 'endpoints.1.serviceName': SECOND_SERVICE_NAME }));
+    const r = run(['generate', '--quiet'], dir);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('privlink: removed generated/acme/operator/override.tf.json: privlink does not write it (a hand-added file, or one an older privlink wrote)\n');
+    expect(existsSync(join(dir, 'generated', 'acme', 'operator', 'override.tf.json'))).toBe(false);
+    const json = JSON.parse(run(['generate', '--full', '--json'], dir).stdout);
+    expect(json.filesRemoved).toEqual([]);
+  });
+
   it('keeps Terraform state and lock files in a customer folder across regeneration', () => {
     const dir = workspace();
     expect(run(['generate'], dir).code).toBe(0);

@@ -1,7 +1,7 @@
 /** Shared test helpers: example specs, temporary folders and the real tools (terraform, provider mirror). */
 import type { Inputs } from '../src/fingerprint';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseDocument } from 'yaml';
@@ -20,8 +20,19 @@ export const SECOND_SERVICE_NAME = 'com.amazonaws.vpce.us-east-1.vpce-svc-056576
 export const ACME = join(ROOT, 'customers', 'acme.yaml');
 export const GLOBEX = join(ROOT, 'customers', 'globex.yaml');
 
+const created: string[] = [];
+
+/** A new folder under the system's temp folder; test/setup.ts removes it after the test file (PRIVLINK_KEEP_TEST_TMP=1 keeps it). */
 export function tempDir(prefix = 'privlink-test-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  created.push(dir);
+  return dir;
+}
+
+/** Removes every folder tempDir made in this test file. */
+export function removeTempDirs(): void {
+  if (process.env.PRIVLINK_KEEP_TEST_TMP === '1') return;
+  for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
 /** The acme example with `edits` applied (spec path → value; undefined deletes), as YAML text. */

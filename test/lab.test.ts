@@ -31,7 +31,7 @@ if (unavailable !== undefined) skipNote('lab tests (tunnels and BGP in network n
 
 jest.setTimeout(120_000);
 
-function lab(args: string[]): { code: number | null; report: LabReport; stderr: string } {
+function lab(args: string[]): { code: number | null; report: LabReport; stderr: string; pid: number } {
   const r = spawnSync(process.execPath, [BIN, 'lab', ...args, '--json'], { cwd: ROOT, encoding: 'utf8', timeout: 110_000 });
   let report: LabReport;
   try {
@@ -39,19 +39,27 @@ function lab(args: string[]): { code: number | null; report: LabReport; stderr: 
   } catch {
     throw new Error(`no JSON report (exit ${r.status}): ${r.stdout}\n${r.stderr}`);
   }
-  return { code: r.status, report, stderr: r.stderr };
+  return { code: r.status, report, stderr: r.stderr, pid: r.pid };
 }
 
-/** Namespaces and daemons any lab run left behind. */
-function leftovers(): string[] {
-  const ns = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout.split('\n').filter((l) => l.startsWith(NS_PREFIX));
+/**
+ * Namespaces and daemons the lab run of process `pid` left behind. Only that run's: its namespaces and work
+ * folder carry its PID (privlink-lab-<pid>-…), and each daemon names its work folder in its command line
+ * (bird, dnsmasq) or environment (charon's STRONGSWAN_CONF). Counting every lab on the machine made this test
+ * fail whenever another checkout's lab ran at the same time.
+ */
+function leftovers(pid: number): string[] {
+  const mine = `${NS_PREFIX}${pid}-`;
+  const ns = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout.split('\n').filter((l) => l.startsWith(mine));
   const procs: string[] = [];
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+  for (const p of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
       // comm is in parentheses, the state follows; Z (zombie) is already dead.
-      const m = /\((charon|bird)\) (\S)/.exec(stat);
-      if (m && m[2] !== 'Z') procs.push(`${pid} ${m[1]}`);
+      const m = /\((charon|bird|dnsmasq)\) (\S)/.exec(stat);
+      if (!m || m[2] === 'Z') continue;
+      const where = `${readFileSync(`/proc/${p}/cmdline`, 'utf8')}\0${readFileSync(`/proc/${p}/environ`, 'utf8')}`;
+      if (where.includes(mine)) procs.push(`${p} ${m[1]}`);
     } catch {
       // exited while we looked
     }
@@ -79,7 +87,7 @@ const check = (r: LabReport, name: string) => r.checks.find((c) => c.name === na
 
 describe('privlink lab on the example customers', () => {
   itLab('acme (HA): 4/4 tunnels, 4/4 BGP sessions, ECMP routes both ways, traffic, failover, rekey, clean teardown', () => {
-    const { code, report } = lab(['acme']);
+    const { code, report, pid } = lab(['acme']);
     expect(report.tunnels.map((t) => [t.gcp, t.aws, t.up])).toEqual([
       ['tunnel_a1', 'vpn_a.tunnel1', true],
       ['tunnel_a2', 'vpn_a.tunnel2', true],
@@ -108,7 +116,7 @@ describe('privlink lab on the example customers', () => {
     expect(report.checks.filter((c) => !c.ok)).toEqual([]);
     expect(report.ok).toBe(true);
     expect(code).toBe(0);
-    expect(leftovers()).toEqual([]);
+    expect(leftovers(pid)).toEqual([]);
   });
 
   itLab('globex (one connection): 2/2 tunnels and 2/2 sessions', () => {
@@ -130,7 +138,7 @@ describe('privlink lab on miswired copies of acme', () => {
       tf.resource.google_compute_vpn_tunnel.tunnel_a1.shared_secret = '${aws_vpn_connection.vpn_a.tunnel2_preshared_key}';
       tf.resource.google_compute_vpn_tunnel.tunnel_a2.shared_secret = '${aws_vpn_connection.vpn_a.tunnel1_preshared_key}';
     });
-    const { code, report } = lab(['--tf', file]);
+    const { code, report, pid } = lab(['--tf', file]);
     expect(code).toBe(1);
     expect(report.ok).toBe(false);
     expect(report.tunnels.map((t) => [t.gcp, t.up])).toEqual([
@@ -146,7 +154,7 @@ describe('privlink lab on miswired copies of acme', () => {
     expect(byGcp(report.sessions, 'tunnel_a1').reason).toBe('its tunnel tunnel_a1 ⇄ vpn_a.tunnel1 is down');
     expect(report.sessions.map((s) => s.up)).toEqual([false, false, true, true]);
     expect(check(report, 'GCP learns the AWS VPC').detail).toBe('10.250.0.0/24 over 2 paths (ECMP)');
-    expect(leftovers()).toEqual([]);
+    expect(leftovers(pid)).toEqual([]);
   });
 
   itLab('a router peer pointing at the wrong inside address: only that session fails, and the lab says where it points', () => {
@@ -260,11 +268,35 @@ describe('privlink lab when it cannot or may not finish', () => {
     });
     child.kill('SIGINT');
     expect(await exited).toBe(130);
+    // The message is the teardown check's verdict; the test confirms it on the machine.
     expect(stderr).toContain('interrupted by SIGINT; everything the lab started was stopped and removed');
-    expect(leftovers()).toEqual([]);
+    expect(leftovers(child.pid!)).toEqual([]);
+  });
+
+  itLab('Ctrl-C during the machine checks, before anything starts: exit 130 with a word, nothing left', async () => {
+    const child = spawn(process.execPath, [BIN, 'lab', 'acme'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    await new Promise<void>((resolve) => {
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        if (stderr.includes('lab: checking the machine')) resolve();
+      });
+      child.on('exit', () => resolve());
+    });
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    // Handled either before the lab starts anything or by the lab's own teardown; never silently.
+    expect(stderr).toMatch(/interrupted by SIGINT; (the lab had not started any namespace or daemon yet|everything the lab started was stopped and removed)\n/);
+    expect(leftovers(child.pid!)).toEqual([]);
   });
 
   itLab('as an ordinary user it explains that it needs root and exits 3', () => {
+    // uid 65534 must be able to read this checkout; one under a private folder (a 0700 home, mktemp -d) is not.
+    const readable = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '-e', `require(${JSON.stringify(join(ROOT, 'dist', 'cli.js'))})`], { encoding: 'utf8' });
+    if (readable.status !== 0) {
+      return skipNote('lab as an ordinary user', `uid 65534 cannot read this checkout (${ROOT}), which lives under a private folder: ${readable.stderr.trim().split('\n')[0]}`);
+    }
     const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, BIN, 'lab', 'acme', '--json'], { cwd: ROOT, encoding: 'utf8' });
     expect(r.status).toBe(3);
     expect(JSON.parse(r.stdout)).toMatchObject({ command: 'lab', customer: 'acme', skipped: true });

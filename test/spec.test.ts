@@ -115,7 +115,7 @@ describe('messages', () => {
 
 describe('fleet rules', () => {
   it('fails when two specs share a name or an AWS account, in both files', () => {
-    const dir = require('node:fs').mkdtempSync(join(require('node:os').tmpdir(), 'privlink-fleet-'));
+    const dir = tempDir('privlink-fleet-');
     const a = join(dir, 'a.yaml');
     const b = join(dir, 'b.yaml');
     require('node:fs').writeFileSync(a, acmeWith());

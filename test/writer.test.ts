@@ -93,6 +93,52 @@ describe('kill -9 at every step of generate', () => {
   }, 180000);
 });
 
+describe('an interrupted run is never silent', () => {
+  it('after kill -9, check reports the interrupted run, git ignores its files, and generate finishes it', async () => {
+    const dir = base();
+    changeSpecs(dir);
+    const killed = await run(dir, ['generate', '-q'], { PRIVLINK_TEST_KILL_AT_STEP: '3' });
+    expect(killed.signal).toBe('SIGKILL');
+    const out = join(dir, 'generated');
+    expect(existsSync(join(out, LOCK_FILE))).toBe(true);
+    const check = await run(dir, ['check']);
+    expect(check.code).toBe(1);
+    expect(check.stderr).toMatch(/^generated\/\.privlink\.lock: interrupted: left by an interrupted privlink run: run `privlink generate`/m);
+    expect(check.stderr).toMatch(/^generated\/\.privlink-staging\/: interrupted: /m);
+    // The run's files stay out of commits: generated/.gitignore lists them.
+    const git = (...args: string[]) => spawnSync('git', args, { cwd: dir, encoding: 'utf8', env: { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null' } });
+    expect(git('init', '-q').status).toBe(0);
+    const untracked = git('status', '--porcelain', '--untracked-files=all', '--', 'generated').stdout;
+    expect(untracked).toContain('generated/acme/');
+    expect(untracked).not.toMatch(/\.privlink(\.lock|-staging|-old|-journal)/);
+    const again = await run(dir, ['generate', '-q']);
+    expect(again.code).toBe(0);
+    expect((await run(dir, ['check'])).code).toBe(0);
+  });
+
+  it('Ctrl-C while staging: exit 130, it says nothing was written, and the lock and staging are gone', async () => {
+    const dir = base();
+    const before = snapshot(join(dir, 'generated'));
+    changeSpecs(dir);
+    const child = spawn(process.execPath, [BIN, 'generate', '-q'], { cwd: dir, env: { ...process.env, PRIVLINK_TEST_PAUSE_MS: '30000' } });
+    let stderr = '';
+    const closed = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    await new Promise<void>((resolve) => {
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        if (stderr.includes('test pause: staged')) resolve();
+      });
+      child.on('close', () => resolve());
+    });
+    child.kill('SIGINT');
+    expect(await closed).toBe(130);
+    expect(stderr).toContain('privlink: interrupted by SIGINT; nothing was written: generated/ is as it was before this run\n');
+    expect(snapshot(join(dir, 'generated'))).toEqual(before);
+    expect(existsSync(join(dir, 'generated', LOCK_FILE))).toBe(false);
+    expect(existsSync(join(dir, 'generated', '.privlink-staging'))).toBe(false);
+  });
+});
+
 describe('lock', () => {
   it('refuses a second run while the first is alive, and names it', async () => {
     const dir = base();

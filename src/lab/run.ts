@@ -208,16 +208,20 @@ export async function runLab(o: LabOptions, prepared: PreparedLab = prepareLab(o
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  let failure: { error: unknown } | undefined;
   try {
     await lab.run();
-  } finally {
-    const teardown = await lab.teardown();
-    report.checks.push(teardown);
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    report.ms.total = Date.now() - started;
+  } catch (error) {
+    failure = { error };
   }
-  if (lab.interrupted) throw new LabInterrupted(lab.interrupted);
+  // Teardown always runs, and an interrupt is reported with what the teardown found (not what it hoped for).
+  const teardown = await lab.teardown();
+  report.checks.push(teardown);
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+  report.ms.total = Date.now() - started;
+  if (lab.interrupted) throw new LabInterrupted(lab.interrupted, teardown);
+  if (failure) throw failure.error;
   report.ok = report.tunnels.every((t) => t.up) && report.sessions.every((s) => s.up) && report.checks.every((c) => c.ok);
   return report;
 }
@@ -229,9 +233,17 @@ export class LabFileError extends Error {
   }
 }
 
+/** The lab was stopped by a signal; the message says what its teardown achieved, as its teardown check found it. */
 export class LabInterrupted extends Error {
-  constructor(readonly sig: NodeJS.Signals) {
-    super(`interrupted by ${sig}; everything the lab started was stopped and removed`);
+  constructor(
+    readonly sig: NodeJS.Signals,
+    readonly teardown?: Check,
+  ) {
+    super(
+      teardown === undefined || teardown.ok
+        ? `interrupted by ${sig}; everything the lab started was stopped and removed`
+        : `interrupted by ${sig}; the teardown was incomplete, ${teardown.detail} (the next \`privlink lab\` removes what this run left)`,
+    );
     this.name = 'LabInterrupted';
   }
 }
@@ -283,7 +295,7 @@ class Lab {
   }
 
   private throwIfInterrupted(): void {
-    if (this.interrupted) throw new LabInterrupted(this.interrupted);
+    if (this.interrupted) throw new LabInterrupted(this.interrupted); // runLab's finally tears down and reports it
   }
 
   async run(): Promise<void> {
