@@ -10,13 +10,34 @@ import { isDeepStrictEqual } from 'node:util';
 import { STATUS_LABEL, type CustomerModel, type EndpointStatus } from './model/model';
 import { ALLOW_FILE_SUFFIX } from './render/ci';
 import { MANIFEST_FILE, parseManifest } from './render/manifest';
-import { TRAFFIC_CARRYING } from './plan-guard';
+import { FORCES_REPLACEMENT, TRAFFIC_CARRYING, replacingArguments } from './domain/terraform-types';
 import { blockBody, parseHclFiles, resourceBlocks, type Json } from './terraform-doc';
+
+export interface ResourceChange {
+  readonly address: string;
+  /** Top-level arguments whose value differs in the configuration. */
+  readonly attributes: string[];
+  /**
+   * Set when the change replaces the resource (destroy and create): the arguments that force it, each with the
+   * replaced resource it comes from when the new value is another replacement's attribute (a new id, a new key).
+   */
+  readonly replacedBy?: string[];
+}
 
 export interface ResourceDiff {
   readonly added: string[];
-  readonly changed: { readonly address: string; readonly attributes: string[] }[];
+  /** Changed in place or replaced (see replacedBy). */
+  readonly changed: ResourceChange[];
   readonly removed: string[];
+}
+
+/** A change to what every resource of a stack shares: provider defaults (tags, labels), the backend, versions. */
+export interface SettingChange {
+  /** `provider.aws`, `provider.google`, `terraform.backend`, `terraform.required_providers`… */
+  readonly setting: string;
+  readonly attributes: string[];
+  /** What it does, for the reviewer. */
+  readonly effect: string;
 }
 
 export interface StackSummary {
@@ -35,6 +56,8 @@ export interface ChangeSummary {
   readonly customer: string;
   readonly isNew: boolean;
   readonly stacks: StackSummary[];
+  /** Operator-stack settings that changed (they change resources without adding or removing any). */
+  readonly settings: SettingChange[];
   readonly transitions: Transition[];
   /** What each hostname of a connected endpoint resolves to on the GCP network after this change. */
   readonly hostnames: readonly { readonly hostname: string; readonly endpoint: string; readonly addresses: readonly string[] }[];
@@ -50,10 +73,15 @@ function blocksOf(doc: Json | undefined): Blocks {
   return out;
 }
 
-export function diffBlocks(before: Blocks, after: Blocks, include: (address: string) => boolean = () => true): ResourceDiff {
+export function diffBlocks(
+  before: Blocks,
+  after: Blocks,
+  include: (address: string) => boolean = () => true,
+  replaced: ReadonlyMap<string, string[]> = new Map(),
+): ResourceDiff {
   const added: string[] = [];
   const removed: string[] = [];
-  const changed: ResourceDiff['changed'] = [];
+  const changed: ResourceChange[] = [];
   for (const [address, body] of after) {
     if (!include(address)) continue;
     const old = before.get(address);
@@ -61,12 +89,95 @@ export function diffBlocks(before: Blocks, after: Blocks, include: (address: str
       added.push(address);
       continue;
     }
-    const keys = [...new Set([...Object.keys(old), ...Object.keys(body)])].filter((k) => k !== '//');
-    const attributes = keys.filter((k) => !isDeepStrictEqual(old[k], body[k])).sort();
-    if (attributes.length > 0) changed.push({ address, attributes });
+    const attributes = changedArguments(old, body);
+    const replacedBy = replaced.get(address);
+    if (attributes.length > 0 || replacedBy) changed.push({ address, attributes, ...(replacedBy ? { replacedBy } : {}) });
   }
   for (const address of before.keys()) if (include(address) && !after.has(address)) removed.push(address);
   return { added: added.sort(), changed: changed.sort((a, b) => a.address.localeCompare(b.address)), removed: removed.sort() };
+}
+
+function changedArguments(old: Json, body: Json): string[] {
+  const keys = [...new Set([...Object.keys(old), ...Object.keys(body)])].filter((k) => k !== '//');
+  return keys.filter((k) => !isDeepStrictEqual(old[k], body[k])).sort();
+}
+
+/**
+ * Which resources present before and after are replaced, and why: an argument that cannot change in place
+ * (domain/terraform-types.ts, the list plan-guard uses) changed, or refers to a resource that is itself replaced
+ * (its id, address or key is new), as Terraform plans it. Resolved to a fixed point, across both clouds: a new AWS
+ * VPN connection has new pre-shared keys, which replace the GCP tunnels that use them.
+ */
+export function replacements(before: Blocks, after: Blocks): Map<string, string[]> {
+  const replaced = new Map<string, string[]>();
+  for (const [address, body] of after) {
+    const old = before.get(address);
+    if (!old) continue;
+    const forcing = replacingArguments(address.split('.')[0]!, changedArguments(old, body));
+    if (forcing.length > 0) replaced.set(address, forcing);
+  }
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const [address, body] of after) {
+      if (replaced.has(address) || !before.has(address)) continue;
+      const type = address.split('.')[0]!;
+      const why = (FORCES_REPLACEMENT[type] ?? []).flatMap((arg) => {
+        const text = JSON.stringify(body[arg] ?? null);
+        const from = [...replaced.keys()].find((r) => text.includes(`\${${r}.`));
+        return from ? [`${arg} (from the new ${from})`] : [];
+      });
+      if (why.length > 0) {
+        replaced.set(address, why);
+        grew = true;
+      }
+    }
+  }
+  return replaced;
+}
+
+/** The AWS half's resource count, for "every resource's tags". */
+const countOf = (blocks: Blocks, prefix: string) => [...blocks.keys()].filter((a) => a.startsWith(prefix)).length;
+
+function describeBackend(backend: Json | undefined): string {
+  if (!backend) return 'no backend';
+  const [type, raw] = Object.entries(backend)[0] ?? ['none', {}];
+  const b = blockBody(raw) ?? {};
+  const where = [b.bucket, b.prefix ?? b.key ?? b.path].filter((x) => typeof x === 'string').join('/');
+  return `${type}${where ? ` ${where}` : ''}`;
+}
+
+/** Changes to provider defaults, the backend and version constraints of the operator stack. */
+function settingChanges(before: Json | undefined, after: Json | undefined, blocks: Blocks): SettingChange[] {
+  if (!before || !after) return [];
+  const out: SettingChange[] = [];
+  const providers = (doc: Json) => (doc.provider ?? {}) as Json;
+  for (const [name, cloud, prefix] of [['aws', 'AWS', 'aws_'], ['google', 'GCP', 'google_']] as const) {
+    const old = blockBody(providers(before)[name]) ?? {};
+    const next = blockBody(providers(after)[name]) ?? {};
+    const attributes = changedArguments(old, next);
+    if (attributes.length === 0) continue;
+    const defaults = attributes.filter((a) => a === 'default_tags' || a === 'default_labels');
+    const others = attributes.filter((a) => a !== 'default_tags' && a !== 'default_labels');
+    const effects = [
+      ...(defaults.length ? [`the ${name === 'aws' ? 'tags' : 'labels'} of every ${cloud} resource change in place (${countOf(blocks, prefix)} resources)`] : []),
+      ...(others.length ? [`Terraform reaches ${cloud} differently (${others.join(', ')})`] : []),
+    ];
+    out.push({ setting: `provider.${name}`, attributes, effect: effects.join('; ') });
+  }
+  const tf = (doc: Json) => (doc.terraform ?? {}) as Json;
+  if (!isDeepStrictEqual(tf(before).backend, tf(after).backend)) {
+    out.push({
+      setting: 'terraform.backend',
+      attributes: Object.keys((tf(after).backend ?? {}) as Json),
+      effect: `the state moves: ${describeBackend(tf(before).backend as Json | undefined)} → ${describeBackend(tf(after).backend as Json | undefined)}`,
+    });
+  }
+  for (const key of ['required_version', 'required_providers']) {
+    if (!isDeepStrictEqual(tf(before)[key], tf(after)[key])) {
+      out.push({ setting: `terraform.${key}`, attributes: [key], effect: 'the Terraform and provider versions CI may use change' });
+    }
+  }
+  return out;
 }
 
 const isEmpty = (d: ResourceDiff) => d.added.length + d.changed.length + d.removed.length === 0;
@@ -104,12 +215,16 @@ export async function summarizeChange(
   previous: ReadonlyMap<string, string> | undefined,
   next: ReadonlyMap<string, string>,
   specsDir: string,
+  outDir = 'generated',
 ): Promise<ChangeSummary> {
-  const before = blocksOf(parseJson(previous?.get('operator/cdk.tf.json')));
-  const after = blocksOf(parseJson(next.get('operator/cdk.tf.json')));
+  const beforeDoc = parseJson(previous?.get('operator/cdk.tf.json'));
+  const afterDoc = parseJson(next.get('operator/cdk.tf.json'));
+  const before = blocksOf(beforeDoc);
+  const after = blocksOf(afterDoc);
+  const replaced = replacements(before, after);
   const stacks: StackSummary[] = [
-    { title: 'operator stack: AWS', diff: diffBlocks(before, after, (a) => a.startsWith('aws_')) },
-    { title: 'operator stack: GCP', diff: diffBlocks(before, after, (a) => a.startsWith('google_')) },
+    { title: 'operator stack: AWS', diff: diffBlocks(before, after, (a) => a.startsWith('aws_'), replaced) },
+    { title: 'operator stack: GCP', diff: diffBlocks(before, after, (a) => a.startsWith('google_'), replaced) },
     { title: 'customer module', diff: diffBlocks(await moduleBlocks(previous ?? new Map()), await moduleBlocks(next)) },
   ].filter((s) => !isEmpty(s.diff));
 
@@ -124,7 +239,16 @@ export async function summarizeChange(
   const hostnames = model.endpoints
     .filter((e) => e.status === 'ready')
     .flatMap((e) => e.dnsZones.map((z) => ({ hostname: z.hostname, endpoint: e.name, addresses: e.addresses.map((a) => a.address) })));
-  return { customer: model.name, isNew, stacks, transitions, hostnames, checklist: checklist(model, isNew, transitions, stacks, specsDir) };
+  const settings = settingChanges(beforeDoc, afterDoc, after);
+  return {
+    customer: model.name,
+    isNew,
+    stacks,
+    settings,
+    transitions,
+    hostnames,
+    checklist: checklist(model, { isNew, transitions, stacks, settings }, specsDir, outDir),
+  };
 }
 
 const statusText = (s: EndpointStatus | undefined) => (s ? STATUS_LABEL[s] : 'none');
@@ -134,7 +258,13 @@ export function transitionText(t: Transition): string {
 }
 
 /** What the reviewer must confirm, for exactly the transitions and changes in this pull request. */
-function checklist(model: CustomerModel, isNew: boolean, transitions: readonly Transition[], stacks: readonly StackSummary[], specsDir: string): string[] {
+function checklist(
+  model: CustomerModel,
+  change: Pick<ChangeSummary, 'isNew' | 'transitions' | 'stacks' | 'settings'>,
+  specsDir: string,
+  outDir: string,
+): string[] {
+  const { isNew, transitions, stacks, settings } = change;
   const items: string[] = [];
   const account = model.aws.accountId;
   if (isNew) {
@@ -162,14 +292,27 @@ function checklist(model: CustomerModel, isNew: boolean, transitions: readonly T
       );
     }
   }
-  const replaced = stacks
-    .filter((s) => s.title.startsWith('operator'))
-    .flatMap((s) => [...s.diff.removed, ...s.diff.changed.map((c) => c.address)])
-    .filter((a) => TRAFFIC_CARRYING[a.split('.')[0]!] && !a.startsWith('aws_vpc_endpoint.') && !a.startsWith('google_dns_'));
-  if (replaced.length > 0) {
+  const operator = stacks.filter((s) => s.title.startsWith('operator'));
+  const carrying = (a: string) => TRAFFIC_CARRYING[a.split('.')[0]!] !== undefined && !a.startsWith('aws_vpc_endpoint.') && !a.startsWith('google_dns_');
+  const replaced = operator.flatMap((s) => s.diff.changed.filter((c) => c.replacedBy).map((c) => c.address)).filter(carrying);
+  const removed = operator.flatMap((s) => s.diff.removed).filter(carrying);
+  if (replaced.length + removed.length > 0) {
+    const list = (xs: string[]) => xs.map((a) => `\`${a}\``).join(', ');
     items.push(
-      `VPN or network resources change (${replaced.map((a) => `\`${a}\``).join(', ')}): read the plan; a replacement takes tunnels down, so schedule a window with the customer and allow it explicitly`,
+      `${[replaced.length ? `replaced: ${list(replaced)}` : '', removed.length ? `removed: ${list(removed)}` : ''].filter(Boolean).join('; ')}: ` +
+        'tunnels go down while Terraform replaces them (new outside IPs and keys); schedule a window with the customer, and let plan-guard through by address in ' +
+        `\`${specsDir}/${model.name}${ALLOW_FILE_SUFFIX}\``,
     );
+  }
+  for (const s of settings) {
+    if (s.setting === 'terraform.backend') {
+      items.push(
+        `${s.effect}. Before this merges, move the state: in \`${outDir}/${model.name}/operator/\` run \`terraform init -migrate-state\` with access to both; ` +
+          'otherwise the next apply starts from an empty state and tries to create every resource again',
+      );
+    } else if (s.setting.startsWith('provider.') && s.attributes.some((a) => a.startsWith('default_'))) {
+      items.push(`${s.effect}: the plan lists each of them as an update; nothing is replaced by it`);
+    }
   }
   if (items.length === 0) items.push('No onboarding step changes: the plan shows only the resource changes listed above');
   return items;
@@ -178,20 +321,32 @@ function checklist(model: CustomerModel, isNew: boolean, transitions: readonly T
 function diffLines(d: ResourceDiff, bullet: string): string[] {
   return [
     ...d.added.map((a) => `${bullet}+ ${a}`),
-    ...d.changed.map((c) => `${bullet}~ ${c.address} (${c.attributes.join(', ')})`),
+    ...d.changed.map((c) =>
+      c.replacedBy
+        ? `${bullet}-/+ ${c.address} (replaced: ${c.replacedBy.join(', ')} ${c.replacedBy.length === 1 ? 'forces' : 'force'} replacement)`
+        : `${bullet}~ ${c.address} (${c.attributes.join(', ')})`,
+    ),
     ...d.removed.map((a) => `${bullet}- ${a}`),
   ];
 }
 
+function settingLines(s: ChangeSummary, bullet: string): string[] {
+  return s.settings.map((c) => `${bullet}~ ${c.setting} (${c.attributes.join(', ')}): ${c.effect}`);
+}
+
 function counts(s: ChangeSummary): string {
   const n = (f: (d: ResourceDiff) => number) => s.stacks.reduce((acc, st) => acc + f(st.diff), 0);
-  return `${n((d) => d.added.length)} added, ${n((d) => d.changed.length)} changed, ${n((d) => d.removed.length)} removed`;
+  const replaced = n((d) => d.changed.filter((c) => c.replacedBy).length);
+  return `${n((d) => d.added.length)} added, ${n((d) => d.changed.length) - replaced} changed, ${replaced} replaced, ${n((d) => d.removed.length)} removed`;
 }
+
+const settingNames = (s: ChangeSummary) => s.settings.map((c) => c.setting).join(', ');
 
 /** Commit subject: the customer and what happened to it. */
 export function commitSubject(s: ChangeSummary): string {
   if (s.isNew) return `privlink: ${s.customer}: new customer`;
   if (s.transitions.length > 0) return `privlink: ${s.customer}: ${s.transitions.map(transitionText).join('; ')}`;
+  if (s.settings.length > 0) return `privlink: ${s.customer}: ${settingNames(s)} (${counts(s)})`;
   return `privlink: ${s.customer}: regenerate (${counts(s)})`;
 }
 
@@ -199,9 +354,10 @@ export function commitSubject(s: ChangeSummary): string {
 export function commitBody(s: ChangeSummary): string {
   const out: string[] = [];
   if (s.transitions.length > 0) out.push('Phase:', ...s.transitions.map((t) => `  ${transitionText(t)}`), '');
+  if (s.settings.length > 0) out.push('Settings of the operator stack:', ...settingLines(s, '  '), '');
   out.push(`Resources (${counts(s)}):`);
   for (const st of s.stacks) out.push(`  ${st.title}:`, ...diffLines(st.diff, '    '));
-  if (s.stacks.length === 0) out.push('  none (only documentation changed)');
+  if (s.stacks.length === 0) out.push(s.settings.length > 0 ? '  none added, changed or removed (the settings above change them)' : '  none (only documentation changed)');
   if (s.hostnames.length > 0) out.push('', 'Hostnames (Cloud DNS A records on the GCP network):', ...s.hostnames.map((h) => `  ${h.hostname} → ${h.addresses.join(', ')} (${h.endpoint})`));
   out.push('', 'Review checklist:', ...s.checklist.map((c) => `  [ ] ${c.replace(/`/g, '')}`));
   return `${out.join('\n')}\n`;
@@ -213,9 +369,12 @@ export function prBody(summaries: readonly ChangeSummary[], topology: (customer:
   for (const s of summaries) {
     out.push(`## ${s.customer}${s.isNew ? ' (new customer)' : ''}`, '');
     if (s.transitions.length > 0) out.push('**Phase:**', '', ...s.transitions.map((t) => `- ${transitionText(t)}`), '');
+    if (s.settings.length > 0) {
+      out.push('**Settings** of the operator stack:', '', ...settingLines(s, '- ').map((l) => l.replace(/^- ~ (\S+)/, '- ~ `$1`')), '');
+    }
     out.push(`**Resources** (${counts(s)}), by Terraform address:`, '');
-    for (const st of s.stacks) out.push(`- ${st.title}`, ...diffLines(st.diff, '  - ').map((l) => l.replace(/^( {2}- )([+~-]) (\S+)(.*)$/, '$1$2 `$3`$4')));
-    if (s.stacks.length === 0) out.push('- none: only documentation changed');
+    for (const st of s.stacks) out.push(`- ${st.title}`, ...diffLines(st.diff, '  - ').map((l) => l.replace(/^( {2}- )(-\/\+|[+~-]) (\S+)(.*)$/, '$1$2 `$3`$4')));
+    if (s.stacks.length === 0) out.push(s.settings.length > 0 ? '- none added, changed or removed: the settings above change them' : '- none: only documentation changed');
     if (s.hostnames.length > 0) {
       out.push('', '**Hostnames** (Cloud DNS A records on the GCP network, the endpoint\'s fixed addresses):', '');
       out.push(...s.hostnames.map((h) => `- \`${h.hostname}\` → ${h.addresses.map((a) => `\`${a}\``).join(', ')} (${h.endpoint})`));

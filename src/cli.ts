@@ -579,7 +579,7 @@ async function generateAndCommit(out: FleetOutput, o: CommitOptions): Promise<nu
   for (const n of written.notices) o.io.err(`privlink: ${n}\n`);
   for (const f of written.removed) o.io.err(`privlink: removed ${o.outDir}/${f}: privlink does not write it (a hand-added file, or one an older privlink wrote)\n`);
   const summaries = [];
-  for (const g of out.customers) summaries.push(await summarizeChange(g.model, previous.get(g.name), g.files, o.specsDir));
+  for (const g of out.customers) summaries.push(await summarizeChange(g.model, previous.get(g.name), g.files, o.specsDir, o.outDir));
   // Every input the output depends on goes into the same commit, so a clean checkout of the branch passes
   // `privlink check`: the specs, privlink.yaml (backend, labels, providers) and each customer's plan-guard allowances.
   const paths = [

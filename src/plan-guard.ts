@@ -6,37 +6,10 @@
  *
  * Pure: the CLI reads the files and prints the result.
  */
+import { TRAFFIC_CARRYING, replacingArguments } from './domain/terraform-types';
 import { UsageError } from './spec/problems';
 
-/** Resource types that carry customer traffic, and what breaks when one goes. One place for the whole list. */
-export const TRAFFIC_CARRYING: Readonly<Record<string, string>> = {
-  // AWS, operator side
-  aws_vpc: 'the operator VPC holds the endpoints and the VPN attachment',
-  aws_subnet: 'the interface endpoints have their network interfaces in these subnets',
-  aws_vpn_gateway: 'every tunnel ends on the VPN gateway; its ASN cannot be changed in place',
-  aws_vpn_gateway_route_propagation: 'the VPC learns the GCP ranges through this propagation',
-  aws_customer_gateway: 'replacing it replaces the VPN connection that uses it',
-  aws_vpn_connection: 'both of its tunnels go down and come back with new outside IPs and pre-shared keys',
-  aws_vpc_endpoint: 'the interface endpoint is the only path to the customer service',
-  // GCP, operator side
-  google_compute_ha_vpn_gateway: 'every tunnel starts on the HA VPN gateway; a new one has new public IPs',
-  google_compute_external_vpn_gateway: 'the tunnels point at the AWS tunnel addresses through it',
-  google_compute_vpn_tunnel: 'the tunnel carries traffic and one BGP session',
-  google_compute_router: 'the Cloud Router holds every BGP session',
-  google_compute_router_interface: 'the BGP session of a tunnel runs on this interface',
-  google_compute_router_peer: 'the BGP session that routes traffic over a tunnel',
-  google_dns_managed_zone: 'the private zone that makes the customer hostname resolve on the network',
-  google_dns_record_set: 'the A record of the customer hostname: without it the name does not resolve',
-  // Written by privlink before 0.2.0 (CNAME rules that never resolved, see CHANGELOG.md); still guarded so that
-  // their removal by the upgrade is reviewed once and let through by address.
-  google_dns_response_policy: 'the network\'s DNS response policy (privlink before 0.2.0)',
-  google_dns_response_policy_rule: 'a hostname rule of the DNS response policy (privlink before 0.2.0)',
-  // AWS, customer module
-  aws_lb: 'the customer NLB fronts the service',
-  aws_lb_listener: 'the listener accepts the connections of one port',
-  aws_lb_target_group: 'the targets behind a listener',
-  aws_vpc_endpoint_service: 'the endpoint service: a new one has a new service name and drops every connection',
-};
+export { TRAFFIC_CARRYING };
 
 export type GuardAction = 'delete' | 'replace';
 
@@ -63,7 +36,7 @@ interface ResourceChange {
   type?: unknown;
   mode?: unknown;
   action_reason?: unknown;
-  change?: { actions?: unknown; replace_paths?: unknown };
+  change?: { actions?: unknown; replace_paths?: unknown; before?: unknown; after?: unknown };
 }
 
 const REASONS: Readonly<Record<string, string>> = {
@@ -85,11 +58,17 @@ function actionOf(actions: unknown): GuardAction | undefined {
   return undefined;
 }
 
+const forcing = (names: readonly string[]) => `${names.join(', ')} ${names.length === 1 ? 'forces' : 'force'} replacement`;
+
 function causeOf(rc: ResourceChange): string {
   const paths = rc.change?.replace_paths;
-  if (Array.isArray(paths) && paths.length > 0) {
-    const names = paths.map((p) => (Array.isArray(p) ? p.map(String).join('.') : String(p)));
-    return `${names.join(', ')} ${names.length === 1 ? 'forces' : 'force'} replacement`;
+  if (Array.isArray(paths) && paths.length > 0) return forcing(paths.map((p) => (Array.isArray(p) ? p.map(String).join('.') : String(p))));
+  // A plan without replace_paths (older Terraform): the arguments that differ and cannot change in place.
+  const { before, after } = (rc.change ?? {}) as { before?: Record<string, unknown>; after?: Record<string, unknown> };
+  if (rc.action_reason === 'replace_because_cannot_update' && before && after && typeof rc.type === 'string') {
+    const differing = Object.keys(after).filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]));
+    const names = replacingArguments(rc.type, differing);
+    if (names.length > 0) return forcing(names);
   }
   return typeof rc.action_reason === 'string' ? (REASONS[rc.action_reason] ?? rc.action_reason) : '';
 }

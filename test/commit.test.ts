@@ -115,11 +115,45 @@ describe('generate --commit', () => {
     const r = privlink(dir, 'generate', 'customers/acme.yaml', '--commit', '--branch', 'feature/bitbucket-ssh');
     expect(r.code).toBe(0);
     const message = git(dir, 'log', '-1', '--format=%B');
-    expect(message.split('\n')[0]).toMatch(/^privlink: acme: regenerate \(\d+ added, \d+ changed, 0 removed\)$/);
-    expect(message).toMatch(/^ {4}~ aws_security_group\.endpoint_github \(description\)$/m);
+    expect(message.split('\n')[0]).toMatch(/^privlink: acme: regenerate \(\d+ added, \d+ changed, 0 replaced, 0 removed\)$/);
+    // A new port is two new ingress rules; the endpoint's security group stays (its description names no port).
+    expect(message).not.toContain('aws_security_group.endpoint_github');
     expect(message).toMatch(/^ {4}\+ aws_vpc_security_group_ingress_rule\.github_7999_from_10-0-0-0-20$/m);
     expect(message).toMatch(/^ {4}~ module\.privlink_github \(examples\/github\) \(ports\)$/m);
     expect(git(dir, 'branch', '--show-current').trim()).toBe('feature/bitbucket-ssh');
+  });
+
+  it('a new inside CIDR is a replacement, across both clouds, and the checklist asks for a window', () => {
+    const dir = repo();
+    writeFileSync(join(dir, 'customers', 'acme.yaml'), acmeWith({ 'vpn.insideCidrs': { a1: '169.254.30.0/30' } }));
+    expect(privlink(dir, 'generate', 'customers/acme.yaml', '--commit').code).toBe(0);
+    const message = git(dir, 'log', '-1', '--format=%B');
+    expect(message.split('\n')[0]).toMatch(/^privlink: acme: regenerate \(0 added, \d+ changed, [1-9]\d* replaced, 0 removed\)$/);
+    expect(message).toMatch(/^ {4}-\/\+ aws_vpn_connection\.vpn_a \(replaced: tunnel1_inside_cidr forces replacement\)$/m);
+    // The new connection has new pre-shared keys and outside addresses: the GCP tunnels that use them go too.
+    expect(message).toMatch(/^ {4}-\/\+ google_compute_vpn_tunnel\.tunnel_a1 \(replaced: .*from the new aws_vpn_connection\.vpn_a.*\)$/m);
+    expect(message).not.toMatch(/^ {4}-\/\+ aws_vpn_connection\.vpn_b/m);
+    expect(message).toMatch(/\[ \] replaced: aws_vpn_connection\.vpn_a, .*schedule a window with the customer/);
+  });
+
+  it('labels and a backend move are reported as settings, with what they change, and the state migration step', () => {
+    const dir = repo();
+    writeFileSync(join(dir, 'customers', 'acme.yaml'), acmeWith({ labels: { team: 'payments' } }));
+    const fleet = readFileSync(join(dir, 'privlink.yaml'), 'utf8');
+    writeFileSync(
+      join(dir, 'privlink.yaml'),
+      fleet.replace(/^backend:\n(?: {2}.*\n)+/m, 'backend:\n  type: gcs\n  bucket: acme-privlink-state\n  prefix: "privlink/{customer}"\n'),
+    );
+    const r = privlink(dir, 'generate', 'customers/acme.yaml', '--commit', '--pr-body', 'pr.md');
+    expect(r.code).toBe(0);
+    const message = git(dir, 'log', '-1', '--format=%B');
+    expect(message.split('\n')[0]).toBe('privlink: acme: provider.aws, provider.google, terraform.backend (0 added, 0 changed, 0 replaced, 0 removed)');
+    expect(message).not.toContain('only documentation changed');
+    expect(message).toMatch(/^ {2}~ provider\.aws \(default_tags\): the tags of every AWS resource change in place \(\d+ resources\)$/m);
+    expect(message).toMatch(/^ {2}~ provider\.google \(default_labels\): the labels of every GCP resource change in place/m);
+    expect(message).toMatch(/^ {2}~ terraform\.backend \(gcs\): the state moves: local terraform\.tfstate → gcs acme-privlink-state\/privlink\/acme$/m);
+    expect(message).toContain('[ ] the state moves: local terraform.tfstate → gcs acme-privlink-state/privlink/acme. Before this merges, move the state: in generated/acme/operator/ run terraform init -migrate-state');
+    expect(readFileSync(join(dir, 'pr.md'), 'utf8')).toContain('- ~ `terraform.backend` (gcs): the state moves');
   });
 
   it('a new customer also commits the CI config that now lists it', () => {

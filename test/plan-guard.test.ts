@@ -10,7 +10,9 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { summarizeChange } from '../src/change-summary';
 import { guardPlan } from '../src/plan-guard';
+import { renderOperatorJson } from '../src/render/operator';
 import { ROOT, acmeWith, modelOf, offlineConfig, offlineJson, plan, providerMirror, skipNote, tempDir, terraform, terraformBinary, terraformEnv, SECOND_SERVICE_NAME } from './helpers';
 
 const BIN = join(ROOT, 'bin', 'privlink.js');
@@ -129,6 +131,34 @@ describe('plan-guard on real terraform plans of the acme operator stack (AWS hal
     if (init.status !== 0) throw new Error(init.out);
     writeFileSync(join(dir, 'terraform.tfstate'), JSON.stringify(stateFromPlan(plan(dir, env))));
   }, 120000);
+
+  // The change summary of `generate --commit` marks replacements before any plan exists, from the same list
+  // plan-guard reads (domain/terraform-types.ts). Real plans of real changes must agree with it, resource by resource.
+  itMirror('the change summary predicts exactly the replacements Terraform plans (AWS half)', async () => {
+    const baseJson = renderOperatorJson(modelOf(acmeWith()));
+    const cases: Record<string, unknown>[] = [
+      { 'endpoints.0.ports': [443, 22, 7999] }, // a port: new rules only, the security group stays
+      { 'vpn.insideCidrs': { a1: '169.254.30.0/30' } },
+      { 'aws.amazonSideAsn': 64700 },
+      { 'aws.vpcCidr': '10.251.0.0/24' },
+      { 'aws.availabilityZoneIds': ['use1-az1', 'use1-az4'] },
+    ];
+    const byCase: string[][] = [];
+    for (const edits of cases) {
+      const spec = acmeWith(edits);
+      const p = planChange(spec);
+      const planned = p.resource_changes.filter((r: Json) => r.change.actions.includes('delete') && r.change.actions.includes('create')).map((r: Json) => r.address).sort();
+      const summary = await summarizeChange(modelOf(spec), new Map([['operator/cdk.tf.json', baseJson]]), new Map([['operator/cdk.tf.json', renderOperatorJson(modelOf(spec))]]), 'customers');
+      const predicted = summary.stacks.filter((st) => st.title === 'operator stack: AWS').flatMap((st) => st.diff.changed.filter((c) => c.replacedBy).map((c) => c.address)).sort();
+      expect([edits, predicted]).toEqual([edits, planned]);
+      byCase.push(planned);
+    }
+    // Not vacuous: the plans do replace what a reviewer must hear of.
+    expect(byCase[0]).toEqual([]);
+    expect(byCase[1]).toEqual(['aws_vpn_connection.vpn_a']);
+    expect(byCase[2]).toEqual(['aws_vpn_gateway.vgw', 'aws_vpn_gateway_route_propagation.private']); // the connections move in place
+    expect(byCase[3]).toEqual(expect.arrayContaining(['aws_vpc.vpc', 'aws_vpc_endpoint.endpoint_github']));
+  }, 180000);
 
   itMirror('the same spec again: nothing destroyed or replaced, plan-guard passes', () => {
     const p = planChange(acmeWith());

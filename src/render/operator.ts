@@ -343,9 +343,14 @@ export function buildOperatorStack(scope: Construct, model: CustomerModel): Terr
     const sg = named(
       new SecurityGroup(stack, `aws_security_group.${ep.id}`, {
         name: ep.securityGroupName,
-        description: `privlink: ${ep.name} interface endpoint, TCP ${ep.ports.join(', ')} from GCP source ranges only`,
+        // A security group's description cannot change in place (AWS has no API for it): a description naming
+        // the ports replaced the group, destroy first, whenever a port was added, and AWS refuses to delete a
+        // group the endpoint still uses. The ports live in the ingress rules; the description never changes, and
+        // groups written by privlink 0.2.0 and earlier keep the description they have (CHANGELOG.md).
+        description: `privlink: ${ep.name} interface endpoint of ${model.name}, TCP from the GCP source ranges only`,
         vpcId: vpc.id,
         tags: { Name: ep.securityGroupName },
+        lifecycle: { ignoreChanges: ['description'] },
       }),
       ep.id,
     );

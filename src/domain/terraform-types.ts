@@ -1,0 +1,89 @@
+/**
+ * What privlink knows about the Terraform resource types it writes, in one place: which carry customer traffic
+ * (plan-guard blocks their destroy or replacement) and which of their arguments cannot change in place (a new
+ * value replaces the resource). plan-guard reads both; the change summary of `generate --commit` marks
+ * replacements from the second before any plan exists.
+ *
+ * Sources of FORCES_REPLACEMENT:
+ *   AWS:    hashicorp/aws 5.100.0 (the version the tests run). test/plan-guard.test.ts plans real changes of acme
+ *           offline and requires the summary's replacements to equal the plan's, resource by resource.
+ *   Google: the ForceNew arguments of terraform-provider-google's resource schemas (google/services/compute and
+ *           google/services/dns, resource_*.go). No Google provider is mirrored on the test machines, so these
+ *           are read from the source, not planned.
+ * Only the arguments privlink sets are listed: an argument privlink never writes cannot change through it.
+ */
+
+/** Resource types that carry customer traffic, and what breaks when one goes. */
+export const TRAFFIC_CARRYING: Readonly<Record<string, string>> = {
+  // AWS, operator side
+  aws_vpc: 'the operator VPC holds the endpoints and the VPN attachment',
+  aws_subnet: 'the interface endpoints have their network interfaces in these subnets',
+  aws_vpn_gateway: 'every tunnel ends on the VPN gateway; its ASN cannot be changed in place',
+  aws_vpn_gateway_route_propagation: 'the VPC learns the GCP ranges through this propagation',
+  aws_customer_gateway: 'replacing it replaces the VPN connection that uses it',
+  aws_vpn_connection: 'both of its tunnels go down and come back with new outside IPs and pre-shared keys',
+  aws_vpc_endpoint: 'the interface endpoint is the only path to the customer service',
+  // GCP, operator side
+  google_compute_ha_vpn_gateway: 'every tunnel starts on the HA VPN gateway; a new one has new public IPs',
+  google_compute_external_vpn_gateway: 'the tunnels point at the AWS tunnel addresses through it',
+  google_compute_vpn_tunnel: 'the tunnel carries traffic and one BGP session',
+  google_compute_router: 'the Cloud Router holds every BGP session',
+  google_compute_router_interface: 'the BGP session of a tunnel runs on this interface',
+  google_compute_router_peer: 'the BGP session that routes traffic over a tunnel',
+  google_dns_managed_zone: 'the private zone that makes the customer hostname resolve on the network',
+  google_dns_record_set: 'the A record of the customer hostname: without it the name does not resolve',
+  // Written by privlink before 0.2.0 (CNAME rules that never resolved, see CHANGELOG.md); still guarded so that
+  // their removal by the upgrade is reviewed once and let through by address.
+  google_dns_response_policy: 'the network\'s DNS response policy (privlink before 0.2.0)',
+  google_dns_response_policy_rule: 'a hostname rule of the DNS response policy (privlink before 0.2.0)',
+  // AWS, customer module
+  aws_lb: 'the customer NLB fronts the service',
+  aws_lb_listener: 'the listener accepts the connections of one port',
+  aws_lb_target_group: 'the targets behind a listener',
+  aws_vpc_endpoint_service: 'the endpoint service: a new one has a new service name and drops every connection',
+};
+
+/** Arguments (as privlink writes them) whose change replaces the resource, per resource type. */
+export const FORCES_REPLACEMENT: Readonly<Record<string, readonly string[]>> = {
+  aws_vpc: ['cidr_block'],
+  aws_subnet: ['availability_zone', 'availability_zone_id', 'cidr_block', 'vpc_id'],
+  aws_route_table: ['vpc_id'],
+  aws_route_table_association: ['subnet_id'],
+  aws_default_security_group: ['vpc_id'],
+  aws_vpn_gateway: ['amazon_side_asn', 'availability_zone'],
+  aws_vpn_gateway_route_propagation: ['route_table_id', 'vpn_gateway_id'],
+  aws_customer_gateway: ['bgp_asn', 'device_name', 'ip_address', 'type'],
+  aws_vpn_connection: ['static_routes_only', 'tunnel1_inside_cidr', 'tunnel2_inside_cidr', 'type'],
+  aws_security_group: ['description', 'name', 'vpc_id'],
+  aws_vpc_security_group_ingress_rule: ['security_group_id'],
+  aws_vpc_endpoint: ['service_name', 'vpc_endpoint_type', 'vpc_id'],
+  aws_cloudwatch_log_group: ['name'],
+  aws_iam_role: ['name'],
+  aws_iam_role_policy: ['name', 'role'],
+  aws_flow_log: ['iam_role_arn', 'log_destination', 'log_destination_type', 'max_aggregation_interval', 'traffic_type', 'vpc_id'],
+  google_compute_ha_vpn_gateway: ['description', 'name', 'network', 'region', 'stack_type'],
+  google_compute_external_vpn_gateway: ['description', 'interface', 'name', 'redundancy_type'],
+  google_compute_vpn_tunnel: [
+    'description',
+    'ike_version',
+    'name',
+    'peer_external_gateway',
+    'peer_external_gateway_interface',
+    'region',
+    'router',
+    'shared_secret',
+    'vpn_gateway',
+    'vpn_gateway_interface',
+  ],
+  google_compute_router: ['name', 'network', 'region'],
+  google_compute_router_interface: ['ip_range', 'name', 'region', 'router', 'vpn_tunnel'],
+  google_compute_router_peer: ['interface', 'name', 'region', 'router'],
+  google_dns_managed_zone: ['dns_name', 'name', 'visibility'],
+  google_dns_record_set: ['managed_zone', 'name'],
+};
+
+/** Which of `changed` (top-level argument names of a `type` resource) replace it. */
+export function replacingArguments(type: string, changed: readonly string[]): string[] {
+  const forcing = FORCES_REPLACEMENT[type] ?? [];
+  return changed.filter((a) => forcing.includes(a));
+}
