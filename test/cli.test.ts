@@ -2,7 +2,7 @@
  * The command line as a user runs it: `node bin/privlink.js` in a scratch copy of the repository layout.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, acmeWith, tempDir, snapshot, SECOND_SERVICE_NAME } from './helpers';
 
@@ -126,6 +126,12 @@ describe('where privlink runs and which specs it reads', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('1 customer (0 up to date, 1 rendered)');
+    // A symlink to a spec is that spec (compared by real path), not a second customer with the same name.
+    symlinkSync(join(dir, 'customers', 'globex.yaml'), join(dir, 'globex-link.yaml'));
+    const link = run(['generate', 'globex-link.yaml'], dir);
+    expect(link.stderr).toBe('');
+    expect(link.code).toBe(0);
+    expect(readFileSync(join(dir, 'generated', 'globex', 'privlink-manifest.json'), 'utf8')).toContain('"file": "customers/globex.yaml"');
   });
 
   it('refuses to generate a spec outside the specs folder, which check and CI would never read; validate still checks it', () => {
@@ -136,6 +142,24 @@ describe('where privlink runs and which specs it reads', () => {
     expect(r.stderr).toContain('"initech.yaml" is not in the specs folder "customers/"');
     expect(existsSync(join(dir, 'generated'))).toBe(false);
     expect(run(['validate', 'initech.yaml'], dir).code).toBe(0);
+  });
+});
+
+describe('hostile input through the command line', () => {
+  it('validate and generate agree on a reserved name (exit 1, never 70); a file name with a line break is refused on one line', () => {
+    const dir = workspace();
+    writeFileSync(join(dir, 'customers', 'acme.yaml'), acmeWith({ name: 'constructor' }));
+    for (const cmd of ['validate', 'generate']) {
+      const r = run([cmd], dir);
+      expect([cmd, r.code]).toEqual([cmd, 1]);
+      expect(r.stderr).toMatch(/^customers\/acme\.yaml:\d+:\d+: name: is a name JavaScript reserves on every object/m);
+    }
+    writeFileSync(join(dir, 'customers', 'acme.yaml'), acmeWith());
+    writeFileSync(join(dir, 'customers', 'evil\nname.yaml'), acmeWith({ name: 'evil' }));
+    const r = run(['generate'], dir);
+    expect(r.code).toBe(1);
+    expect(r.stderr.split('\n')[0]).toBe('customers/evil\\nname.yaml:1:1: file name contains a line break or control character; rename the file');
+    expect(existsSync(join(dir, 'generated'))).toBe(false);
   });
 });
 

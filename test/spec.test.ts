@@ -4,6 +4,7 @@ import ipaddr from 'ipaddr.js';
 import { join } from 'node:path';
 import { parseFleet } from '../src/fleet/load';
 import { loadSpecs, parseSpec } from '../src/spec/load';
+import { formatProblem } from '../src/spec/problems';
 import { buildModel } from '../src/model/model';
 import { renderOperatorJson } from '../src/render/operator';
 import { ACME, GLOBEX, acmeWith, modelOf, tempDir } from './helpers';
@@ -251,7 +252,103 @@ describe('hostile files', () => {
     closeSync(fd);
     const rss = process.memoryUsage().rss;
     const { problems } = loadSpecs([file]);
-    expect(problems).toEqual([expect.objectContaining({ line: 1, col: 1, message: 'file is 2147483648 bytes; at most 262144 bytes are accepted' })]);
+    expect(problems).toEqual([expect.objectContaining({ line: 1, col: 1, message: 'file is larger than 262144 bytes, the most accepted (a spec is a few hundred)' })]);
     expect(process.memoryUsage().rss - rss).toBeLessThan(64 * 1024 * 1024);
+  });
+
+  it('refuses /dev/zero after reading at most the cap, although stat() says it is empty', () => {
+    const rss = process.memoryUsage().rss;
+    const { problems } = loadSpecs(['/dev/zero']);
+    expect(problems).toEqual([expect.objectContaining({ file: '/dev/zero', line: 1, col: 1, message: expect.stringMatching(/^file is larger than 262144 bytes/) })]);
+    expect(process.memoryUsage().rss - rss).toBeLessThan(64 * 1024 * 1024);
+  });
+});
+
+/**
+ * What a fuzzer found (issue: 5,000 mutated specs). Base spec B validates; each case is B with one mutation.
+ */
+describe('fuzzer findings', () => {
+  const B = [
+    'apiVersion: privlink/v1',
+    'kind: Customer',
+    'name: fz',
+    'gcp: {project: fz-proj-1, region: us-central1, network: fz-net, sourceRanges: [10.0.0.0/20]}',
+    'aws: {accountId: "999900000001", region: us-east-1, vpcCidr: 10.250.0.0/24, availabilityZoneIds: [use1-az1, use1-az2]}',
+    'endpoints: [{name: gh, hostnames: [gh.example.net], ports: [443], tls: public-ca}]',
+    '',
+  ].join('\n');
+  const problemsOf = (text: string) => parseSpec('customers/fz.yaml', Buffer.from(text)).problems;
+  const lines = (text: string) => problemsOf(text).map(formatProblem);
+
+  it('B itself is valid', () => {
+    expect(problemsOf(B)).toEqual([]);
+  });
+
+  it('a name JavaScript reserves is refused by validation, and a region made of such words is never looked up', () => {
+    expect(lines(B.replace('name: fz', 'name: constructor'))).toEqual([
+      'customers/fz.yaml:3:7: name: is a name JavaScript reserves on every object, which CDK for Terraform cannot take as a stack id; choose another name, got "constructor"',
+    ]);
+    const region = lines(B.replace('region: us-east-1', 'region: us-constructor-1'));
+    expect(region.join('\n')).not.toMatch(/function|native code/);
+  });
+
+  it('AZ IDs in AWS\'s form only: no leading zeros, and an AZ name gets its own region\'s example', () => {
+    expect(lines(B.replace('use1-az2', 'use1-az01'))).toEqual([
+      expect.stringMatching(/^customers\/fz\.yaml:5:\d+: aws\.availabilityZoneIds\[1\]: must be an AZ ID like "use1-az1": the region's prefix, "-az" and a number without leading zeros$/),
+    ]);
+    const eu = B.replace('region: us-east-1', 'region: eu-west-1').replace('use1-az1, use1-az2', 'eu-west-1a, euw1-az2');
+    expect(lines(eu)).toEqual([
+      expect.stringMatching(/aws\.availabilityZoneIds\[0\]: "eu-west-1a" is an AZ name; give its AZ ID, like "euw1-az1" \(.*--region eu-west-1` lists both\)$/),
+    ]);
+  });
+
+  it('line breaks, ESC and NUL from the file never reach the terminal raw: one problem, one line', () => {
+    for (const evil of ['"\\e[2J": 1', '"a\\nb": 1', '"\\u2028": 1', '"\\x85": 1', '"\\0": 1']) {
+      const out = lines(`${B}${evil}\n`);
+      expect(out).toHaveLength(1);
+      expect(out[0]).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/);
+      expect(out[0]).toContain('unknown field "');
+    }
+  });
+
+  it('a collection or tagged value as a key is a problem at the key, not a Node warning', () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.message);
+    process.on('warning', onWarning);
+    try {
+      expect(lines(`${B}? [a, b]\n: 1\n!!binary aGk=: v\n`)).toEqual([
+        'customers/fz.yaml:7:3: a key must be plain text, got a list or mapping',
+        'customers/fz.yaml:9:10: a key must be plain text, got a tagged value (tag:yaml.org,2002:binary)',
+      ]);
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings).toEqual([]);
+  });
+
+  it('says which rule failed where a value is present: a numeric label key, a port list shared by an alias', () => {
+    expect(lines(`${B}labels: {1: v}\n`).join('\n')).not.toContain('is required');
+    const aliased = B.replace('ports: [443]', 'ports: &p [443]').replace(']\n', ', {name: gl, hostnames: [gl.example.net], ports: *p, tls: public-ca}]\n');
+    expect(problemsOf(aliased).map((p) => p.message).join('\n')).not.toContain('is required');
+  });
+
+  it('an undefined alias is named at the alias; fifty scalar aliases are fine; a real bomb is still refused', () => {
+    expect(lines(B.replace('name: fz', 'name: *nope'))).toEqual(['customers/fz.yaml:3:7: alias *nope refers to no anchor: define &nope before it']);
+    const fifty = `${B.replace('tls: public-ca', 'tls: &t public-ca')}labels:\n${Array.from({ length: 50 }, (_, i) => `  k${i}: *t`).join('\n')}\n`;
+    expect(lines(fifty).join('\n')).not.toMatch(/alias/);
+    const bomb = ['a: &a ["x","x","x","x","x","x","x","x","x","x"]', ...'bcdefgh'.split('').map((c, i) => `${c}: &${c} [${Array(10).fill(`*${'abcdefgh'[i]}`).join(',')}]`), ''].join('\n');
+    expect(lines(bomb)).toEqual([expect.stringMatching(/aliases expand to more than 1000 nodes \(refused as a possible alias bomb\)/)]);
+  });
+
+  it('deep nesting is refused at a fixed place with a clear message; a numeric key is quoted as written', () => {
+    const deep = `${B}x: ${'['.repeat(5000)}${']'.repeat(5000)}\n`;
+    const first = lines(deep);
+    expect(first).toEqual([`customers/fz.yaml:7:68: nesting deeper than 64 levels; a spec is a few levels deep`]);
+    expect(lines(deep)).toEqual(first);
+    expect(lines(`${B}1e309: x\n`)).toEqual([expect.stringMatching(/^customers\/fz\.yaml:7:1: 1e309: unknown field "1e309"/)]);
+  });
+
+  it('numbers are quoted as numbers', () => {
+    expect(lines(B.replace('ports: [443]', 'ports: [70000]')).join('\n')).toMatch(/ports\[0\]: .*got 70000$/m);
   });
 });

@@ -254,6 +254,9 @@ export function buildModel(spec: CustomerSpec, specFile: string, fleet: FleetCon
     const slot = Number(azId.split('-az')[1]) - 1;
     return { azId, cidr: subnet(vpc, vpc.prefix + AZ_SLOT_BITS, slot), id: `private_${azId}`, name: `${prefix}-${azId}` };
   });
+  // Validation guarantees distinct AZ numbers; two subnets on one range would fail at apply, so never emit them.
+  const slots = new Set(subnets.map((s) => s.cidr));
+  if (slots.size !== subnets.length) throw new Error(`internal: subnets of ${spec.name} overlap (${subnets.map((s) => `${s.azId} ${s.cidr}`).join(', ')})`);
 
   const connections: ConnectionModel[] = connectionKeys(spec.vpn.highAvailability).map((key, i) => ({
     key,

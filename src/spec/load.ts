@@ -3,7 +3,7 @@
  * Every problem of every file is collected; nothing stops at the first one.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import type { core } from 'zod';
 import { formatPath, type Problem } from './problems';
 import { checkFleet, checkSpec, type SpecSections } from './rules';
@@ -51,21 +51,44 @@ export function parseSpec(file: string, bytes: Buffer): { spec?: CustomerSpec; p
   };
 }
 
+/** Line breaks and control characters, which no spec file name may hold. */
+const UNSAFE_NAME = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+
+/**
+ * Reads at most cap + 1 bytes: enough to tell a file over the cap, which the parser then refuses, without
+ * trusting stat() (a device like /dev/zero reports size 0 and never ends).
+ */
+function readCapped(file: string, cap: number): Buffer {
+  const fd = openSync(file, 'r');
+  try {
+    const buf = Buffer.alloc(cap + 1);
+    let n = 0;
+    while (n < buf.length) {
+      const got = readSync(fd, buf, n, buf.length - n, null);
+      if (got === 0) break;
+      n += got;
+    }
+    return buf.subarray(0, n);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Reads and validates files, then checks them against each other. */
 export function loadSpecs(files: readonly string[], readFile: (f: string) => Buffer = readFileSync): LoadResult {
   const specs: LoadedSpec[] = [];
   const problems: Problem[] = [];
   const sources = new Map<string, YamlSource>();
   for (const file of files) {
+    if (UNSAFE_NAME.test(file)) {
+      // The file name is written into headers, comments and CI config of the output: a line break there would
+      // break the HCL and YAML privlink writes.
+      problems.push({ file, line: 1, col: 1, path: '', message: 'file name contains a line break or control character; rename the file' });
+      continue;
+    }
     let bytes: Buffer;
     try {
-      // A file over the cap is refused from its size, without reading it into memory.
-      const size = readFile === readFileSync ? statSync(file).size : 0;
-      if (size > MAX_SOURCE_BYTES) {
-        problems.push({ file, line: 1, col: 1, path: '', message: `file is ${size} bytes; at most ${MAX_SOURCE_BYTES} bytes are accepted` });
-        continue;
-      }
-      bytes = readFile(file);
+      bytes = readFile === readFileSync ? readCapped(file, MAX_SOURCE_BYTES) : readFile(file);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       const why = code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a folder, not a spec file' : `cannot read the file (${code ?? (err as Error).message})`;
@@ -101,11 +124,14 @@ function issueProblems(source: YamlSource, issue: core.$ZodIssue, root: core.$Zo
   if (issue.code === 'unrecognized_keys') {
     return issue.keys.map((key) => {
       const { line, col } = source.locateKey(path, key);
-      return { file: source.file, line, col, path: formatPath([...path, key]), message: `unknown field "${key}"${suggest(key, path, root)}` };
+      const written = source.keyText(path, key) ?? key; // as written: `1e309`, not JavaScript's "Infinity"
+      return { file: source.file, line, col, path: formatPath([...path, written]), message: `unknown field "${written}"${suggest(key, path, root)}` };
     });
   }
   const written = source.sourceText(path);
-  const missing = written === undefined && path.length > 0;
+  // Missing means absent from the parsed value, not "no node found": a value reached through an alias, or a key
+  // written as a number, is present.
+  const missing = path.length > 0 && !hasPath(source.value, path);
   const message = missing ? 'is required' : `${issue.message}${written !== undefined ? `, got ${quote(written)}` : ''}`;
   // A missing field is reported at the key of the mapping that should hold it.
   const parent = path.slice(0, -1);
@@ -118,8 +144,18 @@ function issueProblems(source: YamlSource, issue: core.$ZodIssue, root: core.$Zo
   return [{ file: source.file, line: where.line, col: where.col, path: formatPath(path), message }];
 }
 
+function hasPath(value: unknown, path: readonly PropertyKey[]): boolean {
+  let v = value;
+  for (const part of path) {
+    if (v === null || typeof v !== 'object' || !Object.prototype.hasOwnProperty.call(v, part)) return false;
+    v = (v as Record<PropertyKey, unknown>)[part];
+  }
+  return v !== undefined;
+}
+
 function quote(written: string): string {
   const oneLine = written.split('\n')[0]!;
+  if (/^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/.test(oneLine)) return oneLine; // a number, as a number
   if (/^[|>][-+1-9]*\s*(#.*)?$/.test(oneLine)) return `a multi-line text block ("${oneLine.trim()}")`;
   const short = oneLine.length > 80 ? `${oneLine.slice(0, 77)}...` : oneLine;
   return /^["']/.test(short) ? short : `"${short}"`;

@@ -9,8 +9,20 @@ export interface Problem {
   readonly message: string;
 }
 
+/**
+ * Text from a user's file made safe for one terminal line: line breaks (\n, \r, NEL, U+2028/2029), ESC, NUL and
+ * every other control character become visible escapes, so one problem stays one line and nothing in a spec can
+ * clear or recolour the terminal.
+ */
+export function escapeText(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => {
+    const named: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+    return named[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+  });
+}
+
 export function formatProblem(p: Problem): string {
-  return `${p.file}:${p.line}:${p.col}: ${p.path ? `${p.path}: ` : ''}${p.message}`;
+  return escapeText(`${p.file}:${p.line}:${p.col}: ${p.path ? `${p.path}: ` : ''}${p.message}`);
 }
 
 /** Sort by file, then position, so reports read top to bottom and are stable. */

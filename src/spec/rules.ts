@@ -32,15 +32,22 @@ export const SOURCE_RANGE_MIN_PREFIX = 8;
 const isPrivateAsn = (asn: number) => PRIVATE_ASN_RANGES.some(([lo, hi]) => asn >= lo && asn <= hi);
 const PRIVATE_ASN_TEXT = PRIVATE_ASN_RANGES.map(([lo, hi]) => `${lo}–${hi}`).join(' or ');
 
+/** Region direction words and their letters in AZ IDs (a Map: a key typed by the user never meets Object.prototype). */
+const AZ_DIRECTIONS: ReadonlyMap<string, string> = new Map([
+  ['east', 'e'], ['west', 'w'], ['north', 'n'], ['south', 's'], ['central', 'c'],
+  ['northeast', 'ne'], ['northwest', 'nw'], ['southeast', 'se'], ['southwest', 'sw'],
+]);
+
+/** An AZ ID as AWS writes it: `use1-az1`, with no leading zero in the number (aws ec2 describe-availability-zones). */
+const AZ_ID = /^([a-z]{2,5}\d)-az([1-9]\d*)$/;
+/** An AZ name (`eu-west-1a`), which a spec must not use: names map to different zones in each account. */
+const AZ_NAME = /^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$/;
+
 /** `us-east-1` → `use1`, the prefix of that region's AZ IDs; undefined for region shapes we don't know. */
 export function azIdPrefix(region: string): string | undefined {
-  const DIRECTIONS: Record<string, string> = {
-    east: 'e', west: 'w', north: 'n', south: 's', central: 'c',
-    northeast: 'ne', northwest: 'nw', southeast: 'se', southwest: 'sw',
-  };
   const m = /^([a-z]{2})(-gov)?-([a-z]+)-(\d)$/.exec(region);
   if (!m) return undefined;
-  const dir = DIRECTIONS[m[3]!];
+  const dir = AZ_DIRECTIONS.get(m[3]!);
   if (!dir) return undefined;
   return `${m[1]}${m[2] ? 'g' : ''}${dir}${m[4]}`;
 }
@@ -118,16 +125,26 @@ export function checkSpec(spec: SpecSections): Finding[] {
   // --- Availability zones -----------------------------------------------------------------------------------
   const prefix = aws ? azIdPrefix(aws.region) : undefined;
   const seenAz = new Map<string, number>();
+  const example = `"${prefix ?? 'use1'}-az1"`;
   (aws?.availabilityZoneIds ?? []).forEach((az, index) => {
     const path = ['aws', 'availabilityZoneIds', index];
-    const [azPrefix, num] = az.split('-az') as [string, string];
+    const id = AZ_ID.exec(az);
+    if (!id) {
+      add(
+        path,
+        AZ_NAME.test(az)
+          ? `"${az}" is an AZ name; give its AZ ID, like ${example} (AZ names map to different zones in each AWS account; \`aws ec2 describe-availability-zones --region ${aws!.region}\` lists both)`
+          : `must be an AZ ID like ${example}: the region's prefix, "-az" and a number without leading zeros`,
+      );
+      return;
+    }
     if (seenAz.has(az)) add(path, `"${az}" is listed twice (first at availabilityZoneIds[${seenAz.get(az)}])`);
     else seenAz.set(az, index);
-    if (prefix && azPrefix !== prefix) {
-      add(path, `"${az}" is not an AZ ID of aws.region "${aws!.region}"; its AZ IDs look like "${prefix}-az1"`);
+    if (prefix && id[1] !== prefix) {
+      add(path, `"${az}" is not an AZ ID of aws.region "${aws!.region}"; its AZ IDs look like ${example}`);
     }
-    const n = Number(num);
-    if (n < 1 || n > AZ_SLOTS) add(path, `"${az}": AZ number must be 1–${AZ_SLOTS}`);
+    const n = Number(id[2]);
+    if (n > AZ_SLOTS) add(path, `"${az}": AZ number must be 1–${AZ_SLOTS}`);
   });
 
   // --- ASNs ------------------------------------------------------------------------------------------------

@@ -174,6 +174,9 @@ export const customerSchema = z
       .refine((n) => !RESERVED_CUSTOMER_NAMES.includes(n), {
         error: `is reserved (the output folder generated/${CI_FOLDER}/ holds the CI config); choose another name`,
       })
+      // The customer name is the id of its CDK for Terraform stack, and construct ids live in plain JavaScript
+      // objects: a name that is a property of every object ("constructor") collides with itself.
+      .refine((n) => !(n in Object.prototype), { error: 'is a name JavaScript reserves on every object, which CDK for Terraform cannot take as a stack id; choose another name' })
       .describe(
       `Customer id used in every resource name and address (at most ${CUSTOMER_NAME_MAX} characters). Never rename a live customer.`,
     ),
@@ -209,9 +212,8 @@ export const customerSchema = z
       vpcCidr: cidr().describe('Operator VPC in the dedicated account. Must not overlap any GCP range.'),
       availabilityZoneIds: z
         .array(
-          z.string({ error: 'must be a string' }).regex(/^[a-z]{2,5}\d-az\d+$/, {
-            error: 'must be an AZ ID like "use1-az1", not AZ names like "us-east-1a"',
-          }),
+          // The shape, with an example of this spec's own region, is checked by the rules (spec/rules.ts).
+          z.string({ error: 'must be a string, an AZ ID like "use1-az1"' }).meta({ pattern: '^[a-z]{2,5}\\d-az[1-9]\\d*$' }),
           { error: 'must be a list of AZ IDs' },
         )
         .min(2, { error: 'must list at least two AZ IDs (one subnet per AZ, PrivateLink needs two for availability)' })

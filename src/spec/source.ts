@@ -2,13 +2,18 @@
  * A YAML file parsed with source positions, so every problem can name `file:line:col`.
  * Used for customer specs (and any other YAML input privlink reads).
  */
-import { isMap, isNode, isPair, isScalar, LineCounter, parseAllDocuments, type Document, type Node } from 'yaml';
-import { formatPath, type Problem } from './problems';
+import { isAlias, isCollection, isMap, isNode, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, visit, type Document, type Node } from 'yaml';
+import { escapeText, formatPath, type Problem } from './problems';
 
 /** Inputs larger than this are refused before parsing: a customer spec is a few hundred bytes. */
 export const MAX_SOURCE_BYTES = 256 * 1024;
-/** Aliases expand to at most this many nodes (defends against "billion laughs" documents). */
-export const MAX_ALIAS_COUNT = 50;
+/**
+ * Aliases expand to at most this many nodes (defends against "billion laughs" documents, which expand
+ * exponentially: ten levels of ten aliases are 10^10 nodes). A spec that reuses a list by alias is far below it.
+ */
+export const MAX_ALIAS_COUNT = 1000;
+/** Flow collections nest at most this deep: a spec is four levels deep, and the parser recurses per level. */
+export const MAX_NESTING = 64;
 
 export interface YamlSource {
   readonly file: string;
@@ -22,6 +27,8 @@ export interface YamlSource {
   locateKey(path: readonly PropertyKey[], key: string): { line: number; col: number };
   /** The value at a path exactly as written in the file (e.g. `012345678901`), or undefined. */
   sourceText(path: readonly PropertyKey[]): string | undefined;
+  /** A mapping key exactly as written (`1e309`, which JavaScript reads as "Infinity"), or undefined. */
+  keyText(path: readonly PropertyKey[], key: string): string | undefined;
 }
 
 export function parseYamlSource(file: string, bytes: Buffer): YamlSource {
@@ -29,7 +36,7 @@ export function parseYamlSource(file: string, bytes: Buffer): YamlSource {
   const at = (line: number, col: number, message: string): Problem => ({ file, line, col, path: '', message });
 
   if (bytes.length > MAX_SOURCE_BYTES) {
-    return broken(file, '', [at(1, 1, `file is ${bytes.length} bytes; at most ${MAX_SOURCE_BYTES} bytes are accepted`)]);
+    return broken(file, '', [at(1, 1, `file is larger than ${MAX_SOURCE_BYTES} bytes, the most accepted (a spec is a few hundred)`)]);
   }
   let text: string;
   try {
@@ -40,9 +47,16 @@ export function parseYamlSource(file: string, bytes: Buffer): YamlSource {
     return broken(file, '', [at(lc.line, lc.col, 'file is not valid UTF-8; save it as UTF-8')]);
   }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  const deep = tooDeep(text);
+  if (deep !== undefined) {
+    const lc = lineColOf(text, deep);
+    return broken(file, text, [at(lc.line, lc.col, `nesting deeper than ${MAX_NESTING} levels; a spec is a few levels deep`)]);
+  }
 
   const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true, strict: true });
+  // logLevel 'error': the parser's warnings (a collection used as a key, say) would reach stderr after privlink's
+  // own summary; such keys are reported as problems below instead.
+  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true, strict: true, logLevel: 'error' });
   const list: Document[] = Array.isArray(docs) ? docs : [];
   const pos = (offset: number) => {
     const p = lineCounter.linePos(offset);
@@ -64,6 +78,29 @@ export function parseYamlSource(file: string, bytes: Buffer): YamlSource {
     const key = /^[^:\n]*/.exec(text.slice(err.pos[0]))![0].trim();
     problems.push(at(p.line, p.col, yamlMessage(err.code, err.message, key)));
   }
+  // Keys must be plain text (a number is read as its text): a list, a mapping or a tagged value (!!binary) as a
+  // key has no meaning in a spec. An alias must name an anchor defined before it.
+  const anchors = new Set<string>();
+  visit(doc, {
+    Node(_, node) {
+      if (isNode(node) && node.anchor) anchors.add(node.anchor);
+    },
+    Pair(_, pair) {
+      const key = pair.key;
+      const plain = isScalar(key) && (key.tag === undefined || key.tag === 'tag:yaml.org,2002:str') && ['string', 'number', 'boolean'].includes(typeof key.value);
+      if (!plain && isNode(key) && key.range) {
+        const p = pos(key.range[0]);
+        const what = isCollection(key) ? 'a list or mapping' : isAlias(key) ? 'an alias' : `a tagged value (${String((key as { tag?: string }).tag)})`;
+        problems.push(at(p.line, p.col, `a key must be plain text, got ${what}`));
+      }
+    },
+    Alias(_, alias) {
+      if (!anchors.has(alias.source) && alias.range) {
+        const p = pos(alias.range[0]);
+        problems.push(at(p.line, p.col, `alias *${escapeText(alias.source)} refers to no anchor: define &${escapeText(alias.source)} before it`));
+      }
+    },
+  });
   let value: unknown;
   if (problems.length === 0) {
     try {
@@ -74,16 +111,24 @@ export function parseYamlSource(file: string, bytes: Buffer): YamlSource {
         at(
           1,
           1,
-          /alias/i.test(message)
-            ? `YAML aliases expand more than ${MAX_ALIAS_COUNT} times (refused as a possible alias bomb); write the values out instead`
+          /resource exhaustion/i.test(message)
+            ? `YAML aliases expand to more than ${MAX_ALIAS_COUNT} nodes (refused as a possible alias bomb); write the values out instead`
             : `YAML could not be read: ${message}`,
         ),
       );
     }
   }
 
+  /** The node at a spec path, following aliases; keys compare as text (`1:` is the key "1"). */
   const nodeAt = (path: readonly PropertyKey[]): Node | undefined => {
-    const n = doc.getIn(path as unknown[], true);
+    let n: unknown = doc.contents;
+    for (const part of path) {
+      if (isAlias(n)) n = n.resolve(doc);
+      if (isMap(n)) n = n.items.find((item) => isScalar(item.key) && String(item.key.value) === String(part))?.value;
+      else if (isSeq(n) && typeof part === 'number') n = n.items[part];
+      else return undefined;
+    }
+    if (isAlias(n)) n = n.resolve(doc) ?? n;
     return isNode(n) ? n : undefined;
   };
   const locate = (path: readonly PropertyKey[]) => {
@@ -108,12 +153,44 @@ export function parseYamlSource(file: string, bytes: Buffer): YamlSource {
     const n = nodeAt(path);
     return n?.range ? text.slice(n.range[0], n.range[1]).trim() : undefined;
   };
-  return { file, text, value, problems, locate, locateKey, sourceText };
+  const keyText = (path: readonly PropertyKey[], key: string) => {
+    const parent = path.length === 0 ? doc.contents : nodeAt(path);
+    if (!isMap(parent)) return undefined;
+    const k = parent.items.find((item) => isScalar(item.key) && String(item.key.value) === key)?.key;
+    // Only a plain key is quoted from the source (`1e309`); a quoted one is shown decoded, escaped on output.
+    return isScalar(k) && k.type === 'PLAIN' && k.range ? text.slice(k.range[0], k.range[1]).trim() : undefined;
+  };
+  return { file, text, value, problems, locate, locateKey, sourceText, keyText };
 }
 
 function broken(file: string, text: string, problems: Problem[]): YamlSource {
   const here = () => ({ line: 1, col: 1 });
-  return { file, text, value: undefined, problems, locate: here, locateKey: here, sourceText: () => undefined };
+  return { file, text, value: undefined, problems, locate: here, locateKey: here, sourceText: () => undefined, keyText: () => undefined };
+}
+
+/**
+ * Offset where flow collections ([ and {) first nest deeper than MAX_NESTING, outside quotes and comments; the
+ * parser recurses once per level and would overflow the stack at a different point on every run.
+ */
+function tooDeep(text: string): number | undefined {
+  let depth = 0;
+  let quote: string | undefined;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '\n') {
+      quote = undefined; // a quote never spans lines in a spec; an apostrophe in a plain value must not hide the rest
+      continue;
+    }
+    if (quote) {
+      if (c === '\\' && quote === '"') i++;
+      else if (c === quote) quote = undefined;
+    } else if (c === '"' || c === "'") quote = c;
+    else if (c === '#' && (i === 0 || /\s/.test(text[i - 1]!))) while (i < text.length && text[i] !== '\n') i++;
+    else if (c === '[' || c === '{') {
+      if (++depth > MAX_NESTING) return i;
+    } else if (c === ']' || c === '}') depth = Math.max(0, depth - 1);
+  }
+  return undefined;
 }
 
 function yamlMessage(code: string, message: string, key: string): string {
@@ -154,3 +231,4 @@ function lineColOf(prefix: string, offset: number): { line: number; col: number 
 }
 
 export { formatPath };
+export { escapeText } from './problems';
