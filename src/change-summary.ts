@@ -7,6 +7,7 @@
  * The customer module is HCL: it is read with HashiCorp's parser (terraform-doc.ts loads @cdktf/hcl2json on demand).
  */
 import { isDeepStrictEqual } from 'node:util';
+import { agree, list, portsText } from './words';
 import { STATUS_LABEL, type CustomerModel, type EndpointStatus } from './model/model';
 import { ALLOW_FILE_SUFFIX } from './render/ci';
 import { MANIFEST_FILE, parseManifest } from './render/manifest';
@@ -282,7 +283,8 @@ function checklist(
         `${t.endpoint}: the service name is character for character what they sent, and in region \`${model.aws.region}\``,
         `${t.endpoint}: their load balancer serves the AZ IDs ${model.aws.availabilityZoneIds.map((z) => `\`${z}\``).join(', ')}`,
         `${t.endpoint}: after apply, the customer accepted the connection request from account \`${account}\` (endpoint state \`available\`, not \`pendingAcceptance\`)`,
-        `${t.endpoint}: after apply, ${ep.hostnames.map((h) => `\`${h}\``).join(', ')} ${ep.hostnames.length === 1 ? 'resolves' : 'resolve'} from a GKE pod to ${ep.addresses.map((a) => `\`${a.address}\``).join(', ')} and ${ep.hostnames.length === 1 ? 'answers' : 'answer'} on ${ep.ports.length === 1 ? 'port' : 'ports'} ${ep.ports.join(', ')}`,
+        `${t.endpoint}: after apply, ${list(ep.hostnames.map((h) => `\`${h}\``))} ${agree(ep.hostnames.length, 'resolves', 'resolve')} from a GKE pod to ` +
+          `${list(ep.addresses.map((a) => `\`${a.address}\``))} and ${agree(ep.hostnames.length, 'answers', 'answer')} on ${portsText(ep.ports)}`,
       );
     } else if (t.to === 'awaiting-customer' && t.from === undefined) {
       items.push(`${t.endpoint}: send the customer the updated \`customer-module/\` and \`examples/${t.endpoint}\``);

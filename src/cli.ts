@@ -20,6 +20,7 @@ import { generateAll, validateRun, type CustomerFiles, type FleetOutput } from '
 import { InputError, Refused, UsageError, sortProblems, formatProblem } from './spec/problems';
 import { OUTPUT_GITIGNORE_FILE, writeCustomers } from './writer';
 import { findRoot } from './workspace';
+import { plural } from './words';
 import { onInterrupt } from './interrupt';
 import { DEFAULT_FLEET } from './fleet/schema';
 import type { GenerateSummary } from './engine';
@@ -165,7 +166,6 @@ function summaryJson(s: GenerateSummary) {
   };
 }
 
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 function formatDrift(d: Drift, outDir: string): string {
   const head = `${outDir}/${d.path}: ${d.kind}: ${d.why}`;

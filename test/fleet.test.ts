@@ -105,3 +105,27 @@ describe('fleet config', () => {
     expect(problems(`${HEAD}backend: {type: local, path: ../state.tfstate}\n`)).toEqual([expect.stringMatching(/backend\.path: must be a relative path/)]);
   });
 });
+
+describe('provider and Terraform constraints must leave room for what privlink generates', () => {
+  it('refuses constraints that admit no supported version, at the constraint, and accepts narrower ones that do', () => {
+    expect(problems(`${HEAD}providers: {aws: "~> 4.0", terraform: ">= 0.12", google: "~> 6.50"}\n`)).toEqual([
+      expect.stringMatching(/^privlink\.yaml:3:18: providers\.aws: "~> 4\.0" admits no version privlink's output works with: hashicorp\/aws >= 5\.100\.0, < 7\.0\.0 \(/),
+    ]);
+    expect(problems(`${HEAD}providers: {terraform: "< 1.5.0", google: "= 5.40.0", aws: "~> 5.99.0"}\n`).map((p) => p.split(': ')[1]).sort()).toEqual([
+      'providers.aws',
+      'providers.google',
+      'providers.terraform',
+    ]);
+    // "~> 6.0" is >= 6.0, < 7.0: it admits hashicorp/aws 6.x, which privlink supports; "= 5.100.0" admits exactly the tested one.
+    expect(problems(`${HEAD}providers: {aws: "~> 6.0", terraform: "~> 1.11", google: ">= 6.50.0, != 6.51.0"}\n`)).toEqual([]);
+    expect(problems(`${HEAD}providers: {aws: "= 5.100.0"}\n`)).toEqual([]);
+  });
+
+  it('with S3-native locking, Terraform must be at least 1.10', () => {
+    const s3 = 'backend: {type: s3, bucket: acme-privlink-state, region: us-east-1, key: "privlink/{customer}/terraform.tfstate"}\n';
+    expect(problems(`${HEAD}${s3}providers: {terraform: "~> 1.9.0"}\n`)).toEqual([
+      expect.stringMatching(/providers\.terraform: "~> 1\.9\.0" admits no version .*: Terraform >= 1\.10\.0 \(the s3 backend locks with use_lockfile/),
+    ]);
+    expect(problems(`${HEAD}${s3}providers: {terraform: ">= 1.10.0"}\n`)).toEqual([]);
+  });
+});

@@ -4,10 +4,10 @@
  * what would silently publish the wrong thing, and the plan stops when the subnets miss a required AZ ID. One
  * `terraform test` run holds every case; each must pass (a bad value the module accepted fails its run).
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderCustomerModule } from '../src/render/customer-module';
-import { ACME, modelOf, providerMirror, skipNote, tempDir, terraform, terraformBinary, terraformEnv } from './helpers';
+import { ACME, GLOBEX, modelOf, providerMirror, skipNote, tempDir, terraform, terraformBinary, terraformEnv } from './helpers';
 
 const mirror = terraformBinary() ? providerMirror() : null;
 const itMirror = mirror ? it : it.skip;
@@ -58,6 +58,11 @@ const CASES: { name: string; vars: string; fails?: string }[] = [
   { name: 'access_logs_bucket_url', vars: 'access_logs_bucket = "s3://acme-lb-logs"', fails: 'var.access_logs_bucket' },
   { name: 'tag_aws_prefix', vars: 'tags = { "aws:owner" = "x" }', fails: 'var.tags' },
   { name: 'subnets_miss_an_az', vars: '', fails: 'aws_lb.this' },
+  { name: 'good_http_health_check', vars: 'health_check = { protocol = "HTTP", port = "8080", path = "/healthz", interval = 10 }' },
+  { name: 'health_check_http_without_path', vars: 'health_check = { protocol = "HTTP" }', fails: 'var.health_check' },
+  { name: 'health_check_udp', vars: 'health_check = { protocol = "UDP" }', fails: 'var.health_check' },
+  { name: 'health_check_port_word', vars: 'health_check = { port = "http" }', fails: 'var.health_check' },
+  { name: 'health_check_interval_too_short', vars: 'health_check = { interval = 1 }', fails: 'var.health_check' },
 ];
 
 function testFile(): string {
@@ -108,4 +113,74 @@ describe('customer module guard rails (terraform test, mock provider)', () => {
       out: '',
     });
   }, 120000);
+});
+
+/**
+ * The customer's documents work as written: each example of each example customer applies (terraform test,
+ * command = apply, mock AWS provider) with exactly the inputs it shows, its placeholder subnets placed in the AZ
+ * IDs its comments name; and the examples of one customer, copied together into one configuration as the README
+ * says, validate without duplicate blocks.
+ */
+describe('customer examples as written', () => {
+  const customers = [
+    { name: 'acme', text: readFileSync(ACME, 'utf8') },
+    { name: 'globex', text: readFileSync(GLOBEX, 'utf8') }, // three AZ IDs
+  ];
+
+  itMirror.each(customers)('every example of $name applies with its own inputs, and all of them side by side validate', ({ name, text }) => {
+    const model = modelOf(text, `customers/${name}.yaml`);
+    const dir = tempDir('privlink-examples-');
+    for (const [rel, content] of renderCustomerModule(model)) {
+      mkdirSync(join(dir, rel, '..'), { recursive: true });
+      writeFileSync(join(dir, rel), content);
+    }
+    const env = terraformEnv(mirror!);
+    const examples = readdirSync(join(dir, 'examples')).sort();
+    expect(examples).toEqual(model.endpoints.map((e) => e.name).sort());
+    for (const ex of examples) {
+      const folder = join(dir, 'examples', ex);
+      const main = readFileSync(join(folder, 'main.tf'), 'utf8');
+      const placed = [...main.matchAll(/"(subnet-[0-9a-f]+)", # in ([a-z0-9-]+)/g)].map((m) => ({ subnet: m[1]!, az: m[2]! }));
+      // The example names one subnet per AZ ID the module requires.
+      expect(placed.map((p) => p.az).sort()).toEqual([...model.aws.availabilityZoneIds].sort());
+      const moduleName = /module "([a-z0-9_]+)"/.exec(main)![1];
+      const outputs = [...main.matchAll(/output "([a-z0-9_]+)"/g)].map((m) => m[1]!);
+      mkdirSync(join(folder, 'tests'));
+      writeFileSync(
+        join(folder, 'tests', 'as-written.tftest.hcl'),
+        [
+          // Computed ARNs must have AWS's shape, which the provider validates where they are used: the
+          // ARNs of the AWS CLI's elbv2 examples (awscli/examples/elbv2/create-listener.rst).
+          'mock_provider "aws" {',
+          '  mock_resource "aws_lb" {',
+          '    defaults = { arn = "arn:aws:elasticloadbalancing:us-west-2:123456789012:loadbalancer/net/my-network-load-balancer/5d1b75f4f1cee11e" }',
+          '  }',
+          '  mock_resource "aws_lb_target_group" {',
+          '    defaults = { arn = "arn:aws:elasticloadbalancing:us-west-2:123456789012:targetgroup/my-tcp-targets/b6bba954d1361c78" }',
+          '  }',
+          '}',
+          ...placed.map(
+            (p) => `override_data {\n  target = module.${moduleName}.data.aws_subnet.selected["${p.subnet}"]\n  values = { availability_zone_id = "${p.az}" }\n}`,
+          ),
+          `run "as_written" {\n  command = apply\n${outputs.map((o) => `  assert {\n    condition     = output.${o} != null\n    error_message = "${o} is empty"\n  }`).join('\n')}\n}`,
+          '',
+        ].join('\n'),
+      );
+      const init = terraform(['init', '-backend=false', '-input=false', '-no-color'], folder, env);
+      expect(init.status === 0 ? 0 : init.out).toBe(0);
+      const test = terraform(['test', '-no-color'], folder, env);
+      expect([ex, test.status === 0 ? 'pass' : test.out]).toEqual([ex, 'pass']);
+    }
+    // Copied together into the customer's own configuration, with their one provider.
+    const own = join(dir, 'own-code');
+    mkdirSync(own);
+    writeFileSync(join(own, 'providers.tf'), readFileSync(join(dir, 'examples', examples[0]!, 'providers.tf')));
+    for (const ex of examples) {
+      writeFileSync(join(own, `${ex}.tf`), readFileSync(join(dir, 'examples', ex, 'main.tf'), 'utf8').replace('source = "../.."', 'source = "../"'));
+    }
+    const init = terraform(['init', '-backend=false', '-input=false', '-no-color'], own, env);
+    expect(init.status === 0 ? 0 : init.out).toBe(0);
+    const validate = terraform(['validate', '-no-color'], own, env);
+    expect(validate.status === 0 ? 0 : validate.out).toBe(0);
+  }, 180000);
 });

@@ -132,6 +132,8 @@ export const GOOGLE_PROVIDER_CONSTRAINT = '>= 6.50.0, < 7.0.0';
 export const AWS_PROVIDER_CONSTRAINT_CUSTOMER = '>= 5.100.0';
 /** Terraform itself: 1.5 brought `check` blocks and the validation features the customer module uses. */
 export const TERRAFORM_VERSION_CONSTRAINT = '>= 1.5.0';
+/** S3-native state locking (use_lockfile) needs this Terraform. */
+export const S3_LOCKFILE_TERRAFORM = '>= 1.10.0';
 
 /** Folder under the output that holds the fleet's CI config; no customer may take its name. */
 export const CI_FOLDER = 'ci';

@@ -6,6 +6,8 @@ import { RESERVED_LABELS } from '../spec/rules';
 import { at, schemaProblems } from '../spec/load';
 import { InputError, UsageError, type Problem } from '../spec/problems';
 import { parseYamlSource } from '../spec/source';
+import { AWS_PROVIDER_CONSTRAINT, GOOGLE_PROVIDER_CONSTRAINT, S3_LOCKFILE_TERRAFORM, TERRAFORM_VERSION_CONSTRAINT } from '../domain/constants';
+import { overlaps } from '../domain/versions';
 import { DEFAULT_FLEET, fleetSchema, type FleetConfig } from './schema';
 
 export const DEFAULT_FLEET_FILE = 'privlink.yaml';
@@ -16,6 +18,18 @@ export interface LoadedFleet {
   readonly file?: string;
   /** The file's bytes ('' without a file): part of every customer's content key. */
   readonly bytes: Buffer;
+}
+
+/** What each version constraint of privlink.yaml must leave room for, and why. */
+function supportedVersions(config: FleetConfig): Record<'terraform' | 'aws' | 'google', { constraint: string; what: string; why: string }> {
+  const s3Lockfile = config.backend.type === 's3' && config.backend.dynamodbTable === undefined;
+  return {
+    terraform: s3Lockfile
+      ? { constraint: S3_LOCKFILE_TERRAFORM, what: 'Terraform', why: 'the s3 backend locks with use_lockfile, new in Terraform 1.10' }
+      : { constraint: TERRAFORM_VERSION_CONSTRAINT, what: 'Terraform', why: 'the generated configuration uses features of Terraform 1.5' },
+    aws: { constraint: AWS_PROVIDER_CONSTRAINT, what: 'hashicorp/aws', why: 'the output sets subnet_configuration and tunnel startup and DPD options, and is validated against 5.100.0' },
+    google: { constraint: GOOGLE_PROVIDER_CONSTRAINT, what: 'hashicorp/google', why: 'the output is built from the hashicorp/google 6.50.0 schema' },
+  };
 }
 
 /** Validates YAML text as a fleet config. */
@@ -30,6 +44,12 @@ export function parseFleet(file: string, bytes: Buffer): { config?: FleetConfig;
   const problems = Object.keys(parsed.data.labels)
     .filter((k) => (RESERVED_LABELS as readonly string[]).includes(k))
     .map((k) => at(source, ['labels', k], `"${k}" is set by privlink on every resource; reserved: ${RESERVED_LABELS.join(', ')}`, true));
+  for (const [key, supported] of Object.entries(supportedVersions(parsed.data))) {
+    const given = parsed.data.providers[key as keyof typeof parsed.data.providers];
+    if (!overlaps(given, supported.constraint)) {
+      problems.push(at(source, ['providers', key], `"${given}" admits no version privlink's output works with: ${supported.what} ${supported.constraint} (${supported.why})`));
+    }
+  }
   return problems.length > 0 ? { problems } : { config: parsed.data, problems };
 }
 

@@ -18,6 +18,7 @@ import {
   LABEL_CUSTOMER,
   LABEL_MANAGED_BY,
   NAME_PREFIX,
+  S3_LOCKFILE_TERRAFORM,
 } from '../domain/constants';
 import { RULES } from '../lint';
 import { CUSTOMER_PLACEHOLDER, DEFAULT_FLEET, type FleetConfig } from '../fleet/schema';
@@ -133,8 +134,6 @@ export type BackendModel =
       readonly kmsKeyId?: string;
     };
 
-/** S3-native state locking (use_lockfile) needs this Terraform. */
-export const S3_LOCKFILE_TERRAFORM = '>= 1.10.0';
 
 export interface CustomerModel {
   readonly name: string;

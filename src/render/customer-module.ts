@@ -20,11 +20,16 @@ export function customerModuleData(model: CustomerModel, operatorName = DEFAULT_
   return {
     notice: commentedNotice('hcl', model.specFile, 'customer').trimEnd(),
     operatorName,
+    /** The operator's name at the start of a sentence. */
+    OperatorName: operatorName.charAt(0).toUpperCase() + operatorName.slice(1),
     customer: model.name,
     region: model.aws.region,
     principalArn: model.aws.operatorPrincipalArn,
     accountId: model.aws.accountId,
     azIds: model.aws.availabilityZoneIds,
+    // Placeholders the customer replaces, one per required AZ ID: an example with fewer subnets would fail the
+    // module's own AZ precondition as written.
+    subnetPlaceholders: model.aws.availabilityZoneIds.map((azId, i) => ({ azId, id: `subnet-0123456789abcdef${i.toString(16)}` })),
     azList: model.aws.availabilityZoneIds.join(', '),
     terraformVersion: TERRAFORM_VERSION_CONSTRAINT,
     awsVersion: AWS_PROVIDER_CONSTRAINT_CUSTOMER,
@@ -38,6 +43,7 @@ export function customerModuleData(model: CustomerModel, operatorName = DEFAULT_
       privateCa: e.tls === 'private-ca',
       customerResourceName: e.customerResourceName,
       moduleName: `privlink_${e.name.replace(/-/g, '_')}`,
+      outputPrefix: e.name.replace(/-/g, '_'),
       connected: e.status === 'ready',
       autoAccept: !e.acceptanceRequired,
     })),
@@ -56,6 +62,7 @@ export function renderCustomerModule(model: CustomerModel, operatorName?: string
   files.set('README.md', render('docs/customer-module-readme.md.hbs', { ...data, notice: commentedNotice('markdown', model.specFile, 'customer').trimEnd() }));
   for (const endpoint of data.endpoints) {
     files.set(`examples/${endpoint.name}/main.tf`, render('customer-module/example-main.tf.hbs', { ...data, endpoint }));
+    files.set(`examples/${endpoint.name}/providers.tf`, render('customer-module/example-providers.tf.hbs', data));
   }
   return files;
 }

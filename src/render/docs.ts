@@ -2,6 +2,7 @@
  * The operator README of each customer (generated/<name>/README.md): where the onboarding stands and what
  * happens next. Statuses and phases come from the model; this file only words them.
  */
+import { agree, list, portsText } from '../words';
 import { STATUS_LABEL, type CustomerModel, type EndpointModel } from '../model/model';
 import { commentedNotice } from './header';
 import { render } from './templates';
@@ -24,7 +25,8 @@ function followUps(e: EndpointModel): string[] {
       (e.acceptanceRequired
         ? `After \`terraform apply\`, the interface endpoint waits in \`pendingAcceptance\` until the customer accepts it; `
         : `After \`terraform apply\`, the interface endpoint is accepted at once (the spec opts out of acceptance, see "Security exceptions"); `) +
-        `then check that ${e.hostnames.map((h) => `\`${h}\``).join(', ')} resolve from GKE to ${e.addresses.map((a) => `\`${a.address}\``).join(', ')} and answer on port ${e.ports.join(', ')}.`,
+        `then check that ${list(e.hostnames.map((h) => `\`${h}\``))} ${agree(e.hostnames.length, 'resolves', 'resolve')} from GKE to ` +
+        `${list(e.addresses.map((a) => `\`${a.address}\``))} and ${agree(e.hostnames.length, 'answers', 'answer')} on ${portsText(e.ports)}.`,
     );
   }
   if (e.tls === 'private-ca') {

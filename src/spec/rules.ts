@@ -222,7 +222,10 @@ export function checkSpec(spec: SpecSections): Finding[] {
       if (ports.has(p)) add(['endpoints', i, 'ports', j], `port ${p} is listed twice`);
       else ports.set(p, j);
     });
-    if (ep.serviceName && aws) {
+    if (ep.serviceName?.startsWith('vpce-svc-')) {
+      const full = `com.amazonaws.vpce.${aws?.region ?? '<region>'}.${ep.serviceName}`;
+      add(['endpoints', i, 'serviceName'], `"${ep.serviceName}" is the service id alone; the service name is "${full}" (the customer's module outputs it as service_name)`);
+    } else if (ep.serviceName && aws) {
       const region = ep.serviceName.split('.')[3];
       if (region !== aws.region) {
         add(

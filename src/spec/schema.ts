@@ -113,9 +113,11 @@ const endpointSchema = z
       .describe('Who signed the service certificate: a private CA (the application must trust its chain) or a public CA.'),
     serviceName: z
       .string({ error: 'must be a string' })
-      .regex(/^com\.amazonaws\.vpce\.[a-z]{2}(-gov)?-[a-z]+-\d\.vpce-svc-([0-9a-f]{8}|[0-9a-f]{17})$/, {
+      // The bare service id (vpce-svc-…) passes here so that the rules, which know aws.region, can name the full form.
+      .regex(/^(com\.amazonaws\.vpce\.[a-z]{2}(-gov)?-[a-z]+-\d\.)?vpce-svc-([0-9a-f]{8}|[0-9a-f]{17})$/, {
         error: 'must look like "com.amazonaws.vpce.<region>.vpce-svc-<17 (or 8) hex digits>"',
       })
+      .meta({ pattern: '^com\\.amazonaws\\.vpce\\.[a-z]{2}(-gov)?-[a-z]+-\\d\\.vpce-svc-([0-9a-f]{8}|[0-9a-f]{17})$' })
       .optional()
       .describe('VPC endpoint service name the customer sends back after applying their module. Absent: awaiting the customer.'),
     addressOffset: z

@@ -59,8 +59,13 @@ resource "aws_lb_target_group" "this" {
   vpc_id      = var.vpc_id
 
   health_check {
-    enabled  = true
-    protocol = "TCP"
+    enabled             = true
+    protocol            = var.health_check.protocol
+    port                = var.health_check.port
+    path                = var.health_check.path
+    interval            = var.health_check.interval
+    healthy_threshold   = var.health_check.healthy_threshold
+    unhealthy_threshold = var.health_check.unhealthy_threshold
   }
 
   tags = var.tags

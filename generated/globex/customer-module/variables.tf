@@ -74,6 +74,39 @@ variable "targets" {
   }
 }
 
+variable "health_check" {
+  description = "How the load balancer checks each target: protocol TCP (the default, a connect on the service port), HTTP or HTTPS (then path is required); port \"traffic-port\" (the default) or a port number; interval and thresholds as AWS allows for Network Load Balancers."
+  type = object({
+    protocol            = optional(string, "TCP")
+    port                = optional(string, "traffic-port")
+    path                = optional(string)
+    interval            = optional(number, 30)
+    healthy_threshold   = optional(number, 3)
+    unhealthy_threshold = optional(number, 3)
+  })
+  default = {}
+
+  validation {
+    condition     = contains(["TCP", "HTTP", "HTTPS"], var.health_check.protocol)
+    error_message = "health_check.protocol must be TCP, HTTP or HTTPS."
+  }
+
+  validation {
+    condition     = var.health_check.protocol == "TCP" ? var.health_check.path == null : can(regex("^/", var.health_check.path))
+    error_message = "health_check.path is required for HTTP and HTTPS checks (like \"/healthz\"), and not allowed for TCP."
+  }
+
+  validation {
+    condition     = var.health_check.port == "traffic-port" || can(regex("^[0-9]+$", var.health_check.port)) && try(tonumber(var.health_check.port) >= 1 && tonumber(var.health_check.port) <= 65535, false)
+    error_message = "health_check.port must be \"traffic-port\" or a port number 1–65535, as a string."
+  }
+
+  validation {
+    condition     = var.health_check.interval >= 5 && var.health_check.interval <= 300 && var.health_check.healthy_threshold >= 2 && var.health_check.healthy_threshold <= 10 && var.health_check.unhealthy_threshold >= 2 && var.health_check.unhealthy_threshold <= 10
+    error_message = "health_check.interval must be 5–300 seconds and the thresholds 2–10."
+  }
+}
+
 variable "certificate_arn" {
   description = "ACM certificate ARN for TLS termination on the load balancer. Null (the default) passes TLS through to the targets unchanged."
   type        = string
