@@ -352,3 +352,37 @@ describe('fuzzer findings', () => {
     expect(lines(B.replace('ports: [443]', 'ports: [70000]')).join('\n')).toMatch(/ports\[0\]: .*got 70000$/m);
   });
 });
+
+describe('every problem in one run', () => {
+  it('rules run on every field and endpoint that parsed, whatever else failed the schema', () => {
+    const text = acmeWith({
+      'aws.accountId': 1234, // schema: not a quoted 12-digit string
+      'aws.vpcCidr': '10.4.0.0/24', // rule: overlaps gcp.sourceRanges[1]
+      'endpoints.0.ports': [443, 0], // schema: port 0
+      'endpoints.1.ports': [443, 443], // rule: listed twice
+      'endpoints.1.serviceName': 'com.amazonaws.vpce.eu-west-1.vpce-svc-056576c12b36056ca', // rule: wrong region
+      'endpoints.1.acceptanceRequired': false, // rule: needs a security exception
+    });
+    const paths = parseSpec('customers/acme.yaml', Buffer.from(text)).problems.map((p) => `${p.path}: ${p.message.split(';')[0]}`);
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^aws\.accountId: must be a quoted string of 12 digits/),
+        'aws.vpcCidr: "10.4.0.0/24" overlaps gcp.sourceRanges[1] "10.4.0.0/14"',
+        expect.stringMatching(/^endpoints\[0\]\.ports\[1\]: /),
+        'endpoints[1].ports[1]: port 443 is listed twice',
+        expect.stringMatching(/^endpoints\[1\]\.serviceName: .* is in region "eu-west-1" but aws\.region is "us-east-1"/),
+        expect.stringMatching(/^endpoints\[1\]\.acceptanceRequired: false lets "artifactory" connect without the customer accepting/),
+      ]),
+    );
+    expect(paths).toHaveLength(6);
+  });
+
+  it('a file with two documents says so and still reports the first one\'s problems', () => {
+    const text = `${acmeWith({ 'endpoints.0.ports': [443, 443] })}---\nname: second\n`;
+    const lines = parseSpec('customers/acme.yaml', Buffer.from(text)).problems.map((p) => `${p.path}: ${p.message}`);
+    expect(lines).toEqual([
+      ': file holds more than one YAML document; put one customer per file (only the first one was checked)',
+      'endpoints[0].ports[1]: port 443 is listed twice',
+    ]);
+  });
+});

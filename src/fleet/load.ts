@@ -35,7 +35,12 @@ function supportedVersions(config: FleetConfig): Record<'terraform' | 'aws' | 'g
 /** Validates YAML text as a fleet config. */
 export function parseFleet(file: string, bytes: Buffer): { config?: FleetConfig; problems: Problem[] } {
   const source = parseYamlSource(file, bytes);
-  if (source.problems.length > 0) return { problems: source.problems };
+  if (source.value === undefined && source.problems.length > 0) return { problems: source.problems };
+  if (source.problems.length > 0) {
+    // Readable, with a file-level problem (a second document): the first document's problems too.
+    const rest = source.value !== null && typeof source.value === 'object' && !Array.isArray(source.value) ? fleetSchema.safeParse(source.value) : undefined;
+    return { problems: [...source.problems, ...(rest && !rest.success ? schemaProblems(source, rest.error.issues, fleetSchema) : [])] };
+  }
   if (source.value === null || typeof source.value !== 'object' || Array.isArray(source.value)) {
     return { problems: [{ file, line: 1, col: 1, path: '', message: 'expected a YAML mapping with apiVersion: privlink/v1 and kind: Fleet' }] };
   }

@@ -26,24 +26,49 @@ export interface LoadResult {
 /** Validates YAML text as a customer spec. */
 export function parseSpec(file: string, bytes: Buffer): { spec?: CustomerSpec; problems: Problem[]; source: YamlSource } {
   const source = parseYamlSource(file, bytes);
-  if (source.problems.length > 0) return { problems: source.problems, source };
+  // A file whose YAML could not be read stops here; a readable one with a file-level problem (a second document)
+  // is still checked in full.
+  if (source.value === undefined && source.problems.length > 0) return { problems: source.problems, source };
   if (source.value === null || typeof source.value !== 'object' || Array.isArray(source.value)) {
-    return { problems: [{ file, line: 1, col: 1, path: '', message: 'expected a YAML mapping with apiVersion, kind, name, gcp, aws, vpn and endpoints' }], source };
+    return { problems: [...source.problems, { file, line: 1, col: 1, path: '', message: 'expected a YAML mapping with apiVersion, kind, name, gcp, aws, vpn and endpoints' }], source };
   }
   const parsed = customerSchema.safeParse(source.value);
   if (parsed.success) {
-    const problems = checkSpec(parsed.data).map((f) => at(source, f.path, f.message, f.atKey));
+    const problems = [...source.problems, ...checkSpec(parsed.data).map((f) => at(source, f.path, f.message, f.atKey))];
     return problems.length > 0 ? { problems, source } : { spec: parsed.data, problems, source };
   }
-  // Schema problems, plus the rules on every section that did pass the schema: all problems in one run.
+  // Schema problems, plus the rules on everything that did pass the schema: all problems in one run.
   const raw = source.value as Record<string, unknown>;
   const sections: SpecSections = {};
-  for (const key of ['gcp', 'aws', 'vpn', 'endpoints', 'labels', 'security'] as const) {
+  for (const key of ['vpn', 'labels', 'security'] as const) {
     const r = customerSchema.shape[key].safeParse(raw[key]);
     if (r.success) (sections as Record<string, unknown>)[key] = r.data;
   }
+  // gcp and aws field by field: a bad account id must not hide a VPC that overlaps the source ranges.
+  for (const key of ['gcp', 'aws'] as const) {
+    const section = raw[key];
+    if (section === null || typeof section !== 'object' || Array.isArray(section)) continue;
+    const partial: Record<string, unknown> = {};
+    for (const [field, schema] of Object.entries(customerSchema.shape[key].shape)) {
+      const r = (schema as unknown as { safeParse(v: unknown): { success: boolean; data?: unknown } }).safeParse((section as Record<string, unknown>)[field]);
+      if (r.success && r.data !== undefined) partial[field] = r.data;
+    }
+    (sections as Record<string, unknown>)[key] = partial;
+  }
+  // Endpoints one by one, keeping their indexes (a sparse list): a bad port in one endpoint must not hide a
+  // duplicate port, a foreign region or a missing exception in another.
+  if (Array.isArray(raw.endpoints)) {
+    const element = customerSchema.shape.endpoints.element;
+    const list: (typeof sections.endpoints & object)[number][] = [];
+    raw.endpoints.forEach((ep, i) => {
+      const r = element.safeParse(ep);
+      if (r.success) list[i] = r.data;
+    });
+    sections.endpoints = list;
+  }
   return {
     problems: [
+      ...source.problems,
       ...schemaProblems(source, parsed.error.issues, customerSchema),
       ...checkSpec(sections).map((f) => at(source, f.path, f.message, f.atKey)),
     ],

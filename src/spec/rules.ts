@@ -56,7 +56,11 @@ export function azIdPrefix(region: string): string | undefined {
  * The sections of a spec that passed the schema. When another section fails the schema, the rules still run on
  * these, so one run reports every problem; a rule runs only when all sections it reads are present.
  */
-export type SpecSections = Partial<Pick<CustomerSpec, 'gcp' | 'aws' | 'vpn' | 'endpoints' | 'labels' | 'security'>>;
+export type SpecSections = Partial<Pick<CustomerSpec, 'vpn' | 'endpoints' | 'labels' | 'security'>> & {
+  /** Only the fields that passed the schema (all of them when the whole spec did). */
+  readonly gcp?: Partial<CustomerSpec['gcp']>;
+  readonly aws?: Partial<CustomerSpec['aws']>;
+};
 
 /** The security rule an endpoint's `acceptanceRequired: false` breaks, and so must except in writing. */
 export const ACCEPTANCE_RULE = 'CKV_AWS_123';
@@ -84,8 +88,8 @@ export function checkSpec(spec: SpecSections): Finding[] {
     return c;
   };
 
-  const vpc = aws ? network(['aws', 'vpcCidr'], aws.vpcCidr) : undefined;
-  if (aws && vpc && (vpc.prefix < AWS_VPC_MAX_PREFIX || vpc.prefix > AWS_SUBNET_MIN_PREFIX - AZ_SLOT_BITS)) {
+  const vpc = aws?.vpcCidr !== undefined ? network(['aws', 'vpcCidr'], aws.vpcCidr) : undefined;
+  if (aws?.vpcCidr !== undefined && vpc && (vpc.prefix < AWS_VPC_MAX_PREFIX || vpc.prefix > AWS_SUBNET_MIN_PREFIX - AZ_SLOT_BITS)) {
     add(
       ['aws', 'vpcCidr'],
       vpc.prefix < AWS_VPC_MAX_PREFIX
@@ -123,7 +127,7 @@ export function checkSpec(spec: SpecSections): Finding[] {
   }
 
   // --- Availability zones -----------------------------------------------------------------------------------
-  const prefix = aws ? azIdPrefix(aws.region) : undefined;
+  const prefix = aws?.region !== undefined ? azIdPrefix(aws.region) : undefined;
   const seenAz = new Map<string, number>();
   const example = `"${prefix ?? 'use1'}-az1"`;
   (aws?.availabilityZoneIds ?? []).forEach((az, index) => {
@@ -133,7 +137,7 @@ export function checkSpec(spec: SpecSections): Finding[] {
       add(
         path,
         AZ_NAME.test(az)
-          ? `"${az}" is an AZ name; give its AZ ID, like ${example} (AZ names map to different zones in each AWS account; \`aws ec2 describe-availability-zones --region ${aws!.region}\` lists both)`
+          ? `"${az}" is an AZ name; give its AZ ID, like ${example} (AZ names map to different zones in each AWS account; \`aws ec2 describe-availability-zones --region ${aws?.region ?? '<region>'}\` lists both)`
           : `must be an AZ ID like ${example}: the region's prefix, "-az" and a number without leading zeros`,
       );
       return;
@@ -149,13 +153,13 @@ export function checkSpec(spec: SpecSections): Finding[] {
 
   // --- ASNs ------------------------------------------------------------------------------------------------
   const asns: [readonly PropertyKey[], number][] = [
-    ...(gcp ? [[['gcp', 'routerAsn'], gcp.routerAsn] as [PropertyKey[], number]] : []),
-    ...(aws ? [[['aws', 'amazonSideAsn'], aws.amazonSideAsn] as [PropertyKey[], number]] : []),
+    ...(gcp?.routerAsn !== undefined ? [[['gcp', 'routerAsn'], gcp.routerAsn] as [PropertyKey[], number]] : []),
+    ...(aws?.amazonSideAsn !== undefined ? [[['aws', 'amazonSideAsn'], aws.amazonSideAsn] as [PropertyKey[], number]] : []),
   ];
   for (const [path, asn] of asns) {
     if (!isPrivateAsn(asn)) add(path, `${asn} is not a private ASN; use ${PRIVATE_ASN_TEXT}`);
   }
-  if (gcp && aws && gcp.routerAsn === aws.amazonSideAsn) {
+  if (gcp?.routerAsn !== undefined && aws?.amazonSideAsn !== undefined && gcp.routerAsn === aws.amazonSideAsn) {
     add(
       ['aws', 'amazonSideAsn'],
       `${aws.amazonSideAsn} equals gcp.routerAsn; the two sides speak eBGP and need different ASNs (e.g. 65534 and 64512)`,
@@ -225,7 +229,7 @@ export function checkSpec(spec: SpecSections): Finding[] {
     if (ep.serviceName?.startsWith('vpce-svc-')) {
       const full = `com.amazonaws.vpce.${aws?.region ?? '<region>'}.${ep.serviceName}`;
       add(['endpoints', i, 'serviceName'], `"${ep.serviceName}" is the service id alone; the service name is "${full}" (the customer's module outputs it as service_name)`);
-    } else if (ep.serviceName && aws) {
+    } else if (ep.serviceName && aws?.region !== undefined) {
       const region = ep.serviceName.split('.')[3];
       if (region !== aws.region) {
         add(

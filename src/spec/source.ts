@@ -63,10 +63,11 @@ export function parseYamlSource(file: string, bytes: Buffer): YamlSource {
     return { line: p.line, col: p.col };
   };
   if (list.length === 0) return broken(file, text, [at(1, 1, 'file is empty; expected a YAML mapping')]);
+  // More than one document: said once, and the first one is still checked in full (the others are not read).
+  const extra: Problem[] = [];
   if (list.length > 1) {
-    const second = list[1]!;
-    const p = pos(second.range?.[0] ?? 0);
-    return broken(file, text, [at(p.line, p.col, 'file holds more than one YAML document; put one customer per file')]);
+    const p = pos(list[1]!.range?.[0] ?? 0);
+    extra.push(at(p.line, p.col, 'file holds more than one YAML document; put one customer per file (only the first one was checked)'));
   }
   const doc = list[0]!;
   // A syntax error makes everything after it unreliable (one tab yields a cascade), so only the first one is
@@ -160,7 +161,7 @@ export function parseYamlSource(file: string, bytes: Buffer): YamlSource {
     // Only a plain key is quoted from the source (`1e309`); a quoted one is shown decoded, escaped on output.
     return isScalar(k) && k.type === 'PLAIN' && k.range ? text.slice(k.range[0], k.range[1]).trim() : undefined;
   };
-  return { file, text, value, problems, locate, locateKey, sourceText, keyText };
+  return { file, text, value, problems: [...problems, ...extra], locate, locateKey, sourceText, keyText };
 }
 
 function broken(file: string, text: string, problems: Problem[]): YamlSource {
