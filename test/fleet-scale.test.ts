@@ -65,7 +65,8 @@ describe('content addressing', () => {
   it('--full renders everything and rewrites nothing that is already right', () => {
     const dir = repo();
     privlink(dir, 'generate', '-q');
-    expect(privlink(dir, 'generate', '--full', '--json').json()).toMatchObject({ upToDate: 0, rendered: 2, foldersWritten: [], filesWritten: 0, filesUnchanged: 23 });
+    const files = Object.keys(snapshot(join(dir, 'generated'))).filter((f) => !f.startsWith('.')).length; // every file of every folder
+    expect(privlink(dir, 'generate', '--full', '--json').json()).toMatchObject({ upToDate: 0, rendered: 2, foldersWritten: [], filesWritten: 0, filesUnchanged: files });
     expect(privlink(dir, 'check', '--full', '--json').json()).toMatchObject({ upToDate: 0, compared: 2, drift: [] });
   });
 
