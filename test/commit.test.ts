@@ -4,7 +4,7 @@
  * changed; refusals before anything is written.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, acmeWith, tempDir, SECOND_SERVICE_NAME, modelOf } from './helpers';
 
@@ -196,6 +196,7 @@ describe('generate --commit', () => {
     const outside = privlink(dir, 'generate', 'customers/acme.yaml', '--commit');
     expect(outside.code).toBe(1);
     expect(outside.stderr).toContain('not inside a git repository');
+    expect(readdirSync(dir).sort()).toEqual(['customers']); // nothing written, no cdktf.out/ either
     const many = privlink(repo(), 'generate', '--commit');
     expect(many.code).toBe(2);
     expect(many.stderr).toContain('give --branch for a multi-customer change');

@@ -170,3 +170,15 @@ describe('the hostname view of the simulated apply', () => {
     ]);
   });
 });
+
+describe('the lab\'s interrupt message', () => {
+  it('is the teardown check\'s verdict, not a promise', () => {
+    const { LabInterrupted } = require('../src/lab/run') as typeof import('../src/lab/run');
+    expect(new LabInterrupted('SIGINT', { name: 'teardown', ok: true, detail: '10 daemons stopped by PID' }).message).toBe(
+      'interrupted by SIGINT; everything the lab started was stopped and removed',
+    );
+    expect(new LabInterrupted('SIGINT', { name: 'teardown', ok: false, detail: 'left behind: privlink-lab-42-gcp, charon gcp a1' }).message).toBe(
+      'interrupted by SIGINT; the teardown was incomplete, left behind: privlink-lab-42-gcp, charon gcp a1 (the next `privlink lab` removes what this run left)',
+    );
+  });
+});

@@ -348,6 +348,13 @@ describe('fuzzer findings', () => {
     expect(lines(`${B}1e309: x\n`)).toEqual([expect.stringMatching(/^customers\/fz\.yaml:7:1: 1e309: unknown field "1e309"/)]);
   });
 
+  it('a bare service id gets the full service name of this spec\'s region suggested', () => {
+    const text = B.replace('tls: public-ca}', 'tls: public-ca, serviceName: vpce-svc-123123a1c43abc123}');
+    expect(lines(text)).toEqual([
+      expect.stringMatching(/endpoints\[0\]\.serviceName: "vpce-svc-123123a1c43abc123" is the service id alone; the service name is "com\.amazonaws\.vpce\.us-east-1\.vpce-svc-123123a1c43abc123"/),
+    ]);
+  });
+
   it('numbers are quoted as numbers', () => {
     expect(lines(B.replace('ports: [443]', 'ports: [70000]')).join('\n')).toMatch(/ports\[0\]: .*got 70000$/m);
   });

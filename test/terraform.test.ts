@@ -67,6 +67,22 @@ describe.each(examples)('customer module of $name', ({ model }) => {
     }
   });
 
+  it('the operator README\'s verb agrees with its hostnames, and ports read as a list', () => {
+    const readme = renderCustomer(model, TEST_INPUTS).get('README.md')!;
+    for (const ep of model.endpoints.filter((e) => e.status === 'ready')) {
+      const verb = ep.hostnames.length === 1 ? 'resolves' : 'resolve';
+      const ports = ep.ports.length === 1 ? `port ${ep.ports[0]}` : `ports ${ep.ports.slice(0, -1).join(', ')} and ${ep.ports[ep.ports.length - 1]}`;
+      const answer = ep.hostnames.length === 1 ? 'answers' : 'answer';
+      expect(readme).toMatch(new RegExp(`\` ${verb} from GKE to .* and ${answer} on ${ports}\\.`));
+    }
+  });
+
+  it('its README reads as written: sentences start with a capital, counts agree', () => {
+    const readme = files.get('README.md')!;
+    expect(readme).toContain('4. **Accept the connection.** Your service provider then creates an interface endpoint');
+    expect(readme).not.toMatch(/(^|\. )your service provider/m);
+  });
+
   itTf('is terraform fmt clean', () => {
     const dir = writeModule(model);
     const r = terraform(['fmt', '-check', '-recursive', '-diff', '-no-color'], dir, terraformEnv(mirror ?? undefined));
