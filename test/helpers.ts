@@ -1,6 +1,6 @@
 /** Shared test helpers: example specs, temporary folders and the real tools (terraform, provider mirror). */
 import type { Inputs } from '../src/fingerprint';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -192,4 +192,24 @@ export function plan(dir: string, env: NodeJS.ProcessEnv): Record<string, any> {
   if (show.status !== 0) throw new Error(show.out);
   writeFileSync(join(dir, 'plan.json'), show.stdout);
   return JSON.parse(show.stdout);
+}
+
+/**
+ * Runs the CLI, waits until its stderr matches `ready` (or it exits), sends SIGINT, and resolves with its exit
+ * code, pid and everything it wrote on stderr: how the tests press Ctrl-C at a known moment.
+ */
+export async function interruptWhen(args: string[], cwd: string, ready: RegExp, env: NodeJS.ProcessEnv = process.env): Promise<{ code: number | null; pid: number; stderr: string }> {
+  const child = spawn(process.execPath, [join(ROOT, 'bin', 'privlink.js'), ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  const closed = new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+  await new Promise<void>((resolve) => {
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (ready.test(stderr)) resolve();
+    });
+    child.on('exit', () => resolve());
+  });
+  child.kill('SIGINT');
+  const code = await closed;
+  return { code, pid: child.pid!, stderr };
 }

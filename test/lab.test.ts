@@ -6,12 +6,12 @@
  * Needs root, /dev/net/tun and network namespaces; missing Debian packages are installed by the lab itself.
  * Where the machine cannot run it, these tests skip and say why.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LabUnavailable, preflight } from '../src/lab/host';
 import { NS_PREFIX, type LabReport } from '../src/lab/run';
-import { ROOT, skipNote, tempDir } from './helpers';
+import { ROOT, interruptWhen, skipNote, tempDir } from './helpers';
 
 const BIN = join(ROOT, 'bin', 'privlink.js');
 
@@ -256,39 +256,19 @@ describe('privlink lab on a PFS group mismatch', () => {
 
 describe('privlink lab when it cannot or may not finish', () => {
   itLab('Ctrl-C stops every daemon by PID and removes every namespace, then exits 130', async () => {
-    const child = spawn(process.execPath, [BIN, 'lab', 'acme'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
-    await new Promise<void>((resolve) => {
-      child.stderr.on('data', (d: Buffer) => {
-        stderr += d.toString();
-        if (/tunnel .* up after/.test(stderr)) resolve();
-      });
-      child.on('exit', () => resolve());
-    });
-    child.kill('SIGINT');
-    expect(await exited).toBe(130);
+    const { code, pid, stderr } = await interruptWhen(['lab', 'acme'], ROOT, /tunnel .* up after/);
+    expect(code).toBe(130);
     // The message is the teardown check's verdict; the test confirms it on the machine.
     expect(stderr).toContain('interrupted by SIGINT; everything the lab started was stopped and removed');
-    expect(leftovers(child.pid!)).toEqual([]);
+    expect(leftovers(pid)).toEqual([]);
   });
 
   itLab('Ctrl-C during the machine checks, before anything starts: exit 130 with a word, nothing left', async () => {
-    const child = spawn(process.execPath, [BIN, 'lab', 'acme'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
-    await new Promise<void>((resolve) => {
-      child.stderr.on('data', (d: Buffer) => {
-        stderr += d.toString();
-        if (stderr.includes('lab: checking the machine')) resolve();
-      });
-      child.on('exit', () => resolve());
-    });
-    child.kill('SIGINT');
-    expect(await exited).toBe(130);
+    const { code, pid, stderr } = await interruptWhen(['lab', 'acme'], ROOT, /lab: checking the machine/);
+    expect(code).toBe(130);
     // Handled either before the lab starts anything or by the lab's own teardown; never silently.
     expect(stderr).toMatch(/interrupted by SIGINT; (the lab had not started any namespace or daemon yet|everything the lab started was stopped and removed)\n/);
-    expect(leftovers(child.pid!)).toEqual([]);
+    expect(leftovers(pid)).toEqual([]);
   });
 
   itLab('as an ordinary user it explains that it needs root and exits 3', () => {

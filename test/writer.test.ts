@@ -7,7 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LOCK_FILE, acquireLock, recoverOutput, releaseLock } from '../src/writer';
-import { ROOT, acmeWith, tempDir, snapshot, SECOND_SERVICE_NAME } from './helpers';
+import { ROOT, acmeWith, interruptWhen, tempDir, snapshot, SECOND_SERVICE_NAME } from './helpers';
 
 const BIN = join(ROOT, 'bin', 'privlink.js');
 
@@ -120,18 +120,8 @@ describe('an interrupted run is never silent', () => {
     const dir = base();
     const before = snapshot(join(dir, 'generated'));
     changeSpecs(dir);
-    const child = spawn(process.execPath, [BIN, 'generate', '-q'], { cwd: dir, env: { ...process.env, PRIVLINK_TEST_PAUSE_MS: '30000' } });
-    let stderr = '';
-    const closed = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-    await new Promise<void>((resolve) => {
-      child.stderr.on('data', (d: Buffer) => {
-        stderr += d.toString();
-        if (stderr.includes('test pause: staged')) resolve();
-      });
-      child.on('close', () => resolve());
-    });
-    child.kill('SIGINT');
-    expect(await closed).toBe(130);
+    const { code, stderr } = await interruptWhen(['generate', '-q'], dir, /test pause: staged/, { ...process.env, PRIVLINK_TEST_PAUSE_MS: '30000' });
+    expect(code).toBe(130);
     expect(stderr).toContain('privlink: interrupted by SIGINT; nothing was written: generated/ is as it was before this run\n');
     expect(snapshot(join(dir, 'generated'))).toEqual(before);
     expect(existsSync(join(dir, 'generated', LOCK_FILE))).toBe(false);
