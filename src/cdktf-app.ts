@@ -7,8 +7,8 @@ import { loadFleet } from './fleet/load';
 import { discoverSpecs, displayPath } from './generate';
 import { buildModel } from './model/model';
 import { buildOperatorStack } from './render/operator';
-import { loadSpecs } from './spec/load';
-import { InputError } from './spec/problems';
+import { loadSpecs } from './input/load';
+import { InputError } from './input/problems';
 
 const fleet = loadFleet().config;
 const result = loadSpecs(discoverSpecs(process.env.PRIVLINK_SPECS_DIR ?? fleet.paths.specs).map((f) => displayPath(f)));

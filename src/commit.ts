@@ -11,7 +11,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { relative, resolve, sep } from 'node:path';
-import { Refused, UsageError } from './spec/problems';
+import { Refused, UsageError } from './input/problems';
 
 export class Git {
   constructor(readonly cwd: string) {}

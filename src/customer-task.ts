@@ -10,7 +10,7 @@ import type { Inputs } from './fingerprint';
 import type { FleetConfig } from './fleet/schema';
 import { renderCustomer } from './generate';
 import { buildModel } from './model/model';
-import type { CustomerSpec } from './spec/schema';
+import type { CustomerSpec } from './input/schema';
 import { stageFolder } from './writer';
 
 /** What every task of one run shares. */

@@ -11,13 +11,9 @@
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { sha256 } from './render/manifest';
+import { sha256, type Inputs } from './render/manifest';
 
-export interface Inputs {
-  readonly spec: string;
-  readonly fleet: string;
-  readonly generator: string;
-}
+export type { Inputs };
 
 /** The package root: dist/ and src/ both sit right below it. */
 export const PACKAGE_ROOT = join(__dirname, '..');

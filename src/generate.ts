@@ -13,8 +13,8 @@ import { renderOperatorReadme } from './render/docs';
 import { renderCi } from './render/ci';
 import { MANIFEST_FILE, renderManifest } from './render/manifest';
 import { renderOperatorJson } from './render/operator';
-import { loadSpecs, type LoadedSpec } from './spec/load';
-import { InputError, UsageError } from './spec/problems';
+import { loadSpecs, type LoadedSpec } from './input/load';
+import { InputError, UsageError } from './input/problems';
 import { realPath } from './workspace';
 
 /** Files of one customer, by path relative to generated/<name>/. */

@@ -7,7 +7,7 @@
  * Pure: the CLI reads the files and prints the result.
  */
 import { TRAFFIC_CARRYING, replacingArguments } from './domain/terraform-types';
-import { UsageError } from './spec/problems';
+import { UsageError } from './input/problems';
 
 export { TRAFFIC_CARRYING };
 

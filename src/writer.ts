@@ -17,7 +17,10 @@ import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { CustomerFiles } from './generate';
 import { onInterrupt } from './interrupt';
-import { Refused } from './spec/problems';
+import { isRunning } from './support/process';
+
+export { isRunning };
+import { Refused } from './input/problems';
 
 export const LOCK_FILE = '.privlink.lock';
 export const STAGING = '.privlink-staging';
@@ -105,16 +108,6 @@ export function readIfExists(path: string): string | undefined {
 interface LockOwner {
   pid: number;
   host: string;
-}
-
-/** Whether a process with this PID exists (EPERM: it does, as another user's). */
-export function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** Takes outDir's lock; returns a notice when a stale lock was replaced. Throws Refused when another run holds it. */

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { exec } from '../src/cli';
 import { generatorFingerprint } from '../src/fingerprint';
 import { TASKS_PER_WORKER_MIN } from '../src/pool';
-import { loadSpecs } from '../src/spec/load';
+import { loadSpecs } from '../src/input/load';
 import { writeSyntheticFleet } from '../src/tools/synthetic-fleet';
 import { ROOT, snapshot, tempDir } from './helpers';
 

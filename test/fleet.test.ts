@@ -6,8 +6,8 @@ import { parseFleet } from '../src/fleet/load';
 import { DEFAULT_FLEET, type FleetConfig } from '../src/fleet/schema';
 import { renderOperatorJson } from '../src/render/operator';
 import { buildModel } from '../src/model/model';
-import { parseSpec } from '../src/spec/load';
-import { formatProblem } from '../src/spec/problems';
+import { parseSpec } from '../src/input/load';
+import { formatProblem } from '../src/input/problems';
 import { acmeWith } from './helpers';
 
 function fleet(yaml: string): FleetConfig {

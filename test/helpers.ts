@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { parseDocument } from 'yaml';
 import { buildModel, type CustomerModel } from '../src/model/model';
 import { renderOperatorJson } from '../src/render/operator';
-import { parseSpec } from '../src/spec/load';
+import { parseSpec } from '../src/input/load';
 
 export const ROOT = join(__dirname, '..');
 

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RULES, lintDocs, loadArtifacts, toDoc } from '../src/lint';
-import { parseHclFiles } from '../src/terraform-doc';
+import { parseHclFiles } from '../src/support/terraform-doc';
 import type { TfDoc } from '../src/lint/types';
 import { AUTO_ACCEPT_REASON, ROOT, acmeAutoAccept, tempDir } from './helpers';
 

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
 import { parse } from 'yaml';
-import { customerJsonSchemaText, fleetJsonSchemaText } from '../src/spec/json-schema';
+import { customerJsonSchemaText, fleetJsonSchemaText } from '../src/tools/json-schema';
 import { ACME, GLOBEX, ROOT, acmeWith } from './helpers';
 
 const shipped = readFileSync(join(ROOT, 'schema', 'customer.schema.json'), 'utf8');

@@ -3,8 +3,8 @@ import { closeSync, ftruncateSync, openSync, readdirSync, readFileSync, statSync
 import ipaddr from 'ipaddr.js';
 import { join } from 'node:path';
 import { parseFleet } from '../src/fleet/load';
-import { loadSpecs, parseSpec } from '../src/spec/load';
-import { formatProblem } from '../src/spec/problems';
+import { loadSpecs, parseSpec } from '../src/input/load';
+import { formatProblem } from '../src/input/problems';
 import { buildModel } from '../src/model/model';
 import { renderOperatorJson } from '../src/render/operator';
 import { ACME, GLOBEX, acmeWith, modelOf, tempDir } from './helpers';

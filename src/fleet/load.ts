@@ -2,10 +2,10 @@
  * Reads privlink.yaml with the same machinery and error style as customer specs (positions, every problem at once).
  */
 import { readFileSync } from 'node:fs';
-import { RESERVED_LABELS } from '../spec/rules';
-import { at, schemaProblems } from '../spec/load';
-import { InputError, UsageError, type Problem } from '../spec/problems';
-import { parseYamlSource } from '../spec/source';
+import { RESERVED_LABELS } from '../input/rules';
+import { at, schemaProblems } from '../input/load';
+import { InputError, UsageError, type Problem } from '../input/problems';
+import { parseYamlSource } from '../input/source';
 import { AWS_PROVIDER_CONSTRAINT, GOOGLE_PROVIDER_CONSTRAINT, S3_LOCKFILE_TERRAFORM, TERRAFORM_VERSION_CONSTRAINT } from '../domain/constants';
 import { overlaps } from '../domain/versions';
 import { DEFAULT_FLEET, fleetSchema, type FleetConfig } from './schema';

@@ -13,7 +13,7 @@ import {
   GOOGLE_PROVIDER_CONSTRAINT,
   TERRAFORM_VERSION_CONSTRAINT,
 } from '../domain/constants';
-import { labelsSchema } from '../spec/schema';
+import { labelsSchema } from '../input/schema';
 
 /** The placeholder every state key or prefix must contain, so no two customers ever share a state. */
 export const CUSTOMER_PLACEHOLDER = '{customer}';

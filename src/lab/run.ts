@@ -21,7 +21,7 @@ import { CHARON, must, namespaces, removeNamespace, run, runAsync, signal, sleep
 import { hostnameView, type HostnameView } from './hostnames';
 import { firstHost, validCidr, validIp } from './ip';
 import { HostPath, type HostnameRow } from './hostpath';
-import { isRunning } from '../writer';
+import { isRunning } from '../support/process';
 import { awsSide, gcpSide, pairTunnels, type AwsSide, type GcpSide, type Pair } from './sides';
 
 export interface LabOptions {

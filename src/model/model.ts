@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { host, parseCidr, subnet } from '../domain/cidr';
-import { endpointOffset } from './addresses';
+import { endpointOffset } from '../domain/addresses';
 import {
   AWS_CGW_BGP_ASN_MAX,
   GCP_NAME_MAX,
@@ -20,10 +20,10 @@ import {
   NAME_PREFIX,
   S3_LOCKFILE_TERRAFORM,
 } from '../domain/constants';
-import { RULES } from '../lint';
+import { EXCEPTABLE_RULES } from '../domain/exceptions';
 import { CUSTOMER_PLACEHOLDER, DEFAULT_FLEET, type FleetConfig } from '../fleet/schema';
-import type { CustomerSpec, EndpointSpec, TunnelKey } from '../spec/schema';
-import { connectionKeys, defaultInsideCidr, tunnelKeys, tunnelPosition, type ConnectionKey } from './tunnels';
+import type { CustomerSpec, EndpointSpec, TunnelKey } from '../input/schema';
+import { connectionKeys, defaultInsideCidr, tunnelKeys, tunnelPosition, type ConnectionKey } from '../domain/tunnels';
 
 export type EndpointStatus = 'awaiting-customer' | 'ready';
 
@@ -112,7 +112,7 @@ export interface EndpointModel {
   readonly id: string;
   readonly securityGroupName: string;
   readonly ingressRules: readonly IngressRuleModel[];
-  /** Host offset the endpoint holds in every subnet (model/addresses.ts), and the address in each, by AZ ID. */
+  /** Host offset the endpoint holds in every subnet (domain/addresses.ts), and the address in each, by AZ ID. */
   readonly addressOffset: number;
   readonly addresses: readonly EndpointAddressModel[];
   readonly dnsZones: readonly DnsZoneModel[];
@@ -366,7 +366,7 @@ export function buildModel(spec: CustomerSpec, specFile: string, fleet: FleetCon
     endpoints,
     securityExceptions: [...spec.security.exceptions]
       .sort((a, b) => a.rule.localeCompare(b.rule))
-      .map((x) => ({ rule: x.rule, title: RULES.find((r) => r.id === x.rule)?.title ?? x.rule, reason: x.reason })),
+      .map((x) => ({ rule: x.rule, title: EXCEPTABLE_RULES.find((r) => r.id === x.rule)?.title ?? x.rule, reason: x.reason })),
     terraform: terraformSettings(fleet, spec),
   };
 }

@@ -9,7 +9,7 @@ import {
   TERRAFORM_VERSION_CONSTRAINT,
 } from '../domain/constants';
 import type { CustomerModel } from '../model/model';
-import { ACCEPTANCE_RULE } from '../spec/rules';
+import { ACCEPTANCE_RULE } from '../domain/exceptions';
 import { commentedNotice } from './header';
 import { render } from './templates';
 

@@ -2,7 +2,7 @@
  * The operator README of each customer (generated/<name>/README.md): where the onboarding stands and what
  * happens next. Statuses and phases come from the model; this file only words them.
  */
-import { agree, list, portsText } from '../words';
+import { agree, list, portsText } from '../support/words';
 import { STATUS_LABEL, type CustomerModel, type EndpointModel } from '../model/model';
 import { commentedNotice } from './header';
 import { render } from './templates';

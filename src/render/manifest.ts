@@ -5,7 +5,6 @@
  * generator has moved on); `generate --commit` reads the committed one to word the phase transition.
  */
 import { createHash } from 'node:crypto';
-import type { Inputs } from '../fingerprint';
 import type { EndpointStatus } from '../model/model';
 import { generatedNotice } from './header';
 
@@ -27,6 +26,13 @@ export interface Manifest {
   readonly security?: { readonly exceptions: readonly SecurityException[] };
   /** Path relative to the folder → SHA-256 of the content privlink wrote. */
   readonly files: Readonly<Record<string, string>>;
+}
+
+/** What a folder was generated from, as SHA-256s (fingerprint.ts computes them; the manifest records them). */
+export interface Inputs {
+  readonly spec: string;
+  readonly fleet: string;
+  readonly generator: string;
 }
 
 export const sha256 = (text: string | Buffer) => createHash('sha256').update(text).digest('hex');

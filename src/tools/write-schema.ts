@@ -5,7 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { customerJsonSchemaText, fleetJsonSchemaText } from '../spec/json-schema';
+import { customerJsonSchemaText, fleetJsonSchemaText } from './json-schema';
 
 const dir = join(__dirname, '..', '..', 'schema');
 mkdirSync(dir, { recursive: true });

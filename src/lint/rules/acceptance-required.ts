@@ -1,3 +1,4 @@
+import { ACCEPTANCE_RULE, exceptableRule } from '../../domain/exceptions';
 import { literal, ofType, type LintRule } from '../types';
 
 /**
@@ -5,10 +6,8 @@ import { literal, ofType, type LintRule } from '../types';
  * endpoint service itself, and in any module call (the customer module's examples) that passes the variable.
  */
 export const acceptanceRequired: LintRule = {
-  id: 'CKV_AWS_123',
-  mirrors: ['CKV_AWS_123'],
-  title: 'VPC endpoint service requires acceptance',
-  exceptedBy: 'endpoints[].acceptanceRequired: false',
+  ...exceptableRule(ACCEPTANCE_RULE),
+  mirrors: [ACCEPTANCE_RULE],
   check: (doc) =>
     ofType(doc, 'aws_vpc_endpoint_service')
       .filter((r) => literal(doc, r.body.acceptance_required) !== true)

@@ -2,6 +2,7 @@
  * Rules that relate fields of one spec (the schema checks each field's shape) and rules across specs.
  * Each finding names the spec path, the offending value and what is allowed.
  */
+import { ACCEPTANCE_RULE } from '../domain/exceptions';
 import { contains, overlaps, parseCidr, type Cidr } from '../domain/cidr';
 import {
   AWS_RESERVED_TUNNEL_INSIDE_CIDRS,
@@ -15,8 +16,8 @@ import {
   TUNNEL_INSIDE_PREFIX,
   TUNNEL_INSIDE_SUPERNET,
 } from '../domain/constants';
-import { endpointOffset, offsetRange } from '../model/addresses';
-import { defaultInsideCidr, tunnelKeys } from '../model/tunnels';
+import { endpointOffset, offsetRange } from '../domain/addresses';
+import { defaultInsideCidr, tunnelKeys } from '../domain/tunnels';
 import type { CustomerSpec } from './schema';
 
 export interface Finding {
@@ -63,7 +64,7 @@ export type SpecSections = Partial<Pick<CustomerSpec, 'vpn' | 'endpoints' | 'lab
 };
 
 /** The security rule an endpoint's `acceptanceRequired: false` breaks, and so must except in writing. */
-export const ACCEPTANCE_RULE = 'CKV_AWS_123';
+export { ACCEPTANCE_RULE };
 
 /** Labels privlink sets itself on every resource; a spec may not override them. */
 export const RESERVED_LABELS = [LABEL_MANAGED_BY, LABEL_CUSTOMER] as const;

@@ -5,13 +5,13 @@
  * addresses are known at plan time and the Cloud DNS A records can list them. The offset depends on the endpoint
  * alone: its `addressOffset` when the spec sets one, else a hash of its name. Adding, removing, renaming or
  * reordering another endpoint therefore never moves it. Two endpoints of one spec on the same offset are refused
- * (spec/rules.ts), with the free offsets listed, so a collision never reaches Terraform.
+ * (input/rules.ts), with the free offsets listed, so a collision never reaches Terraform.
  *
  * Every offset lies between the addresses AWS reserves in each subnet (the first four and the last), so every
  * address is inside its subnet, not reserved, and (one offset per endpoint, one subnet per AZ) unique in the VPC.
  */
 import { createHash } from 'node:crypto';
-import { AWS_SUBNET_RESERVED_HIGH, AWS_SUBNET_RESERVED_LOW, AZ_SLOT_BITS } from '../domain/constants';
+import { AWS_SUBNET_RESERVED_HIGH, AWS_SUBNET_RESERVED_LOW, AZ_SLOT_BITS } from './constants';
 
 /** Offsets an endpoint may take in a subnet of a VPC with this prefix: [first, last], both inclusive. */
 export function offsetRange(vpcPrefix: number): { first: number; last: number } {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { fleetSchema } from '../fleet/schema';
-import { customerSchema } from './schema';
+import { customerSchema } from '../input/schema';
 
 export const CUSTOMER_SCHEMA_ID = 'https://privlink.dev/schema/customer.schema.json';
 

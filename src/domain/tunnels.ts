@@ -5,8 +5,10 @@
  * Connection "a" uses HA VPN interface 0, connection "b" interface 1; tunnel n of a connection is AWS
  * `tunnel<n>`. External VPN gateway interfaces are numbered a1=0, a2=1, b1=2, b2=3.
  */
-import { DEFAULT_INSIDE_CIDR_BASE_OCTET } from '../domain/constants';
-import type { TunnelKey } from '../spec/schema';
+import { DEFAULT_INSIDE_CIDR_BASE_OCTET } from './constants';
+
+export const TUNNEL_KEYS = ['a1', 'a2', 'b1', 'b2'] as const;
+export type TunnelKey = (typeof TUNNEL_KEYS)[number];
 
 export const CONNECTION_KEYS = ['a', 'b'] as const;
 export type ConnectionKey = (typeof CONNECTION_KEYS)[number];

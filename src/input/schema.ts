@@ -1,8 +1,9 @@
 /**
  * The customer spec: one zod schema is the single source of the TypeScript types (`CustomerSpec`), the runtime
  * validation of field shapes and the JSON Schema shipped in schema/customer.schema.json (`npm run schema`).
- * Rules that relate several fields (overlaps, ASN pairing, regions) live in spec/rules.ts.
+ * Rules that relate several fields (overlaps, ASN pairing, regions) live in input/rules.ts.
  */
+import { TUNNEL_KEYS, type TunnelKey } from '../domain/tunnels';
 import { z } from 'zod';
 import {
   CI_FOLDER,
@@ -18,7 +19,7 @@ import {
   IKE_INTEGRITY,
   RESERVED_CUSTOMER_NAMES,
 } from '../domain/constants';
-import { EXCEPTABLE_RULES } from '../lint';
+import { EXCEPTABLE_RULES } from '../domain/exceptions';
 
 /** A written exception to one rule of the security pack (`privlink lint`): shown in both READMEs and the manifest. */
 const exceptionSchema = z
@@ -76,8 +77,7 @@ export const labelsSchema = () =>
     .default({})
     .describe('Extra labels on every GCP resource and tags on every AWS resource (GCP label rules apply to both).');
 
-export const TUNNEL_KEYS = ['a1', 'a2', 'b1', 'b2'] as const;
-export type TunnelKey = (typeof TUNNEL_KEYS)[number];
+export { TUNNEL_KEYS, type TunnelKey };
 
 export const TLS_MODES = ['private-ca', 'public-ca'] as const;
 
@@ -214,7 +214,7 @@ export const customerSchema = z
       vpcCidr: cidr().describe('Operator VPC in the dedicated account. Must not overlap any GCP range.'),
       availabilityZoneIds: z
         .array(
-          // The shape, with an example of this spec's own region, is checked by the rules (spec/rules.ts).
+          // The shape, with an example of this spec's own region, is checked by the rules (input/rules.ts).
           z.string({ error: 'must be a string, an AZ ID like "use1-az1"' }).meta({ pattern: '^[a-z]{2,5}\\d-az[1-9]\\d*$' }),
           { error: 'must be a list of AZ IDs' },
         )
