@@ -9,8 +9,8 @@
  *   model            every name, address and tunnel decided once
  *   render           cdktf stack, Handlebars module, Markdown, CI config, manifest
  *   lint, lab        the rule pack over generated artifacts; the lab over generated JSON
- *   (top level)      pipeline, engine, writer, check, change summary, commit, CLI
- *   tools            schema writer, bench, synthetic fleet
+ *   (top level)      pipeline, engine, writer, check, change summary, commit
+ *   cli, tools       the command line (one module per command); schema writer, bench, synthetic fleet
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
@@ -18,7 +18,7 @@ import ts from 'typescript';
 import { ROOT } from './helpers';
 
 const SRC = join(ROOT, 'src');
-const LAYERS: readonly (readonly string[])[] = [['domain', 'support'], ['input'], ['fleet'], ['model'], ['render'], ['lint', 'lab'], ['(top)'], ['tools']];
+const LAYERS: readonly (readonly string[])[] = [['domain', 'support'], ['input'], ['fleet'], ['model'], ['render'], ['lint', 'lab'], ['(top)'], ['cli', 'tools']];
 
 function sources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));

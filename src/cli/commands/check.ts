@@ -1,0 +1,64 @@
+/** `privlink check`: compare the output folder with what the specs generate; exit 1 on any difference. */
+import type { Drift } from '../../check';
+import { plural } from '../../support/words';
+import { enterRoot, jobsOf, setup } from '../context';
+import { progressLine, round, secondsSince } from '../io';
+import { FLEET_RUN_OPTIONS, type Command, type FleetRunArgs } from '../options';
+import { maxRssMb } from './generate';
+
+/** Differences `check` prints in full before it only counts the rest. */
+const DRIFT_SHOWN = 20;
+
+const countBy = (items: readonly string[]) =>
+  [...items.reduce((m, k) => m.set(k, (m.get(k) ?? 0) + 1), new Map<string, number>())].map(([k, n]) => `${n} ${k}`).join(', ');
+
+function formatDrift(d: Drift, outDir: string): string {
+  const head = `${outDir}/${d.path}: ${d.kind}: ${d.why}`;
+  return d.diff ? `${head}\n${d.diff.replace(/^/gm, '    ')}` : head;
+}
+
+export const check: Command<FleetRunArgs> = {
+  usage: 'check',
+  describe: 'Compare the output folder with what the specs generate: exit 1 on any stale, missing, extra or hand-edited file',
+  options: FLEET_RUN_OPTIONS,
+  examples: [
+    ['$0 check', 'What CI runs before any plan: customers whose recorded inputs and file hashes match are not rendered'],
+    ['$0 check --full', 'Render every customer in memory and compare file by file'],
+  ],
+  async run(a, io) {
+    enterRoot(a, io, []);
+    const { fleet, specsDir, outDir } = setup(a);
+    const started = process.hrtime.bigint();
+    const progress = progressLine(io, 'comparing', !a.quiet && !a.json);
+    const { runCheck } = await import('../../engine');
+    let summary;
+    try {
+      summary = await runCheck({ specs: [], specsDir, outDir, fleet, full: a.full, jobs: jobsOf(a), onProgress: progress?.update });
+    } finally {
+      progress?.end();
+    }
+    const seconds = secondsSince(started);
+    const { drift } = summary;
+    if (a.json) {
+      const { customers, upToDate, compared } = summary;
+      const workers = summary.pool.workers;
+      const listed = drift.map(({ kind, path, why }) => ({ kind, path, why }));
+      io.out(`${JSON.stringify({ command: 'check', customers, upToDate, compared, drift: listed, seconds: round(seconds), workers, maxRssMb: maxRssMb(summary.pool) })}\n`);
+    } else if (drift.length > 0) {
+      // A generator upgrade makes every customer stale: details for the first ones, a count for the rest.
+      const shown = drift.slice(0, DRIFT_SHOWN);
+      io.err(`${shown.map((d) => formatDrift(d, outDir)).join('\n')}\n`);
+      if (drift.length > shown.length) {
+        const kinds = countBy(drift.slice(DRIFT_SHOWN).map((d) => d.kind));
+        io.err(`privlink: … and ${drift.length - shown.length} more (${kinds}); \`privlink check --json\` lists them all\n`);
+      }
+      io.err(`privlink: ${plural(drift.length, 'file')} out of line with the specs; run \`privlink generate\` and commit the result\n`);
+    } else if (!a.quiet) {
+      io.out(
+        `privlink: ${outDir}/ matches ${plural(summary.customers, 'spec')} (${summary.upToDate} by recorded inputs and file hashes, ` +
+          `${summary.compared} rendered and compared) in ${seconds.toFixed(1)} s\n`,
+      );
+    }
+    return drift.length > 0 ? 1 : 0;
+  },
+};

@@ -1,0 +1,89 @@
+/** `privlink generate [specs..]`: validate, render and write generated/<name>/ (or, with --commit, a reviewable branch). */
+import type { GenerateSummary } from '../../engine';
+import { generateAll } from '../../generate';
+import { UsageError } from '../../input/problems';
+import type { PoolStats } from '../../pool';
+import { plural } from '../../support/words';
+import { generateAndCommit } from '../commit-run';
+import { enterRoot, jobsOf, setup } from '../context';
+import { progressLine, removedLine, round, secondsSince, type Io } from '../io';
+import { FLEET_RUN_OPTIONS, type Command, type FleetRunArgs } from '../options';
+
+export interface GenerateArgs extends FleetRunArgs {
+  specs: string[];
+  commit: boolean;
+  branch?: string;
+  'pr-body'?: string;
+}
+
+/** Peak RSS of the largest process of the run (this one or a worker), in MiB. */
+export const maxRssMb = (pool: PoolStats) => Math.round(Math.max(process.resourceUsage().maxRSS, pool.workerMaxRssKb) / 1024);
+
+function summaryJson(s: GenerateSummary) {
+  return {
+    customers: s.customers,
+    upToDate: s.upToDate,
+    rendered: s.rendered,
+    foldersWritten: s.foldersWritten,
+    filesWritten: s.filesWritten,
+    filesUnchanged: s.filesUnchanged,
+    filesRemoved: s.filesRemoved,
+    workers: s.pool.workers,
+    ...(s.ciSkipped ? { ciSkipped: s.ciSkipped } : {}),
+  };
+}
+
+export const generate: Command<GenerateArgs> = {
+  usage: 'generate [specs..]',
+  describe: 'Validate specs and write generated/<name>/ for each (no SPEC: every spec in --specs-dir)',
+  positionals: { specs: { type: 'string', array: true, default: [] as string[], describe: 'Spec files (customers/<name>.yaml)' } },
+  options: {
+    ...FLEET_RUN_OPTIONS,
+    commit: { type: 'boolean', default: false, describe: 'Commit the spec and its output on a new branch, with a resource-level change summary' },
+    branch: { type: 'string', requiresArg: true, describe: 'Branch for --commit (default: privlink/<customer>)' },
+    'pr-body': { type: 'string', requiresArg: true, describe: 'With --commit: also write the pull-request body (Markdown) to this file' },
+  },
+  examples: [
+    ['$0 generate', 'Regenerate every customer whose inputs changed, and the CI config in generated/ci/'],
+    ['$0 generate --full --json', 'Render every customer (after a privlink upgrade, say); print a JSON summary'],
+    ['$0 generate customers/acme.yaml', 'Regenerate one customer (and generated/ci/)'],
+    ['$0 generate customers/acme.yaml --commit --pr-body pr.md', 'Branch privlink/acme with one commit, ready for a pull request'],
+  ],
+  async run(a, io) {
+    if (!a.commit && (a.branch !== undefined || a['pr-body'] !== undefined)) throw new UsageError('--branch and --pr-body go with --commit');
+    const [prBodyFile, ...specs] = enterRoot(a, io, [a['pr-body'], ...a.specs]);
+    const { fleet, specsDir, outDir } = setup(a);
+    if (a.commit) {
+      const out = generateAll({ specs: specs as string[], specsDir, outDir, fleet: fleet.config, fleetBytes: fleet.bytes, insideSpecsDir: true });
+      return generateAndCommit(out, { outDir, specsDir, fleetFile: fleet.file, branch: a.branch, prBodyFile, io });
+    }
+    const started = process.hrtime.bigint();
+    const progress = progressLine(io, 'rendering', !a.quiet && !a.json);
+    const { runGenerate } = await import('../../engine');
+    let summary;
+    try {
+      summary = await runGenerate({ specs: specs as string[], specsDir, outDir, fleet, full: a.full, jobs: jobsOf(a), onProgress: progress?.update });
+    } finally {
+      progress?.end();
+    }
+    const seconds = secondsSince(started);
+    for (const n of summary.notices) io.err(`privlink: ${n}\n`);
+    for (const f of summary.filesRemoved) io.err(removedLine(outDir, f));
+    if (summary.ciSkipped) io.err(`privlink: warning: ${outDir}/${summary.ciSkipped}\n`);
+    if (a.json) {
+      io.out(`${JSON.stringify({ command: 'generate', ...summaryJson(summary), seconds: round(seconds), maxRssMb: maxRssMb(summary.pool) })}\n`);
+    } else if (!a.quiet) {
+      report(io, outDir, summary, seconds);
+    }
+    return 0;
+  },
+};
+
+function report(io: Io, outDir: string, summary: GenerateSummary, seconds: number): void {
+  for (const name of summary.foldersWritten) io.out(`${outDir}/${name}/ written\n`);
+  io.out(
+    `privlink: ${plural(summary.customers, 'customer')} (${summary.upToDate} up to date, ${summary.rendered} rendered), ` +
+      `${plural(summary.filesWritten, 'file')} written, ${summary.filesUnchanged} unchanged` +
+      `${summary.filesRemoved.length ? `, ${summary.filesRemoved.length} removed` : ''}, in ${seconds.toFixed(1)} s\n`,
+  );
+}
