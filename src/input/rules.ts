@@ -69,13 +69,17 @@ export { ACCEPTANCE_RULE };
 /** Labels privlink sets itself on every resource; a spec may not override them. */
 export const RESERVED_LABELS = [LABEL_MANAGED_BY, LABEL_CUSTOMER] as const;
 
-/** Checks one spec's sections; returns every finding (empty when the spec is sound). */
-export function checkSpec(spec: SpecSections): Finding[] {
-  const { gcp, aws, vpn, endpoints, labels, security } = spec;
+/** Findings of one spec, and the helpers every check of it uses. */
+interface Checks {
+  readonly out: Finding[];
+  add(path: readonly PropertyKey[], message: string, atKey?: boolean): void;
+  /** The CIDR at a path, canonical (network address); a finding and undefined when it is not. */
+  network(path: readonly PropertyKey[], text: string): Cidr | undefined;
+}
+
+function checks(): Checks {
   const out: Finding[] = [];
   const add = (path: readonly PropertyKey[], message: string, atKey = false) => out.push({ path, message, atKey });
-
-  // --- CIDRs: canonical network addresses -----------------------------------------------------------------
   const network = (path: readonly PropertyKey[], text: string): Cidr | undefined => {
     const c = parseCidr(text);
     if (!c) {
@@ -89,6 +93,28 @@ export function checkSpec(spec: SpecSections): Finding[] {
     return c;
   };
 
+  return { out, add, network };
+}
+
+/**
+ * Checks one spec's sections; returns every finding (empty when the spec is sound). Each check reads only the
+ * sections (or fields) it needs and runs when they are present, so one run reports every problem.
+ */
+export function checkSpec(spec: SpecSections): Finding[] {
+  const c = checks();
+  const vpc = checkCidrs(c, spec);
+  checkAvailabilityZones(c, spec.aws);
+  checkAsns(c, spec);
+  checkInsideCidrs(c, spec.vpn);
+  checkLabels(c, spec.labels);
+  const names = checkEndpoints(c, spec);
+  checkAddresses(c, spec.endpoints, vpc, names);
+  checkExceptions(c, spec);
+  return c.out;
+}
+
+/** CIDRs: canonical network addresses, VPC size, source ranges, and no overlap between them. Returns the VPC. */
+function checkCidrs({ add, network, out }: Checks, { gcp, aws }: SpecSections): Cidr | undefined {
   const vpc = aws?.vpcCidr !== undefined ? network(['aws', 'vpcCidr'], aws.vpcCidr) : undefined;
   if (aws?.vpcCidr !== undefined && vpc && (vpc.prefix < AWS_VPC_MAX_PREFIX || vpc.prefix > AWS_SUBNET_MIN_PREFIX - AZ_SLOT_BITS)) {
     add(
@@ -127,7 +153,12 @@ export function checkSpec(spec: SpecSections): Finding[] {
     }
   }
 
-  // --- Availability zones -----------------------------------------------------------------------------------
+  // The endpoint addresses need a VPC whose own checks passed.
+  return vpc && !out.some((f) => f.path[0] === 'aws' && f.path[1] === 'vpcCidr') ? vpc : undefined;
+}
+
+/** Availability zones: AWS's AZ ID form, this region's, each once. */
+function checkAvailabilityZones({ add }: Checks, aws: SpecSections['aws']): void {
   const prefix = aws?.region !== undefined ? azIdPrefix(aws.region) : undefined;
   const seenAz = new Map<string, number>();
   const example = `"${prefix ?? 'use1'}-az1"`;
@@ -152,7 +183,10 @@ export function checkSpec(spec: SpecSections): Finding[] {
     if (n > AZ_SLOTS) add(path, `"${az}": AZ number must be 1–${AZ_SLOTS}`);
   });
 
-  // --- ASNs ------------------------------------------------------------------------------------------------
+}
+
+/** ASNs: private, and different on the two sides. */
+function checkAsns({ add }: Checks, { gcp, aws }: SpecSections): void {
   const asns: [readonly PropertyKey[], number][] = [
     ...(gcp?.routerAsn !== undefined ? [[['gcp', 'routerAsn'], gcp.routerAsn] as [PropertyKey[], number]] : []),
     ...(aws?.amazonSideAsn !== undefined ? [[['aws', 'amazonSideAsn'], aws.amazonSideAsn] as [PropertyKey[], number]] : []),
@@ -167,7 +201,10 @@ export function checkSpec(spec: SpecSections): Finding[] {
     );
   }
 
-  // --- Tunnel inside CIDRs ---------------------------------------------------------------------------------
+}
+
+/** Tunnel inside CIDRs: a /30 in 169.254.0.0/16, not AWS-reserved, one per tunnel, only for tunnels that exist. */
+function checkInsideCidrs({ add, network }: Checks, vpn: SpecSections['vpn']): void {
   const supernet = parseCidr(TUNNEL_INSIDE_SUPERNET)!;
   const keys = vpn ? tunnelKeys(vpn.highAvailability) : [];
   const given = vpn?.insideCidrs ?? {};
@@ -204,13 +241,20 @@ export function checkSpec(spec: SpecSections): Finding[] {
     } else used.set(canonical, key);
   }
 
+}
+
+/** Labels privlink sets itself may not be overridden. */
+function checkLabels({ add }: Checks, labels: SpecSections['labels']): void {
   for (const key of Object.keys(labels ?? {})) {
     if ((RESERVED_LABELS as readonly string[]).includes(key)) {
       add(['labels', key], `"${key}" is set by privlink on every resource; reserved: ${RESERVED_LABELS.join(', ')}`, true);
     }
   }
 
-  // --- Endpoints ------------------------------------------------------------------------------------------
+}
+
+/** Endpoints: unique names and hostnames, ports once, service names in full and in the region. Returns name → first index. */
+function checkEndpoints({ add }: Checks, { endpoints, aws }: SpecSections): Map<string, number> {
   const names = new Map<string, number>();
   const hostnames = new Map<string, string>();
   (endpoints ?? []).forEach((ep, i) => {
@@ -241,8 +285,12 @@ export function checkSpec(spec: SpecSections): Finding[] {
     }
   });
 
-  // --- Endpoint addresses: one host offset per endpoint, inside every subnet, never shared ------------------------
-  if (endpoints && vpc && !out.some((f) => f.path[0] === 'aws' && f.path[1] === 'vpcCidr')) {
+  return names;
+}
+
+/** Endpoint addresses: one host offset per endpoint, inside every subnet, never shared. */
+function checkAddresses({ add }: Checks, endpoints: SpecSections['endpoints'], vpc: Cidr | undefined, names: ReadonlyMap<string, number>): void {
+  if (endpoints && vpc) {
     const { first, last } = offsetRange(vpc.prefix);
     const holders = new Map<number, number[]>();
     endpoints.forEach((ep, i) => {
@@ -275,7 +323,10 @@ export function checkSpec(spec: SpecSections): Finding[] {
     }
   }
 
-  // --- Security exceptions: a spec setting that breaks a rule needs one, and each one must be needed ------------
+}
+
+/** Security exceptions: a spec setting that breaks a rule needs one, and each one must be needed. */
+function checkExceptions({ add }: Checks, { security, endpoints }: SpecSections): void {
   if (security && endpoints) {
     const seen = new Map<string, number>();
     security.exceptions.forEach((x, i) => {
@@ -299,7 +350,6 @@ export function checkSpec(spec: SpecSections): Finding[] {
       );
     }
   }
-  return out;
 }
 
 /** `4, 5, 6, 9` → `4–6, 9`: the offsets in [first, last] that `taken` leaves free. */
