@@ -79,8 +79,36 @@ export function parseYamlSource(file: string, bytes: Buffer): YamlSource {
     const key = /^[^:\n]*/.exec(text.slice(err.pos[0]))![0].trim();
     problems.push(at(p.line, p.col, yamlMessage(err.code, err.message, key)));
   }
-  // Keys must be plain text (a number is read as its text): a list, a mapping or a tagged value (!!binary) as a
-  // key has no meaning in a spec. An alias must name an anchor defined before it.
+  problems.push(...keyAndAliasProblems(doc, pos, at));
+  let value: unknown;
+  if (problems.length === 0) {
+    try {
+      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    } catch (err) {
+      const message = (err as Error).message;
+      problems.push(
+        at(
+          1,
+          1,
+          /resource exhaustion/i.test(message)
+            ? `YAML aliases expand to more than ${MAX_ALIAS_COUNT} nodes (refused as a possible alias bomb); write the values out instead`
+            : `YAML could not be read: ${message}`,
+        ),
+      );
+    }
+  }
+
+  return { file, text, value, problems: [...problems, ...extra], ...locators(doc, text, pos) };
+}
+
+type Position = { line: number; col: number };
+
+/**
+ * Keys must be plain text (a number is read as its text): a list, a mapping or a tagged value (!!binary) as a
+ * key has no meaning in a spec. An alias must name an anchor defined before it.
+ */
+function keyAndAliasProblems(doc: Document, pos: (offset: number) => Position, at: (line: number, col: number, message: string) => Problem): Problem[] {
+  const problems: Problem[] = [];
   const anchors = new Set<string>();
   visit(doc, {
     Node(_, node) {
@@ -102,24 +130,11 @@ export function parseYamlSource(file: string, bytes: Buffer): YamlSource {
       }
     },
   });
-  let value: unknown;
-  if (problems.length === 0) {
-    try {
-      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
-    } catch (err) {
-      const message = (err as Error).message;
-      problems.push(
-        at(
-          1,
-          1,
-          /resource exhaustion/i.test(message)
-            ? `YAML aliases expand to more than ${MAX_ALIAS_COUNT} nodes (refused as a possible alias bomb); write the values out instead`
-            : `YAML could not be read: ${message}`,
-        ),
-      );
-    }
-  }
+  return problems;
+}
 
+/** Where spec paths and keys are in the file, and their text as written. */
+function locators(doc: Document, text: string, pos: (offset: number) => Position): Pick<YamlSource, 'locate' | 'locateKey' | 'sourceText' | 'keyText'> {
   /** The node at a spec path, following aliases; keys compare as text (`1:` is the key "1"). */
   const nodeAt = (path: readonly PropertyKey[]): Node | undefined => {
     let n: unknown = doc.contents;
@@ -161,7 +176,7 @@ export function parseYamlSource(file: string, bytes: Buffer): YamlSource {
     // Only a plain key is quoted from the source (`1e309`); a quoted one is shown decoded, escaped on output.
     return isScalar(k) && k.type === 'PLAIN' && k.range ? text.slice(k.range[0], k.range[1]).trim() : undefined;
   };
-  return { file, text, value, problems: [...problems, ...extra], locate, locateKey, sourceText, keyText };
+  return { locate, locateKey, sourceText, keyText };
 }
 
 function broken(file: string, text: string, problems: Problem[]): YamlSource {
