@@ -1,0 +1,102 @@
+/** The state of one lab run, shared by its rooms: bring-up, checks, diagnoses and teardown. */
+import { mkdtempSync, openSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { awsEnd, gcpEnd, type BgpSession } from './daemons';
+import { run, type Daemon } from './host';
+import type { HostnameView } from './hostnames';
+import { validCidr } from './ip';
+import { HostPath } from './hostpath';
+import { type AwsSide, type GcpSide, type Pair } from './sides';
+import { LabInterrupted, NS_PREFIX, type End, type LabOptions, type LabReport, type SessionEntry, type Slot } from './types';
+
+export class LabState {
+  interrupted: NodeJS.Signals | undefined;
+  readonly prefix = `${NS_PREFIX}${process.pid}-`;
+  readonly work: string;
+  readonly gcpNs: string;
+  readonly awsNs: string;
+  readonly slots: Slot[];
+  readonly daemons: Daemon[] = [];
+  readonly logFds: number[] = [];
+  gcpSessions: BgpSession[] = [];
+  awsSessions: BgpSession[] = [];
+  sessions: SessionEntry[] = [];
+  readonly refused = new Map<string, string>();
+  readonly hostPath: HostPath;
+  /** When the first daemon started: "up after" counts from here. */
+  bringUp = 0;
+  vpcHost = '';
+
+  constructor(
+    readonly o: LabOptions,
+    readonly gcp: GcpSide,
+    readonly aws: AwsSide,
+    pairs: Pair[],
+    view: HostnameView,
+    readonly report: LabReport,
+  ) {
+    this.work = mkdtempSync(join(tmpdir(), `${NS_PREFIX}${process.pid}-`));
+    this.gcpNs = `${this.prefix}gcp`;
+    this.awsNs = `${this.prefix}aws`;
+    this.slots = pairs.map((pair, index) => ({
+      index,
+      pair,
+      g: pair.gcp ? { ns: `${this.prefix}g${index}`, dir: join(this.work, `g${index}`), end: gcpEnd(pair.gcp) } : undefined,
+      a: pair.aws ? { ns: `${this.prefix}a${index}`, dir: join(this.work, `a${index}`), end: awsEnd(pair.aws) } : undefined,
+      row: { gcp: pair.gcp?.key, aws: pair.aws?.key, gcpAddress: pair.gcp?.localIp, awsAddress: pair.aws?.localIp, up: false },
+    }));
+    this.hostPath = new HostPath(view, {
+      prefix: this.prefix,
+      work: this.work,
+      gcpNs: this.gcpNs,
+      awsNs: this.awsNs,
+      sources: gcp.advertised.filter(validCidr),
+      vpcCidr: validCidr(aws.vpcCidr) ? aws.vpcCidr : '0.0.0.0/32',
+    });
+  }
+
+  throwIfInterrupted(): void {
+    if (this.interrupted) throw new LabInterrupted(this.interrupted); // runLab's finally tears down and reports it
+  }
+
+  logFd(file: string): number {
+    const fd = openSync(file, 'a');
+    this.logFds.push(fd);
+    return fd;
+  }
+
+  vici(e: End): string {
+    return `unix://${e.dir}/charon.vici`;
+  }
+
+  bird(side: 'gcp' | 'aws', ...cmd: string[]): string {
+    return run('birdc', ['-s', join(this.work, side, 'bird.ctl'), ...cmd]).stdout;
+  }
+
+  charonLog(e: End | undefined): string {
+    if (!e) return '';
+    try {
+      return readFileSync(join(e.dir, 'charon.log'), 'utf8');
+    } catch {
+      return '';
+    }
+  }
+}
+
+/** Shell that sets net.ipv4 sysctls of the current namespace through /proc (no procps needed). */
+export function sysctl(...settings: [string, number][]): string {
+  return settings.map(([k, v]) => `echo ${v} > /proc/sys/net/ipv4/${k}`).join('; ');
+}
+
+export function tail(file: string): string {
+  try {
+    return lastLine(readFileSync(file, 'utf8'));
+  } catch {
+    return '(no output)';
+  }
+}
+
+export function lastLine(text: string): string {
+  return text.trim().split('\n').slice(-1)[0] ?? '';
+}
