@@ -54,6 +54,9 @@ export interface HostnameRow {
   reason?: string;
 }
 
+/** A pod's probe, answered. */
+type Probed = { pod: Pod; result: ProbeResult };
+
 export interface HostCheck {
   readonly name: string;
   readonly ok: boolean;
@@ -242,7 +245,22 @@ export class HostPath {
     if (this.view.missing) return phase === 'before' ? [{ name: 'hostnames', ok: false, detail: `not checked: ${this.view.missing}` }] : [];
     if (this.empty) return [];
     const after = phase === 'after';
-    const jobs = (after ? this.inRange : this.pods).map((pod) => {
+    const results = await Promise.all(this.probes(after));
+    const ms = Date.now() - t0;
+    const failedProbe = results.find((r) => typeof r.result === 'string');
+    if (failedProbe) return [{ name: after ? 'hostnames after failover' : 'hostnames', ok: false, detail: failedProbe.result as string, ms }];
+    const done = results as Probed[];
+    const inRange = done.filter((r) => r.pod.range !== undefined);
+    return [
+      ...(after ? [] : this.dnsChecks(inRange)),
+      ...this.connectChecks(inRange, after, ms),
+      ...(after ? [] : this.refusalChecks(done, inRange)),
+    ];
+  }
+
+  /** What each pod looks up and connects to: everything from the pods in range, one refusal each from the others. */
+  private probes(after: boolean): Promise<{ pod: Pod; result: ProbeResult | string }>[] {
+    return (after ? this.inRange : this.pods).map((pod) => {
       const connects: ProbeConnect[] = [];
       const lookups = new Set<string>();
       if (pod.range !== undefined) {
@@ -259,62 +277,61 @@ export class HostPath {
       }
       return this.probe(pod, { lookups: [...lookups], connects }).then((result) => ({ pod, result }));
     });
-    const results = await Promise.all(jobs);
-    const ms = Date.now() - t0;
-    const checks: HostCheck[] = [];
-    const failedProbe = results.find((r) => typeof r.result === 'string');
-    if (failedProbe) return [{ name: after ? 'hostnames after failover' : 'hostnames', ok: false, detail: failedProbe.result as string, ms }];
-    const done = results as { pod: Pod; result: ProbeResult }[];
-    const inRange = done.filter((r) => r.pod.range !== undefined);
+  }
 
-    if (!after) {
-      const problems = addressProblems(this.view.endpoints);
-      const all = this.view.endpoints.flatMap((e) => e.interfaces.map((i) => i.ipv4));
-      if (all.length > 0) checks.push({
-        name: 'endpoint addresses',
-        ok: problems.length === 0,
-        detail: problems.length ? problems.join('; ') : `${all.length} fixed addresses, each inside its subnet, none reserved by AWS, none shared`,
-      });
-      // Every hostname of a connected endpoint resolves to exactly that endpoint's addresses, from every range.
-      for (const d of this.ready) {
-        const expected = [...new Set(d.endpoint!.interfaces.map((i) => i.ipv4))].sort();
-        for (const h of d.hostnames) {
-          const bad: string[] = [];
-          for (const { pod, result } of inRange) {
-            const got = result.lookups[h];
-            if (!got?.addresses) {
-              bad.push(`does not resolve from ${pod.address} (${got?.error ?? 'no answer'}): ${whyUnresolved(this.view, h) ?? 'the resolver did not answer'}`);
-            } else if (got.addresses.join() !== expected.join()) {
-              const strangers = got.addresses.filter((a) => !this.view.endpoints.some((e) => e.interfaces.some((i) => i.ipv4 === a)));
-              bad.push(
-                `resolves to ${got.addresses.join(', ')} from ${pod.address}; ${d.endpoint!.address} holds ${expected.join(', ')}` +
-                  strangers.map((a) => `; ${a} is held by no endpoint (${this.listing(a).join(', ') || 'no record'} lists it)`).join(''),
-              );
-            }
+  /** Endpoint addresses, and what every declared hostname resolves to from every source range. */
+  private dnsChecks(inRange: readonly Probed[]): HostCheck[] {
+    const checks: HostCheck[] = [];
+    const problems = addressProblems(this.view.endpoints);
+    const all = this.view.endpoints.flatMap((e) => e.interfaces.map((i) => i.ipv4));
+    if (all.length > 0) checks.push({
+      name: 'endpoint addresses',
+      ok: problems.length === 0,
+      detail: problems.length ? problems.join('; ') : `${all.length} fixed addresses, each inside its subnet, none reserved by AWS, none shared`,
+    });
+    // Every hostname of a connected endpoint resolves to exactly that endpoint's addresses, from every range.
+    for (const d of this.ready) {
+      const expected = [...new Set(d.endpoint!.interfaces.map((i) => i.ipv4))].sort();
+      for (const h of d.hostnames) {
+        const bad: string[] = [];
+        for (const { pod, result } of inRange) {
+          const got = result.lookups[h];
+          if (!got?.addresses) {
+            bad.push(`does not resolve from ${pod.address} (${got?.error ?? 'no answer'}): ${whyUnresolved(this.view, h) ?? 'the resolver did not answer'}`);
+          } else if (got.addresses.join() !== expected.join()) {
+            const strangers = got.addresses.filter((a) => !this.view.endpoints.some((e) => e.interfaces.some((i) => i.ipv4 === a)));
+            bad.push(
+              `resolves to ${got.addresses.join(', ')} from ${pod.address}; ${d.endpoint!.address} holds ${expected.join(', ')}` +
+                strangers.map((a) => `; ${a} is held by no endpoint (${this.listing(a).join(', ') || 'no record'} lists it)`).join(''),
+            );
           }
-          checks.push({
-            name: `DNS ${h}`,
-            ok: bad.length === 0,
-            detail: bad.length ? bad.join('; ') : `→ ${expected.join(', ')} (the addresses of ${d.endpoint!.address}) from ${inRange.map((r) => r.pod.address).join(', ')}`,
-          });
         }
-      }
-      // Hostnames of endpoints still awaiting the customer must not resolve.
-      for (const d of this.waiting) {
-        for (const h of d.hostnames) {
-          const resolved = inRange.filter(({ result }) => result.lookups[h]?.addresses?.length);
-          checks.push({
-            name: `DNS ${h} (awaiting customer)`,
-            ok: resolved.length === 0,
-            detail: resolved.length
-              ? `resolves to ${resolved[0]!.result.lookups[h]!.addresses!.join(', ')} from ${resolved[0]!.pod.address} although ${d.name} is ${d.status}`
-              : `does not resolve (${d.name} is ${d.status}): ${whyUnresolved(this.view, h) ?? 'no record'}`,
-          });
-        }
+        checks.push({
+          name: `DNS ${h}`,
+          ok: bad.length === 0,
+          detail: bad.length ? bad.join('; ') : `→ ${expected.join(', ')} (the addresses of ${d.endpoint!.address}) from ${inRange.map((r) => r.pod.address).join(', ')}`,
+        });
       }
     }
+    // Hostnames of endpoints still awaiting the customer must not resolve.
+    for (const d of this.waiting) {
+      for (const h of d.hostnames) {
+        const resolved = inRange.filter(({ result }) => result.lookups[h]?.addresses?.length);
+        checks.push({
+          name: `DNS ${h} (awaiting customer)`,
+          ok: resolved.length === 0,
+          detail: resolved.length
+            ? `resolves to ${resolved[0]!.result.lookups[h]!.addresses!.join(', ')} from ${resolved[0]!.pod.address} although ${d.name} is ${d.status}`
+            : `does not resolve (${d.name} is ${d.status}): ${whyUnresolved(this.view, h) ?? 'no record'}`,
+        });
+      }
+    }
+    return checks;
+  }
 
-    // Connections that must succeed: every hostname's addresses on every port, from every source range.
+  /** Connections that must succeed: every hostname's addresses on every port, from every source range. */
+  private connectChecks(inRange: readonly Probed[], after: boolean, ms: number): HostCheck[] {
+    const checks: HostCheck[] = [];
     for (const d of this.ready) {
       const e = d.endpoint!;
       for (const h of d.hostnames) {
@@ -356,39 +373,41 @@ export class HostPath {
         });
       }
     }
+    return checks;
+  }
 
-    // Refusals: a port the endpoint does not list, and a source outside every range.
-    if (!after) {
-      for (const d of this.ready) {
-        const e = d.endpoint!;
-        const h = d.hostnames[0]!;
-        const port = this.unlisted.get(d.name)!;
-        const first = inRange[0];
-        const c = first?.result.connects.find((x) => x.hostname === h && x.port === port);
-        if (first && c) {
-          const { ok, admittedBy } = this.refusal(d, first.pod.address, c);
-          checks.push({
-            name: `refused: ${h} port ${port}`,
-            ok,
-            detail: ok
-              ? `${c.address}:${port} (not a port of ${d.name}, a listener waits there) from ${first.pod.address}: dropped by ${e.securityGroups.join(', ')} (${ruleSummary(e.rules)})`
-              : `${c.address}:${port} from ${first.pod.address} ${c.ok ? 'connected' : 'failed'} although ${d.name} lists only ${d.ports.join(', ')}${admittedBy ? `: ${admittedBy}` : ''}`,
-          });
-        }
-        const out = done.find((r) => r.pod === this.outside);
-        const oc = out?.result.connects.find((x) => x.hostname === h);
-        if (out && oc) {
-          const { ok, admittedBy } = this.refusal(d, out.pod.address, oc);
-          checks.push({
-            name: `refused: ${h} from ${out.pod.address}`,
-            ok,
-            detail: ok
-              ? `${out.pod.address} is outside every source range: ${oc.address}:${oc.port} dropped by ${e.securityGroups.join(', ')}`
-              : `${out.pod.address} (outside every source range) → ${oc.address}:${oc.port} ${oc.ok ? 'connected' : 'failed'}${admittedBy ? `, and ${admittedBy}` : ''}`,
-          });
-        } else if (out && !out.result.lookups[h]?.addresses) {
-          checks.push({ name: `refused: ${h} from ${out.pod.address}`, ok: false, detail: `not run: ${h} did not resolve from ${out.pod.address}` });
-        }
+  /** Refusals: a port the endpoint does not list, and a source outside every range. */
+  private refusalChecks(done: readonly Probed[], inRange: readonly Probed[]): HostCheck[] {
+    const checks: HostCheck[] = [];
+    for (const d of this.ready) {
+      const e = d.endpoint!;
+      const h = d.hostnames[0]!;
+      const port = this.unlisted.get(d.name)!;
+      const first = inRange[0];
+      const c = first?.result.connects.find((x) => x.hostname === h && x.port === port);
+      if (first && c) {
+        const { ok, admittedBy } = this.refusal(d, first.pod.address, c);
+        checks.push({
+          name: `refused: ${h} port ${port}`,
+          ok,
+          detail: ok
+            ? `${c.address}:${port} (not a port of ${d.name}, a listener waits there) from ${first.pod.address}: dropped by ${e.securityGroups.join(', ')} (${ruleSummary(e.rules)})`
+            : `${c.address}:${port} from ${first.pod.address} ${c.ok ? 'connected' : 'failed'} although ${d.name} lists only ${d.ports.join(', ')}${admittedBy ? `: ${admittedBy}` : ''}`,
+        });
+      }
+      const out = done.find((r) => r.pod === this.outside);
+      const oc = out?.result.connects.find((x) => x.hostname === h);
+      if (out && oc) {
+        const { ok, admittedBy } = this.refusal(d, out.pod.address, oc);
+        checks.push({
+          name: `refused: ${h} from ${out.pod.address}`,
+          ok,
+          detail: ok
+            ? `${out.pod.address} is outside every source range: ${oc.address}:${oc.port} dropped by ${e.securityGroups.join(', ')}`
+            : `${out.pod.address} (outside every source range) → ${oc.address}:${oc.port} ${oc.ok ? 'connected' : 'failed'}${admittedBy ? `, and ${admittedBy}` : ''}`,
+        });
+      } else if (out && !out.result.lookups[h]?.addresses) {
+        checks.push({ name: `refused: ${h} from ${out.pod.address}`, ok: false, detail: `not run: ${h} did not resolve from ${out.pod.address}` });
       }
     }
     return checks;
