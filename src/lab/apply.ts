@@ -120,7 +120,8 @@ interface Allocator {
   insideBlocks: number;
 }
 
-export function simulateApply(tf: unknown, random: (n: number) => Buffer): SimulatedApply {
+/** The resources of a cdk.tf.json by address, in a fixed order, without cdktf's metadata. */
+function readResources(tf: unknown): Map<string, Raw> {
   const raws = new Map<string, Raw>();
   const resource = (tf as { resource?: Record<string, Record<string, Record<string, Json>>> } | null)?.resource;
   if (!resource || typeof resource !== 'object') throw new LabInputError(['no "resource" object: is this a cdk.tf.json?']);
@@ -130,6 +131,36 @@ export function simulateApply(tf: unknown, random: (n: number) => Buffer): Simul
       raws.set(`${type}.${name}`, { type, name, body: rest });
     }
   }
+  return raws;
+}
+
+/** What each cloud computes at apply time. Every resource gets an id; the VPN resources get their outputs. */
+function computed(raw: Raw, args: Record<string, Json>, done: ReadonlyMap<string, ResolvedResource>, alloc: Allocator, random: (n: number) => Buffer): Record<string, Json> {
+  const out: Record<string, Json> = { id: `sim:${raw.type}.${raw.name}` };
+  if (raw.type.startsWith('aws_')) out.arn = `arn:aws:sim:::${raw.type}/${raw.name}`;
+  if (raw.type === 'google_compute_ha_vpn_gateway') {
+    out.vpn_interfaces = [0, 1].map((id) => ({ id, ip_address: `203.0.113.${10 + alloc.gcpInterfaces++}` }));
+  }
+  if (raw.type === 'aws_vpn_gateway') out.amazon_side_asn = args.amazon_side_asn ?? '64512';
+  if (raw.type === 'aws_vpn_connection') {
+    const vgw = [...done.values()].find((r) => r.type === 'aws_vpn_gateway' && r.computed.id === args.vpn_gateway_id);
+    for (const t of [1, 2]) {
+      out[`tunnel${t}_address`] = `198.51.100.${10 + alloc.awsTunnels++}`;
+      out[`tunnel${t}_preshared_key`] = (args[`tunnel${t}_preshared_key`] as string | undefined) ?? awsStylePsk(random);
+      const cidr = (args[`tunnel${t}_inside_cidr`] as string | undefined) ?? `169.254.${100 + Math.floor(alloc.insideBlocks / 64)}.${(alloc.insideBlocks++ % 64) * 4}/30`;
+      const [a, b, c, d] = cidr.split('/')[0]!.split('.').map(Number);
+      out[`tunnel${t}_vgw_inside_address`] = `${a}.${b}.${c}.${d! + 1}`;
+      out[`tunnel${t}_cgw_inside_address`] = `${a}.${b}.${c}.${d! + 2}`;
+      out[`tunnel${t}_inside_cidr`] = cidr;
+      out[`tunnel${t}_bgp_asn`] = vgw ? String(vgw.computed.amazon_side_asn) : '64512';
+      out[`tunnel${t}_bgp_holdtime`] = 30;
+    }
+  }
+  return out;
+}
+
+export function simulateApply(tf: unknown, random: (n: number) => Buffer): SimulatedApply {
+  const raws = readResources(tf);
   const done = new Map<string, ResolvedResource>();
   const resolving = new Set<string>();
   const problems: string[] = [];
@@ -154,9 +185,9 @@ export function simulateApply(tf: unknown, random: (n: number) => Buffer): Simul
       if (typeof v === 'string' && v.includes('${')) sources[k] = v;
       args[k] = resolveJson(v, `${address}.${k}`);
     }
-    const computed = compute(raw, args);
+    const attributes = computed(raw, args, done, alloc, random);
     resolving.delete(address);
-    const r: ResolvedResource = { type: raw.type, name: raw.name, address, args, computed, sources };
+    const r: ResolvedResource = { type: raw.type, name: raw.name, address, args, computed: attributes, sources };
     done.set(address, r);
     return r;
   };
@@ -214,31 +245,6 @@ export function simulateApply(tf: unknown, random: (n: number) => Buffer): Simul
       return null;
     }
     return value;
-  };
-
-  /** What each cloud computes at apply time. Every resource gets an id; the VPN resources get their outputs. */
-  const compute = (raw: Raw, args: Record<string, Json>): Record<string, Json> => {
-    const out: Record<string, Json> = { id: `sim:${raw.type}.${raw.name}` };
-    if (raw.type.startsWith('aws_')) out.arn = `arn:aws:sim:::${raw.type}/${raw.name}`;
-    if (raw.type === 'google_compute_ha_vpn_gateway') {
-      out.vpn_interfaces = [0, 1].map((id) => ({ id, ip_address: `203.0.113.${10 + alloc.gcpInterfaces++}` }));
-    }
-    if (raw.type === 'aws_vpn_gateway') out.amazon_side_asn = args.amazon_side_asn ?? '64512';
-    if (raw.type === 'aws_vpn_connection') {
-      const vgw = [...done.values()].find((r) => r.type === 'aws_vpn_gateway' && r.computed.id === args.vpn_gateway_id);
-      for (const t of [1, 2]) {
-        out[`tunnel${t}_address`] = `198.51.100.${10 + alloc.awsTunnels++}`;
-        out[`tunnel${t}_preshared_key`] = (args[`tunnel${t}_preshared_key`] as string | undefined) ?? awsStylePsk(random);
-        const cidr = (args[`tunnel${t}_inside_cidr`] as string | undefined) ?? `169.254.${100 + Math.floor(alloc.insideBlocks / 64)}.${(alloc.insideBlocks++ % 64) * 4}/30`;
-        const [a, b, c, d] = cidr.split('/')[0]!.split('.').map(Number);
-        out[`tunnel${t}_vgw_inside_address`] = `${a}.${b}.${c}.${d! + 1}`;
-        out[`tunnel${t}_cgw_inside_address`] = `${a}.${b}.${c}.${d! + 2}`;
-        out[`tunnel${t}_inside_cidr`] = cidr;
-        out[`tunnel${t}_bgp_asn`] = vgw ? String(vgw.computed.amazon_side_asn) : '64512';
-        out[`tunnel${t}_bgp_holdtime`] = 30;
-      }
-    }
-    return out;
   };
 
   for (const address of raws.keys()) resolveAddress(address, address);

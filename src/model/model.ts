@@ -244,6 +244,45 @@ function zoneName(prefix: string, hostname: string): string {
   return `${base}-${hash}`;
 }
 
+/** One endpoint: its status, security group and rules, fixed addresses (one per subnet) and DNS zones. */
+function endpointModel(ep: EndpointSpec, prefix: string, sourceRanges: readonly string[], subnets: readonly SubnetModel[], offset: number): EndpointModel {
+  return {
+    name: ep.name,
+    hostnames: ep.hostnames,
+    ports: ep.ports,
+    tls: ep.tls,
+    ...(ep.serviceName ? { serviceName: ep.serviceName } : {}),
+    status: ep.serviceName ? 'ready' : 'awaiting-customer',
+    acceptanceRequired: ep.acceptanceRequired,
+    id: `endpoint_${ep.name}`,
+    securityGroupName: `${prefix}-${ep.name}`,
+    ingressRules: [...ep.ports]
+      .sort((a, b) => a - b)
+      .flatMap((port) =>
+        sourceRanges.map((cidr) => ({
+          id: `${ep.name}_${port}_from_${cidrSlug(cidr)}`,
+          port,
+          cidr,
+          description: `${ep.name}: TCP ${port} from GCP range ${cidr}`,
+        })),
+      ),
+    addressOffset: offset,
+    addresses: subnets.map((s) => ({
+      azId: s.azId,
+      subnetId: s.id,
+      subnetCidr: s.cidr,
+      address: host(parseCidr(s.cidr)!, offset),
+    })),
+    dnsZones: [...ep.hostnames].sort().map((hostname) => ({
+      id: `host_${hostname.replace(/\./g, '_')}`,
+      zoneName: zoneName(prefix, hostname),
+      hostname,
+      dnsName: `${hostname}.`,
+    })),
+    customerResourceName: `${NAME_PREFIX}-${ep.name}`,
+  };
+}
+
 export function buildModel(spec: CustomerSpec, specFile: string, fleet: FleetConfig = DEFAULT_FLEET): CustomerModel {
   const prefix = `${NAME_PREFIX}-${spec.name}`;
   const vpc = parseCidr(spec.aws.vpcCidr)!;
@@ -285,45 +324,8 @@ export function buildModel(spec: CustomerSpec, specFile: string, fleet: FleetCon
     };
   });
 
-
   const offsets = new Map(spec.endpoints.map((ep) => [ep.name, endpointOffset(ep, vpc.prefix)]));
-  const endpoints: EndpointModel[] = [...spec.endpoints]
-    .sort((a, b) => a.name.localeCompare(b.name))
-    .map((ep) => ({
-      name: ep.name,
-      hostnames: ep.hostnames,
-      ports: ep.ports,
-      tls: ep.tls,
-      ...(ep.serviceName ? { serviceName: ep.serviceName } : {}),
-      status: ep.serviceName ? 'ready' : 'awaiting-customer',
-      acceptanceRequired: ep.acceptanceRequired,
-      id: `endpoint_${ep.name}`,
-      securityGroupName: `${prefix}-${ep.name}`,
-      ingressRules: [...ep.ports]
-        .sort((a, b) => a - b)
-        .flatMap((port) =>
-          spec.gcp.sourceRanges.map((cidr) => ({
-            id: `${ep.name}_${port}_from_${cidrSlug(cidr)}`,
-            port,
-            cidr,
-            description: `${ep.name}: TCP ${port} from GCP range ${cidr}`,
-          })),
-        ),
-      addressOffset: offsets.get(ep.name)!,
-      addresses: subnets.map((s) => ({
-        azId: s.azId,
-        subnetId: s.id,
-        subnetCidr: s.cidr,
-        address: host(parseCidr(s.cidr)!, offsets.get(ep.name)!),
-      })),
-      dnsZones: [...ep.hostnames].sort().map((hostname) => ({
-        id: `host_${hostname.replace(/\./g, '_')}`,
-        zoneName: zoneName(prefix, hostname),
-        hostname,
-        dnsName: `${hostname}.`,
-      })),
-      customerResourceName: `${NAME_PREFIX}-${ep.name}`,
-    }));
+  const endpoints = [...spec.endpoints].sort((a, b) => a.name.localeCompare(b.name)).map((ep) => endpointModel(ep, prefix, spec.gcp.sourceRanges, subnets, offsets.get(ep.name)!));
 
   return {
     name: spec.name,
