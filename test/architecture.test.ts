@@ -1,5 +1,6 @@
 /**
- * The shape of src/: no import cycles, and every folder imports only from the layers below it (or from itself).
+ * The shape of src/: no import cycles, every folder imports only from the layers below it (or from itself), and no
+ * function is longer than 120 lines.
  * Type-only imports count: a layer that needs another's types depends on it. Imports are read with the TypeScript
  * compiler's own pre-processor, dynamic `import()` included.
  *
@@ -18,6 +19,7 @@ import ts from 'typescript';
 import { ROOT } from './helpers';
 
 const SRC = join(ROOT, 'src');
+const MAX_FUNCTION_LINES = 120;
 const LAYERS: readonly (readonly string[])[] = [['domain', 'support'], ['input'], ['fleet'], ['model'], ['render'], ['lint', 'lab'], ['(top)'], ['cli', 'tools']];
 
 function sources(dir: string): string[] {
@@ -105,6 +107,22 @@ describe('the architecture of src/', () => {
         .map((dep) => `${rel(file)} → ${rel(dep)}`),
     );
     expect(upward).toEqual([]);
+  });
+
+  it('has no function longer than 120 lines', () => {
+    const long: string[] = [];
+    for (const file of graph.keys()) {
+      const sf = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
+      const visit = (n: ts.Node) => {
+        if (ts.isFunctionLike(n) && 'body' in n && n.body) {
+          const lines = sf.getLineAndCharacterOfPosition(n.getEnd()).line - sf.getLineAndCharacterOfPosition(n.getStart()).line + 1;
+          if (lines > MAX_FUNCTION_LINES) long.push(`${rel(file)}:${sf.getLineAndCharacterOfPosition(n.getStart()).line + 1} (${lines} lines)`);
+        }
+        ts.forEachChild(n, visit);
+      };
+      visit(sf);
+    }
+    expect(long).toEqual([]);
   });
 
   it('finds a cycle and an upward import when there is one (the checks above can fail)', () => {

@@ -8,7 +8,7 @@
  * -refresh=false: the baseline plan of the same spec must destroy and replace nothing.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { summarizeChange } from '../src/change-summary';
 import { guardPlan } from '../src/plan-guard';
@@ -22,61 +22,99 @@ const itMirror = mirror ? it : it.skip;
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-/** State as if `apply` had run: planned values, placeholder ids/ARNs, references resolved against them. */
-function stateFromPlan(p: Json): Json {
-  const resources: Json[] = p.planned_values.root_module.resources;
-  const unknown = new Map<string, Json>(p.resource_changes.map((r: Json) => [r.address, r.change.after_unknown ?? {}]));
-  const exprs = new Map<string, Json>(p.configuration.root_module.resources.map((r: Json) => [r.address, r.expressions ?? {}]));
-  const values = new Map<string, Json>();
-  for (const r of resources) {
-    const v = { ...r.values };
-    if (unknown.get(r.address)!.id === true) v.id = `placeholder-${r.type}-${r.name}`;
-    if (unknown.get(r.address)!.arn === true) v.arn = `arn:aws:placeholder:us-east-1:111122223333:${r.type}/${r.name}`;
-    values.set(r.address, v);
+/** One module of a plan: its planned resources and their configuration (root: moduleAddress ''). */
+interface PlanUnit {
+  readonly moduleAddress: string;
+  readonly planned: Json[];
+  readonly configured: Json[];
+}
+
+function planUnits(p: Json): PlanUnit[] {
+  const units: PlanUnit[] = [];
+  if (p.planned_values.root_module.resources) {
+    units.push({ moduleAddress: '', planned: p.planned_values.root_module.resources, configured: p.configuration.root_module.resources ?? [] });
   }
-  const REF = /\$\{([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\}/g;
-  const resolve = (x: unknown): unknown => {
-    if (typeof x === 'string') {
-      const whole = new RegExp(`^${REF.source}$`).exec(x);
-      if (whole) return values.get(`${whole[1]}.${whole[2]}`)?.[whole[3]!];
-      let ok = true;
-      const out = x.replace(REF, (m, t, n, a) => {
-        const v = values.get(`${t}.${n}`)?.[a];
-        if (v === undefined) ok = false;
-        return v === undefined ? m : String(v);
-      });
-      return ok ? out : undefined;
+  for (const child of p.planned_values.root_module.child_modules ?? []) {
+    const call = (child.address as string).replace(/^module\./, '');
+    units.push({ moduleAddress: child.address, planned: child.resources, configured: p.configuration.root_module.module_calls[call].module.resources });
+  }
+  return units;
+}
+
+/**
+ * State as if `apply` had run: planned values, placeholder ids/ARNs, references resolved against them. Works for a
+ * root module and for a plan whose cases are modules (each module with its own provider configuration).
+ */
+function stateFromPlan(p: Json): Json {
+  const unknown = new Map<string, Json>(p.resource_changes.map((r: Json) => [r.address, r.change.after_unknown ?? {}]));
+  const resources: Json[] = [];
+  for (const unit of planUnits(p)) {
+    const prefix = unit.moduleAddress ? `${unit.moduleAddress}.` : '';
+    const exprs = new Map<string, Json>(unit.configured.map((r: Json) => [r.address, r.expressions ?? {}]));
+    const values = new Map<string, Json>();
+    for (const r of unit.planned) {
+      const local = (r.address as string).slice(prefix.length);
+      const v = { ...r.values };
+      if (unknown.get(r.address)!.id === true) v.id = `placeholder-${r.type}-${r.name}`;
+      if (unknown.get(r.address)!.arn === true) v.arn = `arn:aws:placeholder:us-east-1:111122223333:${r.type}/${r.name}`;
+      values.set(local, v);
     }
-    if (Array.isArray(x)) {
-      const a = x.map(resolve);
-      return a.includes(undefined) ? undefined : a;
-    }
-    return x;
-  };
-  for (let pass = 0; pass < 3; pass++) {
-    for (const r of resources) {
-      const v = values.get(r.address)!;
-      for (const [k, isUnknown] of Object.entries(unknown.get(r.address)!)) {
-        const e = exprs.get(r.address)![k];
-        if (isUnknown !== true || v[k] !== undefined || e?.constant_value === undefined) continue;
-        const resolved = resolve(e.constant_value);
-        if (resolved !== undefined) v[k] = resolved;
+    const REF = /\$\{([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\}/g;
+    const resolve = (x: unknown): unknown => {
+      if (typeof x === 'string') {
+        const whole = new RegExp(`^${REF.source}$`).exec(x);
+        if (whole) return values.get(`${whole[1]}.${whole[2]}`)?.[whole[3]!];
+        let ok = true;
+        const out = x.replace(REF, (m, t, n, a) => {
+          const v = values.get(`${t}.${n}`)?.[a];
+          if (v === undefined) ok = false;
+          return v === undefined ? m : String(v);
+        });
+        return ok ? out : undefined;
+      }
+      if (Array.isArray(x)) {
+        const a = x.map(resolve);
+        return a.includes(undefined) ? undefined : a;
+      }
+      return x;
+    };
+    for (let pass = 0; pass < 3; pass++) {
+      for (const r of unit.planned) {
+        const local = (r.address as string).slice(prefix.length);
+        const v = values.get(local)!;
+        for (const [k, isUnknown] of Object.entries(unknown.get(r.address)!)) {
+          const e = exprs.get(local)![k];
+          if (isUnknown !== true || v[k] !== undefined || e?.constant_value === undefined) continue;
+          const resolved = resolve(e.constant_value);
+          if (resolved !== undefined) v[k] = resolved;
+        }
       }
     }
+    for (const r of unit.planned) {
+      resources.push({
+        ...(unit.moduleAddress ? { module: unit.moduleAddress } : {}),
+        mode: r.mode,
+        type: r.type,
+        name: r.name,
+        provider: `${prefix}provider["${r.provider_name}"]`,
+        instances: [{ schema_version: r.schema_version, attributes: values.get((r.address as string).slice(prefix.length)), sensitive_attributes: [] }],
+      });
+    }
   }
+  return { version: 4, terraform_version: p.terraform_version, serial: 1, lineage: '00000000-0000-4000-8000-000000000000', outputs: {}, resources };
+}
+
+/**
+ * A case's view of a plan whose cases are modules: the resource changes of module `name`, with addresses relative
+ * to it (as they are when the stack is the root module, which is how CI plans it).
+ */
+function caseView(p: Json, name: string): Json {
+  const prefix = `module.${name}.`;
   return {
-    version: 4,
-    terraform_version: p.terraform_version,
-    serial: 1,
-    lineage: '00000000-0000-4000-8000-000000000000',
-    outputs: {},
-    resources: resources.map((r) => ({
-      mode: r.mode,
-      type: r.type,
-      name: r.name,
-      provider: `provider["${r.provider_name}"]`,
-      instances: [{ schema_version: r.schema_version, attributes: values.get(r.address), sensitive_attributes: [] }],
-    })),
+    ...p,
+    resource_changes: p.resource_changes
+      .filter((r: Json) => r.module_address === `module.${name}`)
+      .map((r: Json) => ({ ...r, address: (r.address as string).slice(prefix.length), module_address: undefined })),
   };
 }
 
@@ -85,125 +123,147 @@ function guardCli(args: string[], cwd: string) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-describe('upgrading acme from privlink 0.1.0 (CHANGELOG.md): a real plan of the AWS half', () => {
-  itMirror('changes the endpoint and both VPN connections in place and destroys nothing', () => {
-    const dir = tempDir('privlink-upgrade-');
-    const env = terraformEnv(mirror as string);
-    // What privlink 0.1.0 generated for customers/acme.yaml (the service name as the spec has it now).
-    writeFileSync(join(dir, 'main.tf.json'), offlineJson(readFileSync(join(__dirname, 'fixtures', 'upgrade', 'acme-0.1.0.cdk.tf.json'), 'utf8')));
+describe('plan-guard on real terraform plans of the acme operator stack (AWS half)', () => {
+  /**
+   * Every case is a module of one configuration, each with acme's AWS half as its own stack: terraform loads the AWS
+   * provider for two plans (the unchanged spec everywhere, then each case's change) instead of two per case.
+   */
+  const CASES: Record<string, Record<string, unknown>> = {
+    same: {},
+    port: { 'endpoints.0.ports': [443, 22, 7999] }, // a port: new rules only, the security group stays
+    inside_cidr: { 'vpn.insideCidrs': { a1: '169.254.30.0/30' } },
+    asn: { 'aws.amazonSideAsn': 64700 },
+    vpc_cidr: { 'aws.vpcCidr': '10.251.0.0/24' },
+    azs: { 'aws.availabilityZoneIds': ['use1-az1', 'use1-az4'] },
+    no_service_name: { 'endpoints.0.serviceName': undefined },
+    new_service_name: { 'endpoints.1.serviceName': SECOND_SERVICE_NAME },
+  };
+  let dir = '';
+  let changed: Json = {};
+
+  /** What privlink 0.1.0 generated for customers/acme.yaml (the service name as the spec has it now), and this privlink's output. */
+  const UPGRADE = 'upgrade_from_0_1_0';
+  const upgradeFrom = () => offlineJson(readFileSync(join(__dirname, 'fixtures', 'upgrade', 'acme-0.1.0.cdk.tf.json'), 'utf8'));
+  const upgradeTo = () => offlineJson(readFileSync(join(ROOT, 'generated', 'acme', 'operator', 'cdk.tf.json'), 'utf8'));
+
+  /** The root configuration calling one module per case, each module an offline AWS half (`configOf(case)`). */
+  const writeCases = (configOf: (name: string) => string) => {
+    const names = [...Object.keys(CASES), UPGRADE];
+    writeFileSync(join(dir, 'main.tf.json'), JSON.stringify({ module: Object.fromEntries(names.map((n) => [n, { source: `./${n}` }])) }, null, 2));
+    for (const name of names) {
+      mkdirSync(join(dir, name), { recursive: true });
+      const config = JSON.parse(configOf(name));
+      delete config.terraform.backend; // a backend belongs to the root module only
+      writeFileSync(join(dir, name, 'main.tf.json'), JSON.stringify(config, null, 2));
+    }
+  };
+
+  /** A case's plan as plan-guard reads it from CI, written to a file. */
+  const planFile = (name: string) => {
+    writeFileSync(join(dir, `${name}.plan.json`), JSON.stringify(caseView(changed, name)));
+    return `${name}.plan.json`;
+  };
+
+  beforeAll(() => {
+    if (!mirror) return;
+    dir = tempDir('privlink-plan-');
+    const env = terraformEnv(mirror);
+    writeCases((name) => (name === UPGRADE ? upgradeFrom() : offlineConfig(acmeWith())));
     const init = terraform(['init', '-input=false', '-no-color'], dir, env);
     if (init.status !== 0) throw new Error(init.out);
     writeFileSync(join(dir, 'terraform.tfstate'), JSON.stringify(stateFromPlan(plan(dir, env))));
-    const changes = (q: Json) => q.resource_changes.filter((r: Json) => !r.change.actions.includes('no-op')).map((r: Json) => [r.address, r.change.actions.join('+')]);
-    // What this privlink generates for the same spec and privlink.yaml (the committed output).
-    writeFileSync(join(dir, 'main.tf.json'), offlineJson(readFileSync(join(ROOT, 'generated', 'acme', 'operator', 'cdk.tf.json'), 'utf8')));
-    const p = plan(dir, env);
-    const all = changes(p);
-    expect(all.filter(([, action]: string[]) => action !== 'update')).toEqual([]);
+    writeCases((name) => (name === UPGRADE ? upgradeTo() : offlineConfig(acmeWith(CASES[name]))));
+    changed = plan(dir, env);
+  }, 180000);
+
+  // The change summary of `generate --commit` marks replacements before any plan exists, from the same list
+  // plan-guard reads (domain/terraform-types.ts). Real plans of real changes must agree with it, resource by resource.
+  itMirror('the change summary predicts exactly the replacements Terraform plans (AWS half)', async () => {
+    const baseJson = renderOperatorJson(modelOf(acmeWith()));
+    const byCase = new Map<string, string[]>();
+    for (const name of ['port', 'inside_cidr', 'asn', 'vpc_cidr', 'azs']) {
+      const spec = acmeWith(CASES[name]);
+      const planned = caseView(changed, name)
+        .resource_changes.filter((r: Json) => r.change.actions.includes('delete') && r.change.actions.includes('create'))
+        .map((r: Json) => r.address)
+        .sort();
+      const summary = await summarizeChange(modelOf(spec), new Map([['operator/cdk.tf.json', baseJson]]), new Map([['operator/cdk.tf.json', renderOperatorJson(modelOf(spec))]]), 'customers');
+      const predicted = summary.stacks.filter((st) => st.title === 'operator stack: AWS').flatMap((st) => st.diff.changed.filter((c) => c.replacedBy).map((c) => c.address)).sort();
+      expect([name, predicted]).toEqual([name, planned]);
+      byCase.set(name, planned);
+    }
+    // Not vacuous: the plans do replace what a reviewer must hear of.
+    expect(byCase.get('port')).toEqual([]);
+    expect(byCase.get('inside_cidr')).toEqual(['aws_vpn_connection.vpn_a']);
+    expect(byCase.get('asn')).toEqual(['aws_vpn_gateway.vgw', 'aws_vpn_gateway_route_propagation.private']); // the connections move in place
+    expect(byCase.get('vpc_cidr')).toEqual(expect.arrayContaining(['aws_vpc.vpc', 'aws_vpc_endpoint.endpoint_github']));
+  });
+
+  itMirror('the same spec again: nothing destroyed or replaced, plan-guard passes', () => {
+    const p = caseView(changed, 'same');
+    expect(p.resource_changes.length).toBeGreaterThan(20);
+    expect(p.resource_changes.filter((r: Json) => r.change.actions.includes('delete'))).toEqual([]);
+    const r = guardCli([planFile('same')], dir);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^plan-guard: ok: \d+ resource changes/m);
+  });
+
+  itMirror('a new inside CIDR for tunnel a1 replaces VPN connection a: blocked with the cause; --allow lets it through', () => {
+    expect(guardPlan(caseView(changed, 'inside_cidr'), []).blocked.map((h) => [h.address, h.action, h.cause])).toEqual([
+      ['aws_vpn_connection.vpn_a', 'replace', 'tunnel1_inside_cidr forces replacement'],
+    ]);
+    const file = planFile('inside_cidr');
+    const blocked = guardCli([file], dir);
+    expect(blocked.code).toBe(1);
+    expect(blocked.stderr).toMatch(/^plan-guard: blocked: aws_vpn_connection\.vpn_a would be replaced \(tunnel1_inside_cidr forces replacement\): both of its tunnels/m);
+    expect(blocked.stderr).toContain('rerun with --allow aws_vpn_connection.vpn_a');
+    expect(blocked.stderr).toContain('1 resource that carries traffic would go');
+    const allowed = guardCli([file, '--allow', 'aws_vpn_connection.vpn_a'], dir);
+    expect(allowed.code).toBe(0);
+    expect(allowed.stdout).toMatch(/^plan-guard: allowed: aws_vpn_connection\.vpn_a would be replaced/m);
+    // The flag before the plan takes one value, so the plan stays the positional; --json says the same for machines.
+    const before = guardCli(['--allow', 'aws_vpn_connection.vpn_a', file, '--json'], dir);
+    expect(before.code).toBe(0);
+    const doc = JSON.parse(before.stdout);
+    expect(doc).toMatchObject({ command: 'plan-guard', ok: true, blocked: [], unused: [] });
+    expect(doc.allowed.map((h: Json) => [h.address, h.action, h.cause])).toEqual([['aws_vpn_connection.vpn_a', 'replace', 'tunnel1_inside_cidr forces replacement']]);
+    const json = JSON.parse(guardCli([file, '--json'], dir).stdout);
+    expect(json).toMatchObject({ command: 'plan-guard', ok: false });
+    expect(json.blocked.map((h: Json) => h.address)).toEqual(['aws_vpn_connection.vpn_a']);
+  });
+
+  itMirror('dropping an endpoint\'s service name destroys its interface endpoint: blocked', () => {
+    const hits = guardPlan(caseView(changed, 'no_service_name'), []).blocked;
+    expect(hits.map((h) => [h.address, h.action])).toEqual([['aws_vpc_endpoint.endpoint_github', 'delete']]);
+    expect(hits[0]!.cause).toBe('it is no longer in the configuration');
+  });
+
+  itMirror('adding a service name only creates resources: passes', () => {
+    expect(caseView(changed, 'new_service_name').resource_changes.some((r: Json) => r.address === 'aws_vpc_endpoint.endpoint_artifactory' && r.change.actions.join() === 'create')).toBe(true);
+    expect(guardCli([planFile('new_service_name')], dir).code).toBe(0);
+  });
+
+  itMirror('upgrading acme from privlink 0.1.0 (CHANGELOG.md) changes the endpoint and both VPN connections in place and destroys nothing', () => {
+    const p = caseView(changed, UPGRADE);
+    const changes = p.resource_changes.filter((r: Json) => !r.change.actions.includes('no-op')).map((r: Json) => [r.address, r.change.actions.join('+')]);
+    expect(changes.filter(([, action]: string[]) => action !== 'update')).toEqual([]);
     const change = (address: string) => p.resource_changes.find((r: Json) => r.address === address).change;
     for (const conn of ['aws_vpn_connection.vpn_a', 'aws_vpn_connection.vpn_b']) {
       const c = change(conn);
       expect([conn, c.actions]).toEqual([conn, ['update']]);
       expect([c.before.tunnel1_startup_action, c.after.tunnel1_startup_action, c.after.tunnel2_dpd_timeout_action]).toEqual([null, 'start', 'restart']);
     }
-    expect(change('aws_vpc_endpoint.endpoint_github').actions).toEqual(['update']);
-    const ep = p.resource_changes.find((r: Json) => r.address === 'aws_vpc_endpoint.endpoint_github').change;
+    const ep = change('aws_vpc_endpoint.endpoint_github');
+    expect(ep.actions).toEqual(['update']);
     expect(ep.after.subnet_configuration.map((c: Json) => c.ipv4).sort()).toEqual(modelOf(acmeWith()).endpoints.find((e) => e.name === 'github')!.addresses.map((a) => a.address).sort());
-    expect(guardCli(['plan.json'], dir).code).toBe(0);
-  });
-});
-
-describe('plan-guard on real terraform plans of the acme operator stack (AWS half)', () => {
-  let dir = '';
-  let env: NodeJS.ProcessEnv = {};
-  /** Plans `specText` against the state of the unchanged acme spec. */
-  const planChange = (specText: string): Json => {
-    writeFileSync(join(dir, 'main.tf.json'), offlineConfig(specText));
-    return plan(dir, env);
-  };
-
-  beforeAll(() => {
-    if (!mirror) return;
-    dir = tempDir('privlink-plan-');
-    env = terraformEnv(mirror);
-    writeFileSync(join(dir, 'main.tf.json'), offlineConfig(acmeWith()));
-    const init = terraform(['init', '-input=false', '-no-color'], dir, env);
-    if (init.status !== 0) throw new Error(init.out);
-    writeFileSync(join(dir, 'terraform.tfstate'), JSON.stringify(stateFromPlan(plan(dir, env))));
-  }, 120000);
-
-  // The change summary of `generate --commit` marks replacements before any plan exists, from the same list
-  // plan-guard reads (domain/terraform-types.ts). Real plans of real changes must agree with it, resource by resource.
-  itMirror('the change summary predicts exactly the replacements Terraform plans (AWS half)', async () => {
-    const baseJson = renderOperatorJson(modelOf(acmeWith()));
-    const cases: Record<string, unknown>[] = [
-      { 'endpoints.0.ports': [443, 22, 7999] }, // a port: new rules only, the security group stays
-      { 'vpn.insideCidrs': { a1: '169.254.30.0/30' } },
-      { 'aws.amazonSideAsn': 64700 },
-      { 'aws.vpcCidr': '10.251.0.0/24' },
-      { 'aws.availabilityZoneIds': ['use1-az1', 'use1-az4'] },
-    ];
-    const byCase: string[][] = [];
-    for (const edits of cases) {
-      const spec = acmeWith(edits);
-      const p = planChange(spec);
-      const planned = p.resource_changes.filter((r: Json) => r.change.actions.includes('delete') && r.change.actions.includes('create')).map((r: Json) => r.address).sort();
-      const summary = await summarizeChange(modelOf(spec), new Map([['operator/cdk.tf.json', baseJson]]), new Map([['operator/cdk.tf.json', renderOperatorJson(modelOf(spec))]]), 'customers');
-      const predicted = summary.stacks.filter((st) => st.title === 'operator stack: AWS').flatMap((st) => st.diff.changed.filter((c) => c.replacedBy).map((c) => c.address)).sort();
-      expect([edits, predicted]).toEqual([edits, planned]);
-      byCase.push(planned);
-    }
-    // Not vacuous: the plans do replace what a reviewer must hear of.
-    expect(byCase[0]).toEqual([]);
-    expect(byCase[1]).toEqual(['aws_vpn_connection.vpn_a']);
-    expect(byCase[2]).toEqual(['aws_vpn_gateway.vgw', 'aws_vpn_gateway_route_propagation.private']); // the connections move in place
-    expect(byCase[3]).toEqual(expect.arrayContaining(['aws_vpc.vpc', 'aws_vpc_endpoint.endpoint_github']));
-  }, 180000);
-
-  itMirror('the same spec again: nothing destroyed or replaced, plan-guard passes', () => {
-    const p = planChange(acmeWith());
-    expect(p.resource_changes.filter((r: Json) => r.change.actions.includes('delete'))).toEqual([]);
-    const r = guardCli(['plan.json'], dir);
-    expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^plan-guard: ok: \d+ resource changes/m);
+    expect(guardCli([planFile(UPGRADE)], dir).code).toBe(0);
   });
 
-  itMirror('a new inside CIDR for tunnel a1 replaces VPN connection a: blocked with the cause; --allow lets it through', () => {
-    const p = planChange(acmeWith({ 'vpn.insideCidrs': { a1: '169.254.30.0/30' } }));
-    expect(guardPlan(p, []).blocked.map((h) => [h.address, h.action, h.cause])).toEqual([
-      ['aws_vpn_connection.vpn_a', 'replace', 'tunnel1_inside_cidr forces replacement'],
-    ]);
-    const blocked = guardCli(['plan.json'], dir);
-    expect(blocked.code).toBe(1);
-    expect(blocked.stderr).toMatch(/^plan-guard: blocked: aws_vpn_connection\.vpn_a would be replaced \(tunnel1_inside_cidr forces replacement\): both of its tunnels/m);
-    expect(blocked.stderr).toContain('rerun with --allow aws_vpn_connection.vpn_a');
-    expect(blocked.stderr).toContain('1 resource that carries traffic would go');
-    const allowed = guardCli(['plan.json', '--allow', 'aws_vpn_connection.vpn_a'], dir);
-    expect(allowed.code).toBe(0);
-    expect(allowed.stdout).toMatch(/^plan-guard: allowed: aws_vpn_connection\.vpn_a would be replaced/m);
-    // The flag before the plan takes one value, so the plan stays the positional; --json says the same for machines.
-    const before = guardCli(['--allow', 'aws_vpn_connection.vpn_a', 'plan.json', '--json'], dir);
-    expect(before.code).toBe(0);
-    const doc = JSON.parse(before.stdout);
-    expect(doc).toMatchObject({ command: 'plan-guard', ok: true, blocked: [], unused: [] });
-    expect(doc.allowed.map((h: Json) => [h.address, h.action, h.cause])).toEqual([['aws_vpn_connection.vpn_a', 'replace', 'tunnel1_inside_cidr forces replacement']]);
-    const json = JSON.parse(guardCli(['plan.json', '--json'], dir).stdout);
-    expect(json).toMatchObject({ command: 'plan-guard', ok: false });
-    expect(json.blocked.map((h: Json) => h.address)).toEqual(['aws_vpn_connection.vpn_a']);
-  });
-
-  itMirror('dropping an endpoint\'s service name destroys its interface endpoint: blocked', () => {
-    const p = planChange(acmeWith({ 'endpoints.0.serviceName': undefined }));
-    const hits = guardPlan(p, []).blocked;
-    expect(hits.map((h) => [h.address, h.action])).toEqual([
-      ['aws_vpc_endpoint.endpoint_github', 'delete'],
-    ]);
-    expect(hits[0]!.cause).toBe('it is no longer in the configuration');
-  });
-
-  itMirror('adding a service name only creates resources: passes', () => {
-    planChange(acmeWith({ 'endpoints.1.serviceName': SECOND_SERVICE_NAME }));
-    expect(guardCli(['plan.json'], dir).code).toBe(0);
+  itMirror('the whole plan, module addresses and all, blocks every case\'s replacement by its full address', () => {
+    writeFileSync(join(dir, 'all.plan.json'), JSON.stringify(changed));
+    const r = guardCli(['all.plan.json', '--json'], dir);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout).blocked.map((h: Json) => h.address)).toEqual(expect.arrayContaining(['module.inside_cidr.aws_vpn_connection.vpn_a', 'module.no_service_name.aws_vpc_endpoint.endpoint_github']));
   });
 });
 
