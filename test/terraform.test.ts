@@ -35,7 +35,45 @@ function writeModule(model: (typeof examples)[number]['model']): string {
   return dir;
 }
 
-describe.each(examples)('customer module of $name', ({ model }) => {
+const slug = (name: string) => name.replace(/[^a-z0-9]+/g, '_');
+
+/**
+ * One terraform configuration for the whole file, validated once (terraform loads the AWS provider schema once, not
+ * once per folder): each example customer's module folder, called through each of its examples (which validates
+ * the module with the arguments the example gives it), and each operator stack's AWS half, each as a module.
+ * Diagnostics name the file they are about, so each test reads those of its own customer.
+ */
+let validation: { valid: boolean; diagnostics: { severity: string; summary: string; detail?: string; range?: { filename: string } }[]; out: string } | undefined;
+beforeAll(() => {
+  if (!tf || !mirror) return;
+  const dir = tempDir('privlink-validate-');
+  const calls: Record<string, { source: string }> = {};
+  for (const e of examples) {
+    const base = slug(e.name);
+    for (const [rel, content] of renderCustomerModule(e.model)) {
+      mkdirSync(join(dir, base, 'customer-module', rel, '..'), { recursive: true });
+      writeFileSync(join(dir, base, 'customer-module', rel), content);
+    }
+    for (const ep of readdirSync(join(dir, base, 'customer-module', 'examples'))) calls[`${base}_example_${slug(ep)}`] = { source: `./${base}/customer-module/examples/${ep}` };
+    const aws = JSON.parse(awsExtract(renderCustomer(e.model, TEST_INPUTS).get('operator/cdk.tf.json')!));
+    delete aws.terraform.backend; // a backend belongs to the root module only
+    mkdirSync(join(dir, base, 'operator-aws'));
+    writeFileSync(join(dir, base, 'operator-aws', 'main.tf.json'), JSON.stringify(aws, null, 2));
+    calls[`${base}_operator_aws`] = { source: `./${base}/operator-aws` };
+  }
+  writeFileSync(join(dir, 'main.tf.json'), JSON.stringify({ module: calls }, null, 2));
+  const env = terraformEnv(mirror);
+  const init = terraform(['init', '-backend=false', '-input=false', '-no-color'], dir, env);
+  if (init.status !== 0) throw new Error(init.out);
+  const r = terraform(['validate', '-json', '-no-color'], dir, env);
+  validation = { ...JSON.parse(r.stdout), out: r.out };
+}, 180000);
+
+/** The validation's diagnostics about files of one customer's folder (`<slug>/customer-module/…`, `<slug>/operator-aws/…`). */
+const diagnosticsOf = (name: string, part: string) =>
+  (validation?.diagnostics ?? []).filter((d) => d.severity === 'error' && (!d.range || d.range.filename.startsWith(`${slug(name)}/${part}`))).map((d) => `${d.range?.filename ?? ''}: ${d.summary}: ${d.detail ?? ''}`);
+
+describe.each(examples)('customer module of $name', ({ name, model }) => {
   const files = renderCustomerModule(model);
   const hclFiles = [...files.keys()].filter((f) => f.endsWith('.tf'));
 
@@ -89,20 +127,13 @@ describe.each(examples)('customer module of $name', ({ model }) => {
     expect(r.status === 0 ? 0 : r.out).toBe(0);
   });
 
-  itMirror('passes terraform init (offline) and validate, with every example', () => {
-    const dir = writeModule(model);
-    const env = terraformEnv(mirror!);
-    const folders = [dir, ...readdirSync(join(dir, 'examples')).map((e) => join(dir, 'examples', e))];
-    for (const folder of folders) {
-      const init = terraform(['init', '-backend=false', '-input=false', '-no-color'], folder, env);
-      expect(init.status === 0 ? 0 : init.out).toBe(0);
-      const validate = terraform(['validate', '-no-color'], folder, env);
-      expect(validate.status === 0 ? 0 : validate.out).toBe(0);
-    }
+  itMirror('passes terraform init (offline) and validate, called through every example', () => {
+    expect(diagnosticsOf(name, 'customer-module')).toEqual([]);
+    expect(validation!.valid ? '' : validation!.out).toBe('');
   });
 });
 
-describe.each(examples)('operator stack of $name', ({ model }) => {
+describe.each(examples)('operator stack of $name', ({ name, model }) => {
   const files = renderCustomer(model, TEST_INPUTS);
   const json = files.get('operator/cdk.tf.json')!;
 
@@ -112,13 +143,8 @@ describe.each(examples)('operator stack of $name', ({ model }) => {
   });
 
   itMirror('AWS half passes terraform init (offline) and validate', () => {
-    const dir = tempDir('privlink-operator-');
-    writeFileSync(join(dir, 'main.tf.json'), awsExtract(json));
-    const env = terraformEnv(mirror!);
-    const init = terraform(['init', '-backend=false', '-input=false', '-no-color'], dir, env);
-    expect(init.status === 0 ? 0 : init.out).toBe(0);
-    const validate = terraform(['validate', '-no-color'], dir, env);
-    expect(validate.status === 0 ? 0 : validate.out).toBe(0);
+    expect(diagnosticsOf(name, 'operator-aws')).toEqual([]);
+    expect(validation!.valid ? '' : validation!.out).toBe('');
   });
 });
 
@@ -135,30 +161,50 @@ describe('DNS records evaluated by terraform', () => {
     ['globex with a service name', acmeWith({ 'endpoints.0.serviceName': 'com.amazonaws.vpce.eu-west-1.vpce-svc-123123a1c43abc123' }, GLOBEX)],
   ];
 
-  itMirror.each(cases)('%s: every A record is exactly the IPv4 addresses terraform plans for the endpoint, one inside each subnet', (_name, text) => {
+  /** Both cases as modules of one configuration, planned once; each record's rrdatas re-exported as a root output. */
+  let planned: any;
+  beforeAll(() => {
+    if (!tf || !mirror) return;
+    const dir = tempDir('privlink-dns-');
+    const root: any = { module: {}, output: {} };
+    for (const [name, text] of cases) {
+      const rendered = JSON.parse(renderOperatorJson(modelOf(text)));
+      const config = JSON.parse(offlineConfig(text));
+      delete config.terraform.backend; // a backend belongs to the root module only
+      for (const record of Object.keys(rendered.resource.google_dns_record_set ?? {})) {
+        config.output[`dns_${record}`] = { value: rendered.resource.google_dns_record_set[record].rrdatas };
+        root.output[`${slug(name)}__dns_${record}`] = { value: `\${module.${slug(name)}.dns_${record}}` };
+      }
+      mkdirSync(join(dir, slug(name)));
+      writeFileSync(join(dir, slug(name), 'main.tf.json'), JSON.stringify(config, null, 2));
+      root.module[slug(name)] = { source: `./${slug(name)}` };
+    }
+    writeFileSync(join(dir, 'main.tf.json'), JSON.stringify(root, null, 2));
+    const env = terraformEnv(mirror);
+    const init = terraform(['init', '-backend=false', '-input=false', '-no-color'], dir, env);
+    if (init.status !== 0) throw new Error(init.out);
+    planned = plan(dir, env);
+  }, 180000);
+
+  itMirror.each(cases)('%s: every A record is exactly the IPv4 addresses terraform plans for the endpoint, one inside each subnet', (name, text) => {
     const rendered = JSON.parse(renderOperatorJson(modelOf(text)));
     const records = Object.entries(rendered.resource.google_dns_record_set as Record<string, any>);
     expect(records.length).toBeGreaterThan(0);
-    const config = JSON.parse(offlineConfig(text));
-    for (const [name, r] of records) config.output[`dns_${name}`] = { value: r.rrdatas };
-    const dir = tempDir('privlink-dns-');
-    writeFileSync(join(dir, 'main.tf.json'), JSON.stringify(config, null, 2));
-    const env = terraformEnv(mirror!);
-    const init = terraform(['init', '-backend=false', '-input=false', '-no-color'], dir, env);
-    expect(init.status === 0 ? 0 : init.out).toBe(0);
-    const p = plan(dir, env);
-    const planned = new Map<string, any>(p.planned_values.root_module.resources.map((x: any) => [x.address, x.values]));
-    const configured = new Map<string, any>(p.configuration.root_module.resources.map((x: any) => [x.address, x.expressions]));
-    for (const [name, r] of records) {
-      const rrdatas: string[] = p.planned_values.outputs[`dns_${name}`].value;
+    const p = planned;
+    const mod = `module.${slug(name)}`;
+    const child = p.planned_values.root_module.child_modules.find((m: any) => m.address === mod);
+    const values = new Map<string, any>(child.resources.map((x: any) => [(x.address as string).slice(mod.length + 1), x.values]));
+    const configured = new Map<string, any>(p.configuration.root_module.module_calls[slug(name)].module.resources.map((x: any) => [x.address, x.expressions]));
+    for (const [record, r] of records) {
+      const rrdatas: string[] = p.planned_values.outputs[`${slug(name)}__dns_${record}`].value;
       const endpoint = (r.depends_on as string[]).find((d) => d.startsWith('aws_vpc_endpoint.'))!;
-      const subnetConfigs: { ipv4: string }[] = planned.get(endpoint).subnet_configuration;
+      const subnetConfigs: { ipv4: string }[] = values.get(endpoint).subnet_configuration;
       expect(rrdatas.every((a) => ipaddr.IPv4.isValidFourPartDecimal(a))).toBe(true);
       expect([...rrdatas].sort()).toEqual(subnetConfigs.map((c) => c.ipv4).sort());
       // Each address lies inside the subnet its subnet_configuration names, as terraform plans that subnet.
       for (const c of configured.get(endpoint).subnet_configuration as any[]) {
         const subnet = (c.subnet_id.references as string[]).find((x) => /^aws_subnet\.[^.]+$/.test(x))!;
-        const cidr: string = planned.get(subnet).cidr_block;
+        const cidr: string = values.get(subnet).cidr_block;
         const ipv4: string = c.ipv4.constant_value;
         expect([ipv4, cidr, ipaddr.parse(ipv4).match(ipaddr.parseCIDR(cidr))]).toEqual([ipv4, cidr, true]);
       }
