@@ -16,7 +16,10 @@ import { WorkerPool, runTasks, workersFor, type PoolStats } from './pool';
 import { CI_FOLDER } from './domain/constants';
 import { ciInputs, customerInputs, sameInputs, type Inputs } from './fingerprint';
 import type { LoadedFleet } from './fleet/load';
-import { discoverSpecs, displayPath, namedSpecs, renderCiFolder, validateRun } from './generate';
+import { discoverSpecs, displayPath, namedSpecs, validateRun } from './specs';
+
+/** The renderers, loaded when a run first renders (check of an unchanged fleet never does). */
+const renderers = () => require('./generate') as typeof import('./generate');
 import { MANIFEST_FILE, parseManifest, sha256, type Manifest } from './render/manifest';
 import { abortOutput, commitOutput, openOutput, pauseForTest, readIfExists, stageFolder } from './writer';
 
@@ -123,7 +126,7 @@ export async function runGenerate(s: RunSettings): Promise<GenerateSummary> {
     let filesUnchanged = results.reduce((n, r) => n + r.unchanged, 0);
     const filesRemoved = results.flatMap((r) => r.removed);
     if (!run.ciSkipped) {
-      const ci = renderCiFolder(run.names, { ...s, fleet: s.fleet.config, fleetBytes });
+      const ci = renderers().renderCiFolder(run.names, { ...s, fleet: s.fleet.config, fleetBytes });
       if (ci.size > 0 && !folderMatches(s.outDir, CI_FOLDER, ci)) {
         const counts = stageFolder(s.outDir, output.staging, CI_FOLDER, ci);
         filesWritten += counts.written;
@@ -188,7 +191,7 @@ export async function runCheck(s: RunSettings): Promise<CheckSummary> {
       .filter((spec) => scan.dirty.has(spec.file))
       .map((spec) => ({ file: spec.file, spec: spec.spec, inputs: customerInputs(spec.sha256, fleetBytes) }));
     const { results, stats } = await runTasks(tasks, ctx, pool, (done) => s.onProgress?.(done, tasks.length));
-    const ci = renderCiFolder(run.names, { ...s, fleet: s.fleet.config, fleetBytes });
+    const ci = renderers().renderCiFolder(run.names, { ...s, fleet: s.fleet.config, fleetBytes });
     const expected = new Set([...run.names, ...(ci.size > 0 ? [CI_FOLDER] : [])]);
     const byFolder: [string, Drift[]][] = results.map((r) => [r.name, r.drift]);
     if (ci.size > 0) byFolder.push([CI_FOLDER, folderDrift(s.outDir, CI_FOLDER, ci)]);

@@ -5,14 +5,17 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { runCustomerTask, type CustomerTask, type TaskContext, type TaskResult } from './customer-task';
+import type { CustomerTask, TaskContext, TaskResult } from './customer-task';
+import { defaultJobs } from './support/process';
 
 /** Below this many tasks per worker, a worker is not worth its start-up (about 0.3 s of module loading). */
 export const TASKS_PER_WORKER_MIN = 16;
 
-export const defaultJobs = () => Math.max(1, availableParallelism());
+export { defaultJobs };
+
+/** The task runner, loaded when a run first renders in this process (it brings cdktf and the providers). */
+const inProcess = () => require('./customer-task') as typeof import('./customer-task');
 
 export interface PoolStats {
   readonly workers: number;
@@ -107,7 +110,7 @@ export async function runTasks(
 ): Promise<{ results: TaskResult[]; stats: PoolStats }> {
   if (pool) return { results: await pool.run(tasks, onDone), stats: pool.stats() };
   const results = tasks.map((t, i) => {
-    const r = runCustomerTask(t, ctx);
+    const r = inProcess().runCustomerTask(t, ctx);
     onDone?.(i + 1);
     return r;
   });

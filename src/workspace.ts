@@ -8,8 +8,7 @@
  */
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { DEFAULT_FLEET_FILE } from './fleet/load';
-import { DEFAULT_FLEET } from './fleet/schema';
+import { DEFAULT_SPECS_DIR, FLEET_FILE } from './domain/constants';
 
 const isDir = (p: string) => {
   try {
@@ -23,7 +22,7 @@ const isDir = (p: string) => {
 export function findRoot(start: string): string | undefined {
   let dir = resolve(start);
   for (;;) {
-    if (existsSync(join(dir, DEFAULT_FLEET_FILE)) || isDir(join(dir, DEFAULT_FLEET.paths.specs))) return dir;
+    if (existsSync(join(dir, FLEET_FILE)) || isDir(join(dir, DEFAULT_SPECS_DIR))) return dir;
     if (existsSync(join(dir, '.git'))) return undefined;
     const up = dirname(dir);
     if (up === dir) return undefined;

@@ -1,10 +1,10 @@
 /** Where a command runs and what it reads first: the repository root, the fleet config, the folders it names. */
 import { existsSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
-import { loadFleet, DEFAULT_FLEET_FILE, type LoadedFleet } from '../fleet/load';
-import { DEFAULT_FLEET } from '../fleet/schema';
+import { DEFAULT_SPECS_DIR, FLEET_FILE } from '../domain/constants';
+import type { LoadedFleet } from '../fleet/load';
 import { UsageError } from '../input/problems';
-import { defaultJobs } from '../pool';
+import { defaultJobs } from '../support/process';
 import { findRoot } from '../workspace';
 import type { Io } from './io';
 import type { CommonArgs } from './options';
@@ -17,6 +17,8 @@ export interface Setup {
 }
 
 export function setup(a: CommonArgs): Setup {
+  // Loaded on first use: --help and --version never pay for the schemas.
+  const { loadFleet } = require('../fleet/load') as typeof import('../fleet/load');
   const fleet = loadFleet(a.config);
   return { fleet, specsDir: a['specs-dir'] ?? fleet.config.paths.specs, outDir: a.out ?? fleet.config.paths.output };
 }
@@ -34,7 +36,7 @@ export function enterRoot<T extends string | undefined>(a: CommonArgs, io: Io, p
   if (root === undefined || root === cwd) return [...paths];
   const moved = paths.map((p) => (p === undefined ? p : resolve(cwd, p))) as T[];
   process.chdir(root);
-  if (!a.quiet) io.err(`privlink: working in ${relative(cwd, root)}/, the repository root (it holds ${existsSync(DEFAULT_FLEET_FILE) ? DEFAULT_FLEET_FILE : `${DEFAULT_FLEET.paths.specs}/`})\n`);
+  if (!a.quiet) io.err(`privlink: working in ${relative(cwd, root)}/, the repository root (it holds ${existsSync(FLEET_FILE) ? FLEET_FILE : `${DEFAULT_SPECS_DIR}/`})\n`);
   return moved;
 }
 

@@ -2,8 +2,8 @@
  * Option definitions as data: each command lists the ones it takes, so --help shows only what a command uses.
  */
 import type { Options, PositionalOptions } from 'yargs';
-import { DEFAULT_FLEET_FILE } from '../fleet/load';
-import { defaultJobs } from '../pool';
+import { FLEET_FILE as DEFAULT_FLEET_FILE } from '../domain/constants';
+import { defaultJobs } from '../support/process';
 
 /** Where the fleet config, the specs and the output are. */
 export const PATH_OPTIONS = {

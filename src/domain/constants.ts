@@ -135,6 +135,11 @@ export const TERRAFORM_VERSION_CONSTRAINT = '>= 1.5.0';
 /** S3-native state locking (use_lockfile) needs this Terraform. */
 export const S3_LOCKFILE_TERRAFORM = '>= 1.10.0';
 
+/** The fleet config at the repository root, and the default folders it names (fleet/schema.ts). */
+export const FLEET_FILE = 'privlink.yaml';
+export const DEFAULT_SPECS_DIR = 'customers';
+export const DEFAULT_OUTPUT_DIR = 'generated';
+
 /** Folder under the output that holds the fleet's CI config; no customer may take its name. */
 export const CI_FOLDER = 'ci';
 export const RESERVED_CUSTOMER_NAMES: readonly string[] = [CI_FOLDER];

@@ -6,11 +6,11 @@ import { RESERVED_LABELS } from '../input/rules';
 import { at, schemaProblems } from '../input/load';
 import { InputError, UsageError, type Problem } from '../input/problems';
 import { parseYamlSource } from '../input/source';
-import { AWS_PROVIDER_CONSTRAINT, GOOGLE_PROVIDER_CONSTRAINT, S3_LOCKFILE_TERRAFORM, TERRAFORM_VERSION_CONSTRAINT } from '../domain/constants';
+import { AWS_PROVIDER_CONSTRAINT, FLEET_FILE, GOOGLE_PROVIDER_CONSTRAINT, S3_LOCKFILE_TERRAFORM, TERRAFORM_VERSION_CONSTRAINT } from '../domain/constants';
 import { overlaps } from '../domain/versions';
 import { DEFAULT_FLEET, fleetSchema, type FleetConfig } from './schema';
 
-export const DEFAULT_FLEET_FILE = 'privlink.yaml';
+export const DEFAULT_FLEET_FILE = FLEET_FILE;
 
 export interface LoadedFleet {
   readonly config: FleetConfig;

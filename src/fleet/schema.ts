@@ -10,6 +10,8 @@
 import { z } from 'zod';
 import {
   AWS_PROVIDER_CONSTRAINT,
+  DEFAULT_OUTPUT_DIR,
+  DEFAULT_SPECS_DIR,
   GOOGLE_PROVIDER_CONSTRAINT,
   TERRAFORM_VERSION_CONSTRAINT,
 } from '../domain/constants';
@@ -112,8 +114,8 @@ export const fleetSchema = z
     kind: z.literal('Fleet', { error: 'must be "Fleet"' }),
     paths: z
       .strictObject({
-        specs: relativePath('customers', 'Folder of customer specs.'),
-        output: relativePath('generated', 'Folder privlink writes to.'),
+        specs: relativePath(DEFAULT_SPECS_DIR, 'Folder of customer specs.'),
+        output: relativePath(DEFAULT_OUTPUT_DIR, 'Folder privlink writes to.'),
       })
       .prefault({}),
     backend: backendSchema.default({ type: 'local', path: 'terraform.tfstate' }),

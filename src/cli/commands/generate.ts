@@ -1,10 +1,8 @@
 /** `privlink generate [specs..]`: validate, render and write generated/<name>/ (or, with --commit, a reviewable branch). */
 import type { GenerateSummary } from '../../engine';
-import { generateAll } from '../../generate';
 import { UsageError } from '../../input/problems';
 import type { PoolStats } from '../../pool';
 import { plural } from '../../support/words';
-import { generateAndCommit } from '../commit-run';
 import { enterRoot, jobsOf, setup } from '../context';
 import { progressLine, removedLine, round, secondsSince, type Io } from '../io';
 import { FLEET_RUN_OPTIONS, type Command, type FleetRunArgs } from '../options';
@@ -54,6 +52,8 @@ export const generate: Command<GenerateArgs> = {
     const [prBodyFile, ...specs] = enterRoot(a, io, [a['pr-body'], ...a.specs]);
     const { fleet, specsDir, outDir } = setup(a);
     if (a.commit) {
+      const { generateAll } = await import('../../generate');
+      const { generateAndCommit } = await import('../commit-run');
       const out = generateAll({ specs: specs as string[], specsDir, outDir, fleet: fleet.config, fleetBytes: fleet.bytes, insideSpecsDir: true });
       return generateAndCommit(out, { outDir, specsDir, fleetFile: fleet.file, branch: a.branch, prBodyFile, io });
     }

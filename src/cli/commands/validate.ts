@@ -1,5 +1,5 @@
 /** `privlink validate [specs..]`: check specs (and privlink.yaml) without writing anything. */
-import { validateRun } from '../../generate';
+import { validateRun } from '../../specs';
 import { plural } from '../../support/words';
 import { enterRoot, setup } from '../context';
 import { JSON_OPTION, pathOptions, type Command, type CommonArgs } from '../options';
