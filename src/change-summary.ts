@@ -4,7 +4,7 @@
  * customer module — plus each endpoint's status transition and a review checklist for those transitions.
  *
  * Computed from file contents only (previous = what HEAD has, next = what was just generated), so it is pure.
- * The customer module is HCL: it is read with HashiCorp's parser (terraform-doc.ts loads @cdktf/hcl2json on demand).
+ * The customer module is HCL: it is read with HashiCorp's parser (support/terraform-doc.ts loads @cdktf/hcl2json on demand).
  */
 import { isDeepStrictEqual } from 'node:util';
 import { agree, list, portsText } from './support/words';
