@@ -271,7 +271,7 @@ function checklist(
   if (isNew) {
     items.push(
       `\`${account}\` is the operator-managed AWS account created for ${model.name} alone, and CI can reach it`,
-      `ASNs ${model.gcp.routerAsn} ⇄ ${model.aws.amazonSideAsn} are not used by the operator's other BGP peers on network \`${model.gcp.network}\` (privlink checks inside CIDRs, VPCs and hostnames across the fleet)`,
+      `ASNs ${model.gcp.routerAsn} (Cloud Router) ⇄ ${model.aws.amazonSideAsn} (VPN gateway) fit the operator's ASN plan for network \`${model.gcp.network}\` (privlink checks that the two differ, and checks names, accounts, inside CIDRs, VPCs and hostnames across the fleet)`,
       `\`gcp.sourceRanges\` (${model.gcp.sourceRanges.join(', ')}) are only the ranges that must reach the customer`,
     );
   }
