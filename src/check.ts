@@ -9,12 +9,11 @@
  * Terraform's own files (.terraform/, lock file, local state) and plan files are not privlink's and are skipped.
  */
 import { existsSync, readFileSync, readdirSync, type Dirent } from 'node:fs';
-import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { structuredPatch } from 'diff';
 import type { CustomerFiles } from './generate';
 import { MANIFEST_FILE, parseManifest, sha256, type Manifest } from './render/manifest';
-import { LOCK_FILE, RUN_FILES, folderFiles, isRunning, readIfExists } from './writer';
+import { LOCK_FILE, RUN_FILES, folderFiles, lockHolder, readIfExists } from './writer';
 
 export type DriftKind = 'missing' | 'stale' | 'hand-edited' | 'extra' | 'interrupted';
 
@@ -59,14 +58,8 @@ export function findDrift(outDir: string, expected: ReadonlyMap<string, Customer
 export function runDrift(outDir: string): Drift[] {
   const present = RUN_FILES.filter((f) => existsSync(join(outDir, f)));
   if (present.length === 0) return [];
-  let owner: { pid?: unknown; host?: unknown } = {};
-  try {
-    owner = JSON.parse(readIfExists(join(outDir, LOCK_FILE)) ?? '{}') as typeof owner;
-  } catch {
-    owner = {};
-  }
-  const running = typeof owner.pid === 'number' && (owner.host !== hostname() || isRunning(owner.pid));
-  const why = running
+  const { owner, alive } = lockHolder(outDir);
+  const why = alive
     ? `a privlink run (pid ${owner.pid}) is writing ${outDir}/ right now; check again when it has finished`
     : 'left by an interrupted privlink run: run `privlink generate`, which finishes the run from its journal or drops it, then check again';
   return present.map((f) => ({ kind: 'interrupted' as const, path: f === LOCK_FILE || f.endsWith('.json') || f.endsWith('.tmp') ? f : `${f}/`, why }));

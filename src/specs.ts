@@ -7,6 +7,7 @@ import { basename, dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { CI_FOLDER } from './domain/constants';
 import { loadSpecs, type LoadedSpec } from './input/load';
 import { InputError, UsageError } from './input/problems';
+import { agree } from './support/words';
 import { realPath } from './workspace';
 
 /** A path as written in messages and headers: relative to the working directory, forward slashes. */
@@ -72,7 +73,7 @@ export function validateRun(opts: { readonly specs: readonly string[]; readonly 
   if (opts.insideSpecsDir && named.outside.length > 0) {
     const dir = displayPath(opts.specsDir).replace(/\/+$/, '');
     throw new UsageError(
-      `${named.outside.map((f) => `"${f}"`).join(', ')} ${named.outside.length === 1 ? 'is' : 'are'} not in the specs folder "${dir}/": ` +
+      `${named.outside.map((f) => `"${f}"`).join(', ')} ${agree(named.outside.length, 'is', 'are')} not in the specs folder "${dir}/": ` +
         `check and CI read only that folder, so its output would be an orphan; move the spec to ${dir}/ (or check it with \`privlink validate\`)`,
     );
   }
@@ -95,7 +96,7 @@ export function validateRun(opts: { readonly specs: readonly string[]; readonly 
     requested: result.specs.filter((s) => wanted.has(s.file)),
     names: result.specs.map((s) => s.spec.name),
     ...(invalidOthers.length > 0
-      ? { ciSkipped: `${CI_FOLDER}/ not updated: ${invalidOthers.join(', ')} ${invalidOthers.length === 1 ? 'is' : 'are'} invalid` }
+      ? { ciSkipped: `${CI_FOLDER}/ not updated: ${invalidOthers.join(', ')} ${agree(invalidOthers.length, 'is', 'are')} invalid` }
       : {}),
   };
 }

@@ -124,13 +124,7 @@ export function acquireLock(outDir: string): string | undefined {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
-    let owner: Partial<LockOwner> = {};
-    try {
-      owner = JSON.parse(readIfExists(path) ?? '{}') as Partial<LockOwner>;
-    } catch {
-      owner = {};
-    }
-    const alive = typeof owner.pid === 'number' && (owner.host !== me.host || isRunning(owner.pid));
+    const { owner, alive } = lockHolder(outDir);
     if (alive) {
       const where = owner.host === me.host ? `pid ${owner.pid}` : `pid ${owner.pid} on ${owner.host}`;
       throw new Refused(
@@ -141,6 +135,20 @@ export function acquireLock(outDir: string): string | undefined {
     rmSync(path, { force: true });
   }
   throw new Refused(`could not take the lock ${join(outDir, LOCK_FILE)}; another run may have taken it meanwhile`);
+}
+
+/**
+ * Who holds outDir's lock, as its file says (empty when unreadable), and whether that run is still alive: a run on
+ * another host is taken to be, since its PID means nothing here.
+ */
+export function lockHolder(outDir: string): { owner: Partial<LockOwner>; alive: boolean } {
+  let owner: Partial<LockOwner> = {};
+  try {
+    owner = JSON.parse(readIfExists(join(outDir, LOCK_FILE)) ?? '{}') as Partial<LockOwner>;
+  } catch {
+    owner = {};
+  }
+  return { owner, alive: typeof owner.pid === 'number' && (owner.host !== hostname() || isRunning(owner.pid)) };
 }
 
 export function releaseLock(outDir: string): void {

@@ -3,6 +3,7 @@
  * reporting a failure (text on stderr; with --json also one JSON document on stdout).
  */
 import { InputError, Refused, UsageError, formatProblem, sortProblems } from '../input/problems';
+import type { PoolStats } from '../pool';
 import { plural } from '../support/words';
 
 export interface Io {
@@ -94,3 +95,6 @@ export const round = (seconds: number) => Math.round(seconds * 1000) / 1000;
 /** How a run names a file it removed from the output (privlink does not write it any more, or never did). */
 export const removedLine = (outDir: string, file: string) =>
   `privlink: removed ${outDir}/${file}: privlink does not write it (a hand-added file, or one an older privlink wrote)\n`;
+
+/** Peak RSS of the largest process of the run (this one or a worker), in MiB. */
+export const maxRssMb = (pool: PoolStats) => Math.round(Math.max(process.resourceUsage().maxRSS, pool.workerMaxRssKb) / 1024);

@@ -2,9 +2,8 @@
 import type { Drift } from '../../check';
 import { plural } from '../../support/words';
 import { enterRoot, jobsOf, setup } from '../context';
-import { progressLine, round, secondsSince } from '../io';
+import { maxRssMb, progressLine, round, secondsSince } from '../io';
 import { FLEET_RUN_OPTIONS, type Command, type FleetRunArgs } from '../options';
-import { maxRssMb } from './generate';
 
 /** Differences `check` prints in full before it only counts the rest. */
 const DRIFT_SHOWN = 20;

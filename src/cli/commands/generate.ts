@@ -1,10 +1,9 @@
 /** `privlink generate [specs..]`: validate, render and write generated/<name>/ (or, with --commit, a reviewable branch). */
 import type { GenerateSummary } from '../../engine';
 import { UsageError } from '../../input/problems';
-import type { PoolStats } from '../../pool';
 import { plural } from '../../support/words';
 import { enterRoot, jobsOf, setup } from '../context';
-import { progressLine, removedLine, round, secondsSince, type Io } from '../io';
+import { maxRssMb, progressLine, removedLine, round, secondsSince, type Io } from '../io';
 import { FLEET_RUN_OPTIONS, type Command, type FleetRunArgs } from '../options';
 
 export interface GenerateArgs extends FleetRunArgs {
@@ -13,9 +12,6 @@ export interface GenerateArgs extends FleetRunArgs {
   branch?: string;
   'pr-body'?: string;
 }
-
-/** Peak RSS of the largest process of the run (this one or a worker), in MiB. */
-export const maxRssMb = (pool: PoolStats) => Math.round(Math.max(process.resourceUsage().maxRSS, pool.workerMaxRssKb) / 1024);
 
 function summaryJson(s: GenerateSummary) {
   return {
