@@ -12,11 +12,12 @@
  *   6. the journal, staging and old folders are removed, then the lock.
  * Every step of 5 is idempotent, so finishing a journal twice is harmless.
  */
-import { existsSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, unlinkSync, writeFileSync, closeSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, unlinkSync, writeFileSync, closeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { CustomerFiles } from './generate';
 import { onInterrupt } from './interrupt';
+import { readIfExists } from './support/files';
 import { isRunning } from './support/process';
 
 export { isRunning };
@@ -95,14 +96,7 @@ export async function pauseForTest(): Promise<void> {
   await new Promise((r) => setTimeout(r, ms));
 }
 
-/** A file's text, or undefined when it cannot be read. */
-export function readIfExists(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return undefined;
-  }
-}
+export { readIfExists };
 
 // ------------------------------------------------------------------ lock
 interface LockOwner {

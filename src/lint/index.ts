@@ -5,6 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MANIFEST_FILE, parseManifest, type SecurityException } from '../render/manifest';
+import { readIfExists } from '../support/files';
 import { blockBody, parseHclFiles, resourceBlocks, type Json } from '../support/terraform-doc';
 import { acceptanceRequired } from './rules/acceptance-required';
 import { endpointServicePrincipal } from './rules/endpoint-service-principal';
@@ -100,7 +101,7 @@ export async function loadArtifacts(dir: string, display = dir): Promise<TfDoc[]
     docs.push(toDoc(shown, await parseHclFiles(files), files.map((f) => f.text), scope));
   };
   const walk = async (abs: string, rel: string, inherited: TfDoc['scope']): Promise<void> => {
-    const manifest = parseManifest(readIfPresent(join(abs, MANIFEST_FILE)));
+    const manifest = parseManifest(readIfExists(join(abs, MANIFEST_FILE)));
     const scope = manifest?.customer ? { folder: rel, exceptions: manifest.security?.exceptions ?? [] } : inherited;
     const entries = readdirSync(abs, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name));
     for (const e of entries) {
@@ -123,13 +124,6 @@ export async function loadArtifacts(dir: string, display = dir): Promise<TfDoc[]
   return docs;
 }
 
-const readIfPresent = (path: string) => {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return undefined;
-  }
-};
 const readdirIfPresent = (path: string) => {
   try {
     return readdirSync(path, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
