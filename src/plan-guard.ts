@@ -6,6 +6,7 @@
  *
  * Pure: the CLI reads the files and prints the result.
  */
+import { DECOMMISSION_OUTPUT, LABEL_CUSTOMER } from './domain/constants';
 import { TRAFFIC_CARRYING, replacingArguments } from './domain/terraform-types';
 import { UsageError } from './input/problems';
 
@@ -23,6 +24,8 @@ export interface GuardHit {
 }
 
 export interface GuardResult {
+  /** The customer the plan takes off the fleet (its operator stack's `privlink_decommission` output), if any. */
+  readonly decommission?: string;
   readonly blocked: GuardHit[];
   readonly allowed: GuardHit[];
   /** Allowances that match nothing the plan deletes or replaces (a typo, or a leftover). */
@@ -83,6 +86,7 @@ export function guardPlan(plan: unknown, allow: Iterable<string>): GuardResult {
     throw new UsageError('this JSON has no planned changes (a state, not a plan?): pass `terraform show -json PLANFILE`');
   }
   const changes = Array.isArray(doc.resource_changes) ? (doc.resource_changes as ResourceChange[]) : [];
+  const decommission = decommissionOf(doc);
   const allowances = new Set(allow);
   const used = new Set<string>();
   const blocked: GuardHit[] = [];
@@ -93,7 +97,9 @@ export function guardPlan(plan: unknown, allow: Iterable<string>): GuardResult {
     const impact = TRAFFIC_CARRYING[rc.type];
     if (!action || !impact) continue;
     const hit: GuardHit = { address: rc.address, type: rc.type, action, cause: causeOf(rc), impact };
-    if (allowances.has(rc.address)) {
+    if (decommission !== undefined && action === 'delete' && customerOf(rc, decommission) !== 'other') {
+      allowed.push({ ...hit, cause: `${decommission} is decommissioning` });
+    } else if (allowances.has(rc.address)) {
       used.add(rc.address);
       allowed.push(hit);
     } else {
@@ -102,11 +108,39 @@ export function guardPlan(plan: unknown, allow: Iterable<string>): GuardResult {
   }
   const byAddress = (a: GuardHit, b: GuardHit) => a.address.localeCompare(b.address);
   return {
+    ...(decommission !== undefined ? { decommission } : {}),
     blocked: blocked.sort(byAddress),
     allowed: allowed.sort(byAddress),
     unused: [...allowances].filter((a) => !used.has(a)).sort(),
     changes: changes.length,
   };
+}
+
+/**
+ * The customer a plan decommissions: the value of the `privlink_decommission` output its configuration declares
+ * (a decommissioning operator stack has that output and no resource). Read from the planned outputs, or from the
+ * configuration's constant when the plan has no planned values.
+ */
+function decommissionOf(doc: Record<string, unknown>): string | undefined {
+  const planned = (doc.planned_values as { outputs?: Record<string, { value?: unknown }> } | undefined)?.outputs?.[DECOMMISSION_OUTPUT]?.value;
+  if (typeof planned === 'string' && planned) return planned;
+  const configured = (doc.configuration as { root_module?: { outputs?: Record<string, { expression?: { constant_value?: unknown } }> } } | undefined)?.root_module?.outputs?.[DECOMMISSION_OUTPUT]
+    ?.expression?.constant_value;
+  return typeof configured === 'string' && configured ? configured : undefined;
+}
+
+/**
+ * Whether a resource a decommissioning plan destroys belongs to that customer, by the `privlink_customer` tag or
+ * label privlink puts on every resource that takes one: 'other' when it names another customer (that destroy stays
+ * blocked), 'same' otherwise (untagged resources, such as BGP peers, live in that customer's stack and state only).
+ */
+function customerOf(rc: ResourceChange, customer: string): 'same' | 'other' {
+  const before = (rc.change?.before ?? {}) as Record<string, unknown>;
+  for (const key of ['tags_all', 'tags', 'effective_labels', 'labels', 'user_labels']) {
+    const value = (before[key] as Record<string, unknown> | null | undefined)?.[LABEL_CUSTOMER];
+    if (typeof value === 'string' && value !== customer) return 'other';
+  }
+  return 'same';
 }
 
 /** One line per resource: what happens, why, and what it breaks. */

@@ -143,3 +143,9 @@ export const DEFAULT_OUTPUT_DIR = 'generated';
 /** Folder under the output that holds the fleet's CI config; no customer may take its name. */
 export const CI_FOLDER = 'ci';
 export const RESERVED_CUSTOMER_NAMES: readonly string[] = [CI_FOLDER];
+
+/**
+ * The output a decommissioning customer's operator stack declares (its value: the customer's name). plan-guard lets
+ * a plan destroy a customer's resources only when the plan's configuration carries it (src/plan-guard.ts).
+ */
+export const DECOMMISSION_OUTPUT = 'privlink_decommission';

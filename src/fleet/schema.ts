@@ -100,6 +100,50 @@ const s3Backend = z
   })
   .describe('Amazon S3: one encrypted, locked state object per customer.');
 
+/**
+ * Where one severity's alerts go. CloudWatch alarms publish to SNS topics; Cloud Monitoring alert policies notify
+ * notification channels. Both lists may be empty: the alarms and policies exist without targets (they show in the
+ * consoles, and `privlink status` reads the same facts), and gain targets when the fleet names them.
+ */
+const alertTargets = (severity: string) =>
+  z
+    .strictObject({
+      snsTopicArns: z
+        .array(
+          z
+            .string({ error: 'must be a string' })
+            .regex(/^arn:aws[a-z-]*:sns:[a-z]{2}(-gov)?-[a-z]+-\d:\d{12}:[A-Za-z0-9_-]{1,256}$/, {
+              error: 'must be an SNS topic ARN: arn:aws:sns:[REGION]:[ACCOUNT_ID]:[TOPIC_NAME]',
+            }),
+          { error: 'must be a list of SNS topic ARNs' },
+        )
+        .default([])
+        .describe(
+          `SNS topics every customer's ${severity} CloudWatch alarms publish to. A topic in another account must allow the customer's operator accounts: a topic policy statement with principal service cloudwatch.amazonaws.com, action sns:Publish, and aws:SourceAccount (or aws:SourceArn "arn:aws:cloudwatch:<region>:<account>:alarm:privlink-*") naming them.`,
+        ),
+      notificationChannels: z
+        .array(
+          z
+            .string({ error: 'must be a string' })
+            .regex(/^projects\/([a-z][a-z0-9-]{4,28}[a-z0-9]|\d+)\/notificationChannels\/\d+$/, {
+              error: 'must be a notification channel name: projects/[PROJECT_ID]/notificationChannels/[CHANNEL_ID]',
+            }),
+          { error: 'must be a list of notification channel names' },
+        )
+        .default([])
+        .describe(`Cloud Monitoring notification channels every customer's ${severity} alert policies notify.`),
+    })
+    .prefault({})
+    .describe(`Targets of ${severity} alerts.`);
+
+const alertsSchema = z
+  .strictObject({
+    warning: alertTargets('warning (redundancy lost: one tunnel or BGP session down)'),
+    critical: alertTargets('critical (no path left: every tunnel or every BGP session down)'),
+  })
+  .prefault({})
+  .describe('Where the alarms on every tunnel and BGP session send their notifications, once for the whole fleet.');
+
 export const BACKEND_TYPES = ['local', 'gcs', 's3'] as const;
 
 const backendSchema = z
@@ -140,6 +184,7 @@ export const fleetSchema = z
     labels: labelsSchema().describe(
       'Labels (GCP) and tags (AWS) on every operator resource of every customer; a spec\'s own labels win on the same key.',
     ),
+    alerts: alertsSchema,
     ci: z
       .strictObject({
         atlantis: z.boolean({ error: 'must be true or false' }).default(true).describe('Write generated/ci/atlantis.yaml.'),

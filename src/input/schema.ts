@@ -246,6 +246,12 @@ export const customerSchema = z
     endpoints: z
       .array(endpointSchema, { error: 'must be a list' })
       .min(1, { error: 'must list at least one service' }),
+    decommission: z
+      .boolean({ error: 'must be true or false' })
+      .default(false)
+      .describe(
+        'true takes the customer off the fleet: the operator stack keeps its providers and backend but no resource, so the next apply destroys them all (plan-guard lets this customer\'s destroys through), and the customer README gives the order of the remaining steps. Delete the spec and its folder only after that apply.',
+      ),
   })
   .describe('privlink customer spec: one file per customer in customers/.');
 

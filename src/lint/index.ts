@@ -8,6 +8,7 @@ import { MANIFEST_FILE, parseManifest, type SecurityException } from '../render/
 import { readIfExists } from '../support/files';
 import { blockBody, parseHclFiles, resourceBlocks, type Json } from '../support/terraform-doc';
 import { acceptanceRequired } from './rules/acceptance-required';
+import { alertsEveryTunnel } from './rules/alerts';
 import { endpointServicePrincipal } from './rules/endpoint-service-principal';
 import { listenerTls } from './rules/listener-tls';
 import { nlbCrossZone } from './rules/nlb-cross-zone';
@@ -43,6 +44,7 @@ export const RULES: readonly LintRule[] = [
   vpnStrongProposals,
   routerLeastPrivilege,
   dnsARecords,
+  alertsEveryTunnel,
   noSecrets,
   sensitiveOutputs,
 ];

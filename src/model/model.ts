@@ -23,6 +23,7 @@ import {
 import { EXCEPTABLE_RULES } from '../domain/exceptions';
 import { CUSTOMER_PLACEHOLDER, DEFAULT_FLEET, type FleetConfig } from '../fleet/schema';
 import type { CustomerSpec, EndpointSpec, TunnelKey } from '../input/schema';
+import type { Severity } from '../domain/monitoring';
 import { connectionKeys, defaultInsideCidr, tunnelKeys, tunnelPosition, type ConnectionKey } from '../domain/tunnels';
 
 export type EndpointStatus = 'awaiting-customer' | 'ready';
@@ -67,6 +68,28 @@ export interface TunnelModel {
   readonly tunnelName: string;
   readonly interfaceName: string;
   readonly peerName: string;
+  /** Name of the tunnel's alarm on both clouds (CloudWatch alarm, Cloud Monitoring policy), and of its BGP session's policy. */
+  readonly alarmName: string;
+  /** Terraform name of the BGP session's alert policy (the tunnel's own alarms take `id`). */
+  readonly sessionAlarmId: string;
+  readonly sessionAlarmName: string;
+}
+
+/** Where one severity's alerts go (privlink.yaml `alerts`). */
+export interface AlertTargetsModel {
+  readonly snsTopicArns: readonly string[];
+  readonly notificationChannels: readonly string[];
+}
+
+/**
+ * The alerts of one customer beyond those of each tunnel and session (TunnelModel): the customer-level alarm that
+ * fires when no path is left, on both clouds, and the fleet's targets by severity.
+ */
+export interface AlertsModel {
+  /** Terraform name and alarm name of the no-path alarm (CloudWatch) and policy (Cloud Monitoring). */
+  readonly noPathId: string;
+  readonly noPathName: string;
+  readonly targets: Readonly<Record<Severity, AlertTargetsModel>>;
 }
 
 export interface IngressRuleModel {
@@ -179,6 +202,12 @@ export interface CustomerModel {
   readonly endpoints: readonly EndpointModel[];
   /** Deliberate deviations from the security rule pack, as the spec records them (rule id, title, reason). */
   readonly securityExceptions: readonly { readonly rule: string; readonly title: string; readonly reason: string }[];
+  readonly alerts: AlertsModel;
+  /**
+   * The customer is leaving the fleet (spec `decommission: true`): the operator stack keeps its providers and
+   * backend but no resource, so the next apply destroys everything, and plan-guard lets exactly that through.
+   */
+  readonly decommission: boolean;
   /** The operator stack's Terraform settings, from the fleet config. */
   readonly terraform: {
     readonly requiredVersion: string;
@@ -321,6 +350,9 @@ export function buildModel(spec: CustomerSpec, specFile: string, fleet: FleetCon
       tunnelName: `${prefix}-tunnel-${key}`,
       interfaceName: `${prefix}-if-${key}`,
       peerName: `${prefix}-bgp-${key}`,
+      alarmName: `${prefix}-tunnel-${key}-down`,
+      sessionAlarmId: `bgp_${key}`,
+      sessionAlarmName: `${prefix}-bgp-${key}-down`,
     };
   });
 
@@ -369,6 +401,12 @@ export function buildModel(spec: CustomerSpec, specFile: string, fleet: FleetCon
     securityExceptions: [...spec.security.exceptions]
       .sort((a, b) => a.rule.localeCompare(b.rule))
       .map((x) => ({ rule: x.rule, title: EXCEPTABLE_RULES.find((r) => r.id === x.rule)?.title ?? x.rule, reason: x.reason })),
+    alerts: {
+      noPathId: 'no_path',
+      noPathName: `${prefix}-no-path`,
+      targets: { warning: fleet.alerts.warning, critical: fleet.alerts.critical },
+    },
+    decommission: spec.decommission,
     terraform: terraformSettings(fleet, spec),
   };
 }

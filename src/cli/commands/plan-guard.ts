@@ -50,9 +50,12 @@ export const planGuard: Command<PlanGuardArgs> = {
     const result = guardPlan(plan, allow);
     const code = result.blocked.length > 0 || result.unused.length > 0 ? 1 : 0;
     if (a.json) {
-      const { changes, blocked, allowed, unused } = result;
-      io.out(`${JSON.stringify({ command: 'plan-guard', ok: code === 0, changes, blocked, allowed, unused })}\n`);
+      const { changes, blocked, allowed, unused, decommission } = result;
+      io.out(`${JSON.stringify({ command: 'plan-guard', ok: code === 0, changes, ...(decommission ? { decommission } : {}), blocked, allowed, unused })}\n`);
       return code;
+    }
+    if (result.decommission) {
+      io.out(`plan-guard: ${result.decommission} is decommissioning (its operator stack declares no resource): its destroys are let through, and nothing else\n`);
     }
     for (const hit of result.allowed) io.out(`plan-guard: allowed: ${formatHit(hit)}\n`);
     for (const hit of result.blocked) io.err(`plan-guard: blocked: ${formatHit(hit)}\n`);

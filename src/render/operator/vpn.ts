@@ -23,7 +23,7 @@ import { ComputeRouterPeer } from '@cdktf/provider-google/lib/compute-router-pee
 import { ComputeVpnTunnel } from '@cdktf/provider-google/lib/compute-vpn-tunnel';
 import { Token, type TerraformStack } from 'cdktf';
 import { AWS_TUNNEL_DPD_TIMEOUT_ACTION, AWS_TUNNEL_DPD_TIMEOUT_SECONDS, AWS_TUNNEL_STARTUP_ACTION } from '../../domain/constants';
-import type { ConnectionKey } from '../../domain/tunnels';
+import type { ConnectionKey, TunnelKey } from '../../domain/tunnels';
 import type { CustomerModel, TunnelModel } from '../../model/model';
 import { named } from './named';
 
@@ -41,7 +41,7 @@ export interface VpnProps {
   readonly routeTableId: string;
 }
 
-type TunnelAttribute = 'address' | 'preshared_key' | 'cgw_inside_address' | 'vgw_inside_address';
+export type TunnelAttribute = 'address' | 'preshared_key' | 'cgw_inside_address' | 'vgw_inside_address';
 
 export class OperatorVpn {
   readonly haGateway: ComputeHaVpnGateway;
@@ -49,6 +49,9 @@ export class OperatorVpn {
   readonly vgw: VpnGateway;
   /** AWS VPN connections by connection key (a, b). */
   readonly connections: ReadonlyMap<ConnectionKey, VpnConnection>;
+  /** GCP tunnels and BGP peers by tunnel key (a1…b2), for the alerts that watch them (alerts.ts). */
+  readonly tunnels = new Map<TunnelKey, ComputeVpnTunnel>();
+  readonly peers = new Map<TunnelKey, ComputeRouterPeer>();
 
   constructor(stack: TerraformStack, props: VpnProps) {
     this.haGateway = named(
@@ -128,7 +131,7 @@ export class OperatorVpn {
   }
 
   /** `aws_vpn_connection.vpn_<c>.tunnel<n>_<attr>`: what a GCP tunnel takes from its AWS tunnel. */
-  private awsTunnel(t: TunnelModel, attr: TunnelAttribute): string {
+  awsTunnel(t: TunnelModel, attr: TunnelAttribute): string {
     const conn = this.connections.get(t.connection)!;
     const first = t.awsTunnel === 1;
     switch (attr) {
@@ -170,6 +173,7 @@ export class OperatorVpn {
         }),
         t.id,
       );
+      this.tunnels.set(t.key, tunnel);
       const routerInterface = named(
         new ComputeRouterInterface(stack, `google_compute_router_interface.${t.id}`, {
           name: t.interfaceName,
@@ -180,7 +184,7 @@ export class OperatorVpn {
         }),
         t.id,
       );
-      named(
+      const peer = named(
         new ComputeRouterPeer(stack, `google_compute_router_peer.${t.id}`, {
           name: t.peerName,
           router: this.router.name,
@@ -192,6 +196,7 @@ export class OperatorVpn {
         }),
         t.id,
       );
+      this.peers.set(t.key, peer);
     }
   }
 }

@@ -1,0 +1,71 @@
+import {
+  AWS_DIMENSION_TUNNEL_IP,
+  AWS_DIMENSION_VPN_ID,
+  AWS_TUNNEL_STATE_METRIC,
+  AWS_VPN_NAMESPACE,
+  GCP_SESSION_LABEL,
+  GCP_SESSION_METRIC,
+  GCP_TUNNEL_LABEL,
+  GCP_TUNNEL_METRIC,
+} from '../../domain/monitoring';
+import { blocks, ofType, type LintRule, type Resource, type TfDoc } from '../types';
+
+/** Every alert-policy filter of the document, with the metric it watches. */
+function policyFilters(doc: TfDoc): string[] {
+  return ofType(doc, 'google_monitoring_alert_policy').flatMap((r) =>
+    blocks(r.body.conditions)
+      .flatMap((c) => blocks(c.condition_threshold))
+      .map((t) => (typeof t.filter === 'string' ? t.filter : '')),
+  );
+}
+
+/** Does `filter` watch `metric` with `label` naming exactly `value` (alone, or in a one_of list)? */
+function watches(filter: string, metric: string, label: string, value: string): boolean {
+  if (!filter.includes(`metric.type = "${metric}"`)) return false;
+  const m = new RegExp(`metric\\.label\\.${label} = (one_of\\(([^)]*)\\)|"([^"]*)")`).exec(filter);
+  if (!m) return false;
+  const values = m[2] !== undefined ? [...m[2].matchAll(/"([^"]*)"/g)].map((v) => v[1]) : [m[3]];
+  return values.includes(value);
+}
+
+/** The tunnels of each AWS VPN connection: (connection, n) with the references its alarm's dimensions must hold. */
+function awsTunnels(doc: TfDoc): { what: string; vpnId: string; address: string }[] {
+  return ofType(doc, 'aws_vpn_connection').flatMap((r: Resource) =>
+    [1, 2].map((n) => ({ what: `${r.address}.tunnel${n}`, vpnId: `\${${r.address}.id}`, address: `\${${r.address}.tunnel${n}_address}` })),
+  );
+}
+
+/**
+ * Every tunnel and every BGP session is watched on both clouds: a CloudWatch alarm on AWS/VPN TunnelState whose
+ * dimensions name that tunnel's connection and outside address, and Cloud Monitoring policies whose filters name the
+ * GCP tunnel and the BGP peer's address. Without them an HA customer can lose three of four tunnels unheard.
+ */
+export const alertsEveryTunnel: LintRule = {
+  id: 'PRIVLINK_ALERTS_EVERY_TUNNEL',
+  mirrors: [],
+  title: 'Every tunnel and BGP session has an alert on both clouds',
+  check: (doc) => {
+    const alarms = ofType(doc, 'aws_cloudwatch_metric_alarm').map((r) => r.body);
+    const awsWatched = (vpnId: string, address: string) =>
+      alarms.some(
+        (a) =>
+          a.namespace === AWS_VPN_NAMESPACE &&
+          a.metric_name === AWS_TUNNEL_STATE_METRIC &&
+          (a.dimensions as Record<string, unknown> | undefined)?.[AWS_DIMENSION_VPN_ID] === vpnId &&
+          (a.dimensions as Record<string, unknown> | undefined)?.[AWS_DIMENSION_TUNNEL_IP] === address,
+      );
+    const filters = policyFilters(doc);
+    const gcpWatched = (metric: string, label: string, value: string) => filters.some((f) => watches(f, metric, label, value));
+    return [
+      ...awsTunnels(doc)
+        .filter((t) => !awsWatched(t.vpnId, t.address))
+        .map((t) => `${t.what}: no CloudWatch alarm on ${AWS_VPN_NAMESPACE} ${AWS_TUNNEL_STATE_METRIC} with ${AWS_DIMENSION_VPN_ID} = "${t.vpnId}" and ${AWS_DIMENSION_TUNNEL_IP} = "${t.address}"`),
+      ...ofType(doc, 'google_compute_vpn_tunnel')
+        .filter((r) => !gcpWatched(GCP_TUNNEL_METRIC, GCP_TUNNEL_LABEL, `\${${r.address}.name}`))
+        .map((r) => `${r.address}: no alert policy on ${GCP_TUNNEL_METRIC} whose filter names metric.label.${GCP_TUNNEL_LABEL} = "\${${r.address}.name}"`),
+      ...ofType(doc, 'google_compute_router_peer')
+        .filter((r) => !gcpWatched(GCP_SESSION_METRIC, GCP_SESSION_LABEL, `\${${r.address}.peer_ip_address}`))
+        .map((r) => `${r.address}: no alert policy on ${GCP_SESSION_METRIC} whose filter names metric.label.${GCP_SESSION_LABEL} = "\${${r.address}.peer_ip_address}"`),
+    ];
+  },
+};
