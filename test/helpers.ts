@@ -120,7 +120,8 @@ export function terraformEnv(mirror?: string): NodeJS.ProcessEnv {
 }
 
 export function terraform(args: string[], cwd: string, env: NodeJS.ProcessEnv, input?: string): { status: number; stdout: string; out: string } {
-  const r = spawnSync('terraform', args, { cwd, env, encoding: 'utf8', input, timeout: 120000 });
+  // A multi-module plan's JSON runs to megabytes: past spawnSync's 1 MiB default the output would be cut off.
+  const r = spawnSync('terraform', args, { cwd, env, encoding: 'utf8', input, timeout: 120000, maxBuffer: 512 * 1024 * 1024 });
   return { status: r.status ?? -1, stdout: r.stdout, out: `${r.stdout}\n${r.stderr}` };
 }
 
@@ -141,7 +142,7 @@ export function awsExtract(json: string): string {
   delete tfJson.provider.google;
   delete tfJson.terraform.required_providers.google;
   tfJson.terraform.backend = undefined;
-  for (const type of Object.keys(tfJson.resource)) if (type.startsWith('google_')) delete tfJson.resource[type];
+  for (const type of Object.keys(tfJson.resource ?? {})) if (type.startsWith('google_')) delete tfJson.resource[type];
   const text = JSON.stringify(tfJson, null, 2)
     .replace(/\$\{google_compute_router\.[a-z_]+\.bgp\[0\]\.asn\}/g, '65534')
     .replace(/\$\{google_compute_ha_vpn_gateway\.[a-z_]+\.vpn_interfaces\[\d\]\.ip_address\}/g, '203.0.113.10');

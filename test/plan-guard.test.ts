@@ -112,6 +112,9 @@ function caseView(p: Json, name: string): Json {
   const prefix = `module.${name}.`;
   return {
     ...p,
+    // A module's outputs are not planned values of the root: plan-guard reads them from the configuration.
+    planned_values: { root_module: {} },
+    configuration: { root_module: p.configuration.root_module.module_calls[name].module },
     resource_changes: p.resource_changes
       .filter((r: Json) => r.module_address === `module.${name}`)
       .map((r: Json) => ({ ...r, address: (r.address as string).slice(prefix.length), module_address: undefined })),
@@ -137,7 +140,10 @@ describe('plan-guard on real terraform plans of the acme operator stack (AWS hal
     azs: { 'aws.availabilityZoneIds': ['use1-az1', 'use1-az4'] },
     no_service_name: { 'endpoints.0.serviceName': undefined },
     new_service_name: { 'endpoints.1.serviceName': SECOND_SERVICE_NAME },
+    decommission: { decommission: true }, // offboarding: providers, backend and the marker output, no resource
   };
+  /** The same empty stack without the marker: what a broken generate or a hand edit would leave. */
+  const EMPTIED = 'emptied';
   let dir = '';
   let changed: Json = {};
 
@@ -148,7 +154,7 @@ describe('plan-guard on real terraform plans of the acme operator stack (AWS hal
 
   /** The root configuration calling one module per case, each module an offline AWS half (`configOf(case)`). */
   const writeCases = (configOf: (name: string) => string) => {
-    const names = [...Object.keys(CASES), UPGRADE];
+    const names = [...Object.keys(CASES), UPGRADE, EMPTIED];
     writeFileSync(join(dir, 'main.tf.json'), JSON.stringify({ module: Object.fromEntries(names.map((n) => [n, { source: `./${n}` }])) }, null, 2));
     for (const name of names) {
       mkdirSync(join(dir, name), { recursive: true });
@@ -169,10 +175,15 @@ describe('plan-guard on real terraform plans of the acme operator stack (AWS hal
     dir = tempDir('privlink-plan-');
     const env = terraformEnv(mirror);
     writeCases((name) => (name === UPGRADE ? upgradeFrom() : offlineConfig(acmeWith())));
+    const emptied = () => {
+      const config = JSON.parse(offlineConfig(acmeWith({ decommission: true })));
+      delete config.output;
+      return JSON.stringify(config);
+    };
     const init = terraform(['init', '-input=false', '-no-color'], dir, env);
     if (init.status !== 0) throw new Error(init.out);
     writeFileSync(join(dir, 'terraform.tfstate'), JSON.stringify(stateFromPlan(plan(dir, env))));
-    writeCases((name) => (name === UPGRADE ? upgradeTo() : offlineConfig(acmeWith(CASES[name]))));
+    writeCases((name) => (name === UPGRADE ? upgradeTo() : name === EMPTIED ? emptied() : offlineConfig(acmeWith(CASES[name]))));
     changed = plan(dir, env);
   }, 180000);
 
@@ -246,7 +257,9 @@ describe('plan-guard on real terraform plans of the acme operator stack (AWS hal
   itMirror('upgrading acme from privlink 0.1.0 (CHANGELOG.md) changes the endpoint and both VPN connections in place and destroys nothing', () => {
     const p = caseView(changed, UPGRADE);
     const changes = p.resource_changes.filter((r: Json) => !r.change.actions.includes('no-op')).map((r: Json) => [r.address, r.change.actions.join('+')]);
-    expect(changes.filter(([, action]: string[]) => action !== 'update')).toEqual([]);
+    // 0.4.0 adds the alarms (CHANGELOG.md); everything else changes in place.
+    const alarms = modelOf(acmeWith()).tunnels.map((t) => [`aws_cloudwatch_metric_alarm.${t.id}`, 'create']);
+    expect(changes.filter(([, action]: string[]) => action !== 'update').sort()).toEqual([...alarms, ['aws_cloudwatch_metric_alarm.no_path', 'create']].sort());
     const change = (address: string) => p.resource_changes.find((r: Json) => r.address === address).change;
     for (const conn of ['aws_vpn_connection.vpn_a', 'aws_vpn_connection.vpn_b']) {
       const c = change(conn);
@@ -257,6 +270,36 @@ describe('plan-guard on real terraform plans of the acme operator stack (AWS hal
     expect(ep.actions).toEqual(['update']);
     expect(ep.after.subnet_configuration.map((c: Json) => c.ipv4).sort()).toEqual(modelOf(acmeWith()).endpoints.find((e) => e.name === 'github')!.addresses.map((a) => a.address).sort());
     expect(guardCli([planFile(UPGRADE)], dir).code).toBe(0);
+  });
+
+  itMirror('a decommissioned acme plans destroys only, and plan-guard lets exactly those through', () => {
+    const p = caseView(changed, 'decommission');
+    const actions = new Set(p.resource_changes.map((r: Json) => r.change.actions.join('+')));
+    expect([...actions]).toEqual(['delete']);
+    const same = caseView(changed, 'same').resource_changes.map((r: Json) => r.address).sort();
+    expect(p.resource_changes.map((r: Json) => r.address).sort()).toEqual(same); // every resource of the stack
+    const r = guardPlan(p, []);
+    expect(r.decommission).toBe('acme');
+    expect(r.blocked).toEqual([]);
+    expect(r.allowed.map((h) => h.address)).toEqual(expect.arrayContaining(['aws_vpn_connection.vpn_a', 'aws_vpn_connection.vpn_b', 'aws_vpc_endpoint.endpoint_github']));
+    const cli = guardCli([planFile('decommission')], dir);
+    expect(cli.code).toBe(0);
+    expect(cli.stdout).toMatch(/^plan-guard: acme is decommissioning/m);
+    expect(cli.stdout).toMatch(/^plan-guard: allowed: aws_vpn_connection\.vpn_a would be destroyed \(acme is decommissioning\)/m);
+  });
+
+  itMirror('the same destroys without the decommission marker, or marked for another customer: blocked', () => {
+    const emptied = guardPlan(caseView(changed, EMPTIED), []);
+    expect(emptied.decommission).toBeUndefined();
+    expect(emptied.blocked.map((h) => h.address)).toEqual(expect.arrayContaining(['aws_vpn_connection.vpn_a', 'aws_vpn_connection.vpn_b', 'aws_vpc_endpoint.endpoint_github']));
+    expect(emptied.allowed).toEqual([]);
+    // A marker naming globex lets none of acme's tagged resources go.
+    const view = caseView(changed, 'decommission');
+    view.configuration.root_module.outputs.privlink_decommission.expression.constant_value = 'globex';
+    const other = guardPlan(view, []);
+    expect(other.decommission).toBe('globex');
+    expect(other.blocked.map((h) => h.address)).toEqual(expect.arrayContaining(['aws_vpn_connection.vpn_a', 'aws_vpc_endpoint.endpoint_github']));
+    expect(other.allowed.map((h) => h.address).filter((a) => a.startsWith('aws_vpn_connection') || a.startsWith('aws_vpc_endpoint'))).toEqual([]);
   });
 
   itMirror('the whole plan, module addresses and all, blocks every case\'s replacement by its full address', () => {
