@@ -1,0 +1,100 @@
+/** `privlink status [customers..]`: where each customer's connection stands, from its operator stack's state. */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildModel, type CustomerModel } from '../../model/model';
+import { Refused, UsageError } from '../../input/problems';
+import { validateRun } from '../../specs';
+import { customerStatus, StateError, type CustomerStatus } from '../../status';
+import { plural } from '../../support/words';
+import { enterRoot, setup } from '../context';
+import { JSON_OPTION, pathOptions, type Command, type CommonArgs } from '../options';
+
+interface StatusArgs extends CommonArgs {
+  customers: string[];
+  state?: string;
+  json: boolean;
+}
+
+/** The state document: --state FILE, or `terraform show -json` in the customer's operator folder. */
+function readState(model: CustomerModel, outDir: string, stateFile: string | undefined): unknown {
+  let text: string;
+  let where: string;
+  if (stateFile !== undefined) {
+    where = stateFile;
+    try {
+      text = readFileSync(stateFile, 'utf8');
+    } catch (err) {
+      throw new UsageError(`cannot read state "${stateFile}" (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    }
+  } else {
+    const dir = join(outDir, model.name, 'operator');
+    where = `terraform show -json in ${dir}/`;
+    if (!existsSync(join(dir, 'cdk.tf.json'))) throw new StateError(`${dir}/cdk.tf.json does not exist: run \`privlink generate\` first`);
+    const r = spawnSync('terraform', ['show', '-json', '-no-color'], { cwd: dir, encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 });
+    if (r.error) throw new StateError(`cannot run terraform in ${dir}/ (${(r.error as NodeJS.ErrnoException).code ?? r.error.message}): install Terraform, or pass --state FILE`);
+    if (r.status !== 0) throw new StateError(`${where} failed: ${(r.stderr.trim().split('\n').find((l) => /Error/.test(l)) ?? r.stderr.trim().split('\n')[0] ?? '').replace(/^[│╷╵\s]+/, '')} (run \`terraform init\` there, or pass --state FILE)`);
+    text = r.stdout;
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new StateError(`${where} is not JSON: expected the output of \`terraform show -json\``);
+  }
+}
+
+/** The people's report of one customer. */
+function formatStatus(s: CustomerStatus): string {
+  const lines = [`${s.customer}: ${s.phase}: ${s.reason}`];
+  for (const t of s.tunnels) {
+    const aws = [t.aws, t.lastStatusChange ? `since ${t.lastStatusChange}` : '', t.acceptedRoutes !== undefined ? plural(t.acceptedRoutes, 'accepted route') : '', t.statusMessage ?? '']
+      .filter(Boolean)
+      .join(', ');
+    lines.push(`  tunnel ${t.tunnel}${t.outsideAddress ? ` (${t.outsideAddress})` : ''}: AWS ${aws}${t.gcp ? `; GCP ${t.gcp}` : ''}`);
+  }
+  for (const e of s.endpoints) lines.push(`  endpoint ${e.endpoint}: ${e.state}${e.endpointId ? ` (${e.endpointId})` : ''}`);
+  return `${lines.join('\n')}\n`;
+}
+
+export const status: Command<StatusArgs> = {
+  usage: 'status [customers..]',
+  describe:
+    "Where each customer's connection stands, from its operator stack's Terraform state: each AWS tunnel UP or DOWN, each GCP tunnel's status, each endpoint's state, and a phase (awaiting-customer, awaiting-acceptance, connected, degraded, down). Exit 1 when any customer is degraded or down",
+  positionals: { customers: { type: 'string', array: true, default: [] as string[], describe: 'Customer names (none: every customer)' } },
+  options: {
+    ...pathOptions('config', 'specs-dir', 'out'),
+    state: { type: 'string', requiresArg: true, describe: 'Read this `terraform show -json` output instead of running terraform (one customer)' },
+    ...JSON_OPTION,
+  },
+  examples: [
+    ['$0 status', 'Every customer, from `terraform show -json` in each generated/<name>/operator/'],
+    ['$0 status acme --state state.json --json', 'One customer from a saved state, as JSON for cron or CI'],
+  ],
+  async run(a, io) {
+    const [stateFile] = enterRoot(a, io, [a.state]);
+    const { fleet, specsDir, outDir } = setup(a);
+    if (stateFile !== undefined && a.customers.length !== 1) throw new UsageError('--state holds one customer\'s state: name exactly that customer (privlink status acme --state FILE)');
+    const run = validateRun({ specs: [], specsDir });
+    const models = run.requested.map((s) => buildModel(s.spec, s.file, fleet.config));
+    const unknown = a.customers.filter((c) => !models.some((m) => m.name === c));
+    if (unknown.length > 0) {
+      throw new Refused(`no customer ${unknown.map((c) => `"${c}"`).join(', ')} in ${specsDir}/ (customers there: ${models.map((m) => m.name).join(', ') || 'none'})`);
+    }
+    const chosen = a.customers.length > 0 ? models.filter((m) => a.customers.includes(m.name)) : models;
+    const results: CustomerStatus[] = [];
+    const failures: { customer: string; error: string }[] = [];
+    for (const model of chosen) {
+      try {
+        results.push(customerStatus(model, readState(model, outDir, stateFile)));
+      } catch (err) {
+        if (!(err instanceof StateError)) throw err;
+        failures.push({ customer: model.name, error: err.message });
+      }
+    }
+    const code = failures.length > 0 ? 2 : results.some((r) => r.alert) ? 1 : 0;
+    if (a.json) io.out(`${JSON.stringify({ command: 'status', ok: code === 0, customers: results, ...(failures.length ? { failures } : {}) })}\n`);
+    else for (const r of results) io.out(formatStatus(r));
+    for (const f of failures) io.err(`privlink status: ${f.customer}: ${f.error}\n`);
+    return code;
+  },
+};

@@ -1,0 +1,133 @@
+/**
+ * `privlink status` on state documents in the shape `terraform show -json` prints: every resource of acme's
+ * generated JSON with the values the lab's simulated apply computes, plus the attributes only a real cloud fills
+ * in (vgw_telemetry, the endpoint's state, the tunnel's detailed_status). Their names and types are checked
+ * against the provider schema of hashicorp/aws 5.100.0 (`terraform providers schema -json` on the local mirror);
+ * their values copy the AWS CLI documentation's describe-vpn-connections example.
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { exec } from '../src/cli';
+import { simulateApply, type Json } from '../src/lab/apply';
+import { ROOT, providerMirror, skipNote, tempDir, terraform, terraformBinary, terraformEnv } from './helpers';
+
+const BIN = join(ROOT, 'bin', 'privlink.js');
+
+/**
+ * One vgw_telemetry entry as AWS reports it (AWS CLI, awscli/examples/ec2/describe-vpn-connections.rst: Status
+ * "DOWN", AcceptedRouteCount 0, LastStatusChange "2013-02-04T20:19:34.000Z", StatusMessage "IPSEC IS DOWN"); an UP
+ * tunnel has accepted the two source ranges the Cloud Router advertises for acme.
+ */
+function telemetry(address: string, up: boolean): Record<string, Json> {
+  return {
+    accepted_route_count: up ? 2 : 0,
+    certificate_arn: '',
+    last_status_change: '2013-02-04T20:19:34.000Z',
+    outside_ip_address: address,
+    status: up ? 'UP' : 'DOWN',
+    status_message: up ? '' : 'IPSEC IS DOWN',
+  };
+}
+
+/** acme's state after an apply: `down` names the tunnels (a1…) reported DOWN, `github` the endpoint's state. */
+function acmeState(opts: { down?: string[]; github?: string } = {}): string {
+  const tf = JSON.parse(readFileSync(join(ROOT, 'generated', 'acme', 'operator', 'cdk.tf.json'), 'utf8'));
+  const sim = simulateApply(tf, (n) => Buffer.alloc(n, 7));
+  const resources = sim.resources.map((r) => {
+    const values: Record<string, Json> = { ...r.args, ...r.computed };
+    if (r.type === 'aws_vpn_connection') {
+      const conn = r.name.replace(/^vpn_/, '');
+      values.vgw_telemetry = [1, 2].map((n) => telemetry(values[`tunnel${n}_address`] as string, !(opts.down ?? []).includes(`${conn}${n}`)));
+    }
+    if (r.type === 'aws_vpc_endpoint') values.state = opts.github ?? 'available';
+    if (r.type === 'google_compute_vpn_tunnel') values.detailed_status = 'Tunnel is up and running.';
+    return { address: r.address, mode: 'managed', type: r.type, name: r.name, provider_name: 'registry.terraform.io/hashicorp/aws', schema_version: 0, values, sensitive_values: {} };
+  });
+  return JSON.stringify({ format_version: '1.0', terraform_version: '1.11.4', values: { root_module: { resources } } });
+}
+
+async function status(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await exec(['status', ...args], { out: (t) => (out += t), err: (t) => (err += t) });
+  return { code, out, err };
+}
+
+function stateFile(text: string): string {
+  const file = join(tempDir('privlink-status-'), 'state.json');
+  writeFileSync(file, text);
+  return file;
+}
+
+const mirror = terraformBinary() && providerMirror();
+if (!mirror) skipNote('the state-shape check against the provider schema', 'needs terraform and a provider mirror with hashicorp/aws');
+
+describe('privlink status', () => {
+  (mirror ? it : it.skip)('the state attributes it reads are those hashicorp/aws 5.100.0 defines', () => {
+    const dir = tempDir('privlink-schema-');
+    writeFileSync(join(dir, 'main.tf.json'), JSON.stringify({ terraform: { required_providers: { aws: { source: 'hashicorp/aws', version: '5.100.0' } } } }));
+    const env = terraformEnv(mirror as string);
+    expect(terraform(['init', '-input=false', '-no-color'], dir, env).status).toBe(0);
+    const schema = JSON.parse(terraform(['providers', 'schema', '-json'], dir, env).stdout).provider_schemas['registry.terraform.io/hashicorp/aws'].resource_schemas;
+    const [kind, [, fields]] = schema.aws_vpn_connection.block.attributes.vgw_telemetry.type;
+    expect(kind).toBe('set');
+    expect(Object.keys(fields).sort()).toEqual(Object.keys(telemetry('198.51.100.10', true)).sort());
+    expect(schema.aws_vpc_endpoint.block.attributes.state.type).toBe('string');
+    expect(schema.aws_vpn_connection.block.attributes.tunnel1_address.type).toBe('string');
+  });
+
+  it('every tunnel UP and github available: connected, exit 0', async () => {
+    const r = await status(['acme', '--state', stateFile(acmeState()), '--json']);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.out);
+    expect(doc).toMatchObject({ command: 'status', ok: true });
+    const acme = doc.customers[0];
+    expect(acme.phase).toBe('connected');
+    expect(acme.tunnels.map((t: { tunnel: string; aws: string }) => `${t.tunnel}:${t.aws}`)).toEqual(['a1:UP', 'a2:UP', 'b1:UP', 'b2:UP']);
+    expect(acme.tunnels[0]).toMatchObject({ outsideAddress: '198.51.100.10', acceptedRoutes: 2, lastStatusChange: '2013-02-04T20:19:34.000Z', gcp: 'Tunnel is up and running.' });
+    expect(acme.endpoints).toEqual([
+      { endpoint: 'artifactory', state: 'awaiting-customer' },
+      { endpoint: 'github', state: 'available', endpointId: 'sim:aws_vpc_endpoint.endpoint_github' },
+    ]);
+  });
+
+  it('one tunnel DOWN: degraded with the tunnel named, exit 1; all DOWN: down', async () => {
+    const one = await status(['acme', '--state', stateFile(acmeState({ down: ['b2'] }))]);
+    expect(one.code).toBe(1);
+    expect(one.out).toMatch(/^acme: degraded: 3 of 4 tunnels up \(b2 DOWN\): redundancy lost$/m);
+    expect(one.out).toMatch(/^ {2}tunnel b2 \(198\.51\.100\.13\): AWS DOWN, since 2013-02-04T20:19:34\.000Z, 0 accepted routes, IPSEC IS DOWN/m);
+    const all = await status(['acme', '--state', stateFile(acmeState({ down: ['a1', 'a2', 'b1', 'b2'] })), '--json']);
+    expect(all.code).toBe(1);
+    expect(JSON.parse(all.out).customers[0].phase).toBe('down');
+  });
+
+  it('github pendingAcceptance: awaiting-acceptance, exit 0; rejected: degraded, exit 1', async () => {
+    const pending = await status(['acme', '--state', stateFile(acmeState({ github: 'pendingAcceptance' })), '--json']);
+    expect(pending.code).toBe(0);
+    expect(JSON.parse(pending.out).customers[0]).toMatchObject({ phase: 'awaiting-acceptance', reason: expect.stringContaining('github is pendingAcceptance') });
+    const rejected = await status(['acme', '--state', stateFile(acmeState({ github: 'rejected' }))]);
+    expect(rejected.code).toBe(1);
+    expect(rejected.out).toMatch(/^acme: degraded: github is rejected$/m);
+  });
+
+  it('refuses what it cannot read, by name: a plan, a missing file, an unknown customer, --state for two', async () => {
+    const plan = await status(['acme', '--state', stateFile(JSON.stringify({ format_version: '1.2', resource_changes: [] }))]);
+    expect(plan.code).toBe(2);
+    expect(plan.err).toContain('acme: this JSON is a plan, not a state');
+    const empty = await status(['acme', '--state', stateFile(JSON.stringify({ format_version: '1.0' }))]);
+    expect(empty.code).toBe(2);
+    expect(empty.err).toContain('the state holds no VPN connection of acme: has CI applied its operator stack?');
+    expect((await status(['acme', '--state', '/nonexistent/state.json'])).err).toContain('cannot read state "/nonexistent/state.json" (ENOENT)');
+    const unknown = await status(['initech']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.err).toContain('no customer "initech" in customers/ (customers there: acme, globex)');
+    expect((await status(['acme', 'globex', '--state', 'x.json'])).code).toBe(2);
+  });
+
+  it('without --state it runs terraform show -json in each operator folder, and says what failed', () => {
+    const r = spawnSync(process.execPath, [BIN, 'status', 'globex'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, PATH: '/nonexistent' } });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('privlink status: globex: cannot run terraform in generated/globex/operator/ (ENOENT): install Terraform, or pass --state FILE');
+  });
+});
