@@ -60,6 +60,8 @@ export interface ChangeSummary {
   /** Operator-stack settings that changed (they change resources without adding or removing any). */
   readonly settings: SettingChange[];
   readonly transitions: Transition[];
+  /** The customer starts leaving the fleet in this change (spec `decommission: true`), or comes back from it. */
+  readonly offboarding?: 'started' | 'cancelled';
   /** What each hostname of a connected endpoint resolves to on the GCP network after this change. */
   readonly hostnames: readonly { readonly hostname: string; readonly endpoint: string; readonly addresses: readonly string[] }[];
   readonly checklist: string[];
@@ -241,14 +243,17 @@ export async function summarizeChange(
     .filter((e) => e.status === 'ready')
     .flatMap((e) => e.dnsZones.map((z) => ({ hostname: z.hostname, endpoint: e.name, addresses: e.addresses.map((a) => a.address) })));
   const settings = settingChanges(beforeDoc, afterDoc, after);
+  const wasLeaving = parseManifest(previous?.get(MANIFEST_FILE))?.decommission === true;
+  const offboarding = model.decommission && !wasLeaving ? 'started' : !model.decommission && wasLeaving ? 'cancelled' : undefined;
   return {
     customer: model.name,
     isNew,
     stacks,
     settings,
     transitions,
+    ...(offboarding ? { offboarding } : {}),
     hostnames,
-    checklist: checklist(model, { isNew, transitions, stacks, settings }, specsDir, outDir),
+    checklist: checklist(model, { isNew, transitions, stacks, settings, offboarding }, specsDir, outDir),
   };
 }
 
@@ -261,11 +266,12 @@ export function transitionText(t: Transition): string {
 /** What the reviewer must confirm, for exactly the transitions and changes in this pull request. */
 function checklist(
   model: CustomerModel,
-  change: Pick<ChangeSummary, 'isNew' | 'transitions' | 'stacks' | 'settings'>,
+  change: Pick<ChangeSummary, 'isNew' | 'transitions' | 'stacks' | 'settings' | 'offboarding'>,
   specsDir: string,
   outDir: string,
 ): string[] {
   const { isNew, transitions, stacks, settings } = change;
+  if (model.decommission) return offboardingChecklist(model, change, outDir);
   const items: string[] = [];
   const account = model.aws.accountId;
   if (isNew) {
@@ -320,6 +326,19 @@ function checklist(
   return items;
 }
 
+/** Offboarding: what the reviewer confirms before the apply that destroys a customer's operator stack, and after. */
+function offboardingChecklist(model: CustomerModel, change: Pick<ChangeSummary, 'stacks' | 'offboarding'>, outDir: string): string[] {
+  const removed = change.stacks.filter((s) => s.title.startsWith('operator')).reduce((n, s) => n + s.diff.removed.length, 0);
+  if (change.offboarding !== 'started') {
+    return [`${model.name} is decommissioning: once \`privlink status ${model.name}\` shows no resource left and the customer has destroyed their module, delete \`${model.specFile}\` and \`${outDir}/${model.name}/\` in one pull request`];
+  }
+  return [
+    `The customer agreed to end the connection (link the ticket): the apply of this change destroys all ${removed} resources of ${model.name}'s operator stack, both clouds, and plan-guard lets exactly those destroys through`,
+    `After the apply: \`privlink status ${model.name}\` reads decommissioning with no resource left; then tell the customer to turn deletion protection off and destroy their module (their README, "Offboarding"). The endpoints go first, because AWS refuses to delete an endpoint service that still has connections`,
+    `Later, in one pull request: delete \`${model.specFile}\` and \`${outDir}/${model.name}/\` (CI keeps planning ${model.name} until its folder is gone; \`privlink check\` accepts the removal)`,
+  ];
+}
+
 function diffLines(d: ResourceDiff, bullet: string): string[] {
   return [
     ...d.added.map((a) => `${bullet}+ ${a}`),
@@ -347,6 +366,8 @@ const settingNames = (s: ChangeSummary) => s.settings.map((c) => c.setting).join
 /** Commit subject: the customer and what happened to it. */
 export function commitSubject(s: ChangeSummary): string {
   if (s.isNew) return `privlink: ${s.customer}: new customer`;
+  if (s.offboarding === 'started') return `privlink: ${s.customer}: decommission (${counts(s)})`;
+  if (s.offboarding === 'cancelled') return `privlink: ${s.customer}: decommission cancelled (${counts(s)})`;
   if (s.transitions.length > 0) return `privlink: ${s.customer}: ${s.transitions.map(transitionText).join('; ')}`;
   if (s.settings.length > 0) return `privlink: ${s.customer}: ${settingNames(s)} (${counts(s)})`;
   return `privlink: ${s.customer}: regenerate (${counts(s)})`;
@@ -355,6 +376,7 @@ export function commitSubject(s: ChangeSummary): string {
 /** Plain-text body of the commit message. */
 export function commitBody(s: ChangeSummary): string {
   const out: string[] = [];
+  if (s.offboarding === 'started') out.push(`Offboarding: ${s.customer} leaves the fleet; the next apply destroys its operator stack.`, '');
   if (s.transitions.length > 0) out.push('Phase:', ...s.transitions.map((t) => `  ${transitionText(t)}`), '');
   if (s.settings.length > 0) out.push('Settings of the operator stack:', ...settingLines(s, '  '), '');
   out.push(`Resources (${counts(s)}):`);
@@ -369,7 +391,8 @@ export function commitBody(s: ChangeSummary): string {
 export function prBody(summaries: readonly ChangeSummary[], topology: (customer: string) => string): string {
   const out: string[] = [];
   for (const s of summaries) {
-    out.push(`## ${s.customer}${s.isNew ? ' (new customer)' : ''}`, '');
+    out.push(`## ${s.customer}${s.isNew ? ' (new customer)' : s.offboarding === 'started' ? ' (offboarding)' : ''}`, '');
+    if (s.offboarding === 'started') out.push(`**Offboarding:** ${s.customer} leaves the fleet; the next apply destroys every resource of its operator stack, and plan-guard lets exactly those destroys through.`, '');
     if (s.transitions.length > 0) out.push('**Phase:**', '', ...s.transitions.map((t) => `- ${transitionText(t)}`), '');
     if (s.settings.length > 0) {
       out.push('**Settings** of the operator stack:', '', ...settingLines(s, '- ').map((l) => l.replace(/^- ~ (\S+)/, '- ~ `$1`')), '');

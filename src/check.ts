@@ -78,10 +78,13 @@ export function topLevelDrift(outDir: string, expected: ReadonlySet<string>): Dr
     if (!entry.isDirectory()) {
       drift.push({ kind: 'extra', path: entry.name, why: 'not written by privlink (only customer folders and ci/ belong here)' });
     } else if (!expected.has(entry.name)) {
+      const manifest = parseManifest(readIfExists(join(outDir, entry.name, MANIFEST_FILE)));
       drift.push({
         kind: 'extra',
         path: `${entry.name}/`,
-        why: 'no spec generates this folder: if the customer was removed, run `terraform destroy` in its operator/ folder, then delete the folder',
+        why: manifest?.decommission
+          ? 'no spec generates this folder, and its customer was decommissioning: once CI has applied the decommission, delete the folder in the same pull request as the spec'
+          : `no spec generates this folder, and its customer was never decommissioned: its resources would stay up with nobody planning them. Restore the spec, set \`decommission: true\`, let CI apply it, then delete the spec and ${entry.name}/ together (README "Offboarding")`,
       });
     }
   }

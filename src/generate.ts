@@ -35,6 +35,7 @@ export function renderCustomer(model: CustomerModel, inputs: Inputs): CustomerFi
       spec: { file: model.specFile, sha256: inputs.spec },
       inputs,
       endpoints: Object.fromEntries(model.endpoints.map((e) => [e.name, e.status])),
+      ...(model.decommission ? { decommission: true as const } : {}),
       ...(model.securityExceptions.length > 0
         ? { security: { exceptions: model.securityExceptions.map(({ rule, reason }) => ({ rule, reason })) } }
         : {}),

@@ -122,6 +122,11 @@ describe('privlink lab on the example customers', () => {
     expect(check(report, 'GCP learns the AWS VPC').detail).toBe('10.250.0.0/24 over 4 paths (ECMP)');
     expect(check(report, 'AWS learns exactly the source ranges').detail).toMatch(/^10\.0\.0\.0\/20, 10\.4\.0\.0\/14 \(admitted by the endpoint security groups\) over 4 paths each, nothing else$/);
     expect(check(report, 'failover').detail).toMatch(/over 4 → 3 paths; traffic continues/);
+    // The killed tunnel's alarms: the CloudWatch alarm whose dimensions resolve to its address, and both GCP policies.
+    expect(check(report, 'alarms').detail).toBe(
+      'killed vpn_a.tunnel1 (198.51.100.10) ⇄ tunnel_a1: fires privlink-acme-tunnel-a1-down (CloudWatch, TunnelIpAddress 198.51.100.10), ' +
+        'privlink-acme-tunnel-a1-down (Cloud Monitoring, WARNING), privlink-acme-bgp-a1-down (Cloud Monitoring, WARNING)',
+    );
     // The hostname path: github resolves to exactly its endpoint's addresses and answers on 443 and 22 from both
     // source ranges, before and after the failover; artifactory (awaiting the customer) does not resolve.
     const addresses = endpointAddresses('acme', 'endpoint_github');
@@ -152,6 +157,7 @@ describe('privlink lab on the example customers', () => {
     expect(check(report, 'AWS learns exactly the source ranges').detail).toMatch(/^10\.16\.0\.0\/20, 10\.20\.0\.0\/14 \(advertised by the Cloud Router/);
     for (const h of ['gitlab.corp.globex.example', 'registry.corp.globex.example', 'nexus.corp.globex.example']) expect(check(report, `DNS ${h} (awaiting customer)`).ok).toBe(true);
     expect(check(report, 'failover').detail).toMatch(/over 2 → 1 paths; traffic continues/);
+    expect(check(report, 'alarms').detail).toMatch(/: fires privlink-globex-tunnel-a1-down \(CloudWatch, TunnelIpAddress 198\.51\.100\.10\), privlink-globex-tunnel-a1-down \(Cloud Monitoring, WARNING\), privlink-globex-bgp-a1-down/);
     expect(code).toBe(0);
   });
 });
@@ -235,9 +241,11 @@ describe('privlink lab on copies of acme miswired on the hostname path', () => {
     expect(report.hostnames.filter((h) => h.address === stray).every((h) => h.result === 'FAILED')).toBe(true);
   });
 
-  itLabRun('a security group missing port 22: the connections on 22 fail, dropped by that group, and 443 still connects', async () => {
+  // Two independent faults in one run (the lab costs seconds per run): each is reported on its own.
+  itLabRun('a security group missing port 22, and tunnel a1\'s alarm on tunnel a2\'s address: port 22 fails, dropped by that group, 443 connects; killing a1 fires no alarm, and the lab names what each alarm watches', async () => {
     const file = miswired((tf) => {
       for (const k of Object.keys(tf.resource.aws_vpc_security_group_ingress_rule)) if (k.startsWith('github_22_')) delete tf.resource.aws_vpc_security_group_ingress_rule[k];
+      tf.resource.aws_cloudwatch_metric_alarm.tunnel_a1.dimensions.TunnelIpAddress = '${aws_vpn_connection.vpn_a.tunnel2_address}';
     });
     const { code, report } = await lab(['--tf', file]);
     expect(code).toBe(1);
@@ -245,6 +253,13 @@ describe('privlink lab on copies of acme miswired on the hostname path', () => {
     expect(rows.filter((h) => h.port === 22).every((h) => h.result === 'FAILED' && /dropped by the security group: aws_security_group\.endpoint_github admits no TCP 22 from 10\.[04]\.0\.1/.test(h.reason ?? ''))).toBe(true);
     expect(rows.filter((h) => h.port === 443).every((h) => h.result.startsWith('connected'))).toBe(true);
     expect(check(report, 'TCP github.internal.company.net').detail).toMatch(/^4 of 8 failed: github\.internal\.company\.net → [\d.]+:22 from 10\.0\.0\.1: dropped by the security group/);
+    expect(check(report, 'alarms')).toEqual({
+      name: 'alarms',
+      ok: false,
+      detail:
+        'killed vpn_a.tunnel1 (198.51.100.10) ⇄ tunnel_a1: no CloudWatch alarm watches vpn_a.tunnel1: none has VpnId = sim:aws_vpn_connection.vpn_a and TunnelIpAddress = 198.51.100.10 ' +
+        '(on that connection: privlink-acme-tunnel-a1-down watches 198.51.100.11, privlink-acme-tunnel-a2-down watches 198.51.100.11)',
+    });
   });
 
   itLabRun('a zone bound to another network: the hostname does not resolve, and the lab says which network the zone is bound to', async () => {

@@ -93,6 +93,7 @@ export async function failoverCheck(lab: LabState): Promise<Check> {
   const t0 = Date.now();
   for (const e of [x.slot.g!, x.slot.a!]) signal(e.daemon!.pid, 'SIGKILL');
   x.slot.row.rekey = 'killed (failover)';
+  lab.killed = x.slot;
   lab.o.log(`failover: killed both charons of ${x.slot.pair.gcp?.key} ⇄ ${x.slot.pair.aws?.key}`);
   let down = false;
   while (Date.now() - t0 < BGP_TIMERS.hold * 3000) {

@@ -17,6 +17,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { alarmCheck, alarmView, type AlarmView } from './alarms';
 import { LabInputError, simulateApply, type SimulatedApply } from './apply';
 import { BGP_TIMERS } from './daemons';
 import { hostnameView, type HostnameView } from './hostnames';
@@ -36,6 +37,7 @@ export interface PreparedLab {
   readonly aws: AwsSide;
   readonly pairs: Pair[];
   readonly view: HostnameView;
+  readonly alarms: AlarmView;
 }
 
 /** Read the JSON and simulate its apply: everything that can be wrong with the file, before the machine is touched. */
@@ -56,7 +58,7 @@ export function prepareLab(tfFile: string, random: (n: number) => Buffer = rando
     const apply = simulateApply(json, random);
     const gcp = gcpSide(apply);
     const aws = awsSide(apply);
-    return { apply, gcp, aws, pairs: pairTunnels(gcp, aws), view: hostnameView(apply) };
+    return { apply, gcp, aws, pairs: pairTunnels(gcp, aws), view: hostnameView(apply), alarms: alarmView(apply) };
   } catch (err) {
     if (err instanceof LabInputError) throw new LabInputError(err.problems.map((p) => `${tfFile}: ${p}`));
     throw err;
@@ -66,7 +68,7 @@ export function prepareLab(tfFile: string, random: (n: number) => Buffer = rando
 /** Run the lab on a prepared file; returns the report, ok or not. Throws LabInterrupted on SIGINT/SIGTERM. */
 export async function runLab(o: LabOptions, prepared: PreparedLab = prepareLab(o.tfFile, o.random)): Promise<LabReport> {
   const started = Date.now();
-  const { apply, gcp, aws, pairs, view } = prepared;
+  const { apply, gcp, aws, pairs, view, alarms } = prepared;
   const report: LabReport = {
     customer: o.customer,
     file: o.tfFile,
@@ -79,7 +81,7 @@ export async function runLab(o: LabOptions, prepared: PreparedLab = prepareLab(o
     timers: BGP_TIMERS,
     ms: { setup: 0, total: 0 },
   };
-  const lab = new LabState(o, gcp, aws, pairs, view, report);
+  const lab = new LabState(o, gcp, aws, pairs, view, alarms, report);
   const onSignal = (sig: NodeJS.Signals) => {
     lab.interrupted = sig;
   };
@@ -136,6 +138,11 @@ async function runSteps(lab: LabState): Promise<void> {
   lab.throwIfInterrupted();
   const failover = await failoverCheck(lab);
   lab.report.checks.push(failover);
+  if (lab.killed?.pair.aws && lab.killed.pair.gcp) {
+    const { aws, gcp } = lab.killed.pair;
+    const peer = lab.gcp.peers.find((p) => lab.gcp.interfaces.find((i) => i.key === p.iface)?.tunnel === gcp.key);
+    lab.report.checks.push(alarmCheck(lab.alarms, { aws, awsConnectionId: aws.connectionId, gcp, ...(peer ? { peer } : {}) }));
+  }
   if (failover.ok) lab.report.checks.push(...(await lab.hostPath.check('after')));
   lab.throwIfInterrupted();
   lab.report.checks.push(await rekeyCheck(lab));

@@ -69,6 +69,8 @@ export interface AwsTunnel {
   /** e.g. vpn_a.tunnel1 */
   readonly key: string;
   readonly connection: string;
+  /** The connection's id after apply (what CloudWatch reports as VpnId). */
+  readonly connectionId: string;
   readonly tunnel: 1 | 2;
   readonly localIp: string;
   /** The customer gateway's address: where AWS expects IKE from. */
@@ -253,6 +255,7 @@ export function awsSide(apply: SimulatedApply): AwsSide {
       tunnels.push({
         key: `${c.name}.tunnel${t}`,
         connection: c.name,
+        connectionId: str(c.computed.id),
         tunnel: t,
         localIp: str(c.computed[`tunnel${t}_address`]),
         remoteIp: str(cgw?.args.ip_address),

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { awsEnd, gcpEnd, type BgpSession } from './daemons';
 import { run, type Daemon } from './host';
+import type { AlarmView } from './alarms';
 import type { HostnameView } from './hostnames';
 import { validCidr } from './ip';
 import { HostPath } from './hostpath';
@@ -27,6 +28,8 @@ export class LabState {
   /** When the first daemon started: "up after" counts from here. */
   bringUp = 0;
   vpcHost = '';
+  /** The tunnel the failover check killed. */
+  killed: Slot | undefined;
 
   constructor(
     readonly o: LabOptions,
@@ -34,6 +37,8 @@ export class LabState {
     readonly aws: AwsSide,
     pairs: Pair[],
     view: HostnameView,
+    /** The generated alarms, as the simulated apply resolves them (alarms.ts). */
+    readonly alarms: AlarmView,
     readonly report: LabReport,
   ) {
     this.work = mkdtempSync(join(tmpdir(), `${NS_PREFIX}${process.pid}-`));

@@ -23,6 +23,7 @@ export function customerModuleData(model: CustomerModel, operatorName = DEFAULT_
     /** The operator's name at the start of a sentence. */
     OperatorName: operatorName.charAt(0).toUpperCase() + operatorName.slice(1),
     customer: model.name,
+    decommission: model.decommission,
     region: model.aws.region,
     principalArn: model.aws.operatorPrincipalArn,
     accountId: model.aws.accountId,

@@ -2,6 +2,7 @@
  * The operator README of each customer (generated/<name>/README.md): where the onboarding stands and what
  * happens next. Statuses and phases come from the model; this file only words them.
  */
+import { ALERT_PERIOD_SECONDS } from '../domain/monitoring';
 import { agree, list, portsText } from '../support/words';
 import { STATUS_LABEL, type CustomerModel, type EndpointModel } from '../model/model';
 import { commentedNotice } from './header';
@@ -10,6 +11,7 @@ import { topologyMarkdown } from './topology';
 
 /** The onboarding phase of a customer, from its endpoints' statuses. */
 export function onboardingPhase(model: CustomerModel): string {
+  if (model.decommission) return 'decommissioning — the next apply of `operator/` destroys every resource of this customer (see "Offboarding")';
   const waiting = model.endpoints.filter((e) => e.status === 'awaiting-customer').length;
   if (waiting === model.endpoints.length) return 'phase 1 — waiting for the customer to apply their module and send back service names';
   if (waiting > 0) return `phase 2 for ${model.endpoints.length - waiting} of ${model.endpoints.length} endpoints — the rest wait for the customer`;
@@ -36,7 +38,18 @@ function followUps(e: EndpointModel): string[] {
   return out;
 }
 
+/** The order in which a customer leaves the fleet; each step waits for the one before. */
+function offboardingSteps(model: CustomerModel): string[] {
+  return [
+    `Merge this pull request. CI plans and applies \`operator/\`: the plan destroys every resource of ${model.name} and nothing else, and plan-guard lets exactly those destroys through. The interface endpoints go first, so the customer's endpoint services have no connection left.`,
+    `Check with \`privlink status ${model.name}\`: the phase reads decommissioning, with no resource left in the state.`,
+    `Tell the customer to remove their module: they turn deletion protection of each load balancer off and run \`terraform destroy\` (their README, "Stopping the connection", has the commands). AWS refuses to delete an endpoint service that still has connections, which is why the operator's apply comes first.`,
+    `In a later pull request, delete \`${model.specFile}\` and \`generated/${model.name}/\` (and \`${model.specFile.replace(/\.ya?ml$/, '')}.plan-guard-allow\` if it exists). \`privlink check\` accepts the removal, and CI stops planning ${model.name} once its folder is gone.`,
+  ];
+}
+
 function nextSteps(model: CustomerModel): string[] {
+  if (model.decommission) return offboardingSteps(model);
   const waiting = model.endpoints.filter((e) => e.status === 'awaiting-customer');
   const ready = model.endpoints.filter((e) => e.status === 'ready');
   const steps = ['Apply `operator/` (CI does this after the pull request is merged): the VPN and BGP come up without the customer.'];
@@ -56,7 +69,25 @@ function nextSteps(model: CustomerModel): string[] {
   if (auto.length > 0) {
     steps.push(`Verify each hostname of ${auto.map((e) => `**${e.name}**`).join(', ')} from a GKE pod (accepted without the customer, see "Security exceptions").`);
   }
+  steps.push(
+    `Verify: \`privlink status ${model.name}\` reads the applied state and reports every tunnel \`UP\` and each connected endpoint \`available\`; the phase reads \`connected\` (exit 1 when degraded or down, so cron or CI can page on it).`,
+  );
   return steps;
+}
+
+/** One row per alarm of the customer: what fires, when, at what severity, on which cloud. */
+function alertRows(model: CustomerModel): { name: string; cloud: string; fires: string; severity: string }[] {
+  const period = `${ALERT_PERIOD_SECONDS / 60} minutes`;
+  const rows = model.tunnels.flatMap((t) => [
+    { name: t.alarmName, cloud: 'AWS (CloudWatch)', fires: `tunnel ${t.key} (connection ${t.connection}, tunnel ${t.awsTunnel}) reports TunnelState 0, or nothing, for ${period}`, severity: 'warning' },
+    { name: t.alarmName, cloud: 'GCP (Cloud Monitoring)', fires: `tunnel ${t.key} is not established for ${period}`, severity: 'warning' },
+    { name: t.sessionAlarmName, cloud: 'GCP (Cloud Monitoring)', fires: `the BGP session of tunnel ${t.key} is down for ${period}`, severity: 'warning' },
+  ]);
+  rows.push(
+    { name: model.alerts.noPathName, cloud: 'AWS (CloudWatch)', fires: `no tunnel is up for ${period}`, severity: 'critical' },
+    { name: model.alerts.noPathName, cloud: 'GCP (Cloud Monitoring)', fires: `no tunnel is established, or no BGP session is up, for ${period}`, severity: 'critical' },
+  );
+  return rows;
 }
 
 /** Where the operator stack's state lives, in words. */
@@ -73,8 +104,17 @@ function stateLocation(model: CustomerModel): string {
 }
 
 export function renderOperatorReadme(model: CustomerModel): string {
+  const targets = (severity: 'warning' | 'critical') => {
+    const t = model.alerts.targets[severity];
+    const all = [...t.snsTopicArns, ...t.notificationChannels].map((x) => `\`${x}\``);
+    return all.length ? all.join(', ') : 'nobody';
+  };
+  const anyTarget = (['warning', 'critical'] as const).some((s) => model.alerts.targets[s].snsTopicArns.length + model.alerts.targets[s].notificationChannels.length > 0);
   return render('docs/operator-readme.md.hbs', {
     ...model,
+    alertTargets: anyTarget
+      ? `Warnings go to ${targets('warning')}; critical alerts go to ${targets('critical')} (privlink.yaml \`alerts\`).`
+      : 'No notification targets yet: until privlink.yaml names SNS topics and Cloud Monitoring channels under `alerts`, the alarms show in each console only.',
     notice: commentedNotice('markdown', model.specFile).trimEnd(),
     phase: onboardingPhase(model),
     topology: topologyMarkdown(model),
@@ -84,6 +124,7 @@ export function renderOperatorReadme(model: CustomerModel): string {
       : '1 connection × 2 tunnels, 2 BGP sessions (no 99.99 % SLA)',
     anyPrivateCa: model.endpoints.some((e) => e.tls === 'private-ca'),
     nextSteps: nextSteps(model),
+    alerts: alertRows(model),
     endpoints: model.endpoints.map((e) => ({
       ...e,
       serviceName: e.serviceName ?? null,

@@ -22,6 +22,8 @@ export interface Manifest {
   /** What the folder was generated from (fingerprint.ts); equal inputs and intact files mean nothing to redo. */
   readonly inputs?: Inputs;
   readonly endpoints?: Readonly<Record<string, EndpointStatus>>;
+  /** Present (true) only while the customer is leaving the fleet (spec `decommission: true`). */
+  readonly decommission?: true;
   /** Present only when the spec records exceptions (older manifests have none). */
   readonly security?: { readonly exceptions: readonly SecurityException[] };
   /** Path relative to the folder → SHA-256 of the content privlink wrote. */
