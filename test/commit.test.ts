@@ -4,7 +4,7 @@
  * changed; refusals before anything is written.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, rmSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, acmeWith, tempDir, SECOND_SERVICE_NAME, modelOf } from './helpers';
 
@@ -147,13 +147,60 @@ describe('generate --commit', () => {
     const r = privlink(dir, 'generate', 'customers/acme.yaml', '--commit', '--pr-body', 'pr.md');
     expect(r.code).toBe(0);
     const message = git(dir, 'log', '-1', '--format=%B');
-    expect(message.split('\n')[0]).toBe('privlink: acme: provider.aws, provider.google, terraform.backend (0 added, 0 changed, 0 replaced, 0 removed)');
+    // Alert policies carry the labels as user_labels (the provider's default_labels do not reach them): those change.
+    expect(message.split('\n')[0]).toBe('privlink: acme: provider.aws, provider.google, terraform.backend (0 added, 9 changed, 0 replaced, 0 removed)');
+    const changed = [...message.matchAll(/^ {4}~ (\S+) \((.*)\)$/gm)].map((m) => `${m[1]} (${m[2]})`);
+    expect(changed).toHaveLength(9);
+    for (const c of changed) expect(c).toMatch(/^google_monitoring_alert_policy\.(?:(?:tunnel|bgp)_[ab][12]|no_path) \(user_labels\)$/);
     expect(message).not.toContain('only documentation changed');
     expect(message).toMatch(/^ {2}~ provider\.aws \(default_tags\): the tags of every AWS resource change in place \(\d+ resources\)$/m);
     expect(message).toMatch(/^ {2}~ provider\.google \(default_labels\): the labels of every GCP resource change in place/m);
     expect(message).toMatch(/^ {2}~ terraform\.backend \(gcs\): the state moves: local terraform\.tfstate → gcs acme-privlink-state\/privlink\/acme$/m);
     expect(message).toContain('[ ] the state moves: local terraform.tfstate → gcs acme-privlink-state/privlink/acme. Before this merges, move the state: in generated/acme/operator/ run terraform init -migrate-state');
     expect(readFileSync(join(dir, 'pr.md'), 'utf8')).toContain('- ~ `terraform.backend` (gcs): the state moves');
+  });
+
+  it('offboarding: decommission commits a destroy of the operator stack with the order of steps; deleting the spec later is accepted, deleting it first is not', () => {
+    const dir = repo();
+    const allBefore = Object.keys(JSON.parse(readFileSync(join(dir, 'generated', 'acme', 'operator', 'cdk.tf.json'), 'utf8')).resource).length;
+    expect(allBefore).toBeGreaterThan(10);
+    writeFileSync(join(dir, 'customers', 'acme.yaml'), acmeWith({ decommission: true }));
+    const r = privlink(dir, 'generate', 'customers/acme.yaml', '--commit', '--pr-body', 'pr.md');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const message = git(dir, 'log', '-1', '--format=%B');
+    expect(message.split('\n')[0]).toMatch(/^privlink: acme: decommission \(0 added, 0 changed, 0 replaced, \d+ removed\)$/);
+    expect(message).toMatch(/^ {4}- aws_vpn_connection\.vpn_a$/m);
+    expect(message).toMatch(/^ {4}- google_compute_vpn_tunnel\.tunnel_b2$/m);
+    expect(message).toContain('[ ] The customer agreed to end the connection (link the ticket): the apply of this change destroys all');
+    expect(message).toContain('[ ] After the apply: privlink status acme reads decommissioning with no resource left; then tell the customer to turn deletion protection off and destroy their module');
+    expect(message).toContain('[ ] Later, in one pull request: delete customers/acme.yaml and generated/acme/');
+    expect(readFileSync(join(dir, 'pr.md'), 'utf8')).toContain('## acme (offboarding)');
+    const tf = JSON.parse(readFileSync(join(dir, 'generated', 'acme', 'operator', 'cdk.tf.json'), 'utf8'));
+    expect(tf.resource).toBeUndefined();
+    expect(Object.keys(tf.provider).sort()).toEqual(['aws', 'google']);
+    expect(tf.terraform.backend).toEqual({ local: { path: 'terraform.tfstate' } });
+    expect(tf.output).toEqual({ privlink_decommission: expect.objectContaining({ value: 'acme' }) });
+    expect(readFileSync(join(dir, 'generated', 'acme', 'README.md'), 'utf8')).toMatch(/## Offboarding\n\n1\. Merge this pull request\./);
+    expect(readFileSync(join(dir, 'generated', 'acme', 'customer-module', 'README.md'), 'utf8')).toContain('## Offboarding');
+    // CI keeps planning acme: it is still a project of the Atlantis config while its folder exists.
+    expect(readFileSync(join(dir, 'generated', 'ci', 'atlantis.yaml'), 'utf8')).toContain('dir: generated/acme/operator');
+
+    // globex was never decommissioned: deleting its spec alone leaves its folder, and check says what to do instead.
+    const globex = readFileSync(join(dir, 'customers', 'globex.yaml'), 'utf8');
+    rmSync(join(dir, 'customers', 'globex.yaml'));
+    expect(privlink(dir, 'generate', '-q')).toMatchObject({ code: 0 });
+    const early = privlink(dir, 'check');
+    expect(early.code).toBe(1);
+    expect(early.stderr).toContain('generated/globex/: extra: no spec generates this folder, and its customer was never decommissioned: its resources would stay up with nobody planning them. Restore the spec, set `decommission: true`');
+    writeFileSync(join(dir, 'customers', 'globex.yaml'), globex);
+
+    // Later: acme's spec and folder go together, and check accepts it.
+    rmSync(join(dir, 'customers', 'acme.yaml'));
+    rmSync(join(dir, 'generated', 'acme'), { recursive: true });
+    expect(privlink(dir, 'generate', '-q')).toMatchObject({ code: 0 }); // the CI config drops acme
+    expect(privlink(dir, 'check')).toMatchObject({ code: 0, stderr: '' });
+    expect(readFileSync(join(dir, 'generated', 'ci', 'atlantis.yaml'), 'utf8')).not.toContain('generated/acme/operator');
   });
 
   it('a new customer also commits the CI config that now lists it', () => {

@@ -53,6 +53,33 @@ describe('fleet config', () => {
     expect(tf.terraform.backend.s3.use_lockfile).toBeUndefined();
   });
 
+  // Topic ARN shape from the SNS documentation ("arn:aws:sns:us-east-2:123456789012:MyTopic"); the channel name
+  // shape from Cloud Monitoring's notificationChannels reference (projects/[PROJECT_ID_OR_NUMBER]/notificationChannels/[CHANNEL_ID]).
+  const WARN_TOPIC = 'arn:aws:sns:us-east-2:123456789012:MyTopic';
+  const PAGE_TOPIC = 'arn:aws:sns:us-east-2:123456789012:MyPagingTopic';
+  const CHANNEL = 'projects/ops-monitoring/notificationChannels/1234567890';
+
+  it('alerts: each severity\'s targets reach exactly its alarms and policies; without targets the alarms still exist', () => {
+    const none = operatorJson(DEFAULT_FLEET);
+    expect(Object.keys(none.resource.aws_cloudwatch_metric_alarm).sort()).toEqual(['no_path', 'tunnel_a1', 'tunnel_a2', 'tunnel_b1', 'tunnel_b2']);
+    expect(none.resource.aws_cloudwatch_metric_alarm.tunnel_a1.alarm_actions).toEqual([]);
+    const tf = operatorJson(fleet(`${HEAD}alerts:\n  warning: {snsTopicArns: ["${WARN_TOPIC}"]}\n  critical:\n    snsTopicArns: ["${PAGE_TOPIC}"]\n    notificationChannels: ["${CHANNEL}"]\n`));
+    const alarms = tf.resource.aws_cloudwatch_metric_alarm;
+    for (const t of ['tunnel_a1', 'tunnel_a2', 'tunnel_b1', 'tunnel_b2']) expect([t, alarms[t].alarm_actions, alarms[t].ok_actions]).toEqual([t, [WARN_TOPIC], [WARN_TOPIC]]);
+    expect(alarms.no_path.alarm_actions).toEqual([PAGE_TOPIC]);
+    const policies = tf.resource.google_monitoring_alert_policy;
+    expect(policies.no_path).toMatchObject({ severity: 'CRITICAL', notification_channels: [CHANNEL] });
+    expect(policies.bgp_b2).toMatchObject({ severity: 'WARNING', notification_channels: [] });
+  });
+
+  it('alerts: a malformed topic or channel is refused at its line, with the shape it must have', () => {
+    const found = problems(`${HEAD}alerts:\n  warning:\n    snsTopicArns: ["arn:aws:sqs:us-east-2:123456789012:MyQueue"]\n    notificationChannels: ["1234567890"]\n`);
+    expect(found).toEqual([
+      'privlink.yaml:5:20: alerts.warning.snsTopicArns[0]: must be an SNS topic ARN: arn:aws:sns:[REGION]:[ACCOUNT_ID]:[TOPIC_NAME], got "arn:aws:sqs:us-east-2:123456789012:MyQueue"',
+      'privlink.yaml:6:28: alerts.warning.notificationChannels[0]: must be a notification channel name: projects/[PROJECT_ID]/notificationChannels/[CHANNEL_ID], got "1234567890"',
+    ]);
+  });
+
   it('assumes the named role in the account of each customer', () => {
     const tf = operatorJson(fleet(`${HEAD}aws:\n  assumeRoleName: privlink-ci\n`));
     expect(tf.provider.aws[0].assume_role).toEqual([{ role_arn: 'arn:aws:iam::111122223333:role/privlink-ci', session_name: 'privlink-acme' }]);
