@@ -98,7 +98,8 @@ export function guardPlan(plan: unknown, allow: Iterable<string>): GuardResult {
     if (!action || !impact) continue;
     const hit: GuardHit = { address: rc.address, type: rc.type, action, cause: causeOf(rc), impact };
     if (decommission !== undefined && action === 'delete' && customerOf(rc, decommission) !== 'other') {
-      allowed.push({ ...hit, cause: `${decommission} is decommissioning` });
+      // Leaving the fleet is the point of the plan: what each resource carried no longer needs saying.
+      allowed.push({ ...hit, cause: `${decommission} is decommissioning`, impact: '' });
     } else if (allowances.has(rc.address)) {
       used.add(rc.address);
       allowed.push(hit);
@@ -146,7 +147,7 @@ function customerOf(rc: ResourceChange, customer: string): 'same' | 'other' {
 /** One line per resource: what happens, why, and what it breaks. */
 export function formatHit(hit: GuardHit): string {
   const verb = hit.action === 'replace' ? 'would be replaced' : 'would be destroyed';
-  return `${hit.address} ${verb}${hit.cause ? ` (${hit.cause})` : ''}: ${hit.impact}`;
+  return `${hit.address} ${verb}${hit.cause ? ` (${hit.cause})` : ''}${hit.impact ? `: ${hit.impact}` : ''}`;
 }
 
 /** Addresses from an allow file: one per line; blank lines and `#` comments ignored. */
