@@ -199,6 +199,12 @@ describe('usage', () => {
     expect(run(['--config', 'privlink.yaml', 'frobnicate'], dir).stderr).toContain('unknown command "frobnicate"');
   });
 
+  it('stops quietly when the reader has closed the pipe (privlink check | true)', () => {
+    // `true` exits without reading, so every write of privlink meets a closed pipe (EPIPE).
+    const r = spawnSync('sh', ['-c', `"${process.execPath}" "${join(ROOT, 'bin', 'privlink.js')}" check | true`], { cwd: ROOT, encoding: 'utf8' });
+    expect(r.stderr).toBe(''); // before: an unhandled 'error' event and Node's stack trace
+  });
+
   it('shows each command only the options it uses, and examples whole', () => {
     const dir = workspace();
     const help = (cmd: string) => run([cmd, '--help'], dir).stdout;

@@ -51,3 +51,15 @@ export const GCP_ALIGNMENT_SECONDS = 60;
 /** Redundancy lost (one tunnel or session) is a warning; no path left is critical. */
 export type Severity = 'warning' | 'critical';
 export const GCP_SEVERITY: Readonly<Record<Severity, string>> = { warning: 'WARNING', critical: 'CRITICAL' };
+
+/**
+ * The values a Cloud Monitoring filter matches for one metric label (`metric.label.L = "v"` or
+ * `metric.label.L = one_of("v1", "v2")`), or none when the filter watches another metric. The lint rule and the lab
+ * read privlink's own filters this way (render/operator/alerts.ts writes them).
+ */
+export function filterLabelValues(filter: string, metric: string, label: string): string[] {
+  if (!filter.includes(`metric.type = "${metric}"`)) return [];
+  const m = new RegExp(`metric\\.label\\.${label} = (one_of\\(([^)]*)\\)|"([^"]*)")`).exec(filter);
+  if (!m) return [];
+  return m[2] !== undefined ? [...m[2].matchAll(/"([^"]*)"/g)].map((v) => v[1]!) : [m[3]!];
+}

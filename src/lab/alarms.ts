@@ -9,6 +9,7 @@ import {
   AWS_DIMENSION_VPN_ID,
   AWS_TUNNEL_STATE_METRIC,
   AWS_VPN_NAMESPACE,
+  filterLabelValues,
   GCP_SESSION_LABEL,
   GCP_SESSION_METRIC,
   GCP_TUNNEL_LABEL,
@@ -41,14 +42,6 @@ export interface AlarmView {
 const str = (v: Json | undefined) => (typeof v === 'string' ? v : '');
 const asList = (v: Json | undefined): Record<string, Json>[] => (Array.isArray(v) ? (v as Record<string, Json>[]) : v && typeof v === 'object' ? [v as Record<string, Json>] : []);
 
-/** The values a filter matches for one metric label, or none when the filter watches another metric. */
-function labelValues(filter: string, metric: string, label: string): string[] {
-  if (!filter.includes(`metric.type = "${metric}"`)) return [];
-  const m = new RegExp(`metric\\.label\\.${label} = (one_of\\(([^)]*)\\)|"([^"]*)")`).exec(filter);
-  if (!m) return [];
-  return m[2] !== undefined ? [...m[2].matchAll(/"([^"]*)"/g)].map((v) => v[1]!) : [m[3]!];
-}
-
 export function alarmView(apply: SimulatedApply): AlarmView {
   const aws = apply
     .ofType('aws_cloudwatch_metric_alarm')
@@ -62,8 +55,8 @@ export function alarmView(apply: SimulatedApply): AlarmView {
     return {
       name: str(r.args.display_name),
       severity: str(r.args.severity),
-      tunnels: filters.flatMap((f) => labelValues(f, GCP_TUNNEL_METRIC, GCP_TUNNEL_LABEL)),
-      peers: filters.flatMap((f) => labelValues(f, GCP_SESSION_METRIC, GCP_SESSION_LABEL)),
+      tunnels: filters.flatMap((f) => filterLabelValues(f, GCP_TUNNEL_METRIC, GCP_TUNNEL_LABEL)),
+      peers: filters.flatMap((f) => filterLabelValues(f, GCP_SESSION_METRIC, GCP_SESSION_LABEL)),
     };
   });
   return { aws, gcp };

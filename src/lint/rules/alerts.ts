@@ -3,6 +3,7 @@ import {
   AWS_DIMENSION_VPN_ID,
   AWS_TUNNEL_STATE_METRIC,
   AWS_VPN_NAMESPACE,
+  filterLabelValues,
   GCP_SESSION_LABEL,
   GCP_SESSION_METRIC,
   GCP_TUNNEL_LABEL,
@@ -17,15 +18,6 @@ function policyFilters(doc: TfDoc): string[] {
       .flatMap((c) => blocks(c.condition_threshold))
       .map((t) => (typeof t.filter === 'string' ? t.filter : '')),
   );
-}
-
-/** Does `filter` watch `metric` with `label` naming exactly `value` (alone, or in a one_of list)? */
-function watches(filter: string, metric: string, label: string, value: string): boolean {
-  if (!filter.includes(`metric.type = "${metric}"`)) return false;
-  const m = new RegExp(`metric\\.label\\.${label} = (one_of\\(([^)]*)\\)|"([^"]*)")`).exec(filter);
-  if (!m) return false;
-  const values = m[2] !== undefined ? [...m[2].matchAll(/"([^"]*)"/g)].map((v) => v[1]) : [m[3]];
-  return values.includes(value);
 }
 
 /** The tunnels of each AWS VPN connection: (connection, n) with the references its alarm's dimensions must hold. */
@@ -55,7 +47,7 @@ export const alertsEveryTunnel: LintRule = {
           (a.dimensions as Record<string, unknown> | undefined)?.[AWS_DIMENSION_TUNNEL_IP] === address,
       );
     const filters = policyFilters(doc);
-    const gcpWatched = (metric: string, label: string, value: string) => filters.some((f) => watches(f, metric, label, value));
+    const gcpWatched = (metric: string, label: string, value: string) => filters.some((f) => filterLabelValues(f, metric, label).includes(value));
     return [
       ...awsTunnels(doc)
         .filter((t) => !awsWatched(t.vpnId, t.address))
