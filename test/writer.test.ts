@@ -1,7 +1,8 @@
 /**
- * Crash safety and locking of the writer, with real processes: `privlink generate` is killed with SIGKILL at
- * every step of a run that changes two customers (fault injection: PRIVLINK_TEST_KILL_AT_STEP), and after each
- * kill the output, once recovered, must be entirely the old or entirely the new — with Terraform's state intact.
+ * Crash safety and locking of the writer, with real processes killed with SIGKILL at every step of a run that
+ * changes two customers (fault injection: PRIVLINK_TEST_KILL_AT_STEP): the writer in a process of its own at every
+ * step, `privlink generate` at both ends and at the commit point. After each kill the output, once recovered, must
+ * be entirely the old or entirely the new — with Terraform's state intact.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -42,6 +43,30 @@ function changeSpecs(dir: string): void {
   appendFileSync(join(dir, 'privlink.yaml'), '# reviewed\n');
 }
 
+/**
+ * The writer alone, in a process of its own: stages and commits the given folders with the same calls, in the same
+ * order, as `generate` (engine.ts: open the output, stage each changed customer, then ci/, commit). It skips the
+ * rendering, which every kill would otherwise repeat; the test checks that it has exactly generate's kill points.
+ */
+function writerDriver(dir: string, folders: [string, Record<string, string>][]): string[] {
+  const input = join(dir, 'folders.json');
+  writeFileSync(input, JSON.stringify(folders));
+  const script =
+    `const { writeCustomers } = require(${JSON.stringify(join(ROOT, 'dist', 'writer.js'))});` +
+    `const folders = JSON.parse(require('node:fs').readFileSync(${JSON.stringify(input)}, 'utf8'));` +
+    `writeCustomers('generated', new Map(folders.map(([n, f]) => [n, new Map(Object.entries(f))])));`;
+  return ['-e', script];
+}
+
+function runNode(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, { cwd, env: { ...process.env, ...env } });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code, signal) => resolve({ code, signal, stderr }));
+  });
+}
+
 describe('kill -9 at every step of generate', () => {
   it('leaves, after recovery, exactly the old or exactly the new output, state files kept', async () => {
     const template = base();
@@ -53,43 +78,56 @@ describe('kill -9 at every step of generate', () => {
     const expectedNew = snapshot(join(fresh, 'generated'));
     expect(expectedNew).not.toEqual(old);
     expect(expectedNew['acme/operator/terraform.tfstate']).toBe('{"version": 4, "serial": 7}');
+    // What generate staged: the changed folders, privlink's own files only (their manifests list them).
+    const folders: [string, Record<string, string>][] = ['acme', 'globex', 'ci'].map((name) => {
+      const manifest = JSON.parse(expectedNew[`${name}/privlink-manifest.json`]!) as { files: Record<string, string> };
+      const files = [...Object.keys(manifest.files), 'privlink-manifest.json'];
+      return [name, Object.fromEntries(files.map((f) => [f, expectedNew[`${name}/${f}`]!]))];
+    });
+
+    /** A copy of the old output with the specs changed, the writer killed at step n, then recovered. */
+    const killAt = async (n: number, how: 'generate' | 'writer'): Promise<string> => {
+      const dir = tempDir('privlink-kill-at-');
+      cpSync(template, dir, { recursive: true });
+      changeSpecs(dir);
+      const env = { PRIVLINK_TEST_KILL_AT_STEP: String(n) };
+      const r = how === 'generate' ? await run(dir, ['generate', '-q'], env) : await runNode(dir, writerDriver(dir, folders), env);
+      const out = join(dir, 'generated');
+      if (r.signal !== 'SIGKILL') {
+        expect([how, n, r.code, r.stderr]).toEqual([how, n, 0, '']);
+        return 'finished';
+      }
+      expect(existsSync(join(out, LOCK_FILE))).toBe(true); // the killed run's lock is left behind
+      expect(acquireLock(out)).toMatch(/stale lock/);
+      try {
+        recoverOutput(out);
+      } finally {
+        releaseLock(out);
+      }
+      const after = snapshot(out);
+      if (JSON.stringify(after) === JSON.stringify(old)) return 'old';
+      expect(after).toEqual(expectedNew);
+      return 'new';
+    };
 
     const outcomes: string[] = [];
     for (let at = 1; ; at += 2) {
       // Two runs at a time (a 2-core machine): steps at and at + 1.
-      const results = await Promise.all(
-        [at, at + 1].map(async (n) => {
-          const dir = tempDir('privlink-kill-at-');
-          cpSync(template, dir, { recursive: true });
-          changeSpecs(dir);
-          const r = await run(dir, ['generate', '-q'], { PRIVLINK_TEST_KILL_AT_STEP: String(n) });
-          const out = join(dir, 'generated');
-          if (r.signal !== 'SIGKILL') {
-            expect(r.code).toBe(0);
-            return 'finished';
-          }
-          expect(existsSync(join(out, LOCK_FILE))).toBe(true); // the killed run's lock is left behind
-          expect(acquireLock(out)).toMatch(/stale lock/);
-          try {
-            recoverOutput(out);
-          } finally {
-            releaseLock(out);
-          }
-          const after = snapshot(out);
-          if (JSON.stringify(after) === JSON.stringify(old)) return 'old';
-          expect(after).toEqual(expectedNew);
-          return 'new';
-        }),
-      );
+      const results = await Promise.all([at, at + 1].map((n) => killAt(n, 'writer')));
       outcomes.push(...results);
       if (results.includes('finished')) break;
     }
-    const killed = outcomes.filter((o) => o !== 'finished');
+    const killed = outcomes.slice(0, outcomes.indexOf('finished'));
     expect(killed.length).toBeGreaterThanOrEqual(20);
     expect(killed).toContain('old');
     expect(killed).toContain('new');
     // Before the commit point every kill leaves the old output, after it every kill the new: one switch only.
     expect(killed.join(' ')).toMatch(/^(old )*(new ?)*$/);
+    // generate itself has exactly these kill points, with the same outcome at each end and at the switch.
+    const last = killed.length;
+    const firstNew = killed.indexOf('new') + 1;
+    const real = await Promise.all([1, firstNew - 1, firstNew, last, last + 1].map((n) => killAt(n, 'generate')));
+    expect(real).toEqual(['old', 'old', 'new', 'new', 'finished']);
   }, 180000);
 });
 
