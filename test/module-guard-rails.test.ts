@@ -65,16 +65,52 @@ const CASES: { name: string; vars: string; fails?: string }[] = [
   { name: 'health_check_interval_too_short', vars: 'health_check = { interval = 1 }', fails: 'var.health_check' },
 ];
 
+/** Variables whose validation reads another variable: a case touching one must not share a run with the other. */
+const READS: Record<string, string[]> = { targets: ['target_type'] };
+
+/** The variables a case sets or expects to fail, and those their validations read. */
+function touched(c: (typeof CASES)[number]): Set<string> {
+  const names = [...c.vars.matchAll(/^\s*([a-z_]+)\s*=/gm)].map((m) => m[1]!);
+  if (c.fails?.startsWith('var.')) names.push(c.fails.slice(4));
+  return new Set(names.flatMap((n) => [n, ...(READS[n] ?? [])]));
+}
+
+/**
+ * The runs of one `terraform test`: each good case alone (its values must pass as they are), the missing-AZ case
+ * alone (it changes the subnets' mock), and the bad values packed into as few runs as their variables allow: no
+ * two cases in a run touch the same variable, and each run expects every one of them to fail. Terraform fails a
+ * run whose expected failure did not occur ("Missing expected failure"), so each bad value is still proven
+ * rejected, and each run starts the provider once instead of once per case.
+ */
+function runsOf(): { name: string; cases: (typeof CASES)[number][] }[] {
+  const runs: { name: string; cases: (typeof CASES)[number][]; touched: Set<string> }[] = [];
+  for (const c of CASES) {
+    if (!c.fails || !c.fails.startsWith('var.')) {
+      runs.push({ name: c.name, cases: [c], touched: new Set() });
+      continue;
+    }
+    const t = touched(c);
+    const fits = runs.find((r) => r.name.startsWith('bad_values_') && [...t].every((v) => !r.touched.has(v)));
+    if (fits) {
+      fits.cases.push(c);
+      for (const v of t) fits.touched.add(v);
+    } else runs.push({ name: `bad_values_${runs.filter((r) => r.name.startsWith('bad_values_')).length + 1}`, cases: [c], touched: t });
+  }
+  return runs;
+}
+
 function testFile(): string {
-  const runs = CASES.map((c) => {
+  const runs = runsOf().map(({ name, cases }) => {
     // Every run but subnets_miss_an_az puts the second subnet in use1-az2 (the provider-wide mock says use1-az1).
     const secondAz =
-      c.name === 'subnets_miss_an_az'
+      name === 'subnets_miss_an_az'
         ? ''
         : `  override_data {\n    target = data.aws_subnet.selected["${SUBNETS[1]}"]\n    values = { availability_zone_id = "use1-az2" }\n  }\n`;
-    const vars = c.vars ? `  variables {\n    ${c.vars}\n  }\n` : '';
-    const fails = c.fails ? `  expect_failures = [${c.fails}]\n` : '';
-    return `run "${c.name}" {\n  command = plan\n${secondAz}${vars}${fails}}\n`;
+    const assigned = cases.map((c) => c.vars).filter(Boolean);
+    const vars = assigned.length ? `  variables {\n    ${assigned.join('\n    ')}\n  }\n` : '';
+    const fails = cases.flatMap((c) => (c.fails ? [c.fails] : []));
+    const expect = fails.length ? `  expect_failures = [${fails.join(', ')}]\n` : '';
+    return `# ${cases.map((c) => c.name).join(', ')}\nrun "${name}" {\n  command = plan\n${secondAz}${vars}${expect}}\n`;
   });
   return `mock_provider "aws" {
   override_data {
@@ -107,9 +143,12 @@ describe('customer module guard rails (terraform test, mock provider)', () => {
     const init = terraform(['init', '-backend=false', '-input=false', '-no-color'], dir, env);
     expect(init.status === 0 ? 0 : init.out).toBe(0);
     const r = terraform(['test', '-no-color'], dir, env);
-    const results = Object.fromEntries([...r.stdout.matchAll(/run "([a-z_]+)"\.\.\. (pass|fail|skip)/g)].map((m) => [m[1], m[2]]));
+    const runs = runsOf();
+    expect(runs.length).toBeLessThan(CASES.length / 2);
+    expect(runs.flatMap((x) => x.cases.map((c) => c.name)).sort()).toEqual(CASES.map((c) => c.name).sort()); // every case, once
+    const results = Object.fromEntries([...r.stdout.matchAll(/run "([a-z_0-9]+)"\.\.\. (pass|fail|skip)/g)].map((m) => [m[1], m[2]]));
     expect({ results, out: r.status === 0 ? '' : r.out }).toEqual({
-      results: Object.fromEntries(CASES.map((c) => [c.name, 'pass'])),
+      results: Object.fromEntries(runs.map((x) => [x.name, 'pass'])),
       out: '',
     });
   }, 120000);
