@@ -184,10 +184,10 @@ export function offlineJson(operatorJson: string): string {
 }
 
 
-/** `terraform plan` (no refresh) and `terraform show -json` of it; the JSON is also left in dir/plan.json. */
+/** `terraform plan` (no refresh, plus `extra` arguments) and `terraform show -json` of it; the JSON is also left in dir/plan.json. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export function plan(dir: string, env: NodeJS.ProcessEnv): Record<string, any> {
-  const p = terraform(['plan', '-refresh=false', '-input=false', '-no-color', '-out=tfplan'], dir, env);
+export function plan(dir: string, env: NodeJS.ProcessEnv, extra: string[] = []): Record<string, any> {
+  const p = terraform(['plan', '-refresh=false', '-input=false', '-no-color', '-out=tfplan', ...extra], dir, env);
   if (p.status !== 0) throw new Error(p.out);
   const show = terraform(['show', '-json', 'tfplan'], dir, env);
   if (show.status !== 0) throw new Error(show.out);
