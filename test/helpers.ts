@@ -214,3 +214,28 @@ export async function interruptWhen(args: string[], cwd: string, ready: RegExp, 
   const code = await closed;
   return { code, pid: child.pid!, stderr };
 }
+
+/**
+ * The command line in this process: the same `exec()` that bin/privlink.js runs, from folder `cwd` with `env` set,
+ * output captured. For the many runs of a test file that check what a command does, without a Node start (and
+ * module load) per call; each file keeps a spawned run of `bin/privlink.js` for the path a user takes.
+ */
+export async function privlinkHere(args: string[], cwd: string, env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  const { exec } = await import('../src/cli');
+  const before = process.cwd();
+  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+  let stdout = '';
+  let stderr = '';
+  process.chdir(cwd);
+  Object.assign(process.env, env);
+  try {
+    const code = await exec(args, { out: (t) => (stdout += t), err: (t) => (stderr += t) });
+    return { code, stdout, stderr };
+  } finally {
+    process.chdir(before);
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
+}
