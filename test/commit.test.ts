@@ -6,42 +6,52 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, rmSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, acmeWith, tempDir, SECOND_SERVICE_NAME, modelOf } from './helpers';
+import { ROOT, acmeWith, privlinkHere, tempDir, SECOND_SERVICE_NAME, modelOf } from './helpers';
 
 const BIN = join(ROOT, 'bin', 'privlink.js');
-const ENV = { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' };
+const GIT_ENV = { GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' };
+const ENV = { ...process.env, ...GIT_ENV };
 
 function git(cwd: string, ...args: string[]): string {
   return execFileSync('git', args, { cwd, encoding: 'utf8', env: ENV });
 }
 
-function privlink(cwd: string, ...args: string[]) {
+/** `node bin/privlink.js` as a user runs it. */
+function spawned(cwd: string, ...args: string[]) {
   const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', env: ENV });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** A repository whose main branch holds the examples and their generated output. */
-function repo(): string {
+/** The same command line in this process (helpers.privlinkHere), with git's global config kept out. */
+const privlink = (cwd: string, ...args: string[]) => privlinkHere(args, cwd, GIT_ENV);
+
+let template: string | undefined;
+/** A repository whose main branch holds the examples and their generated output (made once, copied per test). */
+async function repo(): Promise<string> {
+  if (template === undefined) {
+    template = tempDir('privlink-git-template-');
+    cpSync(join(ROOT, 'customers'), join(template, 'customers'), { recursive: true });
+    cpSync(join(ROOT, 'privlink.yaml'), join(template, 'privlink.yaml'));
+    git(template, 'init', '-q', '-b', 'main');
+    git(template, 'config', 'user.name', 'Ops Engineer');
+    git(template, 'config', 'user.email', 'ops@example.com');
+    expect(spawned(template, 'generate', '-q').code).toBe(0);
+    git(template, 'add', '-A');
+    git(template, 'commit', '-q', '-m', 'onboard acme and globex');
+  }
   const dir = tempDir('privlink-git-');
-  cpSync(join(ROOT, 'customers'), join(dir, 'customers'), { recursive: true });
-  cpSync(join(ROOT, 'privlink.yaml'), join(dir, 'privlink.yaml'));
-  git(dir, 'init', '-q', '-b', 'main');
-  git(dir, 'config', 'user.name', 'Ops Engineer');
-  git(dir, 'config', 'user.email', 'ops@example.com');
-  expect(privlink(dir, 'generate', '-q').code).toBe(0);
-  git(dir, 'add', '-A');
-  git(dir, 'commit', '-q', '-m', 'onboard acme and globex');
+  cpSync(template, dir, { recursive: true });
   return dir;
 }
 
 const ARTIFACTORY_READY = { 'endpoints.1.serviceName': SECOND_SERVICE_NAME };
 
 describe('generate --commit', () => {
-  it('commits a service name on a new branch: resources by address, the phase change, a PR body with the diagram', () => {
-    const dir = repo();
+  it('commits a service name on a new branch: resources by address, the phase change, a PR body with the diagram', async () => {
+    const dir = await repo();
     const main = git(dir, 'rev-parse', 'main').trim();
     writeFileSync(join(dir, 'customers', 'acme.yaml'), acmeWith(ARTIFACTORY_READY));
-    const r = privlink(dir, 'generate', 'customers/acme.yaml', '--commit', '--pr-body', 'pr.md');
+    const r = spawned(dir, 'generate', 'customers/acme.yaml', '--commit', '--pr-body', 'pr.md'); // as a user runs it
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
 
@@ -76,43 +86,43 @@ describe('generate --commit', () => {
 
     // The branch is complete: nothing left over, and CI's check passes on it.
     expect(git(dir, 'status', '--porcelain', '--', 'customers', 'generated')).toBe('');
-    expect(privlink(dir, 'check').code).toBe(0);
+    expect((await privlink(dir, 'check')).code).toBe(0);
   });
 
-  it('commits every input the output depends on: privlink.yaml and the plan-guard allowances, so a clean checkout passes check', () => {
-    const dir = repo();
+  it('commits every input the output depends on: privlink.yaml and the plan-guard allowances, so a clean checkout passes check', async () => {
+    const dir = await repo();
     const fleet = readFileSync(join(dir, 'privlink.yaml'), 'utf8');
     writeFileSync(
       join(dir, 'privlink.yaml'),
       fleet.replace(/^backend:\n(?: {2}.*\n)+/m, 'backend:\n  type: gcs\n  bucket: acme-privlink-state\n  prefix: "privlink/{customer}"\n'),
     );
     writeFileSync(join(dir, 'customers', 'acme.plan-guard-allow'), '# reviewed in OPS-7\naws_vpn_connection.vpn_a\n');
-    const r = privlink(dir, 'generate', '--commit', '--branch', 'move-state');
+    const r = await privlink(dir, 'generate', '--commit', '--branch', 'move-state');
     expect(r.code).toBe(0);
     const files = git(dir, 'show', '--name-only', '--format=', 'HEAD').trim().split('\n');
     expect(files).toEqual(expect.arrayContaining(['privlink.yaml', 'customers/acme.plan-guard-allow', 'generated/acme/operator/cdk.tf.json']));
     expect(git(dir, 'status', '--porcelain')).toBe('');
     const clone = tempDir('privlink-clone-');
     git(clone, 'clone', '-q', '--branch', 'move-state', dir, '.');
-    const check = privlink(clone, 'check');
+    const check = await privlink(clone, 'check');
     expect(check.stderr).toBe('');
     expect(check.code).toBe(0);
   });
 
-  it('with no change, commits nothing, creates no branch and says so', () => {
-    const dir = repo();
+  it('with no change, commits nothing, creates no branch and says so', async () => {
+    const dir = await repo();
     const head = git(dir, 'rev-parse', 'HEAD');
-    const r = privlink(dir, 'generate', 'customers/acme.yaml', '--commit');
+    const r = await privlink(dir, 'generate', 'customers/acme.yaml', '--commit');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/no change: .* match HEAD; nothing committed, no branch created/);
     expect(git(dir, 'rev-parse', 'HEAD')).toBe(head);
     expect(git(dir, 'branch', '--list', 'privlink/*')).toBe('');
   });
 
-  it('names changed attributes, in the operator stack and in the customer module\'s example', () => {
-    const dir = repo();
+  it('names changed attributes, in the operator stack and in the customer module\'s example', async () => {
+    const dir = await repo();
     writeFileSync(join(dir, 'customers', 'acme.yaml'), acmeWith({ 'endpoints.0.ports': [443, 22, 7999] }));
-    const r = privlink(dir, 'generate', 'customers/acme.yaml', '--commit', '--branch', 'feature/bitbucket-ssh');
+    const r = await privlink(dir, 'generate', 'customers/acme.yaml', '--commit', '--branch', 'feature/bitbucket-ssh');
     expect(r.code).toBe(0);
     const message = git(dir, 'log', '-1', '--format=%B');
     expect(message.split('\n')[0]).toMatch(/^privlink: acme: regenerate \(\d+ added, \d+ changed, 0 replaced, 0 removed\)$/);
@@ -123,10 +133,10 @@ describe('generate --commit', () => {
     expect(git(dir, 'branch', '--show-current').trim()).toBe('feature/bitbucket-ssh');
   });
 
-  it('a new inside CIDR is a replacement, across both clouds, and the checklist asks for a window', () => {
-    const dir = repo();
+  it('a new inside CIDR is a replacement, across both clouds, and the checklist asks for a window', async () => {
+    const dir = await repo();
     writeFileSync(join(dir, 'customers', 'acme.yaml'), acmeWith({ 'vpn.insideCidrs': { a1: '169.254.30.0/30' } }));
-    expect(privlink(dir, 'generate', 'customers/acme.yaml', '--commit').code).toBe(0);
+    expect((await privlink(dir, 'generate', 'customers/acme.yaml', '--commit')).code).toBe(0);
     const message = git(dir, 'log', '-1', '--format=%B');
     expect(message.split('\n')[0]).toMatch(/^privlink: acme: regenerate \(0 added, \d+ changed, [1-9]\d* replaced, 0 removed\)$/);
     expect(message).toMatch(/^ {4}-\/\+ aws_vpn_connection\.vpn_a \(replaced: tunnel1_inside_cidr forces replacement\)$/m);
@@ -136,15 +146,15 @@ describe('generate --commit', () => {
     expect(message).toMatch(/\[ \] replaced: aws_vpn_connection\.vpn_a, .*schedule a window with the customer/);
   });
 
-  it('labels and a backend move are reported as settings, with what they change, and the state migration step', () => {
-    const dir = repo();
+  it('labels and a backend move are reported as settings, with what they change, and the state migration step', async () => {
+    const dir = await repo();
     writeFileSync(join(dir, 'customers', 'acme.yaml'), acmeWith({ labels: { team: 'payments' } }));
     const fleet = readFileSync(join(dir, 'privlink.yaml'), 'utf8');
     writeFileSync(
       join(dir, 'privlink.yaml'),
       fleet.replace(/^backend:\n(?: {2}.*\n)+/m, 'backend:\n  type: gcs\n  bucket: acme-privlink-state\n  prefix: "privlink/{customer}"\n'),
     );
-    const r = privlink(dir, 'generate', 'customers/acme.yaml', '--commit', '--pr-body', 'pr.md');
+    const r = await privlink(dir, 'generate', 'customers/acme.yaml', '--commit', '--pr-body', 'pr.md');
     expect(r.code).toBe(0);
     const message = git(dir, 'log', '-1', '--format=%B');
     // Alert policies carry the labels as user_labels (the provider's default_labels do not reach them): those change.
@@ -160,12 +170,12 @@ describe('generate --commit', () => {
     expect(readFileSync(join(dir, 'pr.md'), 'utf8')).toContain('- ~ `terraform.backend` (gcs): the state moves');
   });
 
-  it('offboarding: decommission commits a destroy of the operator stack with the order of steps; deleting the spec later is accepted, deleting it first is not', () => {
-    const dir = repo();
+  it('offboarding: decommission commits a destroy of the operator stack with the order of steps; deleting the spec later is accepted, deleting it first is not', async () => {
+    const dir = await repo();
     const allBefore = Object.keys(JSON.parse(readFileSync(join(dir, 'generated', 'acme', 'operator', 'cdk.tf.json'), 'utf8')).resource).length;
     expect(allBefore).toBeGreaterThan(10);
     writeFileSync(join(dir, 'customers', 'acme.yaml'), acmeWith({ decommission: true }));
-    const r = privlink(dir, 'generate', 'customers/acme.yaml', '--commit', '--pr-body', 'pr.md');
+    const r = await privlink(dir, 'generate', 'customers/acme.yaml', '--commit', '--pr-body', 'pr.md');
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const message = git(dir, 'log', '-1', '--format=%B');
@@ -189,8 +199,8 @@ describe('generate --commit', () => {
     // globex was never decommissioned: deleting its spec alone leaves its folder, and check says what to do instead.
     const globex = readFileSync(join(dir, 'customers', 'globex.yaml'), 'utf8');
     rmSync(join(dir, 'customers', 'globex.yaml'));
-    expect(privlink(dir, 'generate', '-q')).toMatchObject({ code: 0 });
-    const early = privlink(dir, 'check');
+    expect(await privlink(dir, 'generate', '-q')).toMatchObject({ code: 0 });
+    const early = await privlink(dir, 'check');
     expect(early.code).toBe(1);
     expect(early.stderr).toContain('generated/globex/: extra: no spec generates this folder, and its customer was never decommissioned: its resources would stay up with nobody planning them. Restore the spec, set `decommission: true`');
     writeFileSync(join(dir, 'customers', 'globex.yaml'), globex);
@@ -198,16 +208,16 @@ describe('generate --commit', () => {
     // Later: acme's spec and folder go together, and check accepts it.
     rmSync(join(dir, 'customers', 'acme.yaml'));
     rmSync(join(dir, 'generated', 'acme'), { recursive: true });
-    expect(privlink(dir, 'generate', '-q')).toMatchObject({ code: 0 }); // the CI config drops acme
-    expect(privlink(dir, 'check')).toMatchObject({ code: 0, stderr: '' });
+    expect(await privlink(dir, 'generate', '-q')).toMatchObject({ code: 0 }); // the CI config drops acme
+    expect(await privlink(dir, 'check')).toMatchObject({ code: 0, stderr: '' });
     expect(readFileSync(join(dir, 'generated', 'ci', 'atlantis.yaml'), 'utf8')).not.toContain('generated/acme/operator');
   });
 
-  it('a new customer also commits the CI config that now lists it', () => {
-    const dir = repo();
+  it('a new customer also commits the CI config that now lists it', async () => {
+    const dir = await repo();
     const spec = acmeWith({ name: 'initech', 'aws.accountId': '777788889999', 'aws.vpcCidr': '10.251.0.0/24', 'gcp.network': 'initech-vpc' });
     writeFileSync(join(dir, 'customers', 'initech.yaml'), spec);
-    const r = privlink(dir, 'generate', 'customers/initech.yaml', '--commit');
+    const r = await privlink(dir, 'generate', 'customers/initech.yaml', '--commit');
     expect(r.stderr).toBe('');
     const files = git(dir, 'show', '--name-only', '--format=', 'HEAD');
     expect(files).toContain('generated/ci/atlantis.yaml');
@@ -216,20 +226,20 @@ describe('generate --commit', () => {
     expect(git(dir, 'branch', '--show-current').trim()).toBe('privlink/initech');
   });
 
-  it('refuses a dirty index and an existing branch before writing anything', () => {
-    const dir = repo();
+  it('refuses a dirty index and an existing branch before writing anything', async () => {
+    const dir = await repo();
     writeFileSync(join(dir, 'customers', 'acme.yaml'), acmeWith(ARTIFACTORY_READY));
     const before = readFileSync(join(dir, 'generated', 'acme', 'operator', 'cdk.tf.json'), 'utf8');
 
     writeFileSync(join(dir, 'notes.txt'), 'unrelated');
     git(dir, 'add', 'notes.txt');
-    const dirty = privlink(dir, 'generate', 'customers/acme.yaml', '--commit');
+    const dirty = await privlink(dir, 'generate', 'customers/acme.yaml', '--commit');
     expect(dirty.code).toBe(1);
     expect(dirty.stderr).toMatch(/the index has staged changes; commit or unstage them first/);
     git(dir, 'restore', '--staged', 'notes.txt');
 
     git(dir, 'branch', 'privlink/acme');
-    const exists = privlink(dir, 'generate', 'customers/acme.yaml', '--commit');
+    const exists = await privlink(dir, 'generate', 'customers/acme.yaml', '--commit');
     expect(exists.code).toBe(1);
     expect(exists.stderr).toContain('branch "privlink/acme" already exists');
 
@@ -237,16 +247,16 @@ describe('generate --commit', () => {
     expect(git(dir, 'branch', '--show-current').trim()).toBe('main');
   });
 
-  it('refuses outside a git repository, and asks for --branch when several customers change', () => {
+  it('refuses outside a git repository, and asks for --branch when several customers change', async () => {
     const dir = tempDir('privlink-nogit-');
     cpSync(join(ROOT, 'customers'), join(dir, 'customers'), { recursive: true });
-    const outside = privlink(dir, 'generate', 'customers/acme.yaml', '--commit');
+    const outside = await privlink(dir, 'generate', 'customers/acme.yaml', '--commit');
     expect(outside.code).toBe(1);
     expect(outside.stderr).toContain('not inside a git repository');
     expect(readdirSync(dir).sort()).toEqual(['customers']); // nothing written, no cdktf.out/ either
-    const many = privlink(repo(), 'generate', '--commit');
+    const many = await privlink(await repo(), 'generate', '--commit');
     expect(many.code).toBe(2);
     expect(many.stderr).toContain('give --branch for a multi-customer change');
-    expect(privlink(dir, 'generate', '--pr-body', 'x.md').stderr).toContain('--branch and --pr-body go with --commit');
+    expect((await privlink(dir, 'generate', '--pr-body', 'x.md')).stderr).toContain('--branch and --pr-body go with --commit');
   });
 });
