@@ -11,13 +11,19 @@ import { generatorFingerprint } from '../src/fingerprint';
 import { TASKS_PER_WORKER_MIN } from '../src/pool';
 import { loadSpecs } from '../src/input/load';
 import { writeSyntheticFleet } from '../src/tools/synthetic-fleet';
-import { ROOT, snapshot, tempDir } from './helpers';
+import { ROOT, privlinkHere, snapshot, tempDir } from './helpers';
 
 const BIN = join(ROOT, 'bin', 'privlink.js');
 
 function privlink(cwd: string, ...args: string[]) {
   const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8' });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr, json: () => JSON.parse(r.stdout) };
+}
+
+/** The same command line in this process (helpers.privlinkHere): for the many small runs of one test. */
+async function here(cwd: string, ...args: string[]) {
+  const r = await privlinkHere(args, cwd);
+  return { status: r.code, stdout: r.stdout, stderr: r.stderr, json: () => JSON.parse(r.stdout) };
 }
 
 /** A repository with the two examples (or n synthetic customers) and the project's privlink.yaml. */
@@ -30,44 +36,44 @@ function repo(n?: number): string {
 }
 
 describe('content addressing', () => {
-  it('renders a customer again exactly when its spec, privlink.yaml or a generated file changed', () => {
+  it('renders a customer again exactly when its spec, privlink.yaml or a generated file changed', async () => {
     const dir = repo();
-    expect(privlink(dir, 'generate', '--json').json()).toMatchObject({ customers: 2, upToDate: 0, rendered: 2, foldersWritten: ['acme', 'globex', 'ci'] });
-    expect(privlink(dir, 'generate', '--json').json()).toMatchObject({ upToDate: 2, rendered: 0, foldersWritten: [], filesWritten: 0 });
-    expect(privlink(dir, 'check', '--json').json()).toMatchObject({ upToDate: 2, compared: 0, drift: [] });
+    expect((await here(dir, 'generate', '--json')).json()).toMatchObject({ customers: 2, upToDate: 0, rendered: 2, foldersWritten: ['acme', 'globex', 'ci'] });
+    expect((await here(dir, 'generate', '--json')).json()).toMatchObject({ upToDate: 2, rendered: 0, foldersWritten: [], filesWritten: 0 });
+    expect((await here(dir, 'check', '--json')).json()).toMatchObject({ upToDate: 2, compared: 0, drift: [] });
 
     // A comment in one spec: that customer is rendered again; only its manifest changes (it records the spec's hash).
     appendFileSync(join(dir, 'customers', 'acme.yaml'), '# reviewed\n');
-    const stale = privlink(dir, 'check', '--json');
+    const stale = await here(dir, 'check', '--json');
     expect(stale.status).toBe(1);
     expect(stale.json()).toMatchObject({ upToDate: 1, compared: 1, drift: [{ kind: 'stale', path: 'acme/privlink-manifest.json' }] });
-    expect(privlink(dir, 'generate', '--json').json()).toMatchObject({ upToDate: 1, rendered: 1, foldersWritten: ['acme'], filesWritten: 1 });
+    expect((await here(dir, 'generate', '--json')).json()).toMatchObject({ upToDate: 1, rendered: 1, foldersWritten: ['acme'], filesWritten: 1 });
 
     // privlink.yaml changed: every customer.
     appendFileSync(join(dir, 'privlink.yaml'), '# reviewed\n');
-    expect(privlink(dir, 'check', '--json').json()).toMatchObject({ upToDate: 0, compared: 2 });
-    expect(privlink(dir, 'generate', '--json').json()).toMatchObject({ upToDate: 0, rendered: 2 });
+    expect((await here(dir, 'check', '--json')).json()).toMatchObject({ upToDate: 0, compared: 2 });
+    expect((await here(dir, 'generate', '--json')).json()).toMatchObject({ upToDate: 0, rendered: 2 });
 
     // A generated file edited by hand: the fast path notices from the hashes, and the full comparison names it.
     const readme = join(dir, 'generated', 'globex', 'README.md');
     writeFileSync(readme, readFileSync(readme, 'utf8').replace('private connectivity', 'private connectivity (edited)'));
-    const edited = privlink(dir, 'check', '--json');
+    const edited = await here(dir, 'check', '--json');
     expect(edited.json()).toMatchObject({ upToDate: 1, compared: 1, drift: [{ kind: 'hand-edited', path: 'globex/README.md' }] });
-    expect(privlink(dir, 'generate', '--json').json()).toMatchObject({ rendered: 1, foldersWritten: ['globex'] });
-    expect(privlink(dir, 'check').status).toBe(0);
+    expect((await here(dir, 'generate', '--json')).json()).toMatchObject({ rendered: 1, foldersWritten: ['globex'] });
+    expect((await here(dir, 'check')).status).toBe(0);
 
     // A customer folder deleted, and a stray one added: both found without rendering anything else.
     mkdirSync(join(dir, 'generated', 'initech'));
-    const extra = privlink(dir, 'check', '--json');
+    const extra = await here(dir, 'check', '--json');
     expect(extra.json()).toMatchObject({ upToDate: 2, compared: 0, drift: [{ kind: 'extra', path: 'initech/' }] });
   });
 
-  it('--full renders everything and rewrites nothing that is already right', () => {
+  it('--full renders everything and rewrites nothing that is already right', async () => {
     const dir = repo();
-    privlink(dir, 'generate', '-q');
+    await here(dir, 'generate', '-q');
     const files = Object.keys(snapshot(join(dir, 'generated'))).filter((f) => !f.startsWith('.')).length; // every file of every folder
-    expect(privlink(dir, 'generate', '--full', '--json').json()).toMatchObject({ upToDate: 0, rendered: 2, foldersWritten: [], filesWritten: 0, filesUnchanged: files });
-    expect(privlink(dir, 'check', '--full', '--json').json()).toMatchObject({ upToDate: 0, compared: 2, drift: [] });
+    expect((await here(dir, 'generate', '--full', '--json')).json()).toMatchObject({ upToDate: 0, rendered: 2, foldersWritten: [], filesWritten: 0, filesUnchanged: files });
+    expect((await here(dir, 'check', '--full', '--json')).json()).toMatchObject({ upToDate: 0, compared: 2, drift: [] });
   });
 
   it('fingerprints privlink itself: any change to its code, templates or lockfile changes the key', () => {
