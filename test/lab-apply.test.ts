@@ -4,13 +4,16 @@
  * makes them disagree exactly where it was miswired.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ipaddr from 'ipaddr.js';
 import { LabInputError, simulateApply, splitTemplate, type Json } from '../src/lab/apply';
 import { addressProblems, admits, dnsAnswers, hostnameView, whyUnresolved } from '../src/lab/hostnames';
 import { awsSide, gcpSide, pairTunnels } from '../src/lab/sides';
-import { ROOT } from './helpers';
+import { prepareLab } from '../src/lab/run';
+import { LabFileError } from '../src/lab/types';
+import { renderOperatorJson } from '../src/render/operator';
+import { ROOT, acmeWith, modelOf, tempDir } from './helpers';
 
 const operatorJson = (customer: string) => JSON.parse(readFileSync(join(ROOT, 'generated', customer, 'operator', 'cdk.tf.json'), 'utf8'));
 
@@ -180,5 +183,13 @@ describe('the lab\'s interrupt message', () => {
     expect(new LabInterrupted('SIGINT', { name: 'teardown', ok: false, detail: 'left behind: privlink-lab-42-gcp, charon gcp a1' }).message).toBe(
       'interrupted by SIGINT; the teardown was incomplete, left behind: privlink-lab-42-gcp, charon gcp a1 (the next `privlink lab` removes what this run left)',
     );
+  });
+});
+
+describe('a decommissioning customer', () => {
+  it('is refused before anything starts: its stack declares no tunnel', () => {
+    const file = join(tempDir('privlink-lab-decommission-'), 'cdk.tf.json');
+    writeFileSync(file, renderOperatorJson(modelOf(acmeWith({ decommission: true }))));
+    expect(() => prepareLab(file)).toThrow(new LabFileError(`${file}: acme is decommissioning (decommission: true): its operator stack declares no tunnel to bring up`));
   });
 });

@@ -10,7 +10,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exec } from '../src/cli';
 import { simulateApply, type Json } from '../src/lab/apply';
-import { ROOT, providerMirror, skipNote, tempDir, terraform, terraformBinary, terraformEnv } from './helpers';
+import { customerStatus } from '../src/status';
+import { ROOT, acmeWith, modelOf, providerMirror, skipNote, tempDir, terraform, terraformBinary, terraformEnv } from './helpers';
 
 const BIN = join(ROOT, 'bin', 'privlink.js');
 
@@ -109,6 +110,15 @@ describe('privlink status', () => {
     const rejected = await status(['acme', '--state', stateFile(acmeState({ github: 'rejected' }))]);
     expect(rejected.code).toBe(1);
     expect(rejected.out).toMatch(/^acme: degraded: github is rejected$/m);
+  });
+
+  it('a decommissioning customer: resources left until the apply, then none; never an alert', () => {
+    const model = modelOf(acmeWith({ decommission: true }));
+    const before = customerStatus(model, JSON.parse(acmeState()));
+    expect(before).toMatchObject({ phase: 'decommissioning', alert: false, tunnels: [] });
+    expect(before.reason).toMatch(/^\d+ resources left in the state: CI's next apply destroys them$/);
+    const after = customerStatus(model, { format_version: '1.0', terraform_version: '1.11.4', values: { root_module: {} } });
+    expect(after.reason).toBe('the operator stack holds no resource any more: delete the spec and its folder');
   });
 
   it('refuses what it cannot read, by name: a plan, a missing file, an unknown customer, --state for two', async () => {

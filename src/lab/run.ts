@@ -17,6 +17,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { DECOMMISSION_OUTPUT } from '../domain/constants';
 import { alarmCheck, alarmView, type AlarmView } from './alarms';
 import { LabInputError, simulateApply, type SimulatedApply } from './apply';
 import { BGP_TIMERS } from './daemons';
@@ -53,6 +54,10 @@ export function prepareLab(tfFile: string, random: (n: number) => Buffer = rando
     json = JSON.parse(text);
   } catch (err) {
     throw new LabFileError(`${tfFile}: not JSON: ${(err as Error).message}`);
+  }
+  const leaving = (json as { output?: Record<string, { value?: unknown }> } | null)?.output?.[DECOMMISSION_OUTPUT]?.value;
+  if (typeof leaving === 'string') {
+    throw new LabFileError(`${tfFile}: ${leaving} is decommissioning (decommission: true): its operator stack declares no tunnel to bring up`);
   }
   try {
     const apply = simulateApply(json, random);
