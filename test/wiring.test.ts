@@ -78,6 +78,33 @@ describe.each(cases)('wiring of $label', ({ json, tunnels }) => {
     expect(peer.router).toBe('${google_compute_router.router.name}');
   });
 
+  it.each(tunnels.map((t, k) => [t, k] as const))('tunnel %s (index %i) has its alarm on both clouds, and so has its BGP session', (t, k) => {
+    const conn = `aws_vpn_connection.vpn_${conns[Math.floor(k / 2)]}`;
+    const alarm = r.aws_cloudwatch_metric_alarm[`tunnel_${t}`];
+    expect([alarm.namespace, alarm.metric_name, alarm.dimensions]).toEqual(['AWS/VPN', 'TunnelState', { VpnId: `\${${conn}.id}`, TunnelIpAddress: `\${${conn}.tunnel${(k % 2) + 1}_address}` }]);
+    expect([alarm.comparison_operator, alarm.threshold, alarm.treat_missing_data]).toEqual(['LessThanThreshold', 1, 'breaching']);
+    const filter = (id: string) => r.google_monitoring_alert_policy[id].conditions[0].condition_threshold.filter as string;
+    expect(filter(`tunnel_${t}`)).toContain(`metric.label.tunnel_name = "\${google_compute_vpn_tunnel.tunnel_${t}.name}"`);
+    expect(filter(`bgp_${t}`)).toContain(`metric.label.bgp_target_ip = "\${google_compute_router_peer.tunnel_${t}.peer_ip_address}"`);
+    expect([r.google_monitoring_alert_policy[`tunnel_${t}`].severity, r.google_monitoring_alert_policy[`bgp_${t}`].severity]).toEqual(['WARNING', 'WARNING']);
+  });
+
+  it('fires the critical no-path alarm only when every tunnel is down: the sum over all of them, on both clouds', () => {
+    const math = r.aws_cloudwatch_metric_alarm.no_path.metric_query as Json[];
+    expect(math.filter((q) => q.metric).map((q) => q.metric.dimensions.TunnelIpAddress)).toEqual(
+      tunnels.map((_, k) => `\${aws_vpn_connection.vpn_${conns[Math.floor(k / 2)]}.tunnel${(k % 2) + 1}_address}`),
+    );
+    expect(math.find((q) => q.return_data).expression).toBe(tunnels.map((t) => `FILL(m_${t}, 0)`).join(' + '));
+    const policy = r.google_monitoring_alert_policy.no_path;
+    expect(policy.severity).toBe('CRITICAL');
+    const [byTunnel, bySession] = (policy.conditions as Json[]).map((c) => c.condition_threshold);
+    for (const t of tunnels) {
+      expect(byTunnel.filter).toContain(`"\${google_compute_vpn_tunnel.tunnel_${t}.name}"`);
+      expect(bySession.filter).toContain(`"\${google_compute_router_peer.tunnel_${t}.peer_ip_address}"`);
+    }
+    expect([byTunnel.aggregations[0].cross_series_reducer, bySession.aggregations[0].cross_series_reducer]).toEqual(['REDUCE_SUM', 'REDUCE_SUM']);
+  });
+
   it('gives every tunnel a distinct /30 outside the AWS-reserved list', () => {
     const cidrs = conns.flatMap((c) => [1, 2].map((n) => r.aws_vpn_connection[`vpn_${c}`][`tunnel${n}_inside_cidr`]));
     expect(new Set(cidrs).size).toBe(tunnels.length);
