@@ -3,7 +3,8 @@
  * generated JSON with the values the lab's simulated apply computes, plus the attributes only a real cloud fills
  * in (vgw_telemetry, the endpoint's state, the tunnel's detailed_status). Their names and types are checked
  * against the provider schema of hashicorp/aws 5.100.0 (`terraform providers schema -json` on the local mirror);
- * their values copy the AWS CLI documentation's describe-vpn-connections example.
+ * their values copy the AWS CLI documentation's describe-vpn-connections example. The AWS half is also written as a
+ * real state file and printed by real `terraform show -json`, which checks every attribute against that schema.
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -64,18 +65,66 @@ function stateFile(text: string): string {
 const mirror = terraformBinary() && providerMirror();
 if (!mirror) skipNote('the state-shape check against the provider schema', 'needs terraform and a provider mirror with hashicorp/aws');
 
+type Block = { attributes?: Record<string, unknown>; block_types?: Record<string, { nesting_mode: string; block: Block }> };
+
+/** Values written like cdktf JSON (a single block as an object) → state attributes in the shape the schema gives. */
+function stateAttributes(block: Block, v: Record<string, Json>): Record<string, Json> {
+  const out: Record<string, Json> = {};
+  for (const k of Object.keys(block.attributes ?? {})) out[k] = v[k] ?? null;
+  for (const [k, bt] of Object.entries(block.block_types ?? {})) {
+    const x = v[k];
+    const items = (x === undefined || x === null ? [] : Array.isArray(x) ? x : [x]).map((i) => stateAttributes(bt.block, i as Record<string, Json>));
+    out[k] = bt.nesting_mode === 'single' ? (items[0] ?? null) : items;
+  }
+  return out;
+}
+
 describe('privlink status', () => {
-  (mirror ? it : it.skip)('the state attributes it reads are those hashicorp/aws 5.100.0 defines', () => {
-    const dir = tempDir('privlink-schema-');
-    writeFileSync(join(dir, 'main.tf.json'), JSON.stringify({ terraform: { required_providers: { aws: { source: 'hashicorp/aws', version: '5.100.0' } } } }));
+  let dir = '';
+  let schema: Record<string, { version: number; block: Block }> = {};
+  beforeAll(() => {
+    if (!mirror) return;
+    dir = tempDir('privlink-state-');
+    writeFileSync(join(dir, 'main.tf.json'), JSON.stringify({ terraform: { required_providers: { aws: { source: 'hashicorp/aws', version: '5.100.0' } } }, provider: { aws: { region: 'us-east-1' } } }));
     const env = terraformEnv(mirror as string);
-    expect(terraform(['init', '-input=false', '-no-color'], dir, env).status).toBe(0);
-    const schema = JSON.parse(terraform(['providers', 'schema', '-json'], dir, env).stdout).provider_schemas['registry.terraform.io/hashicorp/aws'].resource_schemas;
-    const [kind, [, fields]] = schema.aws_vpn_connection.block.attributes.vgw_telemetry.type;
+    const init = terraform(['init', '-input=false', '-no-color'], dir, env);
+    if (init.status !== 0) throw new Error(init.out);
+    schema = JSON.parse(terraform(['providers', 'schema', '-json'], dir, env).stdout).provider_schemas['registry.terraform.io/hashicorp/aws'].resource_schemas;
+  }, 60000);
+
+  /** acme's AWS half as a real state file, printed by real `terraform show -json` (it checks every attribute against the schema). */
+  const shownByTerraform = (opts: { down?: string[] } = {}): string => {
+    const values = JSON.parse(acmeState(opts)).values.root_module.resources as { type: string; name: string; values: Record<string, Json> }[];
+    const resources = values
+      .filter((r) => r.type.startsWith('aws_'))
+      .map((r) => ({
+        mode: 'managed',
+        type: r.type,
+        name: r.name,
+        provider: 'provider["registry.terraform.io/hashicorp/aws"]',
+        instances: [{ schema_version: schema[r.type]!.version, attributes: stateAttributes(schema[r.type]!.block, r.values), sensitive_attributes: [] }],
+      }));
+    writeFileSync(join(dir, 'terraform.tfstate'), JSON.stringify({ version: 4, terraform_version: '1.11.4', serial: 1, lineage: '00000000-0000-4000-8000-000000000000', outputs: {}, resources }));
+    const show = terraform(['show', '-json', '-no-color'], dir, terraformEnv(mirror as string));
+    if (show.status !== 0) throw new Error(show.out);
+    return show.stdout;
+  };
+
+  (mirror ? it : it.skip)('the state attributes it reads are those hashicorp/aws 5.100.0 defines', () => {
+    const telemetryType = (schema.aws_vpn_connection!.block.attributes!.vgw_telemetry as { type: [string, [string, Record<string, string>]] }).type;
+    const [kind, [, fields]] = telemetryType;
     expect(kind).toBe('set');
     expect(Object.keys(fields).sort()).toEqual(Object.keys(telemetry('198.51.100.10', true)).sort());
-    expect(schema.aws_vpc_endpoint.block.attributes.state.type).toBe('string');
-    expect(schema.aws_vpn_connection.block.attributes.tunnel1_address.type).toBe('string');
+    expect((schema.aws_vpc_endpoint!.block.attributes!.state as { type: string }).type).toBe('string');
+  });
+
+  (mirror ? it : it.skip)('reads what terraform show -json prints for a real state file: connected, then degraded when b2 is DOWN', async () => {
+    const up = await status(['acme', '--state', stateFile(shownByTerraform()), '--json']);
+    expect(up.code).toBe(0);
+    expect(JSON.parse(up.out).customers[0]).toMatchObject({ phase: 'connected', endpoints: [{ endpoint: 'artifactory' }, { endpoint: 'github', state: 'available' }] });
+    const down = await status(['acme', '--state', stateFile(shownByTerraform({ down: ['b2'] }))]);
+    expect(down.code).toBe(1);
+    expect(down.out).toMatch(/^acme: degraded: 3 of 4 tunnels up \(b2 DOWN\): redundancy lost$/m);
   });
 
   it('every tunnel UP and github available: connected, exit 0', async () => {

@@ -94,7 +94,7 @@ describe.each(cases)('wiring of $label', ({ json, tunnels }) => {
     expect(math.filter((q) => q.metric).map((q) => q.metric.dimensions.TunnelIpAddress)).toEqual(
       tunnels.map((_, k) => `\${aws_vpn_connection.vpn_${conns[Math.floor(k / 2)]}.tunnel${(k % 2) + 1}_address}`),
     );
-    expect(math.find((q) => q.return_data).expression).toBe(tunnels.map((t) => `FILL(m_${t}, 0)`).join(' + '));
+    expect(math.find((q) => q.return_data)!.expression).toBe(tunnels.map((t) => `FILL(m_${t}, 0)`).join(' + '));
     const policy = r.google_monitoring_alert_policy.no_path;
     expect(policy.severity).toBe('CRITICAL');
     const [byTunnel, bySession] = (policy.conditions as Json[]).map((c) => c.condition_threshold);
