@@ -216,8 +216,8 @@ export async function interruptWhen(args: string[], cwd: string, ready: RegExp, 
 }
 
 /**
- * The command line in this process: the same `exec()` that bin/privlink.js runs, from folder `cwd` with `env` set,
- * output captured. For the many runs of a test file that check what a command does, without a Node start (and
+ * The command line in this process: the same `exec()` that bin/privlink.js runs (jest maps ../src to the built
+ * dist/, see package.json), from folder `cwd` with `env` set, output captured. For the many runs of a test file that check what a command does, without a Node start (and
  * module load) per call; each file keeps a spawned run of `bin/privlink.js` for the path a user takes.
  */
 export async function privlinkHere(args: string[], cwd: string, env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
