@@ -9,6 +9,7 @@
  * the last apply or refresh: CI's `terraform apply -refresh-only` (README "Status") keeps it current.
  */
 import type { CustomerModel, TunnelModel } from './model/model';
+import { plural } from './support/words';
 
 /** Where a customer stands, worst first. */
 export const PHASES = ['down', 'degraded', 'awaiting-acceptance', 'awaiting-customer', 'connected', 'decommissioning'] as const;
@@ -107,7 +108,7 @@ export function customerStatus(model: CustomerModel, doc: unknown): CustomerStat
   const base = { customer: model.name, endpoints };
   if (model.decommission) {
     const left = resources.length;
-    return { ...base, tunnels: [], phase: 'decommissioning', reason: left === 0 ? 'the operator stack holds no resource any more: delete the spec and its folder' : `${left} resources left in the state: CI's next apply destroys them`, alert: false };
+    return { ...base, tunnels: [], phase: 'decommissioning', reason: left === 0 ? 'the operator stack holds no resource any more: delete the spec and its folder' : `${plural(left, 'resource')} left in the state: CI's next apply destroys them`, alert: false };
   }
   if (!model.connections.some((c) => byAddress.has(`aws_vpn_connection.${c.vpnConnectionId}`))) {
     throw new StateError(`the state holds no VPN connection of ${model.name}: has CI applied its operator stack?`);
