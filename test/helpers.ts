@@ -1,7 +1,7 @@
 /** Shared test helpers: example specs, temporary folders and the real tools (terraform, provider mirror). */
 import type { Inputs } from '../src/fingerprint';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseDocument } from 'yaml';
@@ -78,7 +78,7 @@ export function terraformBinary(): string | null {
 let mirrorChecked: string | null | undefined;
 /**
  * Folder of a Terraform filesystem mirror holding hashicorp/aws: $PRIVLINK_TF_MIRROR, else found with
- * `find / -maxdepth 6 -path '*registry.terraform.io/hashicorp/aws*'`.
+ * `find / -maxdepth 6 -path '*registry.terraform.io/hashicorp/aws*'`, outside the temp folder and `.terraform/`.
  */
 export function providerMirror(): string | null {
   if (mirrorChecked !== undefined) return mirrorChecked;
@@ -94,7 +94,12 @@ export function providerMirror(): string | null {
   } catch (err) {
     out = (err as { stdout?: string }).stdout ?? '';
   }
-  const hit = out.split('\n').find((l) => l.endsWith('registry.terraform.io/hashicorp/aws'));
+  // Not a plugin cache or an init'd provider folder: those sit in temp folders of other test runs (this suite's
+  // own plugin caches among them) and disappear when that run ends, taking the "mirror" with them.
+  const tmp = realpathSync(tmpdir());
+  const hit = out
+    .split('\n')
+    .find((l) => l.endsWith('registry.terraform.io/hashicorp/aws') && !l.includes('/.terraform/') && !l.startsWith(`${tmp}/`) && !l.startsWith(`${tmpdir()}/`));
   mirrorChecked = hit ? hit.slice(0, -'/registry.terraform.io/hashicorp/aws'.length) : null;
   return mirrorChecked;
 }
