@@ -12,13 +12,9 @@ import { ROOT, acmeWith, interruptWhen, tempDir, snapshot, SECOND_SERVICE_NAME }
 
 const BIN = join(ROOT, 'bin', 'privlink.js');
 
+/** `node bin/privlink.js ARGS` (runNode below). */
 function run(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, ...env } });
-    let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code, signal) => resolve({ code, signal, stderr }));
-  });
+  return runNode(cwd, [BIN, ...args], env);
 }
 
 /** A workspace with generated output, Terraform state beside a stack, and both specs then changed. */
@@ -58,6 +54,7 @@ function writerDriver(dir: string, folders: [string, Record<string, string>][]):
   return ['-e', script];
 }
 
+/** node with ARGS in cwd: its exit code, the signal that killed it, and its stderr. */
 function runNode(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, args, { cwd, env: { ...process.env, ...env } });

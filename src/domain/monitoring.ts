@@ -52,14 +52,52 @@ export const GCP_ALIGNMENT_SECONDS = 60;
 export type Severity = 'warning' | 'critical';
 export const GCP_SEVERITY: Readonly<Record<Severity, string>> = { warning: 'WARNING', critical: 'CRITICAL' };
 
+// ------------------------------------------------------------------ the filter format, written and read here only
+
+/**
+ * The Cloud Monitoring filter of one monitored metric, for a region, matching a metric label against one value or
+ * several (`one_of`). render/operator/alerts.ts writes privlink's filters with it; filterLabelValues reads them back.
+ */
+export function monitoringFilter(resource: string, metric: string, region: string, label: string, values: readonly string[]): string {
+  const match = values.length === 1 ? `"${values[0]}"` : `one_of(${values.map((v) => `"${v}"`).join(', ')})`;
+  return `resource.type = "${resource}" AND metric.type = "${metric}" AND resource.label.region = "${region}" AND metric.label.${label} = ${match}`;
+}
+
 /**
  * The values a Cloud Monitoring filter matches for one metric label (`metric.label.L = "v"` or
- * `metric.label.L = one_of("v1", "v2")`), or none when the filter watches another metric. The lint rule and the lab
- * read privlink's own filters this way (render/operator/alerts.ts writes them).
+ * `metric.label.L = one_of("v1", "v2")`), or none when the filter watches another metric.
  */
 export function filterLabelValues(filter: string, metric: string, label: string): string[] {
   if (!filter.includes(`metric.type = "${metric}"`)) return [];
   const m = new RegExp(`metric\\.label\\.${label} = (one_of\\(([^)]*)\\)|"([^"]*)")`).exec(filter);
   if (!m) return [];
   return m[2] !== undefined ? [...m[2].matchAll(/"([^"]*)"/g)].map((v) => v[1]!) : [m[3]!];
+}
+
+// ------------------------------------------------------------------ what an alarm watches, read from its body
+
+type Body = Readonly<Record<string, unknown>>;
+/** A nested block as a list (Terraform JSON and hcl2json write blocks as lists, or as one object). */
+const asList = (v: unknown): Body[] => (Array.isArray(v) ? (v as Body[]) : v && typeof v === 'object' ? [v as Body] : []);
+
+/**
+ * The tunnel a CloudWatch alarm watches: its VpnId and TunnelIpAddress dimensions, or undefined when it is not a
+ * plain AWS/VPN TunnelState alarm (the no-path alarm is metric math). Values as written: references in generated
+ * JSON (the lint rule), resolved addresses after the lab's simulated apply.
+ */
+export function alarmTunnel(body: Body): { vpnId: unknown; tunnelIp: unknown } | undefined {
+  if (body.namespace !== AWS_VPN_NAMESPACE || body.metric_name !== AWS_TUNNEL_STATE_METRIC) return undefined;
+  const dims = (body.dimensions ?? {}) as Body;
+  return { vpnId: dims[AWS_DIMENSION_VPN_ID], tunnelIp: dims[AWS_DIMENSION_TUNNEL_IP] };
+}
+
+/** The tunnel names and BGP peer addresses an alert policy's threshold conditions name. */
+export function policyWatches(body: Body): { tunnels: string[]; peers: string[] } {
+  const filters = asList(body.conditions)
+    .flatMap((c) => asList(c.condition_threshold))
+    .map((t) => (typeof t.filter === 'string' ? t.filter : ''));
+  return {
+    tunnels: filters.flatMap((f) => filterLabelValues(f, GCP_TUNNEL_METRIC, GCP_TUNNEL_LABEL)),
+    peers: filters.flatMap((f) => filterLabelValues(f, GCP_SESSION_METRIC, GCP_SESSION_LABEL)),
+  };
 }

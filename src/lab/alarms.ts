@@ -4,18 +4,8 @@
  * address; a GCP policy fires when its filter resolves to that tunnel's name, or to its BGP peer's address. So an
  * alarm wired to the wrong tunnel is caught here, with the expression its dimension came from.
  */
-import {
-  AWS_DIMENSION_TUNNEL_IP,
-  AWS_DIMENSION_VPN_ID,
-  AWS_TUNNEL_STATE_METRIC,
-  AWS_VPN_NAMESPACE,
-  filterLabelValues,
-  GCP_SESSION_LABEL,
-  GCP_SESSION_METRIC,
-  GCP_TUNNEL_LABEL,
-  GCP_TUNNEL_METRIC,
-} from '../domain/monitoring';
-import type { Json, SimulatedApply } from './apply';
+import { AWS_DIMENSION_TUNNEL_IP, AWS_DIMENSION_VPN_ID, alarmTunnel, policyWatches } from '../domain/monitoring';
+import type { SimulatedApply } from './apply';
 import type { AwsTunnel, GcpPeer, GcpTunnel } from './sides';
 import type { Check } from './types';
 
@@ -39,26 +29,14 @@ export interface AlarmView {
   readonly gcp: readonly GcpPolicy[];
 }
 
-const str = (v: Json | undefined) => (typeof v === 'string' ? v : '');
-const asList = (v: Json | undefined): Record<string, Json>[] => (Array.isArray(v) ? (v as Record<string, Json>[]) : v && typeof v === 'object' ? [v as Record<string, Json>] : []);
+const str = (v: unknown) => (typeof v === 'string' ? v : '');
 
 export function alarmView(apply: SimulatedApply): AlarmView {
-  const aws = apply
-    .ofType('aws_cloudwatch_metric_alarm')
-    .filter((r) => r.args.namespace === AWS_VPN_NAMESPACE && r.args.metric_name === AWS_TUNNEL_STATE_METRIC)
-    .map((r) => {
-      const dims = (r.args.dimensions ?? {}) as Record<string, Json>;
-      return { name: str(r.args.alarm_name), vpnId: str(dims[AWS_DIMENSION_VPN_ID]), tunnelIp: str(dims[AWS_DIMENSION_TUNNEL_IP]) };
-    });
-  const gcp = apply.ofType('google_monitoring_alert_policy').map((r) => {
-    const filters = asList(r.args.conditions).flatMap((c) => asList(c.condition_threshold)).map((t) => str(t.filter));
-    return {
-      name: str(r.args.display_name),
-      severity: str(r.args.severity),
-      tunnels: filters.flatMap((f) => filterLabelValues(f, GCP_TUNNEL_METRIC, GCP_TUNNEL_LABEL)),
-      peers: filters.flatMap((f) => filterLabelValues(f, GCP_SESSION_METRIC, GCP_SESSION_LABEL)),
-    };
+  const aws = apply.ofType('aws_cloudwatch_metric_alarm').flatMap((r) => {
+    const t = alarmTunnel(r.args);
+    return t ? [{ name: str(r.args.alarm_name), vpnId: str(t.vpnId), tunnelIp: str(t.tunnelIp) }] : [];
   });
+  const gcp = apply.ofType('google_monitoring_alert_policy').map((r) => ({ name: str(r.args.display_name), severity: str(r.args.severity), ...policyWatches(r.args) }));
   return { aws, gcp };
 }
 

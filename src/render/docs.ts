@@ -2,9 +2,10 @@
  * The operator README of each customer (generated/<name>/README.md): where the onboarding stands and what
  * happens next. Statuses and phases come from the model; this file only words them.
  */
-import { ALERT_PERIOD_SECONDS } from '../domain/monitoring';
+import { ALERT_PERIOD_SECONDS, type Severity } from '../domain/monitoring';
 import { agree, list, portsText } from '../support/words';
 import { STATUS_LABEL, type CustomerModel, type EndpointModel } from '../model/model';
+import { ALLOW_FILE_SUFFIX } from './ci';
 import { commentedNotice } from './header';
 import { render } from './templates';
 import { topologyMarkdown } from './topology';
@@ -44,7 +45,7 @@ function offboardingSteps(model: CustomerModel): string[] {
     `Merge this pull request. CI plans and applies \`operator/\`: the plan destroys every resource of ${model.name} and nothing else, and plan-guard lets exactly those destroys through. The interface endpoints go first, so the customer's endpoint services have no connection left.`,
     `Check with \`privlink status ${model.name}\`: the phase reads decommissioning, with no resource left in the state.`,
     `Tell the customer to remove their module: they turn deletion protection of each load balancer off and run \`terraform destroy\` (their README, "Stopping the connection", has the commands). AWS refuses to delete an endpoint service that still has connections, which is why the operator's apply comes first.`,
-    `In a later pull request, delete \`${model.specFile}\` and \`generated/${model.name}/\` (and \`${model.specFile.replace(/\.ya?ml$/, '')}.plan-guard-allow\` if it exists). \`privlink check\` accepts the removal, and CI stops planning ${model.name} once its folder is gone.`,
+    `In a later pull request, delete \`${model.specFile}\` and \`generated/${model.name}/\` (and \`${model.specFile.replace(/\.ya?ml$/, '')}${ALLOW_FILE_SUFFIX}\` if it exists). \`privlink check\` accepts the removal, and CI stops planning ${model.name} once its folder is gone.`,
   ];
 }
 
@@ -104,16 +105,13 @@ function stateLocation(model: CustomerModel): string {
 }
 
 export function renderOperatorReadme(model: CustomerModel): string {
-  const targets = (severity: 'warning' | 'critical') => {
-    const t = model.alerts.targets[severity];
-    const all = [...t.snsTopicArns, ...t.notificationChannels].map((x) => `\`${x}\``);
-    return all.length ? all.join(', ') : 'nobody';
-  };
-  const anyTarget = (['warning', 'critical'] as const).some((s) => model.alerts.targets[s].snsTopicArns.length + model.alerts.targets[s].notificationChannels.length > 0);
+  const targets = (severity: Severity) => [...model.alerts.targets[severity].snsTopicArns, ...model.alerts.targets[severity].notificationChannels].map((x) => `\`${x}\``);
+  const named = (severity: Severity) => targets(severity).join(', ') || 'nobody';
+  const anyTarget = targets('warning').length + targets('critical').length > 0;
   return render('docs/operator-readme.md.hbs', {
     ...model,
     alertTargets: anyTarget
-      ? `Warnings go to ${targets('warning')}; critical alerts go to ${targets('critical')} (privlink.yaml \`alerts\`).`
+      ? `Warnings go to ${named('warning')}; critical alerts go to ${named('critical')} (privlink.yaml \`alerts\`).`
       : 'No notification targets yet: until privlink.yaml names SNS topics and Cloud Monitoring channels under `alerts`, the alarms show in each console only.',
     notice: commentedNotice('markdown', model.specFile).trimEnd(),
     phase: onboardingPhase(model),

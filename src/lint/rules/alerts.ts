@@ -3,22 +3,14 @@ import {
   AWS_DIMENSION_VPN_ID,
   AWS_TUNNEL_STATE_METRIC,
   AWS_VPN_NAMESPACE,
-  filterLabelValues,
+  alarmTunnel,
   GCP_SESSION_LABEL,
   GCP_SESSION_METRIC,
   GCP_TUNNEL_LABEL,
   GCP_TUNNEL_METRIC,
+  policyWatches,
 } from '../../domain/monitoring';
-import { blocks, ofType, type LintRule, type Resource, type TfDoc } from '../types';
-
-/** Every alert-policy filter of the document, with the metric it watches. */
-function policyFilters(doc: TfDoc): string[] {
-  return ofType(doc, 'google_monitoring_alert_policy').flatMap((r) =>
-    blocks(r.body.conditions)
-      .flatMap((c) => blocks(c.condition_threshold))
-      .map((t) => (typeof t.filter === 'string' ? t.filter : '')),
-  );
-}
+import { ofType, type LintRule, type Resource, type TfDoc } from '../types';
 
 /** The tunnels of each AWS VPN connection: (connection, n) with the references its alarm's dimensions must hold. */
 function awsTunnels(doc: TfDoc): { what: string; vpnId: string; address: string }[] {
@@ -37,26 +29,20 @@ export const alertsEveryTunnel: LintRule = {
   mirrors: [],
   title: 'Every tunnel and BGP session has an alert on both clouds',
   check: (doc) => {
-    const alarms = ofType(doc, 'aws_cloudwatch_metric_alarm').map((r) => r.body);
-    const awsWatched = (vpnId: string, address: string) =>
-      alarms.some(
-        (a) =>
-          a.namespace === AWS_VPN_NAMESPACE &&
-          a.metric_name === AWS_TUNNEL_STATE_METRIC &&
-          (a.dimensions as Record<string, unknown> | undefined)?.[AWS_DIMENSION_VPN_ID] === vpnId &&
-          (a.dimensions as Record<string, unknown> | undefined)?.[AWS_DIMENSION_TUNNEL_IP] === address,
-      );
-    const filters = policyFilters(doc);
-    const gcpWatched = (metric: string, label: string, value: string) => filters.some((f) => filterLabelValues(f, metric, label).includes(value));
+    const alarms = ofType(doc, 'aws_cloudwatch_metric_alarm').flatMap((r) => alarmTunnel(r.body) ?? []);
+    const awsWatched = (vpnId: string, address: string) => alarms.some((a) => a.vpnId === vpnId && a.tunnelIp === address);
+    const policies = ofType(doc, 'google_monitoring_alert_policy').map((r) => policyWatches(r.body));
+    const watchedTunnels = new Set(policies.flatMap((p) => p.tunnels));
+    const watchedPeers = new Set(policies.flatMap((p) => p.peers));
     return [
       ...awsTunnels(doc)
         .filter((t) => !awsWatched(t.vpnId, t.address))
         .map((t) => `${t.what}: no CloudWatch alarm on ${AWS_VPN_NAMESPACE} ${AWS_TUNNEL_STATE_METRIC} with ${AWS_DIMENSION_VPN_ID} = "${t.vpnId}" and ${AWS_DIMENSION_TUNNEL_IP} = "${t.address}"`),
       ...ofType(doc, 'google_compute_vpn_tunnel')
-        .filter((r) => !gcpWatched(GCP_TUNNEL_METRIC, GCP_TUNNEL_LABEL, `\${${r.address}.name}`))
+        .filter((r) => !watchedTunnels.has(`\${${r.address}.name}`))
         .map((r) => `${r.address}: no alert policy on ${GCP_TUNNEL_METRIC} whose filter names metric.label.${GCP_TUNNEL_LABEL} = "\${${r.address}.name}"`),
       ...ofType(doc, 'google_compute_router_peer')
-        .filter((r) => !gcpWatched(GCP_SESSION_METRIC, GCP_SESSION_LABEL, `\${${r.address}.peer_ip_address}`))
+        .filter((r) => !watchedPeers.has(`\${${r.address}.peer_ip_address}`))
         .map((r) => `${r.address}: no alert policy on ${GCP_SESSION_METRIC} whose filter names metric.label.${GCP_SESSION_LABEL} = "\${${r.address}.peer_ip_address}"`),
     ];
   },

@@ -32,6 +32,7 @@ import {
   GCP_TUNNEL_LABEL,
   GCP_TUNNEL_METRIC,
   GCP_TUNNEL_RESOURCE,
+  monitoringFilter,
   type Severity,
 } from '../../domain/monitoring';
 import type { CustomerModel, TunnelModel } from '../../model/model';
@@ -47,8 +48,6 @@ export interface AlertsProps {
   /** The tunnels, connections and peers the alerts watch (vpn.ts). */
   readonly vpn: OperatorVpn;
 }
-
-const quoted = (values: readonly string[]) => values.map((v) => `"${v}"`).join(', ');
 
 export class OperatorAlerts {
   constructor(
@@ -128,13 +127,11 @@ export class OperatorAlerts {
   }
 
   private tunnelFilter(props: AlertsProps, names: readonly string[]): string {
-    const match = names.length === 1 ? `"${names[0]}"` : `one_of(${quoted(names)})`;
-    return `resource.type = "${GCP_TUNNEL_RESOURCE}" AND metric.type = "${GCP_TUNNEL_METRIC}" AND resource.label.region = "${props.gcp.region}" AND metric.label.${GCP_TUNNEL_LABEL} = ${match}`;
+    return monitoringFilter(GCP_TUNNEL_RESOURCE, GCP_TUNNEL_METRIC, props.gcp.region, GCP_TUNNEL_LABEL, names);
   }
 
   private sessionFilter(props: AlertsProps, addresses: readonly string[]): string {
-    const match = addresses.length === 1 ? `"${addresses[0]}"` : `one_of(${quoted(addresses)})`;
-    return `resource.type = "${GCP_SESSION_RESOURCE}" AND metric.type = "${GCP_SESSION_METRIC}" AND resource.label.region = "${props.gcp.region}" AND metric.label.${GCP_SESSION_LABEL} = ${match}`;
+    return monitoringFilter(GCP_SESSION_RESOURCE, GCP_SESSION_METRIC, props.gcp.region, GCP_SESSION_LABEL, addresses);
   }
 
   /** Below 1 for a whole period, each series taken at its worst per minute; summed across series when `sum`. */
