@@ -63,7 +63,7 @@ export class OperatorAlerts {
           alarmDescription: `WARNING privlink: ${where} is down; the customer has lost redundancy. Run \`privlink status ${props.name}\`.`,
           namespace: AWS_VPN_NAMESPACE,
           metricName: AWS_TUNNEL_STATE_METRIC,
-          dimensions: { [AWS_DIMENSION_VPN_ID]: vpn.connections.get(t.connection)!.id, [AWS_DIMENSION_TUNNEL_IP]: vpn.awsTunnel(t, 'address') },
+          dimensions: this.tunnelDimensions(t),
           statistic: 'Maximum',
           period: ALERT_PERIOD_SECONDS,
           evaluationPeriods: 1,
@@ -103,7 +103,7 @@ export class OperatorAlerts {
             metric: {
               namespace: AWS_VPN_NAMESPACE,
               metricName: AWS_TUNNEL_STATE_METRIC,
-              dimensions: { [AWS_DIMENSION_VPN_ID]: vpn.connections.get(t.connection)!.id, [AWS_DIMENSION_TUNNEL_IP]: vpn.awsTunnel(t, 'address') },
+              dimensions: this.tunnelDimensions(t),
               stat: 'Maximum',
               period: ALERT_PERIOD_SECONDS,
             },
@@ -119,6 +119,11 @@ export class OperatorAlerts {
       { displayName: 'tunnels established (sum)', conditionThreshold: this.threshold(this.tunnelFilter(props, tunnels.map((t) => vpn.tunnels.get(t.key)!.name)), true) },
       { displayName: 'BGP sessions up (sum)', conditionThreshold: this.threshold(this.sessionFilter(props, tunnels.map((t) => this.peerAddress(t))), true) },
     ]);
+  }
+
+  /** What CloudWatch reports a tunnel under: its connection's id and its outside address. */
+  private tunnelDimensions(t: TunnelModel): Record<string, string> {
+    return { [AWS_DIMENSION_VPN_ID]: this.props.vpn.connections.get(t.connection)!.id, [AWS_DIMENSION_TUNNEL_IP]: this.props.vpn.awsTunnel(t, 'address') };
   }
 
   /** `${google_compute_router_peer.tunnel_a1.peer_ip_address}`: the address GCP reports the session under. */
