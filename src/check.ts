@@ -12,6 +12,7 @@ import { existsSync, readFileSync, readdirSync, type Dirent } from 'node:fs';
 import { join } from 'node:path';
 import { structuredPatch } from 'diff';
 import type { CustomerFiles } from './generate';
+import { HUBS_FOLDER } from './domain/constants';
 import { MANIFEST_FILE, parseManifest, sha256, type Manifest } from './render/manifest';
 import { LOCK_FILE, RUN_FILES, folderFiles, lockHolder, readIfExists } from './writer';
 
@@ -77,6 +78,8 @@ export function topLevelDrift(outDir: string, expected: ReadonlySet<string>): Dr
   for (const entry of present.sort((a, b) => a.name.localeCompare(b.name))) {
     if (!entry.isDirectory()) {
       drift.push({ kind: 'extra', path: entry.name, why: 'not written by privlink (only customer folders and ci/ belong here)' });
+    } else if (!expected.has(entry.name) && entry.name === HUBS_FOLDER) {
+      drift.push({ kind: 'extra', path: `${entry.name}/`, why: 'no customer is on a shared Cloud Router any more: run `privlink generate`, which removes it (destroy the routers of each hub first: README "Customers on one network")' });
     } else if (!expected.has(entry.name)) {
       const manifest = parseManifest(readIfExists(join(outDir, entry.name, MANIFEST_FILE)));
       drift.push({

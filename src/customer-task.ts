@@ -11,6 +11,7 @@ import type { FleetConfig } from './fleet/schema';
 import { renderCustomer } from './generate';
 import { buildModel } from './model/model';
 import type { CustomerSpec } from './input/schema';
+import type { Allocation } from './model/allocation';
 import { stageFolder } from './writer';
 
 /** What every task of one run shares. */
@@ -26,6 +27,8 @@ export interface CustomerTask {
   readonly file: string;
   readonly spec: CustomerSpec;
   readonly inputs: Inputs;
+  /** What the fleet-wide allocation gave this customer (allocations.ts). */
+  readonly allocation: Allocation;
 }
 
 export interface TaskResult {
@@ -42,7 +45,7 @@ export interface TaskResult {
 }
 
 export function runCustomerTask(task: CustomerTask, ctx: TaskContext): TaskResult {
-  const model = buildModel(task.spec, task.file, ctx.fleet);
+  const model = buildModel(task.spec, task.file, ctx.fleet, task.allocation);
   const files = renderCustomer(model, task.inputs);
   const base = { name: model.name, files: files.size };
   if (ctx.mode === 'check') return { ...base, staged: false, written: 0, unchanged: 0, removed: [], drift: folderDrift(ctx.outDir, model.name, files) };

@@ -13,8 +13,11 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { folderDrift, folderIntact, folderMatches, runDrift, topLevelDrift, type Drift } from './check';
 import { WorkerPool, runTasks, workersFor, type PoolStats } from './pool';
-import { CI_FOLDER } from './domain/constants';
-import { ciInputs, customerInputs, sameInputs, type Inputs } from './fingerprint';
+import { allocateRun, readAllocations, type DiskAllocations } from './allocations';
+import { CI_FOLDER, HUBS_FOLDER } from './domain/constants';
+import { ciInputs, customerInputs, hubsInputs, sameInputs, type Inputs } from './fingerprint';
+import { ALLOCATION_FILE, allocationJson, parseAllocation, type Allocation } from './model/allocation';
+import { generatedNotice } from './render/header';
 import type { LoadedFleet } from './fleet/load';
 import { discoverSpecs, displayPath, namedSpecs, validateRun } from './specs';
 
@@ -33,6 +36,8 @@ export interface RunSettings {
   readonly full: boolean;
   /** Worker processes at most. */
   readonly jobs: number;
+  /** `generate --reallocate NAME`: allocate these customers afresh. */
+  readonly reallocate?: readonly string[];
   /** Called as customers finish rendering (done of total). */
   readonly onProgress?: (done: number, total: number) => void;
 }
@@ -107,19 +112,24 @@ export async function runGenerate(s: RunSettings): Promise<GenerateSummary> {
   const workers = workersFor(scan.dirty.size, s.jobs);
   const pool = workers > 0 ? new WorkerPool(workers) : undefined;
   let run;
+  let allocations: Map<string, Allocation>;
+  const disk = readAllocations(s.outDir);
   try {
     run = validateRun({ ...s, insideSpecsDir: true });
+    allocations = allocateRun(run, { outDir: s.outDir, fleet: s.fleet.config, disk, ...(s.reallocate ? { reallocate: s.reallocate } : {}) });
   } catch (err) {
     pool?.close();
     throw err; // nothing written, not even the output folder
   }
+  // A customer whose allocation is not what its folder records (reallocated, or first allocated) renders again.
+  for (const spec of run.requested) if (allocationChanged(disk, spec, allocations)) scan.dirty.add(spec.file);
   const output = openOutput(s.outDir);
   const ctx = { mode: 'generate' as const, outDir: s.outDir, staging: output.staging, fleet: s.fleet.config };
   pool?.init(ctx);
   try {
     const tasks = run.requested
       .filter((spec) => scan.dirty.has(spec.file))
-      .map((spec) => ({ file: spec.file, spec: spec.spec, inputs: customerInputs(spec.sha256, fleetBytes) }));
+      .map((spec) => ({ file: spec.file, spec: spec.spec, inputs: customerInputs(spec.sha256, fleetBytes), allocation: allocations.get(spec.spec.name)! }));
     const { results, stats } = await runTasks(tasks, ctx, pool, (done) => s.onProgress?.(done, tasks.length));
     const staged = results.filter((r) => r.staged).map((r) => r.name);
     let filesWritten = results.reduce((n, r) => n + r.written, 0);
@@ -134,6 +144,14 @@ export async function runGenerate(s: RunSettings): Promise<GenerateSummary> {
         filesRemoved.push(...counts.removed);
         staged.push(CI_FOLDER);
       } else filesUnchanged += ci.size;
+      const hubs = renderers().renderHubsFolder(run.all, allocations, { ...s, fleet: s.fleet.config, fleetBytes });
+      if (!folderMatches(s.outDir, HUBS_FOLDER, hubs)) {
+        const counts = stageFolder(s.outDir, output.staging, HUBS_FOLDER, hubs);
+        filesWritten += counts.written;
+        filesUnchanged += counts.unchanged;
+        filesRemoved.push(...counts.removed);
+        staged.push(HUBS_FOLDER);
+      } else filesUnchanged += hubs.size;
     }
     pool?.close();
     await pauseForTest();
@@ -177,7 +195,9 @@ export async function runCheck(s: RunSettings): Promise<CheckSummary> {
     const names = [...scan.clean.values()];
     const expected = new Set([...names, ...(ciWanted ? [CI_FOLDER] : [])]);
     const ciClean = !ciWanted || upToDate(s.outDir, CI_FOLDER, ciInputs(names, fleetBytes));
-    if (ciClean && topLevelDrift(s.outDir, expected).length === 0) {
+    const hubs = hubsOnDisk(s.outDir, scan.clean, fleetBytes);
+    if (hubs.present) expected.add(HUBS_FOLDER);
+    if (ciClean && hubs.clean && topLevelDrift(s.outDir, expected).length === 0) {
       return { customers: files.length, upToDate: files.length, compared: 0, drift: [], pool: { workers: 0, workerMaxRssKb: 0 } };
     }
   }
@@ -187,19 +207,48 @@ export async function runCheck(s: RunSettings): Promise<CheckSummary> {
   const pool = workers > 0 ? new WorkerPool(workers).init(ctx) : undefined;
   try {
     const run = validateRun({ specs: [], specsDir: s.specsDir });
+    const disk = readAllocations(s.outDir);
+    const allocations = allocateRun(run, { outDir: s.outDir, fleet: s.fleet.config, disk });
+    for (const spec of run.requested) if (allocationChanged(disk, spec, allocations)) scan.dirty.add(spec.file);
     const tasks = run.requested
       .filter((spec) => scan.dirty.has(spec.file))
-      .map((spec) => ({ file: spec.file, spec: spec.spec, inputs: customerInputs(spec.sha256, fleetBytes) }));
+      .map((spec) => ({ file: spec.file, spec: spec.spec, inputs: customerInputs(spec.sha256, fleetBytes), allocation: allocations.get(spec.spec.name)! }));
     const { results, stats } = await runTasks(tasks, ctx, pool, (done) => s.onProgress?.(done, tasks.length));
     const ci = renderers().renderCiFolder(run.names, { ...s, fleet: s.fleet.config, fleetBytes });
-    const expected = new Set([...run.names, ...(ci.size > 0 ? [CI_FOLDER] : [])]);
+    const hubs = renderers().renderHubsFolder(run.all, allocations, { ...s, fleet: s.fleet.config, fleetBytes });
+    const expected = new Set([...run.names, ...(ci.size > 0 ? [CI_FOLDER] : []), ...(hubs.size > 0 ? [HUBS_FOLDER] : [])]);
     const byFolder: [string, Drift[]][] = results.map((r) => [r.name, r.drift]);
     if (ci.size > 0) byFolder.push([CI_FOLDER, folderDrift(s.outDir, CI_FOLDER, ci)]);
+    if (hubs.size > 0) byFolder.push([HUBS_FOLDER, folderDrift(s.outDir, HUBS_FOLDER, hubs)]);
     const drift = [...interrupted, ...topLevelDrift(s.outDir, expected), ...byFolder.sort(([a], [b]) => a.localeCompare(b)).flatMap(([, d]) => d)];
     return { customers: files.length, upToDate: files.length - tasks.length, compared: tasks.length, drift, pool: stats };
   } finally {
     pool?.close();
   }
+}
+
+/** Whether a customer's allocation differs from what its folder's allocation.json holds. */
+function allocationChanged(disk: DiskAllocations, spec: { file: string; spec: { name: string } }, allocations: ReadonlyMap<string, Allocation>): boolean {
+  const a = allocations.get(spec.spec.name);
+  return a !== undefined && disk.texts.get(spec.spec.name) !== allocationJson(a, generatedNotice(spec.file));
+}
+
+/**
+ * generated/hubs/ against the disk, without parsing a spec: its manifest must record the inputs that the clean
+ * customers' allocation files and spec bytes give now, and its files must be intact. Two pull requests that
+ * allocated at once never both match: the merged hubs manifest records at most one of them.
+ */
+function hubsOnDisk(outDir: string, clean: ReadonlyMap<string, string>, fleetBytes: Buffer): { present: boolean; clean: boolean } {
+  const entries: { name: string; specSha: string; allocation: string }[] = [];
+  for (const [file, name] of clean) {
+    const text = readIfExists(join(outDir, name, ALLOCATION_FILE));
+    const a = parseAllocation(text);
+    if (!a) return { present: false, clean: false };
+    if (a.router.placement === 'shared') entries.push({ name, specSha: sha256(readFileSync(file)), allocation: text! });
+  }
+  const m = manifestOf(outDir, HUBS_FOLDER);
+  if (entries.length === 0) return { present: false, clean: m === undefined && safeReaddir(join(outDir, HUBS_FOLDER)).length === 0 };
+  return { present: true, clean: m !== undefined && sameInputs(m.inputs, hubsInputs(entries, fleetBytes)) && folderIntact(join(outDir, HUBS_FOLDER), m) };
 }
 
 function safeReaddir(dir: string) {

@@ -80,6 +80,21 @@ export const ciInputs = (names: readonly string[], fleetBytes: Buffer): Inputs =
   generator: generatorFingerprint(),
 });
 
+/**
+ * The inputs of generated/hubs/: every customer on a shared router, by name, spec bytes and allocation file (the
+ * hubs hold their sessions), standing in for the spec. Computable from the disk without parsing a spec.
+ */
+export const hubsInputs = (entries: readonly { name: string; specSha: string; allocation: string }[], fleetBytes: Buffer): Inputs => ({
+  spec: sha256(
+    [...entries]
+      .sort((a, b) => a.name.localeCompare(b.name))
+      .map((e) => `${e.name} ${e.specSha} ${sha256(e.allocation)}`)
+      .join('\n'),
+  ),
+  fleet: sha256(fleetBytes),
+  generator: generatorFingerprint(),
+});
+
 export const sameInputs = (a: Inputs | undefined, b: Inputs) =>
   a !== undefined && a.spec === b.spec && a.fleet === b.fleet && a.generator === b.generator;
 

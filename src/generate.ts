@@ -2,9 +2,14 @@
  * The pipeline: spec files → validated specs → models → rendered files. Pure apart from reading the specs;
  * writing is writer.ts's job, so `check` (and tests) can compare in memory.
  */
-import { ciInputs, customerInputs, type Inputs } from './fingerprint';
+import { allocateRun } from './allocations';
+import { ciInputs, customerInputs, hubsInputs, type Inputs } from './fingerprint';
 import type { FleetConfig } from './fleet/schema';
+import { ALLOCATION_FILE, allocationJson, type Allocation } from './model/allocation';
+import { buildHubs } from './model/hub';
 import { buildModel, type CustomerModel } from './model/model';
+import { generatedNotice } from './render/header';
+import { renderHub } from './render/hub';
 import { renderCustomerModule } from './render/customer-module';
 import { renderOperatorReadme } from './render/docs';
 import { renderCi } from './render/ci';
@@ -26,6 +31,7 @@ export interface Generated {
 export function renderCustomer(model: CustomerModel, inputs: Inputs): CustomerFiles {
   const files: CustomerFiles = new Map();
   files.set('README.md', renderOperatorReadme(model));
+  files.set(ALLOCATION_FILE, allocationJson(model.allocation, generatedNotice(model.specFile)));
   files.set('operator/cdk.tf.json', renderOperatorJson(model));
   for (const [path, content] of renderCustomerModule(model)) files.set(`customer-module/${path}`, content);
   files.set(
@@ -53,6 +59,8 @@ export interface GenerateOptions {
   readonly fleet: FleetConfig;
   /** privlink.yaml's bytes ('' without one): part of every folder's recorded inputs. */
   readonly fleetBytes: Buffer;
+  /** `--reallocate NAME`: allocate these customers afresh (the fix for an allocation conflict). */
+  readonly reallocate?: readonly string[];
 }
 
 export interface FleetOutput {
@@ -60,6 +68,8 @@ export interface FleetOutput {
   readonly customers: Generated[];
   /** Files of generated/ci/; undefined when a spec outside this run is invalid, so the fleet's list is unknown. */
   readonly ci?: CustomerFiles;
+  /** Files of generated/hubs/ (empty: no customer is on a shared router); undefined when ci is. */
+  readonly hubs?: CustomerFiles;
   /** Why ci is undefined. */
   readonly ciSkipped?: string;
 }
@@ -67,12 +77,35 @@ export interface FleetOutput {
 /** Validates and renders the requested specs in memory, plus the fleet's CI config (for --commit, validate, tests). */
 export function generateAll(opts: GenerateOptions & { readonly insideSpecsDir?: boolean }): FleetOutput {
   const run = validateRun(opts);
+  const allocations = allocateRun(run, { outDir: opts.outDir, fleet: opts.fleet, ...(opts.reallocate ? { reallocate: opts.reallocate } : {}) });
   const customers = run.requested.map((s) => {
-    const model = buildModel(s.spec, s.file, opts.fleet);
+    const model = buildModel(s.spec, s.file, opts.fleet, allocations.get(s.spec.name)!);
     return { name: model.name, model, files: renderCustomer(model, customerInputs(s.sha256, opts.fleetBytes)) };
   });
   if (run.ciSkipped) return { customers, ciSkipped: run.ciSkipped };
-  return { customers, ci: renderCiFolder(run.names, opts) };
+  return { customers, ci: renderCiFolder(run.names, opts), hubs: renderHubsFolder(run.all, allocations, opts) };
+}
+
+/**
+ * Files of generated/hubs/ (paths relative to it): each hub's routers and sessions stacks and README, from every
+ * customer on a shared router, and the folder's manifest. Empty when no customer is on one.
+ */
+export function renderHubsFolder(
+  specs: readonly { readonly file: string; readonly spec: import('./input/schema').CustomerSpec; readonly sha256: string }[],
+  allocations: ReadonlyMap<string, Allocation>,
+  opts: Pick<GenerateOptions, 'specsDir' | 'fleet' | 'fleetBytes'>,
+): CustomerFiles {
+  const shared = specs.filter((s) => allocations.get(s.spec.name)?.router.placement === 'shared');
+  const files: CustomerFiles = new Map();
+  if (shared.length === 0) return files;
+  const models = shared.map((s) => buildModel(s.spec, s.file, opts.fleet, allocations.get(s.spec.name)!));
+  const source = `${displayPath(opts.specsDir).replace(/\/+$/, '')}/*.yaml`;
+  for (const hub of buildHubs(models, opts.fleet)) {
+    for (const [path, content] of renderHub(hub, source)) files.set(`${hub.id}/${path}`, content);
+  }
+  const entries = shared.map((s) => ({ name: s.spec.name, specSha: s.sha256, allocation: allocationJson(allocations.get(s.spec.name)!, generatedNotice(s.file)) }));
+  files.set(MANIFEST_FILE, renderManifest(source, files, { inputs: hubsInputs(entries, opts.fleetBytes) }));
+  return new Map([...files].sort(([a], [b]) => a.localeCompare(b)));
 }
 
 /** Files of generated/ci/ for the fleet's customer names. */

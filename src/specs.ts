@@ -6,6 +6,7 @@ import { readdirSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { CI_FOLDER } from './domain/constants';
 import { loadSpecs, type LoadedSpec } from './input/load';
+import type { YamlSource } from './input/source';
 import { InputError, UsageError } from './input/problems';
 import { agree } from './support/words';
 import { realPath } from './workspace';
@@ -33,6 +34,9 @@ export function discoverSpecs(specsDir: string): string[] {
 export interface ValidatedRun {
   /** The specs to generate, valid. */
   readonly requested: LoadedSpec[];
+  /** Every valid spec of the specs folder (and the requested ones), for the fleet-wide allocation. */
+  readonly all: LoadedSpec[];
+  readonly sources: ReadonlyMap<string, YamlSource>;
   /** Customer names of every valid spec in the folder (the fleet's CI config lists them). */
   readonly names: string[];
   /** Why generated/ci/ cannot be written: a spec outside the run is invalid, so the fleet's list is unknown. */
@@ -94,6 +98,8 @@ export function validateRun(opts: { readonly specs: readonly string[]; readonly 
   const invalidOthers = [...new Set(result.problems.map((p) => p.file))].filter((f) => !wanted.has(f));
   return {
     requested: result.specs.filter((s) => wanted.has(s.file)),
+    all: result.specs,
+    sources: result.sources,
     names: result.specs.map((s) => s.spec.name),
     ...(invalidOthers.length > 0
       ? { ciSkipped: `${CI_FOLDER}/ not updated: ${invalidOthers.join(', ')} ${agree(invalidOthers.length, 'is', 'are')} invalid` }

@@ -191,6 +191,7 @@ function applyJournal(outDir: string, names: readonly string[]): void {
       rmSync(old, { recursive: true, force: true });
       step();
     }
+    if (existsSync(live) && readdirSync(live).length === 0) rmSync(live, { recursive: true, force: true });
   }
   rmSync(join(outDir, JOURNAL), { force: true });
   step();
@@ -279,6 +280,8 @@ export function stageFolder(
   const live = existsSync(join(outDir, name));
   const removed = live ? folderFiles(join(outDir, name)).filter((rel) => !files.has(rel)).sort().map((rel) => `${name}/${rel}`) : [];
   const made = new Set<string>();
+  // A folder with no file left is staged empty: the swap then takes the live one away (applyJournal).
+  if (files.size === 0) mkdirSync(join(staging, name), { recursive: true });
   for (const [rel, content] of files) {
     const target = join(staging, name, rel);
     const dir = dirname(target);

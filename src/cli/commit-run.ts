@@ -6,7 +6,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { commitBody, commitSubject, prBody, summarizeChange } from '../change-summary';
 import { commitOnBranch, prepareCommit, repoPath } from '../commit';
-import { CI_FOLDER } from '../domain/constants';
+import { CI_FOLDER, HUBS_FOLDER } from '../domain/constants';
 import type { CustomerFiles, FleetOutput } from '../generate';
 import { UsageError } from '../input/problems';
 import { ALLOW_FILE_SUFFIX } from '../render/ci';
@@ -29,6 +29,7 @@ export interface CommitOptions {
 function folders(out: FleetOutput): Map<string, CustomerFiles> {
   const map = new Map(out.customers.map((g) => [g.name, g.files]));
   if (out.ci && out.ci.size > 0) map.set(CI_FOLDER, out.ci);
+  if (out.hubs) map.set(HUBS_FOLDER, out.hubs);
   return map;
 }
 
@@ -60,6 +61,7 @@ export async function generateAndCommit(out: FleetOutput, o: CommitOptions): Pro
       repoPath(root, `${o.outDir}/${g.name}`),
     ]),
     repoPath(root, `${o.outDir}/${CI_FOLDER}`),
+    repoPath(root, `${o.outDir}/${HUBS_FOLDER}`),
     repoPath(root, `${o.outDir}/${OUTPUT_GITIGNORE_FILE}`),
   ].filter((p) => existsSync(join(root, p)) || git.listHead(p).length > 0);
   const subject = summaries.length === 1 ? commitSubject(summaries[0]!) : `privlink: ${summaries.map((s) => s.customer).join(', ')}: regenerate`;

@@ -142,7 +142,9 @@ export const DEFAULT_OUTPUT_DIR = 'generated';
 
 /** Folder under the output that holds the fleet's CI config; no customer may take its name. */
 export const CI_FOLDER = 'ci';
-export const RESERVED_CUSTOMER_NAMES: readonly string[] = [CI_FOLDER];
+/** Folder under the output that holds the shared Cloud Routers of each network and region (render/hub.ts). */
+export const HUBS_FOLDER = 'hubs';
+export const RESERVED_CUSTOMER_NAMES: readonly string[] = [CI_FOLDER, HUBS_FOLDER];
 
 /**
  * The output a decommissioning customer's operator stack declares (its value: the customer's name). plan-guard lets

@@ -10,12 +10,14 @@
 import { z } from 'zod';
 import {
   AWS_PROVIDER_CONSTRAINT,
+  DEFAULT_GCP_ROUTER_ASN,
   DEFAULT_OUTPUT_DIR,
   DEFAULT_SPECS_DIR,
   GOOGLE_PROVIDER_CONSTRAINT,
   TERRAFORM_VERSION_CONSTRAINT,
 } from '../domain/constants';
 import { labelsSchema } from '../input/schema';
+import { CLOUD_ROUTERS_PER_NETWORK_REGION } from '../domain/limits';
 
 /** The placeholder every state key or prefix must contain, so no two customers ever share a state. */
 export const CUSTOMER_PLACEHOLDER = '{customer}';
@@ -144,6 +146,45 @@ const alertsSchema = z
   .prefault({})
   .describe('Where the alarms on every tunnel and BGP session send their notifications, once for the whole fleet.');
 
+/**
+ * The shared Cloud Routers of each GCP network and region (README "Customers on one network"). Every customer
+ * privlink places there peers with one of at most five routers, which the hub stacks own.
+ */
+const sharedRoutersSchema = z
+  .strictObject({
+    asn: z
+      .number({ error: 'must be a number' })
+      .int({ error: 'must be a whole number' })
+      .refine((n) => (n >= 64512 && n <= 65534) || (n >= 4200000000 && n <= 4294967294), {
+        error: 'must be a private ASN: 64512–65534 or 4200000000–4294967294',
+      })
+      .default(DEFAULT_GCP_ROUTER_ASN)
+      .describe(
+        `ASN of every shared Cloud Router privlink creates (each customer's AWS customer gateways carry it). Default ${DEFAULT_GCP_ROUTER_ASN}. Changing it replaces every shared router and every tunnel on it.`,
+      ),
+    networks: z
+      .array(
+        z.strictObject({
+          project: z.string({ error: 'must be a string' }).regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, { error: 'must be a GCP project id' }),
+          network: z.string({ error: 'must be a string' }).regex(/^[a-z]([-a-z0-9]*[a-z0-9])?$/, { error: 'must be a GCP network name' }),
+          region: z.string({ error: 'must be a string' }).regex(/^[a-z]+-[a-z]+\d+$/, { error: 'must be a GCP region like "us-central1"' }),
+          existingRouters: z
+            .number({ error: 'must be a number' })
+            .int({ error: 'must be a whole number' })
+            .min(0, { error: `must be 0–${CLOUD_ROUTERS_PER_NETWORK_REGION}` })
+            .max(CLOUD_ROUTERS_PER_NETWORK_REGION, {
+              error: `must be 0–${CLOUD_ROUTERS_PER_NETWORK_REGION}: Google allows ${CLOUD_ROUTERS_PER_NETWORK_REGION} Cloud Routers per network and region`,
+            })
+            .describe('Cloud Routers the operator already has on this network and region, which privlink does not manage: privlink uses at most 5 minus this many.'),
+        }),
+        { error: 'must be a list of {project, network, region, existingRouters}' },
+      )
+      .default([])
+      .describe('Networks and regions where the operator has Cloud Routers of its own. Default none.'),
+  })
+  .prefault({})
+  .describe('Shared Cloud Routers: customers on one GCP network and region share at most five routers.');
+
 export const BACKEND_TYPES = ['local', 'gcs', 's3'] as const;
 
 const backendSchema = z
@@ -185,6 +226,7 @@ export const fleetSchema = z
       'Labels (GCP) and tags (AWS) on every operator resource of every customer; a spec\'s own labels win on the same key.',
     ),
     alerts: alertsSchema,
+    sharedRouters: sharedRoutersSchema,
     ci: z
       .strictObject({
         atlantis: z.boolean({ error: 'must be true or false' }).default(true).describe('Write generated/ci/atlantis.yaml.'),

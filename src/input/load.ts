@@ -21,6 +21,8 @@ export interface LoadedSpec {
 export interface LoadResult {
   readonly specs: LoadedSpec[];
   readonly problems: Problem[];
+  /** Each valid spec's YAML source, to place findings of later stages (allocation) at their line and column. */
+  readonly sources: ReadonlyMap<string, YamlSource>;
 }
 
 /** Validates YAML text as a customer spec. */
@@ -130,7 +132,7 @@ export function loadSpecs(files: readonly string[], readFile: (f: string) => Buf
   for (const { file, finding } of checkFleet(specs)) {
     problems.push(at(sources.get(file)!, finding.path, finding.message, finding.atKey));
   }
-  return { specs, problems };
+  return { specs, problems, sources };
 }
 
 export function at(source: YamlSource, path: readonly PropertyKey[], message: string, atKey = false): Problem {

@@ -16,8 +16,8 @@ import {
   TUNNEL_INSIDE_PREFIX,
   TUNNEL_INSIDE_SUPERNET,
 } from '../domain/constants';
-import { endpointOffset, offsetRange } from '../domain/addresses';
-import { defaultInsideCidr, tunnelKeys } from '../domain/tunnels';
+import { offsetRange } from '../domain/addresses';
+import { tunnelKeys } from '../domain/tunnels';
 import type { CustomerSpec } from './schema';
 
 export interface Finding {
@@ -227,18 +227,14 @@ function checkInsideCidrs({ add, network }: Checks, vpn: SpecSections['vpn']): v
       continue;
     }
   }
+  // Pins only: privlink allocates the other tunnels' /30s from the free ones (model/allocation.ts).
   for (const key of keys) {
-    const text = given[key] ?? defaultInsideCidr(key);
+    const text = given[key];
+    if (text === undefined) continue;
     const canonical = parseCidr(text)?.text ?? text;
     const other = used.get(canonical);
-    if (other) {
-      add(
-        ['vpn', 'insideCidrs', given[key] ? key : other],
-        `"${text}" is used by tunnels ${other} and ${key}; each tunnel needs its own /30 (defaults: ${keys
-          .map((k) => `${k} ${defaultInsideCidr(k)}`)
-          .join(', ')})`,
-      );
-    } else used.set(canonical, key);
+    if (other) add(['vpn', 'insideCidrs', key], `"${text}" is also pinned for tunnel ${other}; each tunnel needs its own /30 (remove the pin and privlink allocates a free one)`);
+    else used.set(canonical, key);
   }
 
 }
@@ -288,41 +284,37 @@ function checkEndpoints({ add }: Checks, { endpoints, aws }: SpecSections): Map<
   return names;
 }
 
-/** Endpoint addresses: one host offset per endpoint, inside every subnet, never shared. */
+/**
+ * Pinned endpoint addresses: inside every subnet, and one endpoint per offset. Offsets nobody pins are allocated
+ * (model/allocation.ts) from the free ones, so they never collide.
+ */
 function checkAddresses({ add }: Checks, endpoints: SpecSections['endpoints'], vpc: Cidr | undefined, names: ReadonlyMap<string, number>): void {
-  if (endpoints && vpc) {
-    const { first, last } = offsetRange(vpc.prefix);
-    const holders = new Map<number, number[]>();
-    endpoints.forEach((ep, i) => {
-      // A second endpoint of the same name is reported above; its hash would only repeat the first one's.
-      if (names.get(ep.name) !== i) return;
-      if (ep.addressOffset !== undefined && (ep.addressOffset < first || ep.addressOffset > last)) {
-        add(
-          ['endpoints', i, 'addressOffset'],
-          `${ep.addressOffset} is outside the subnets: each subnet of aws.vpcCidr "${vpc.text}" has ${last + 2} addresses and AWS ` +
-            `reserves the first ${first} and the last; use ${first}–${last}`,
-        );
-        return;
-      }
-      const offset = endpointOffset(ep, vpc.prefix);
-      holders.set(offset, [...(holders.get(offset) ?? []), i]);
-    });
-    const taken = new Set(holders.keys());
-    for (const [offset, indexes] of holders) {
-      if (indexes.length < 2) continue;
-      for (const i of indexes) {
-        const ep = endpoints[i]!;
-        const others = indexes.filter((j) => j !== i).map((j) => `"${endpoints[j]!.name}" (endpoints[${j}])`).join(', ');
-        add(
-          ep.addressOffset !== undefined ? ['endpoints', i, 'addressOffset'] : ['endpoints', i, 'name'],
-          `"${ep.name}" and ${others} would hold the same address in every subnet (host offset ${offset}` +
-            `${ep.addressOffset !== undefined ? '' : ', from the hash of the name'}); give the endpoint that is not connected yet ` +
-            `an addressOffset no other endpoint holds: free ${freeRanges(first, last, taken)}`,
-        );
-      }
+  if (!endpoints || !vpc) return;
+  const { first, last } = offsetRange(vpc.prefix);
+  const holders = new Map<number, number[]>();
+  endpoints.forEach((ep, i) => {
+    // A second endpoint of the same name is reported above.
+    if (names.get(ep.name) !== i || ep.addressOffset === undefined) return;
+    if (ep.addressOffset < first || ep.addressOffset > last) {
+      add(
+        ['endpoints', i, 'addressOffset'],
+        `${ep.addressOffset} is outside the subnets: each subnet of aws.vpcCidr "${vpc.text}" has ${last + 2} addresses and AWS ` +
+          `reserves the first ${first} and the last; use ${first}–${last}, or remove addressOffset and privlink allocates one`,
+      );
+      return;
+    }
+    holders.set(ep.addressOffset, [...(holders.get(ep.addressOffset) ?? []), i]);
+  });
+  for (const [offset, indexes] of holders) {
+    if (indexes.length < 2) continue;
+    for (const i of indexes) {
+      const others = indexes.filter((j) => j !== i).map((j) => `"${endpoints[j]!.name}" (endpoints[${j}])`).join(', ');
+      add(
+        ['endpoints', i, 'addressOffset'],
+        `"${endpoints[i]!.name}" and ${others} pin the same host offset ${offset}, so they would hold the same address in every subnet; remove addressOffset from the endpoint that is not connected yet and privlink allocates a free one`,
+      );
     }
   }
-
 }
 
 /** Security exceptions: a spec setting that breaks a rule needs one, and each one must be needed. */
@@ -350,19 +342,6 @@ function checkExceptions({ add }: Checks, { security, endpoints }: SpecSections)
       );
     }
   }
-}
-
-/** `4, 5, 6, 9` → `4–6, 9`: the offsets in [first, last] that `taken` leaves free. */
-function freeRanges(first: number, last: number, taken: ReadonlySet<number>): string {
-  const parts: string[] = [];
-  for (let n = first; n <= last; n++) {
-    if (taken.has(n)) continue;
-    let m = n;
-    while (m + 1 <= last && !taken.has(m + 1)) m++;
-    parts.push(m === n ? `${n}` : `${n}–${m}`);
-    n = m;
-  }
-  return parts.length ? parts.join(', ') : 'none (the subnets are full; use a larger aws.vpcCidr)';
 }
 
 const push = <T>(m: Map<string, T[]>, key: string, v: T) => m.set(key, [...(m.get(key) ?? []), v]);
@@ -416,10 +395,8 @@ export const networkOf = (s: CustomerSpec) => `projects/${s.gcp.project}/global/
  * - a hostname is served by one customer only (two private zones for one name would both bind the network);
  * - operator VPCs must not overlap each other or another customer's source ranges (the network would learn two
  *   routes for one prefix, and traffic for one customer could reach another's account);
- * - tunnel inside /30s differ: a Cloud Router without an explicit BGP identifier takes the last address of its
- *   interfaces as its identifier, which must be unique in the network ("Configure the BGP identifier range for a
- *   Cloud Router", https://cloud.google.com/network-connectivity/docs/router/how-to/configure-bgp-identifier).
- * Each conflict is reported in both files, naming the other.
+ * Each conflict is reported in both files, naming the other. Tunnel inside /30s, which must differ on one network,
+ * are allocated (model/allocation.ts), and checked there when a spec pins one.
  */
 function sharedNetworks(specs: readonly LoadedSpecRef[], out: { file: string; finding: Finding }[]): void {
   const byNetwork = new Map<string, LoadedSpecRef[]>();
@@ -430,23 +407,12 @@ function sharedNetworks(specs: readonly LoadedSpecRef[], out: { file: string; fi
     const name = (s: LoadedSpecRef) => `${s.file} (${s.spec.name})`;
 
     const hostnames = new Map<string, { owner: LoadedSpecRef; path: PropertyKey[]; hostname: string }[]>();
-    const inside = new Map<string, { owner: LoadedSpecRef; key: string; given: boolean; cidr: string }[]>();
     for (const owner of group) {
       owner.spec.endpoints.forEach((ep, i) => ep.hostnames.forEach((h, j) => push(hostnames, h, { owner, path: ['endpoints', i, 'hostnames', j], hostname: h })));
-      for (const key of tunnelKeys(owner.spec.vpn.highAvailability)) {
-        const given = owner.spec.vpn.insideCidrs?.[key];
-        const cidr = parseCidr(given ?? defaultInsideCidr(key))!.text;
-        push(inside, cidr, { owner, key, given: given !== undefined, cidr });
-      }
     }
     conflicts(hostnames, name, (h, others) => ({
       path: h.path,
       message: `"${h.hostname}" is also served by ${others} ${where}; a hostname resolves to one customer's endpoint per network`,
-    }), out);
-    conflicts(inside, name, (t, others) => ({
-      path: t.given ? ['vpn', 'insideCidrs', t.key] : ['vpn'],
-      atKey: true,
-      message: `tunnel ${t.key} uses inside CIDR "${t.cidr}"${t.given ? '' : ' (the default)'}, as does ${others} ${where}; Cloud Routers on one network need distinct BGP addresses: set vpn.insideCidrs on one of them to unused /30s in 169.254.0.0/16`,
     }), out);
 
     // Operator VPCs against every other customer's VPC and source ranges: sorted by first address, so each VPC is

@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { host, parseCidr, subnet } from '../domain/cidr';
-import { endpointOffset } from '../domain/addresses';
+import { allocate, type Allocation, type RouterPlacement } from './allocation';
 import {
   AWS_CGW_BGP_ASN_MAX,
   GCP_NAME_MAX,
@@ -24,7 +24,7 @@ import { EXCEPTABLE_RULES } from '../domain/exceptions';
 import { CUSTOMER_PLACEHOLDER, DEFAULT_FLEET, type FleetConfig } from '../fleet/schema';
 import type { CustomerSpec, EndpointSpec, TunnelKey } from '../input/schema';
 import type { Severity } from '../domain/monitoring';
-import { connectionKeys, defaultInsideCidr, tunnelKeys, tunnelPosition, type ConnectionKey } from '../domain/tunnels';
+import { connectionKeys, tunnelKeys, tunnelPosition, type ConnectionKey } from '../domain/tunnels';
 
 export type EndpointStatus = 'awaiting-customer' | 'ready';
 
@@ -171,7 +171,11 @@ export interface CustomerModel {
     readonly routerAsn: number;
     readonly sourceRanges: readonly string[];
     readonly haGatewayName: string;
+    /** The Cloud Router the tunnels and BGP sessions use: the stack's own, or a shared one of the hub (model/allocation.ts). */
+    readonly router: RouterPlacement;
     readonly routerName: string;
+    /** `projects/<project>/regions/<region>/routers/<name>`: how a tunnel names a shared router (another state owns it). */
+    readonly routerSelfLink: string;
     readonly externalGatewayName: string;
   };
   readonly aws: {
@@ -203,6 +207,8 @@ export interface CustomerModel {
   /** Deliberate deviations from the security rule pack, as the spec records them (rule id, title, reason). */
   readonly securityExceptions: readonly { readonly rule: string; readonly title: string; readonly reason: string }[];
   readonly alerts: AlertsModel;
+  /** What privlink allocated for this customer, written to its folder's allocation.json for review. */
+  readonly allocation: Allocation;
   /**
    * The customer is leaving the fleet (spec `decommission: true`): the operator stack keeps its providers and
    * backend but no resource, so the next apply destroys everything, and plan-guard lets exactly that through.
@@ -219,7 +225,8 @@ export interface CustomerModel {
   };
 }
 
-function backendModel(fleet: FleetConfig, customer: string): BackendModel {
+/** The fleet's backend with `{customer}` filled in: a customer's name, or a hub stack's `hubs/<hub>/<stack>`. */
+export function backendModel(fleet: FleetConfig, customer: string): BackendModel {
   const b = fleet.backend;
   const fill = (template: string) => template.split(CUSTOMER_PLACEHOLDER).join(customer);
   switch (b.type) {
@@ -312,7 +319,19 @@ function endpointModel(ep: EndpointSpec, prefix: string, sourceRanges: readonly 
   };
 }
 
-export function buildModel(spec: CustomerSpec, specFile: string, fleet: FleetConfig = DEFAULT_FLEET): CustomerModel {
+/**
+ * The allocation of a customer modelled on its own, without the rest of the fleet: its router, /30s and offsets as a
+ * fleet with no other customer would give them (`legacy`: as privlink 0.4.0 placed it, on a router of its own).
+ * generate allocates the whole fleet at once instead (allocations.ts).
+ */
+export function soloAllocation(spec: CustomerSpec, specFile: string, fleet: FleetConfig = DEFAULT_FLEET, legacy = false): Allocation {
+  const r = allocate({ specs: [{ file: specFile, spec }], prior: new Map(), legacy: new Set(legacy ? [spec.name] : []), fleet });
+  const a = r.allocations.get(spec.name);
+  if (!a) throw new Error(`internal: ${spec.name} cannot be allocated: ${r.findings.map((f) => f.finding.message).join('; ')}`);
+  return a;
+}
+
+export function buildModel(spec: CustomerSpec, specFile: string, fleet: FleetConfig = DEFAULT_FLEET, allocation: Allocation = soloAllocation(spec, specFile, fleet)): CustomerModel {
   const prefix = `${NAME_PREFIX}-${spec.name}`;
   const vpc = parseCidr(spec.aws.vpcCidr)!;
 
@@ -335,7 +354,8 @@ export function buildModel(spec: CustomerSpec, specFile: string, fleet: FleetCon
 
   const tunnels: TunnelModel[] = tunnelKeys(spec.vpn.highAvailability).map((key) => {
     const { c, t } = tunnelPosition(key);
-    const insideCidr = spec.vpn.insideCidrs?.[key] ?? defaultInsideCidr(key);
+    const insideCidr = allocation.insideCidrs[key];
+    if (insideCidr === undefined) throw new Error(`internal: tunnel ${key} of ${spec.name} has no inside /30 allocated`);
     const inside = parseCidr(insideCidr)!;
     return {
       key,
@@ -356,8 +376,13 @@ export function buildModel(spec: CustomerSpec, specFile: string, fleet: FleetCon
     };
   });
 
-  const offsets = new Map(spec.endpoints.map((ep) => [ep.name, endpointOffset(ep, vpc.prefix)]));
-  const endpoints = [...spec.endpoints].sort((a, b) => a.name.localeCompare(b.name)).map((ep) => endpointModel(ep, prefix, spec.gcp.sourceRanges, subnets, offsets.get(ep.name)!));
+  const offsetOf = (name: string) => {
+    const offset = allocation.endpointOffsets[name];
+    if (offset === undefined) throw new Error(`internal: endpoint ${name} of ${spec.name} has no host offset allocated`);
+    return offset;
+  };
+  const endpoints = [...spec.endpoints].sort((a, b) => a.name.localeCompare(b.name)).map((ep) => endpointModel(ep, prefix, spec.gcp.sourceRanges, subnets, offsetOf(ep.name)));
+  const router = allocation.router;
 
   return {
     name: spec.name,
@@ -368,10 +393,12 @@ export function buildModel(spec: CustomerSpec, specFile: string, fleet: FleetCon
       region: spec.gcp.region,
       network: spec.gcp.network,
       networkUrl: `projects/${spec.gcp.project}/global/networks/${spec.gcp.network}`,
-      routerAsn: spec.gcp.routerAsn,
+      routerAsn: router.placement === 'shared' ? fleet.sharedRouters.asn : spec.gcp.routerAsn,
       sourceRanges: spec.gcp.sourceRanges,
       haGatewayName: `${prefix}-ha-vpn`,
-      routerName: `${prefix}-router`,
+      router,
+      routerName: router.name,
+      routerSelfLink: `projects/${spec.gcp.project}/regions/${spec.gcp.region}/routers/${router.name}`,
       externalGatewayName: `${prefix}-aws`,
     },
     aws: {
@@ -382,7 +409,7 @@ export function buildModel(spec: CustomerSpec, specFile: string, fleet: FleetCon
       operatorPrincipalArn: `arn:aws:iam::${spec.aws.accountId}:root`,
       subnets,
       availabilityZoneIds: azIds,
-      customerGatewayAsnField: spec.gcp.routerAsn > AWS_CGW_BGP_ASN_MAX ? 'bgp_asn_extended' : 'bgp_asn',
+      customerGatewayAsnField: (router.placement === 'shared' ? fleet.sharedRouters.asn : spec.gcp.routerAsn) > AWS_CGW_BGP_ASN_MAX ? 'bgp_asn_extended' : 'bgp_asn',
     },
     labels: Object.fromEntries(
       Object.entries({ ...fleet.labels, ...spec.labels, [LABEL_MANAGED_BY]: NAME_PREFIX, [LABEL_CUSTOMER]: spec.name }).sort(([a], [b]) => a.localeCompare(b)),
@@ -406,6 +433,7 @@ export function buildModel(spec: CustomerSpec, specFile: string, fleet: FleetCon
       noPathName: `${prefix}-no-path`,
       targets: { warning: fleet.alerts.warning, critical: fleet.alerts.critical },
     },
+    allocation,
     decommission: spec.decommission,
     terraform: terraformSettings(fleet, spec),
   };

@@ -1,6 +1,7 @@
 /**
  * N synthetic but valid customer specs for the benchmark and the scale tests: unique names, AWS accounts, GCP
- * networks (or, with `shared`, one network for all, with inside /30s of their own) and operator VPCs; HA and single-connection customers; one to three endpoints, some connected, some
+ * networks (or, with `shared`, one network and region for all, nothing pinned: privlink allocates their routers and
+ * /30s) and operator VPCs; HA and single-connection customers; one to three endpoints, some connected, some
  * waiting; several AWS and GCP regions. Deterministic: customer i is always the same text.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -21,18 +22,13 @@ const SERVICES = [
 
 export const syntheticName = (i: number) => `c${String(i).padStart(5, '0')}`;
 
-/** Tunnel k (0–3) of customer i on a shared network: a /30 of its own, clear of AWS's reserved 169.254.169.x. */
-function sharedInsideCidr(i: number, k: number): string {
-  const t = i * 4 + k;
-  const octet = 10 + Math.floor(t / 64);
-  return `169.254.${octet >= 169 ? octet + 1 : octet}.${(t % 64) * 4}/30`;
-}
-
-/** The spec text of synthetic customer i (0-based, i < 65536; with `shared`, i < 3000). */
-export function syntheticSpec(i: number, shared = false): string {
+/**
+ * The spec text of synthetic customer i (0-based, i < 65536). `shared`: on one network and region, which holds 160 HA
+ * customers (reference §1.5b); `ha` overrides the mix of HA and single-connection customers.
+ */
+export function syntheticSpec(i: number, shared = false, ha = i % 3 !== 2): string {
   const name = syntheticName(i);
   const aws = AWS_REGIONS[i % AWS_REGIONS.length]!;
-  const ha = i % 3 !== 2;
   const endpoints = SERVICES.slice(0, 1 + (i % SERVICES.length)).map((s, k) => {
     const connected = (i + k) % 2 === 0;
     // Unique per customer and endpoint, in the documented shape (AWS CLI documentation, describe-vpc-endpoints.rst:
@@ -54,7 +50,7 @@ kind: Customer
 name: ${name}
 gcp:
   project: ${shared ? 'saas-project' : `${name}-project`}
-  region: ${GCP_REGIONS[i % GCP_REGIONS.length]}
+  region: ${shared ? GCP_REGIONS[0] : GCP_REGIONS[i % GCP_REGIONS.length]}
   network: ${shared ? 'saas-vpc' : `net-${name}`}
   sourceRanges: [10.0.0.0/20, 10.4.0.0/14]
 aws:
@@ -63,23 +59,19 @@ aws:
   vpcCidr: ${vpc}
   availabilityZoneIds: [${aws.az}-az1, ${aws.az}-az2${i % 2 ? `, ${aws.az}-az3` : ''}]
 vpn:
-  highAvailability: ${ha}${
-    shared
-      ? `\n  insideCidrs: {${(['a1', 'a2', 'b1', 'b2'] as const).slice(0, ha ? 4 : 2).map((key, k) => `${key}: ${sharedInsideCidr(i, k)}`).join(', ')}}`
-      : ''
-  }
+  highAvailability: ${ha}
 endpoints:
 ${endpoints.join('\n')}
 `;
 }
 
 /** Writes customers 0..n-1 into dir (created if needed); returns the file paths. */
-export function writeSyntheticFleet(dir: string, n: number, shared = false): string[] {
+export function writeSyntheticFleet(dir: string, n: number, shared = false, ha?: (i: number) => boolean): string[] {
   mkdirSync(dir, { recursive: true });
   const files: string[] = [];
   for (let i = 0; i < n; i++) {
     const file = join(dir, `${syntheticName(i)}.yaml`);
-    writeFileSync(file, syntheticSpec(i, shared));
+    writeFileSync(file, syntheticSpec(i, shared, ha ? ha(i) : i % 3 !== 2));
     files.push(file);
   }
   return files;

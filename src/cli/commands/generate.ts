@@ -11,6 +11,7 @@ export interface GenerateArgs extends FleetRunArgs {
   commit: boolean;
   branch?: string;
   'pr-body'?: string;
+  reallocate: string[];
 }
 
 function summaryJson(s: GenerateSummary) {
@@ -36,12 +37,20 @@ export const generate: Command<GenerateArgs> = {
     commit: { type: 'boolean', default: false, describe: 'Commit the spec and its output on a new branch, with a resource-level change summary' },
     branch: { type: 'string', requiresArg: true, describe: 'Branch for --commit (default: privlink/<customer>)' },
     'pr-body': { type: 'string', requiresArg: true, describe: 'With --commit: also write the pull-request body (Markdown) to this file' },
+    reallocate: {
+      type: 'string',
+      array: true,
+      requiresArg: true,
+      default: [] as string[],
+      describe: "Allocate this customer's router, tunnel /30s and endpoint offsets afresh: the fix `check` names for an allocation conflict (its VPN is replaced)",
+    },
   },
   examples: [
     ['$0 generate', 'Regenerate every customer whose inputs changed, and the CI config in generated/ci/'],
     ['$0 generate --full --json', 'Render every customer (after a privlink upgrade, say); print a JSON summary'],
     ['$0 generate customers/acme.yaml', 'Regenerate one customer (and generated/ci/)'],
     ['$0 generate customers/acme.yaml --commit --pr-body pr.md', 'Branch privlink/acme with one commit, ready for a pull request'],
+    ['$0 generate --reallocate initech', 'Two merged pull requests allocated the same /30: move initech (not yet applied) to free ones'],
   ],
   async run(a, io) {
     if (!a.commit && (a.branch !== undefined || a['pr-body'] !== undefined)) throw new UsageError('--branch and --pr-body go with --commit');
@@ -50,7 +59,7 @@ export const generate: Command<GenerateArgs> = {
     if (a.commit) {
       const { generateAll } = await import('../../generate');
       const { generateAndCommit } = await import('../commit-run');
-      const out = generateAll({ specs: specs as string[], specsDir, outDir, fleet: fleet.config, fleetBytes: fleet.bytes, insideSpecsDir: true });
+      const out = generateAll({ specs: specs as string[], specsDir, outDir, fleet: fleet.config, fleetBytes: fleet.bytes, insideSpecsDir: true, reallocate: a.reallocate });
       return generateAndCommit(out, { outDir, specsDir, fleetFile: fleet.file, branch: a.branch, prBodyFile, io });
     }
     const started = process.hrtime.bigint();
@@ -58,7 +67,7 @@ export const generate: Command<GenerateArgs> = {
     const { runGenerate } = await import('../../engine');
     let summary;
     try {
-      summary = await runGenerate({ specs: specs as string[], specsDir, outDir, fleet, full: a.full, jobs: jobsOf(a), onProgress: progress?.update });
+      summary = await runGenerate({ specs: specs as string[], specsDir, outDir, fleet, full: a.full, jobs: jobsOf(a), reallocate: a.reallocate, onProgress: progress?.update });
     } finally {
       progress?.end();
     }

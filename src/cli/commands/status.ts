@@ -1,4 +1,5 @@
 /** `privlink status [customers..]`: where each customer's connection stands, from its operator stack's state. */
+import { allocateRun } from '../../allocations';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -75,7 +76,8 @@ export const status: Command<StatusArgs> = {
     const { fleet, specsDir, outDir } = setup(a);
     if (stateFile !== undefined && a.customers.length !== 1) throw new UsageError('--state holds one customer\'s state: name exactly that customer (privlink status acme --state FILE)');
     const run = validateRun({ specs: [], specsDir });
-    const models = run.requested.map((s) => buildModel(s.spec, s.file, fleet.config));
+    const allocations = allocateRun(run, { outDir, fleet: fleet.config });
+    const models = run.requested.map((s) => buildModel(s.spec, s.file, fleet.config, allocations.get(s.spec.name)!));
     const unknown = a.customers.filter((c) => !models.some((m) => m.name === c));
     if (unknown.length > 0) {
       throw new Refused(`no customer ${unknown.map((c) => `"${c}"`).join(', ')} in ${specsDir}/ (customers there: ${models.map((m) => m.name).join(', ') || 'none'})`);

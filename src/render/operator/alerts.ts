@@ -126,9 +126,9 @@ export class OperatorAlerts {
     return { [AWS_DIMENSION_VPN_ID]: this.props.vpn.connections.get(t.connection)!.id, [AWS_DIMENSION_TUNNEL_IP]: this.props.vpn.awsTunnel(t, 'address') };
   }
 
-  /** `${google_compute_router_peer.tunnel_a1.peer_ip_address}`: the address GCP reports the session under. */
+  /** The address GCP reports the session under (vpn.ts). */
   private peerAddress(t: TunnelModel): string {
-    return this.props.vpn.peers.get(t.key)!.peerIpAddress;
+    return this.props.vpn.peerAddress(t);
   }
 
   private tunnelFilter(props: AlertsProps, names: readonly string[]): string {

@@ -102,7 +102,7 @@ export function renderOperatorJson(model: CustomerModel): string {
  * one fixed folder per user in the system's temp folder, so no run leaves a cdktf.out/ in the user's working
  * directory, and no run adds another folder to /tmp.
  */
-function scratchOutdir(): string {
+export function scratchOutdir(): string {
   const dir = join(tmpdir(), `privlink-cdktf-${process.getuid?.() ?? 'user'}`);
   mkdirSync(join(dir, 'stacks'), { recursive: true });
   return dir;
@@ -115,7 +115,7 @@ function scratchOutdir(): string {
  * never reaches the Terraform JSON. An error thrown out of fn keeps its trace: V8 formats a trace when it is
  * first read, which is after fn has returned.
  */
-function withoutTokenStackTraces<T>(fn: () => T): T {
+export function withoutTokenStackTraces<T>(fn: () => T): T {
   const previous = Error.prepareStackTrace;
   Error.prepareStackTrace = () => '';
   try {

@@ -34,7 +34,7 @@ export class OperatorProviders {
 }
 
 /** The state backend: relative local file, or the fleet's remote backend with this customer's own key. */
-function addBackend(stack: TerraformStack, backend: BackendModel): void {
+export function addBackend(stack: TerraformStack, backend: BackendModel): void {
   switch (backend.type) {
     case 'local':
       new LocalBackend(stack, { path: backend.path });

@@ -30,7 +30,7 @@ import { named } from './named';
 export interface VpnProps {
   readonly name: CustomerModel['name'];
   readonly resourcePrefix: CustomerModel['resourcePrefix'];
-  readonly gcp: Pick<CustomerModel['gcp'], 'haGatewayName' | 'routerName' | 'externalGatewayName' | 'networkUrl' | 'region' | 'routerAsn' | 'sourceRanges'>;
+  readonly gcp: Pick<CustomerModel['gcp'], 'haGatewayName' | 'router' | 'routerName' | 'routerSelfLink' | 'externalGatewayName' | 'networkUrl' | 'region' | 'routerAsn' | 'sourceRanges'>;
   readonly aws: Pick<CustomerModel['aws'], 'amazonSideAsn' | 'customerGatewayAsnField'>;
   readonly highAvailability: CustomerModel['highAvailability'];
   readonly connections: CustomerModel['connections'];
@@ -45,7 +45,8 @@ export type TunnelAttribute = 'address' | 'preshared_key' | 'cgw_inside_address'
 
 export class OperatorVpn {
   readonly haGateway: ComputeHaVpnGateway;
-  readonly router: ComputeRouter;
+  /** The stack's own Cloud Router; undefined on a shared router, which the hub's stacks own (render/hub.ts). */
+  readonly router?: ComputeRouter;
   readonly vgw: VpnGateway;
   /** AWS VPN connections by connection key (a, b). */
   readonly connections: ReadonlyMap<ConnectionKey, VpnConnection>;
@@ -58,7 +59,9 @@ export class OperatorVpn {
       new ComputeHaVpnGateway(stack, 'google_compute_ha_vpn_gateway.ha_vpn', { name: props.gcp.haGatewayName, network: props.gcp.networkUrl, region: props.gcp.region }),
       'ha_vpn',
     );
-    this.router = named(
+    // On a shared router (model/allocation.ts) the hub's routers stack owns the router and its sessions stack every
+    // interface and peer on it: one state writes the router's lists, so no two applies race (reference §1.5b).
+    if (props.gcp.router.placement === 'own') this.router = named(
       new ComputeRouter(stack, 'google_compute_router.router', {
         name: props.gcp.routerName,
         network: props.gcp.networkUrl,
@@ -86,7 +89,7 @@ export class OperatorVpn {
 
   /** GCP → AWS: one customer gateway per HA VPN interface in use, and its VPN connection with both tunnels' options. */
   private awsConnection(stack: TerraformStack, props: VpnProps, c: CustomerModel['connections'][number]): VpnConnection {
-    const routerAsn = `\${google_compute_router.router.bgp[0].asn}`;
+    const routerAsn = this.router ? `\${google_compute_router.router.bgp[0].asn}` : String(props.gcp.routerAsn);
     const cgw = named(
       new CustomerGateway(stack, `aws_customer_gateway.${c.customerGatewayId}`, {
         type: 'ipsec.1',
@@ -130,6 +133,15 @@ export class OperatorVpn {
     );
   }
 
+  /**
+   * The address GCP reports a tunnel's BGP session under: `${google_compute_router_peer.tunnel_a1.peer_ip_address}`
+   * on the stack's own router; on a shared router the AWS side of the tunnel's allocated /30, which the hub's peer
+   * is given.
+   */
+  peerAddress(t: TunnelModel): string {
+    return this.peers.get(t.key)?.peerIpAddress ?? t.vgwInsideAddress;
+  }
+
   /** `aws_vpn_connection.vpn_<c>.tunnel<n>_<attr>`: what a GCP tunnel takes from its AWS tunnel. */
   awsTunnel(t: TunnelModel, attr: TunnelAttribute): string {
     const conn = this.connections.get(t.connection)!;
@@ -167,13 +179,14 @@ export class OperatorVpn {
           peerExternalGateway: external.id,
           peerExternalGatewayInterface: t.externalInterface,
           sharedSecret: this.awsTunnel(t, 'preshared_key'),
-          router: this.router.id,
+          router: this.router ? this.router.id : props.gcp.routerSelfLink,
           ikeVersion: 2,
           description: `privlink: ${props.name} tunnel ${t.key} (AWS connection ${t.connection}, tunnel ${t.awsTunnel})`,
         }),
         t.id,
       );
       this.tunnels.set(t.key, tunnel);
+      if (!this.router) continue;
       const routerInterface = named(
         new ComputeRouterInterface(stack, `google_compute_router_interface.${t.id}`, {
           name: t.interfaceName,

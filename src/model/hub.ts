@@ -1,0 +1,142 @@
+/**
+ * The hubs: one per GCP project + network + region that holds customers on shared Cloud Routers. Decided from the
+ * customers' models (their allocations), pure like buildModel.
+ *
+ * A hub is two Terraform states, so that exactly one state writes each router's interface and peer lists (the
+ * google provider writes them by read-modify-write of the whole list, with a lock inside one provider process only;
+ * reference §1.5b), and so that no customer's stack can destroy a router others depend on:
+ *
+ *   routers   the shared Cloud Routers, each advertising nothing by default        applied before the customers
+ *   sessions  every customer's router interfaces and BGP peers on them, each peer  applied after the customers
+ *             advertising exactly its own customer's gcp.sourceRanges              (an interface names its
+ *                                                                                  customer's tunnel, which must exist)
+ *
+ * A decommissioning customer's sessions leave the sessions stack at once, so its peers are gone before its own
+ * apply destroys the tunnels they ride on.
+ */
+import { HUBS_FOLDER, LABEL_MANAGED_BY, NAME_PREFIX } from '../domain/constants';
+import { BGP_PEERS_PER_CLOUD_ROUTER } from '../domain/limits';
+import type { FleetConfig } from '../fleet/schema';
+import { backendModel, type BackendModel, type CustomerModel } from './model';
+
+export interface HubRouterModel {
+  readonly index: number;
+  /** Terraform name: google_compute_router.router_<index>. */
+  readonly id: string;
+  readonly name: string;
+  /** Customers whose sessions the router holds (decommissioning ones included until their folder is gone). */
+  readonly customers: readonly string[];
+  readonly peers: number;
+}
+
+export interface HubSessionModel {
+  /** Terraform name of the interface and the peer: `<customer>_<tunnel>`. */
+  readonly id: string;
+  readonly customer: string;
+  readonly tunnel: string;
+  readonly routerId: string;
+  readonly tunnelName: string;
+  readonly interfaceName: string;
+  readonly peerName: string;
+  /** The GCP side of the tunnel's /30 (interface) and the AWS side (peer), from the allocation. */
+  readonly ipRange: string;
+  readonly peerIpAddress: string;
+  readonly peerAsn: number;
+  readonly advertisedRanges: readonly string[];
+}
+
+export interface HubModel {
+  /** `project.network.region`. */
+  readonly id: string;
+  /** Folder under the output: `hubs/<id>`. */
+  readonly folder: string;
+  readonly project: string;
+  readonly network: string;
+  readonly region: string;
+  readonly networkUrl: string;
+  readonly asn: number;
+  readonly routers: readonly HubRouterModel[];
+  readonly sessions: readonly HubSessionModel[];
+  /** Customers of the hub by router, with their spec files, for the README. */
+  readonly members: readonly { readonly name: string; readonly specFile: string; readonly router: string; readonly decommission: boolean; readonly insideCidrs: readonly string[] }[];
+  readonly labels: Readonly<Record<string, string>>;
+  readonly terraform: {
+    readonly requiredVersion: string;
+    readonly googleProviderConstraint: string;
+    readonly routersBackend: BackendModel;
+    readonly sessionsBackend: BackendModel;
+  };
+}
+
+/** The hubs of these customers (those on shared routers), sorted by id. */
+export function buildHubs(models: readonly CustomerModel[], fleet: FleetConfig): HubModel[] {
+  const byHub = new Map<string, CustomerModel[]>();
+  for (const m of models) {
+    if (m.gcp.router.placement !== 'shared') continue;
+    const hub = m.gcp.router.hub;
+    byHub.set(hub, [...(byHub.get(hub) ?? []), m]);
+  }
+  return [...byHub.keys()].sort().map((id) => hubModel(id, byHub.get(id)!.sort((a, b) => a.name.localeCompare(b.name)), fleet));
+}
+
+function hubModel(id: string, members: readonly CustomerModel[], fleet: FleetConfig): HubModel {
+  const first = members[0]!;
+  const folder = `${HUBS_FOLDER}/${id}`;
+  const routers = new Map<number, { name: string; customers: string[]; peers: number }>();
+  for (const m of members) {
+    const r = m.gcp.router;
+    if (r.placement !== 'shared') continue;
+    const entry = routers.get(r.index) ?? { name: r.name, customers: [], peers: 0 };
+    entry.customers.push(m.name);
+    entry.peers += m.tunnels.length;
+    routers.set(r.index, entry);
+  }
+  const routerModels = [...routers.keys()].sort((a, b) => a - b).map((index) => ({ index, id: `router_${index}`, ...routers.get(index)! }));
+  for (const r of routerModels) {
+    // Allocation never places more; a model that does is a bug, not input to render.
+    if (r.peers > BGP_PEERS_PER_CLOUD_ROUTER) throw new Error(`internal: shared router ${r.name} would hold ${r.peers} BGP peers`);
+  }
+  const sessions = members
+    .filter((m) => !m.decommission)
+    .flatMap((m) =>
+      m.tunnels.map((t) => ({
+        id: `${m.name}_${t.key}`,
+        customer: m.name,
+        tunnel: t.key,
+        routerId: `router_${(m.gcp.router as { index: number }).index}`,
+        tunnelName: t.tunnelName,
+        interfaceName: t.interfaceName,
+        peerName: t.peerName,
+        ipRange: `${t.cgwInsideAddress}/30`,
+        peerIpAddress: t.vgwInsideAddress,
+        peerAsn: m.aws.amazonSideAsn,
+        advertisedRanges: m.gcp.sourceRanges,
+      })),
+    );
+  const tf = first.terraform;
+  return {
+    id,
+    folder,
+    project: first.gcp.project,
+    network: first.gcp.network,
+    region: first.gcp.region,
+    networkUrl: first.gcp.networkUrl,
+    asn: fleet.sharedRouters.asn,
+    routers: routerModels,
+    sessions,
+    members: members.map((m) => ({
+      name: m.name,
+      specFile: m.specFile,
+      router: m.gcp.routerName,
+      decommission: m.decommission,
+      insideCidrs: m.tunnels.map((t) => `${t.key} ${t.insideCidr}`),
+    })),
+    labels: Object.fromEntries(Object.entries({ ...fleet.labels, [LABEL_MANAGED_BY]: NAME_PREFIX }).sort(([a], [b]) => a.localeCompare(b))),
+    terraform: {
+      requiredVersion: tf.requiredVersion,
+      googleProviderConstraint: tf.googleProviderConstraint,
+      routersBackend: backendModel(fleet, `${folder}/routers`),
+      sessionsBackend: backendModel(fleet, `${folder}/sessions`),
+    },
+  };
+}
