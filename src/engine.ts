@@ -136,7 +136,7 @@ export async function runGenerate(s: RunSettings): Promise<GenerateSummary> {
     let filesUnchanged = results.reduce((n, r) => n + r.unchanged, 0);
     const filesRemoved = results.flatMap((r) => r.removed);
     if (!run.ciSkipped) {
-      const ci = renderers().renderCiFolder(run.names, { ...s, fleet: s.fleet.config, fleetBytes });
+      const ci = renderers().renderCiFolder(renderers().ciFacts(run.all, allocations), { ...s, fleet: s.fleet.config, fleetBytes });
       if (ci.size > 0 && !folderMatches(s.outDir, CI_FOLDER, ci)) {
         const counts = stageFolder(s.outDir, output.staging, CI_FOLDER, ci);
         filesWritten += counts.written;
@@ -194,8 +194,8 @@ export async function runCheck(s: RunSettings): Promise<CheckSummary> {
   if (scan.dirty.size === 0 && interrupted.length === 0) {
     const names = [...scan.clean.values()];
     const expected = new Set([...names, ...(ciWanted ? [CI_FOLDER] : [])]);
-    const ciClean = !ciWanted || upToDate(s.outDir, CI_FOLDER, ciInputs(names, fleetBytes));
     const hubs = hubsOnDisk(s.outDir, scan.clean, fleetBytes);
+    const ciClean = !ciWanted || upToDate(s.outDir, CI_FOLDER, ciInputs({ names, hubs: hubs.ids, leaving: hubs.leaving }, fleetBytes));
     if (hubs.present) expected.add(HUBS_FOLDER);
     if (ciClean && hubs.clean && topLevelDrift(s.outDir, expected).length === 0) {
       return { customers: files.length, upToDate: files.length, compared: 0, drift: [], pool: { workers: 0, workerMaxRssKb: 0 } };
@@ -214,7 +214,7 @@ export async function runCheck(s: RunSettings): Promise<CheckSummary> {
       .filter((spec) => scan.dirty.has(spec.file))
       .map((spec) => ({ file: spec.file, spec: spec.spec, inputs: customerInputs(spec.sha256, fleetBytes), allocation: allocations.get(spec.spec.name)! }));
     const { results, stats } = await runTasks(tasks, ctx, pool, (done) => s.onProgress?.(done, tasks.length));
-    const ci = renderers().renderCiFolder(run.names, { ...s, fleet: s.fleet.config, fleetBytes });
+    const ci = renderers().renderCiFolder(renderers().ciFacts(run.all, allocations), { ...s, fleet: s.fleet.config, fleetBytes });
     const hubs = renderers().renderHubsFolder(run.all, allocations, { ...s, fleet: s.fleet.config, fleetBytes });
     const expected = new Set([...run.names, ...(ci.size > 0 ? [CI_FOLDER] : []), ...(hubs.size > 0 ? [HUBS_FOLDER] : [])]);
     const byFolder: [string, Drift[]][] = results.map((r) => [r.name, r.drift]);
@@ -238,17 +238,23 @@ function allocationChanged(disk: DiskAllocations, spec: { file: string; spec: { 
  * customers' allocation files and spec bytes give now, and its files must be intact. Two pull requests that
  * allocated at once never both match: the merged hubs manifest records at most one of them.
  */
-function hubsOnDisk(outDir: string, clean: ReadonlyMap<string, string>, fleetBytes: Buffer): { present: boolean; clean: boolean } {
+function hubsOnDisk(outDir: string, clean: ReadonlyMap<string, string>, fleetBytes: Buffer): { present: boolean; clean: boolean; ids: string[]; leaving: string[] } {
   const entries: { name: string; specSha: string; allocation: string }[] = [];
+  const ids = new Set<string>();
+  const leaving: string[] = [];
   for (const [file, name] of clean) {
     const text = readIfExists(join(outDir, name, ALLOCATION_FILE));
     const a = parseAllocation(text);
-    if (!a) return { present: false, clean: false };
-    if (a.router.placement === 'shared') entries.push({ name, specSha: sha256(readFileSync(file)), allocation: text! });
+    if (!a) return { present: false, clean: false, ids: [], leaving: [] };
+    if (manifestOf(outDir, name)?.decommission) leaving.push(name);
+    if (a.router.placement !== 'shared') continue;
+    ids.add(a.router.hub);
+    entries.push({ name, specSha: sha256(readFileSync(file)), allocation: text! });
   }
+  const facts = { ids: [...ids].sort(), leaving: leaving.sort() };
   const m = manifestOf(outDir, HUBS_FOLDER);
-  if (entries.length === 0) return { present: false, clean: m === undefined && safeReaddir(join(outDir, HUBS_FOLDER)).length === 0 };
-  return { present: true, clean: m !== undefined && sameInputs(m.inputs, hubsInputs(entries, fleetBytes)) && folderIntact(join(outDir, HUBS_FOLDER), m) };
+  if (entries.length === 0) return { present: false, clean: m === undefined && safeReaddir(join(outDir, HUBS_FOLDER)).length === 0, ...facts };
+  return { present: true, clean: m !== undefined && sameInputs(m.inputs, hubsInputs(entries, fleetBytes)) && folderIntact(join(outDir, HUBS_FOLDER), m), ...facts };
 }
 
 function safeReaddir(dir: string) {

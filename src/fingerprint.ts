@@ -73,9 +73,9 @@ export const customerInputs = (specBytesSha: string, fleetBytes: Buffer): Inputs
   generator: generatorFingerprint(),
 });
 
-/** The inputs of generated/ci/: the fleet's customer names stand in for the spec. */
-export const ciInputs = (names: readonly string[], fleetBytes: Buffer): Inputs => ({
-  spec: sha256([...names].sort().join('\n')),
+/** The inputs of generated/ci/: the fleet's customer names, hubs and leaving customers stand in for the spec. */
+export const ciInputs = (facts: { names: readonly string[]; hubs: readonly string[]; leaving: readonly string[] }, fleetBytes: Buffer): Inputs => ({
+  spec: sha256([...[...facts.names].sort(), ...[...facts.hubs].sort().map((h) => `hub ${h}`), ...[...facts.leaving].sort().map((c) => `leaving ${c}`)].join('\n')),
   fleet: sha256(fleetBytes),
   generator: generatorFingerprint(),
 });

@@ -83,7 +83,7 @@ export function generateAll(opts: GenerateOptions & { readonly insideSpecsDir?: 
     return { name: model.name, model, files: renderCustomer(model, customerInputs(s.sha256, opts.fleetBytes)) };
   });
   if (run.ciSkipped) return { customers, ciSkipped: run.ciSkipped };
-  return { customers, ci: renderCiFolder(run.names, opts), hubs: renderHubsFolder(run.all, allocations, opts) };
+  return { customers, ci: renderCiFolder(ciFacts(run.all, allocations), opts), hubs: renderHubsFolder(run.all, allocations, opts) };
 }
 
 /**
@@ -108,10 +108,23 @@ export function renderHubsFolder(
   return new Map([...files].sort(([a], [b]) => a.localeCompare(b)));
 }
 
-/** Files of generated/ci/ for the fleet's customer names. */
-export function renderCiFolder(names: readonly string[], opts: Pick<GenerateOptions, 'specsDir' | 'outDir' | 'fleet' | 'fleetBytes'>): CustomerFiles {
+/** What the fleet's CI config depends on: every customer, the hubs, and the customers that are leaving. */
+export interface CiFacts {
+  readonly names: readonly string[];
+  readonly hubs: readonly string[];
+  readonly leaving: readonly string[];
+}
+
+export function ciFacts(specs: readonly { readonly spec: import('./input/schema').CustomerSpec }[], allocations: ReadonlyMap<string, Allocation>): CiFacts {
+  const hubs = new Set<string>();
+  for (const a of allocations.values()) if (a.router.placement === 'shared') hubs.add(a.router.hub);
+  return { names: specs.map((s) => s.spec.name), hubs: [...hubs].sort(), leaving: specs.filter((s) => s.spec.decommission).map((s) => s.spec.name).sort() };
+}
+
+/** Files of generated/ci/ for the fleet's customers and hubs. */
+export function renderCiFolder(facts: CiFacts, opts: Pick<GenerateOptions, 'specsDir' | 'outDir' | 'fleet' | 'fleetBytes'>): CustomerFiles {
   const specsDir = displayPath(opts.specsDir).replace(/\/+$/, '');
-  const files = renderCi({ customers: [...names].sort(), specsDir, outDir: displayPath(opts.outDir).replace(/\/+$/, ''), fleet: opts.fleet });
-  if (files.size > 0) files.set(MANIFEST_FILE, renderManifest(`${specsDir}/*.yaml`, files, { inputs: ciInputs(names, opts.fleetBytes) }));
+  const files = renderCi({ customers: [...facts.names].sort(), hubs: facts.hubs, leaving: facts.leaving, specsDir, outDir: displayPath(opts.outDir).replace(/\/+$/, ''), fleet: opts.fleet });
+  if (files.size > 0) files.set(MANIFEST_FILE, renderManifest(`${specsDir}/*.yaml`, files, { inputs: ciInputs(facts, opts.fleetBytes) }));
   return files;
 }

@@ -6,7 +6,7 @@
  *
  * Pure: the CLI reads the files and prints the result.
  */
-import { DECOMMISSION_OUTPUT, LABEL_CUSTOMER } from './domain/constants';
+import { DECOMMISSION_OUTPUT, LEAVING_OUTPUT, LABEL_CUSTOMER } from './domain/constants';
 import { TRAFFIC_CARRYING, replacingArguments } from './domain/terraform-types';
 import { UsageError } from './input/problems';
 
@@ -87,6 +87,7 @@ export function guardPlan(plan: unknown, allow: Iterable<string>): GuardResult {
   }
   const changes = Array.isArray(doc.resource_changes) ? (doc.resource_changes as ResourceChange[]) : [];
   const decommission = decommissionOf(doc);
+  const leaving = leavingOf(doc);
   const allowances = new Set(allow);
   const used = new Set<string>();
   const blocked: GuardHit[] = [];
@@ -97,7 +98,10 @@ export function guardPlan(plan: unknown, allow: Iterable<string>): GuardResult {
     const impact = TRAFFIC_CARRYING[rc.type];
     if (!action || !impact) continue;
     const hit: GuardHit = { address: rc.address, type: rc.type, action, cause: causeOf(rc), impact };
-    if (decommission !== undefined && action === 'delete' && customerOf(rc, decommission) !== 'other') {
+    const sessionOf = action === 'delete' && SESSION_TYPES.includes(rc.type) ? sessionCustomer(rc.address) : undefined;
+    if (sessionOf !== undefined && leaving.includes(sessionOf)) {
+      allowed.push({ ...hit, cause: `${sessionOf} is decommissioning`, impact: '' });
+    } else if (decommission !== undefined && action === 'delete' && customerOf(rc, decommission) !== 'other') {
       // Leaving the fleet is the point of the plan: what each resource carried no longer needs saying.
       allowed.push({ ...hit, cause: `${decommission} is decommissioning`, impact: '' });
     } else if (allowances.has(rc.address)) {
@@ -122,6 +126,27 @@ export function guardPlan(plan: unknown, allow: Iterable<string>): GuardResult {
  * (a decommissioning operator stack has that output and no resource). Read from the planned outputs, or from the
  * configuration's constant when the plan has no planned values.
  */
+/** The resource types of a hub's sessions stack, named `<customer>_<tunnel>` (render/hub.ts). */
+const SESSION_TYPES = ['google_compute_router_interface', 'google_compute_router_peer'];
+
+/**
+ * The decommissioning customers whose BGP sessions a hub's sessions plan takes away: its `privlink_leaving` output
+ * (a list of names). Only those customers' interfaces and peers may be destroyed without an allowance.
+ */
+/** `google_compute_router_peer.acme_a1` → `acme` (customer names hold no "_"). */
+const sessionCustomer = (address: string) => {
+  const name = address.slice(address.indexOf('.') + 1);
+  return name.includes('_') ? name.slice(0, name.lastIndexOf('_')) : undefined;
+};
+
+function leavingOf(doc: Record<string, unknown>): string[] {
+  const planned = (doc.planned_values as { outputs?: Record<string, { value?: unknown }> } | undefined)?.outputs?.[LEAVING_OUTPUT]?.value;
+  const configured = (doc.configuration as { root_module?: { outputs?: Record<string, { expression?: { constant_value?: unknown } }> } } | undefined)?.root_module?.outputs?.[LEAVING_OUTPUT]
+    ?.expression?.constant_value;
+  const value = Array.isArray(planned) ? planned : configured;
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+}
+
 function decommissionOf(doc: Record<string, unknown>): string | undefined {
   const planned = (doc.planned_values as { outputs?: Record<string, { value?: unknown }> } | undefined)?.outputs?.[DECOMMISSION_OUTPUT]?.value;
   if (typeof planned === 'string' && planned) return planned;

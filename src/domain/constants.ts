@@ -151,3 +151,9 @@ export const RESERVED_CUSTOMER_NAMES: readonly string[] = [CI_FOLDER, HUBS_FOLDE
  * a plan destroy a customer's resources only when the plan's configuration carries it (src/plan-guard.ts).
  */
 export const DECOMMISSION_OUTPUT = 'privlink_decommission';
+
+/**
+ * The output of a hub's sessions stack listing its decommissioning customers (render/hub.ts): plan-guard lets a
+ * sessions plan destroy exactly their router interfaces and BGP peers.
+ */
+export const LEAVING_OUTPUT = 'privlink_leaving';

@@ -142,7 +142,7 @@ export function lintDocs(docs: readonly TfDoc[], rules: readonly LintRule[] = RU
   const used = new Set<string>();
   const findings = docs.flatMap((doc) =>
     rules.flatMap((rule) =>
-      rule.check(doc).map((message): LintFinding => {
+      rule.check(doc, docs).map((message): LintFinding => {
         const exception = rule.exceptedBy ? doc.scope?.exceptions.find((x) => x.rule === rule.id) : undefined;
         if (!exception) return { file: doc.file, rule, message };
         used.add(`${doc.scope!.folder}\0${rule.id}`);

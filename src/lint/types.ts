@@ -38,7 +38,11 @@ export interface LintRule {
    * (security.exceptions). privlink's output passes every other rule for every customer, with no exception.
    */
   readonly exceptedBy?: string;
-  check(doc: TfDoc): string[];
+  /**
+   * The findings in one document. `all` is every document of the run, for what lives in another state: a hub's
+   * BGP peers are watched by alert policies in their customers' stacks.
+   */
+  check(doc: TfDoc, all?: readonly TfDoc[]): string[];
 }
 
 /** The resources of some types. */

@@ -13,7 +13,8 @@ import { ComputeRouter } from '@cdktf/provider-google/lib/compute-router';
 import { ComputeRouterInterface } from '@cdktf/provider-google/lib/compute-router-interface';
 import { ComputeRouterPeer } from '@cdktf/provider-google/lib/compute-router-peer';
 import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
-import { App, TerraformStack } from 'cdktf';
+import { App, TerraformOutput, TerraformStack } from 'cdktf';
+import { LEAVING_OUTPUT } from '../domain/constants';
 import { BGP_PEERS_PER_CLOUD_ROUTER, CLOUD_ROUTERS_PER_NETWORK_REGION, LIMIT_SOURCES } from '../domain/limits';
 import type { BackendModel } from '../model/model';
 import type { HubModel } from '../model/hub';
@@ -70,6 +71,10 @@ function routers(stack: TerraformStack, hub: HubModel): void {
 
 /** Every customer's interfaces and peers: the only writer of the shared routers' interface and peer lists. */
 function sessions(stack: TerraformStack, hub: HubModel): void {
+  new TerraformOutput(stack, LEAVING_OUTPUT, {
+    description: 'Decommissioning customers of this hub: their BGP sessions leave this stack before their own apply destroys the tunnels (plan-guard lets exactly these destroys through).',
+    value: hub.members.filter((m) => m.decommission).map((m) => m.name),
+  });
   const routerName = new Map(hub.routers.map((r) => [r.id, r.name]));
   for (const s of hub.sessions) {
     const iface = named(

@@ -23,17 +23,25 @@ function awsTunnels(doc: TfDoc): { what: string; vpnId: string; address: string 
  * Every tunnel and every BGP session is watched on both clouds: a CloudWatch alarm on AWS/VPN TunnelState whose
  * dimensions name that tunnel's connection and outside address, and Cloud Monitoring policies whose filters name the
  * GCP tunnel and the BGP peer's address. Without them an HA customer can lose three of four tunnels unheard.
+ *
+ * A peer on a shared router lives in its hub's sessions stack with its address written out (the allocation's); the
+ * policy that watches it is in its customer's stack, with the same address, so those peers are looked up in every
+ * document of the run.
  */
 export const alertsEveryTunnel: LintRule = {
   id: 'PRIVLINK_ALERTS_EVERY_TUNNEL',
   mirrors: [],
   title: 'Every tunnel and BGP session has an alert on both clouds',
-  check: (doc) => {
+  check: (doc, all = [doc]) => {
     const alarms = ofType(doc, 'aws_cloudwatch_metric_alarm').flatMap((r) => alarmTunnel(r.body) ?? []);
     const awsWatched = (vpnId: string, address: string) => alarms.some((a) => a.vpnId === vpnId && a.tunnelIp === address);
     const policies = ofType(doc, 'google_monitoring_alert_policy').map((r) => policyWatches(r.body));
     const watchedTunnels = new Set(policies.flatMap((p) => p.tunnels));
-    const watchedPeers = new Set(policies.flatMap((p) => p.peers));
+    const literal = (v: unknown) => typeof v === 'string' && !v.includes('${');
+    const hasLiteralPeers = ofType(doc, 'google_compute_router_peer').some((r) => literal(r.body.peer_ip_address));
+    const fleetPolicies = hasLiteralPeers ? all.flatMap((d) => ofType(d, 'google_monitoring_alert_policy').map((r) => policyWatches(r.body))) : policies;
+    const watchedPeers = new Set(fleetPolicies.flatMap((p) => p.peers));
+    const peerRef = (r: Resource) => (literal(r.body.peer_ip_address) ? (r.body.peer_ip_address as string) : `\${${r.address}.peer_ip_address}`);
     return [
       ...awsTunnels(doc)
         .filter((t) => !awsWatched(t.vpnId, t.address))
@@ -42,8 +50,8 @@ export const alertsEveryTunnel: LintRule = {
         .filter((r) => !watchedTunnels.has(`\${${r.address}.name}`))
         .map((r) => `${r.address}: no alert policy on ${GCP_TUNNEL_METRIC} whose filter names metric.label.${GCP_TUNNEL_LABEL} = "\${${r.address}.name}"`),
       ...ofType(doc, 'google_compute_router_peer')
-        .filter((r) => !watchedPeers.has(`\${${r.address}.peer_ip_address}`))
-        .map((r) => `${r.address}: no alert policy on ${GCP_SESSION_METRIC} whose filter names metric.label.${GCP_SESSION_LABEL} = "\${${r.address}.peer_ip_address}"`),
+        .filter((r) => !watchedPeers.has(peerRef(r)))
+        .map((r) => `${r.address}: no alert policy on ${GCP_SESSION_METRIC} whose filter names metric.label.${GCP_SESSION_LABEL} = "${peerRef(r)}"`),
     ];
   },
 };

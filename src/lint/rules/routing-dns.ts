@@ -8,8 +8,17 @@ export const routerLeastPrivilege: LintRule = {
   id: 'PRIVLINK_ROUTER_LEAST_PRIVILEGE',
   mirrors: [],
   title: 'The Cloud Router advertises only the source ranges',
-  check: (doc) =>
-    ofType(doc, 'google_compute_router').flatMap((r) =>
+  check: (doc) => [
+    // A BGP peer of a shared router advertises its own customer's ranges: custom mode, named ranges, no groups.
+    ...ofType(doc, 'google_compute_router_peer').flatMap((r) => {
+      if (r.body.advertise_mode === undefined) return [];
+      const groups = Array.isArray(r.body.advertised_groups) ? r.body.advertised_groups : [];
+      const ranges = blocks(r.body.advertised_ip_ranges);
+      if (r.body.advertise_mode !== 'CUSTOM') return [`${r.address}: advertise_mode is ${JSON.stringify(r.body.advertise_mode)}, which advertises the router's default (every subnet); use "CUSTOM" with its customer's ranges`];
+      if (groups.length > 0) return [`${r.address}: advertised_groups ${JSON.stringify(groups)} advertises subnets the customer's endpoint security groups do not admit`];
+      return ranges.length === 0 ? [`${r.address}: advertise_mode CUSTOM with no advertised_ip_ranges: the customer's side learns no route to GCP`] : [];
+    }),
+    ...ofType(doc, 'google_compute_router').flatMap((r) =>
       blocks(r.body.bgp).flatMap((bgp) => {
         const out: string[] = [];
         if (bgp.advertise_mode !== 'CUSTOM') out.push(`${r.address}: bgp.advertise_mode is ${JSON.stringify(bgp.advertise_mode ?? 'DEFAULT')}, which advertises every subnet of the network; use "CUSTOM" with advertised_ip_ranges`);
@@ -18,6 +27,7 @@ export const routerLeastPrivilege: LintRule = {
         return out;
       }),
     ),
+  ],
 };
 
 /**
