@@ -134,6 +134,8 @@ export const AWS_PROVIDER_CONSTRAINT_CUSTOMER = '>= 5.100.0';
 export const TERRAFORM_VERSION_CONSTRAINT = '>= 1.5.0';
 /** S3-native state locking (use_lockfile) needs this Terraform. */
 export const S3_LOCKFILE_TERRAFORM = '>= 1.10.0';
+/** `removed` blocks (a stack handing its router to a hub without destroying it) need this Terraform. */
+export const REMOVED_BLOCK_TERRAFORM = '>= 1.7.0';
 
 /** The fleet config at the repository root, and the default folders it names (fleet/schema.ts). */
 export const FLEET_FILE = 'privlink.yaml';

@@ -27,6 +27,13 @@ export interface HubRouterModel {
   /** Customers whose sessions the router holds (decommissioning ones included until their folder is gone). */
   readonly customers: readonly string[];
   readonly peers: number;
+  readonly asn: number;
+  /**
+   * Set when the router was a customer's own (it was alone on the network): the hub imports it, and it keeps
+   * advertising that customer's ranges at router level, as it did (every peer on it advertises its own ranges, so
+   * the router's default reaches no peer), so the hand-over changes nothing on the wire.
+   */
+  readonly adopted?: { readonly customer: string; readonly importId: string; readonly advertisedRanges: readonly string[] };
 }
 
 export interface HubSessionModel {
@@ -43,6 +50,8 @@ export interface HubSessionModel {
   readonly peerIpAddress: string;
   readonly peerAsn: number;
   readonly advertisedRanges: readonly string[];
+  /** Import ids when the session comes from its customer's own stack (an adopted router), else undefined. */
+  readonly imports?: { readonly iface: string; readonly peer: string };
 }
 
 export interface HubModel {
@@ -54,6 +63,7 @@ export interface HubModel {
   readonly network: string;
   readonly region: string;
   readonly networkUrl: string;
+  /** ASN of new shared routers (an adopted router keeps its own). */
   readonly asn: number;
   readonly routers: readonly HubRouterModel[];
   readonly sessions: readonly HubSessionModel[];
@@ -82,13 +92,16 @@ export function buildHubs(models: readonly CustomerModel[], fleet: FleetConfig):
 function hubModel(id: string, members: readonly CustomerModel[], fleet: FleetConfig): HubModel {
   const first = members[0]!;
   const folder = `${HUBS_FOLDER}/${id}`;
-  const routers = new Map<number, { name: string; customers: string[]; peers: number }>();
+  const routers = new Map<number, { name: string; customers: string[]; peers: number; asn: number; adopted?: HubRouterModel['adopted'] }>();
   for (const m of members) {
     const r = m.gcp.router;
     if (r.placement !== 'shared') continue;
-    const entry = routers.get(r.index) ?? { name: r.name, customers: [], peers: 0 };
+    const entry = routers.get(r.index) ?? { name: r.name, customers: [], peers: 0, asn: r.asn };
     entry.customers.push(m.name);
     entry.peers += m.tunnels.length;
+    if (r.adoptedFrom === m.name) {
+      entry.adopted = { customer: m.name, importId: `projects/${m.gcp.project}/regions/${m.gcp.region}/routers/${r.name}`, advertisedRanges: m.gcp.sourceRanges };
+    }
     routers.set(r.index, entry);
   }
   const routerModels = [...routers.keys()].sort((a, b) => a - b).map((index) => ({ index, id: `router_${index}`, ...routers.get(index)! }));
@@ -111,6 +124,14 @@ function hubModel(id: string, members: readonly CustomerModel[], fleet: FleetCon
         peerIpAddress: t.vgwInsideAddress,
         peerAsn: m.aws.amazonSideAsn,
         advertisedRanges: m.gcp.sourceRanges,
+        ...(m.gcp.router.placement === 'shared' && m.gcp.router.adoptedFrom === m.name
+          ? {
+              imports: {
+                iface: `${m.gcp.project}/${m.gcp.region}/${m.gcp.routerName}/${t.interfaceName}`,
+                peer: `projects/${m.gcp.project}/regions/${m.gcp.region}/routers/${m.gcp.routerName}/${t.peerName}`,
+              },
+            }
+          : {}),
       })),
     );
   const tf = first.terraform;

@@ -18,6 +18,7 @@ import {
   LABEL_CUSTOMER,
   LABEL_MANAGED_BY,
   NAME_PREFIX,
+  REMOVED_BLOCK_TERRAFORM,
   S3_LOCKFILE_TERRAFORM,
 } from '../domain/constants';
 import { EXCEPTABLE_RULES } from '../domain/exceptions';
@@ -246,12 +247,13 @@ export function backendModel(fleet: FleetConfig, customer: string): BackendModel
   }
 }
 
-function terraformSettings(fleet: FleetConfig, spec: CustomerSpec): CustomerModel['terraform'] {
+function terraformSettings(fleet: FleetConfig, spec: CustomerSpec, handsOverRouter: boolean): CustomerModel['terraform'] {
   const backend = backendModel(fleet, spec.name);
   const tf = fleet.providers.terraform;
   const needsLockfile = backend.type === 's3' && backend.lock.kind === 'lockfile';
+  const floors = [...(needsLockfile ? [S3_LOCKFILE_TERRAFORM] : []), ...(handsOverRouter ? [REMOVED_BLOCK_TERRAFORM] : [])];
   return {
-    requiredVersion: needsLockfile ? `${tf}, ${S3_LOCKFILE_TERRAFORM}` : tf,
+    requiredVersion: [tf, ...floors].join(', '),
     awsProviderConstraint: fleet.providers.aws,
     googleProviderConstraint: fleet.providers.google,
     backend,
@@ -393,7 +395,7 @@ export function buildModel(spec: CustomerSpec, specFile: string, fleet: FleetCon
       region: spec.gcp.region,
       network: spec.gcp.network,
       networkUrl: `projects/${spec.gcp.project}/global/networks/${spec.gcp.network}`,
-      routerAsn: router.placement === 'shared' ? fleet.sharedRouters.asn : spec.gcp.routerAsn,
+      routerAsn: router.placement === 'shared' ? router.asn : spec.gcp.routerAsn,
       sourceRanges: spec.gcp.sourceRanges,
       haGatewayName: `${prefix}-ha-vpn`,
       router,
@@ -409,7 +411,7 @@ export function buildModel(spec: CustomerSpec, specFile: string, fleet: FleetCon
       operatorPrincipalArn: `arn:aws:iam::${spec.aws.accountId}:root`,
       subnets,
       availabilityZoneIds: azIds,
-      customerGatewayAsnField: (router.placement === 'shared' ? fleet.sharedRouters.asn : spec.gcp.routerAsn) > AWS_CGW_BGP_ASN_MAX ? 'bgp_asn_extended' : 'bgp_asn',
+      customerGatewayAsnField: (router.placement === 'shared' ? router.asn : spec.gcp.routerAsn) > AWS_CGW_BGP_ASN_MAX ? 'bgp_asn_extended' : 'bgp_asn',
     },
     labels: Object.fromEntries(
       Object.entries({ ...fleet.labels, ...spec.labels, [LABEL_MANAGED_BY]: NAME_PREFIX, [LABEL_CUSTOMER]: spec.name }).sort(([a], [b]) => a.localeCompare(b)),
@@ -435,6 +437,6 @@ export function buildModel(spec: CustomerSpec, specFile: string, fleet: FleetCon
     },
     allocation,
     decommission: spec.decommission,
-    terraform: terraformSettings(fleet, spec),
+    terraform: terraformSettings(fleet, spec, router.placement === 'shared' && router.adoptedFrom === spec.name),
   };
 }

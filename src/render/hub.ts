@@ -55,18 +55,30 @@ function synth(hub: HubModel, source: string, backend: BackendModel, build: (sta
  * exactly its own customer's ranges, so no customer's AWS side learns another customer's (reference §1.7, §1.5b).
  */
 function routers(stack: TerraformStack, hub: HubModel): void {
+  const imports: { to: string; id: string }[] = [];
   for (const r of hub.routers) {
     named(
       new ComputeRouter(stack, `google_compute_router.${r.id}`, {
         name: r.name,
         network: hub.networkUrl,
         region: hub.region,
-        description: `privlink: shared Cloud Router ${r.index} of ${hub.network} in ${hub.region}; its BGP sessions are in generated/${hub.folder}/${HUB_SESSIONS_DIR}`,
-        bgp: { asn: hub.asn, advertiseMode: 'CUSTOM', advertisedGroups: [] },
+        // An adopted router keeps the description it was created with (render/operator/vpn.ts), so the import
+        // plans no change to it.
+        description: r.adopted
+          ? `privlink: BGP to the AWS VPN of ${r.adopted.customer}`
+          : `privlink: shared Cloud Router ${r.index} of ${hub.network} in ${hub.region}; its BGP sessions are in generated/${hub.folder}/${HUB_SESSIONS_DIR}`,
+        bgp: {
+          asn: r.asn,
+          advertiseMode: 'CUSTOM',
+          advertisedGroups: [],
+          ...(r.adopted ? { advertisedIpRanges: r.adopted.advertisedRanges.map((range) => ({ range, description: 'privlink source range' })) } : {}),
+        },
       }),
       r.id,
     );
+    if (r.adopted) imports.push({ to: `google_compute_router.${r.id}`, id: r.adopted.importId });
   }
+  if (imports.length > 0) stack.addOverride('import', imports);
 }
 
 /** Every customer's interfaces and peers: the only writer of the shared routers' interface and peer lists. */
@@ -76,7 +88,11 @@ function sessions(stack: TerraformStack, hub: HubModel): void {
     value: hub.members.filter((m) => m.decommission).map((m) => m.name),
   });
   const routerName = new Map(hub.routers.map((r) => [r.id, r.name]));
+  const imports: { to: string; id: string }[] = [];
   for (const s of hub.sessions) {
+    if (s.imports) {
+      imports.push({ to: `google_compute_router_interface.${s.id}`, id: s.imports.iface }, { to: `google_compute_router_peer.${s.id}`, id: s.imports.peer });
+    }
     const iface = named(
       new ComputeRouterInterface(stack, `google_compute_router_interface.${s.id}`, {
         name: s.interfaceName,
@@ -104,6 +120,8 @@ function sessions(stack: TerraformStack, hub: HubModel): void {
       s.id,
     );
   }
+  // A customer whose own router the hub adopted hands its interfaces and peers over: imported here, forgotten there.
+  if (imports.length > 0) stack.addOverride('import', imports);
 }
 
 function hubReadme(hub: HubModel, source: string): string {
@@ -112,7 +130,7 @@ function hubReadme(hub: HubModel, source: string): string {
     commentedNotice('markdown', source).trimEnd(),
     `# Shared Cloud Routers of ${hub.network} in ${hub.region}`,
     '',
-    `Project \`${hub.project}\`, network \`${hub.networkUrl}\`, router ASN ${hub.asn}. ` +
+    `Project \`${hub.project}\`, network \`${hub.networkUrl}\`, ASN of new routers ${hub.asn}. ` +
       `${hub.members.length} customers, ${peersTotal} BGP peers on ${hub.routers.length} of at most ${CLOUD_ROUTERS_PER_NETWORK_REGION} routers ` +
       `(${BGP_PEERS_PER_CLOUD_ROUTER} BGP peers each; ${LIMIT_SOURCES.cloudRouter}).`,
     '',
@@ -128,9 +146,11 @@ function hubReadme(hub: HubModel, source: string): string {
     '',
     '## Routers',
     '',
-    '| router | BGP peers | customers |',
-    '| --- | ---: | --- |',
-    ...hub.routers.map((r) => `| \`${r.name}\` | ${r.peers} of ${BGP_PEERS_PER_CLOUD_ROUTER} | ${r.customers.join(', ')} |`),
+    '| router | ASN | BGP peers | customers |',
+    '| --- | ---: | ---: | --- |',
+    ...hub.routers.map(
+      (r) => `| \`${r.name}\`${r.adopted ? ` (${r.adopted.customer}'s own router, adopted: imported here)` : ''} | ${r.asn} | ${r.peers} of ${BGP_PEERS_PER_CLOUD_ROUTER} | ${r.customers.join(', ')} |`,
+    ),
     '',
     '## Customers',
     '',

@@ -85,6 +85,20 @@ export class OperatorVpn {
     named(new VpnGatewayRoutePropagation(stack, 'aws_vpn_gateway_route_propagation.private', { vpnGatewayId: this.vgw.id, routeTableId: props.routeTableId }), 'private');
     this.connections = new Map(props.connections.map((c) => [c.key, this.awsConnection(stack, props, c)] as const));
     this.gcpTunnels(stack, props);
+    if (props.gcp.router.placement === 'shared' && props.gcp.router.adoptedFrom === props.name) this.handOver(stack, props);
+  }
+
+  /**
+   * This customer's own router was adopted by its hub (model/allocation.ts): the router, its interfaces and peers
+   * leave this state without being destroyed, and the hub's stacks import them (render/hub.ts). Kept for good: a
+   * `removed` block for what is no longer in the state does nothing.
+   */
+  private handOver(stack: TerraformStack, props: VpnProps): void {
+    const forget = (from: string) => ({ from, lifecycle: { destroy: false } });
+    stack.addOverride('removed', [
+      forget('google_compute_router.router'),
+      ...props.tunnels.flatMap((t) => [forget(`google_compute_router_interface.${t.id}`), forget(`google_compute_router_peer.${t.id}`)]),
+    ]);
   }
 
   /** GCP → AWS: one customer gateway per HA VPN interface in use, and its VPN connection with both tunnels' options. */
