@@ -140,7 +140,7 @@ describe('output of a fleet run', () => {
       const out: string[] = [];
       expect(await exec(['generate'], { out: (t) => out.push(t), err: (t) => (err += t), progress: true })).toBe(0);
       expect(err).toMatch(/\r\x1b\[Kprivlink: rendering 3\/3 customers, \d+\/s, ETA 0 s/);
-      expect(out.join('')).toMatch(/privlink: 3 customers \(0 up to date, 3 rendered\), 3\d files written, 0 unchanged/);
+      expect(out.join('')).toMatch(/privlink: 3 customers \(0 up to date, 3 rendered\), 4\d files written, 0 unchanged/);
     } finally {
       process.chdir(cwd);
     }

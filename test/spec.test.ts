@@ -222,14 +222,20 @@ describe('endpoint addresses', () => {
     expect(model.endpoints.find((e) => e.name === 'github')!.addresses.map((a) => a.address)).toEqual(['10.250.0.20', '10.250.0.52']);
   });
 
-  it('fails when two endpoints would hold the same address, at both endpoints, listing the free offsets', () => {
-    const text = acmeWith({ 'endpoints.1.addressOffset': modelOf(acmeWith()).endpoints.find((e) => e.name === 'github')!.addressOffset });
+  it('gives an endpoint whose hashed offset is taken the next free one: adding an endpoint never needs an addressOffset', () => {
+    // artifactory pinned to github's hashed offset: github, which pins nothing, takes the next free offset.
+    const githubOffset = modelOf(acmeWith()).endpoints.find((e) => e.name === 'github')!.addressOffset;
+    const text = acmeWith({ 'endpoints.1.addressOffset': githubOffset });
+    expect(parseSpec('acme.yaml', Buffer.from(text)).problems).toEqual([]);
+    const offsets = Object.fromEntries(modelOf(text).endpoints.map((e) => [e.name, e.addressOffset]));
+    expect(offsets).toEqual({ artifactory: githubOffset, github: githubOffset + 1 });
+  });
+
+  it('fails when two endpoints pin the same offset, at both pins', () => {
+    const text = acmeWith({ 'endpoints.0.addressOffset': 20, 'endpoints.1.addressOffset': 20 });
     const { problems } = parseSpec('acme.yaml', Buffer.from(text));
-    expect(problems.map((p) => p.path).sort()).toEqual(['endpoints[0].name', 'endpoints[1].addressOffset']);
-    const lines = text.split('\n');
-    const github = problems.find((p) => p.path === 'endpoints[0].name')!;
-    expect(lines[github.line - 1]!.slice(github.col - 1)).toMatch(/^github/);
-    expect(github.message).toMatch(/"github" and "artifactory" \(endpoints\[1\]\) would hold the same address in every subnet .*free 4–/);
+    expect(problems.map((p) => p.path).sort()).toEqual(['endpoints[0].addressOffset', 'endpoints[1].addressOffset']);
+    expect(problems[0]!.message).toMatch(/"github" and "artifactory" \(endpoints\[1\]\) pin the same host offset 20.*privlink allocates a free one/);
   });
 
   it('fails on an addressOffset outside the subnet or on an AWS-reserved address', () => {
@@ -237,7 +243,7 @@ describe('endpoint addresses', () => {
       const { problems } = parseSpec('acme.yaml', Buffer.from(acmeWith({ 'endpoints.0.addressOffset': offset })));
       expect(problems.map((p) => [p.path, p.message])).toEqual([[
         'endpoints[0].addressOffset',
-        `${offset} is outside the subnets: each subnet of aws.vpcCidr "10.250.0.0/24" has 32 addresses and AWS reserves the first 4 and the last; use 4–30`,
+        `${offset} is outside the subnets: each subnet of aws.vpcCidr "10.250.0.0/24" has 32 addresses and AWS reserves the first 4 and the last; use 4–30, or remove addressOffset and privlink allocates one`,
       ]]);
     }
   });

@@ -116,6 +116,13 @@ class InsidePool {
   take(slot: number): void {
     this.taken.add(slot);
   }
+  /** Takes this /30 if it is free (a new customer's first choice: the defaults 0.4.0 gave every customer). */
+  tryTake(cidr: string): boolean {
+    const slot = slotOf(cidr);
+    if (this.taken.has(slot) || RESERVED_SLOTS.has(slot)) return false;
+    this.taken.add(slot);
+    return true;
+  }
   next(): string | undefined {
     while (this.cursor < SLASH30S) {
       const slot = (BASE_SLOT + this.cursor) % SLASH30S;
@@ -207,13 +214,14 @@ function allocateInside(
       insideConflict(network, cidrOf(slot), holders, findings);
     }
   }
-  // Pass 2: every tunnel still without a /30 takes the lowest free one of its network.
+  // Pass 2: every tunnel still without a /30 takes its default if free (so the first customer of a network gets the
+  // /30s privlink always gave), else the lowest free one of its network.
   for (const { file, spec } of specs) {
     const decided = result.get(spec.name)!;
     const pool = pools.get(networkUrl(spec))!;
     for (const key of tunnelKeys(spec.vpn.highAvailability)) {
       if (decided[key] !== undefined) continue;
-      const cidr = pool.next();
+      const cidr = pool.tryTake(defaultInsideCidr(key)) ? defaultInsideCidr(key) : pool.next();
       if (cidr === undefined) {
         findings.push({ file, finding: { path: ['vpn'], atKey: true, message: `no inside /30 is left in 169.254.0.0/16 on network ${networkUrl(spec)}: every one is held by a tunnel of this network` } });
         break;
@@ -361,18 +369,7 @@ function placeHub(
     if (index === 0) refuse(m, `has a Cloud Router of its own on ${where}, which now holds other customers too, and no router slot is left to adopt it into: ${budgetText}`);
     else place(m, index, m.spec.name);
   }
-  // Two pull requests that placed customers on one router at once may overfill it: the later names are refused.
-  for (const [index, members] of onRouter) {
-    let total = 0;
-    const over = [...members].sort((a, b) => a.spec.name.localeCompare(b.spec.name)).filter((m) => (total += peersOf(m.spec)) > BGP_PEERS_PER_CLOUD_ROUTER);
-    for (const m of over) {
-      refuse(
-        m,
-        `allocation conflict: shared Cloud Router ${routers.get(index)!.name} would hold ${peers.get(index)} BGP peers (two pull requests placed customers on it at once); ` +
-          `Google allows ${BGP_PEERS_PER_CLOUD_ROUTER} per router (${LIMIT_SOURCES.cloudRouter}). Move this customer to a router with room: \`privlink generate --reallocate ${m.spec.name}\``,
-      );
-    }
-  }
+  reportOverfull(onRouter, peers, routers, refuse);
   // New customers, first fit: a router with room that speaks the customer's ASN (gcp.routerAsn, 65534 by default),
   // or a free slot for a new router when that ASN is the hub's.
   const refused: Member[] = [];
@@ -421,6 +418,26 @@ function placeHub(
           message: `its own Cloud Router is adopted by the hub of ${where} now that other customers share the network; the hand-over uses Terraform's removed blocks, which need Terraform ${REMOVED_BLOCK_TERRAFORM}, and privlink.yaml providers.terraform "${req.fleet.providers.terraform}" admits none`,
         },
       });
+    }
+  }
+}
+
+/** Two pull requests that placed customers on one router at once may overfill it: the later names are refused. */
+function reportOverfull(
+  onRouter: ReadonlyMap<number, readonly { file: string; spec: CustomerSpec }[]>,
+  peers: ReadonlyMap<number, number>,
+  routers: ReadonlyMap<number, { name: string }>,
+  refuse: (m: { file: string; spec: CustomerSpec }, message: string) => void,
+): void {
+  for (const [index, members] of onRouter) {
+    let total = 0;
+    const over = [...members].sort((a, b) => a.spec.name.localeCompare(b.spec.name)).filter((m) => (total += peersOf(m.spec)) > BGP_PEERS_PER_CLOUD_ROUTER);
+    for (const m of over) {
+      refuse(
+        m,
+        `allocation conflict: shared Cloud Router ${routers.get(index)!.name} would hold ${peers.get(index)} BGP peers (two pull requests placed customers on it at once); ` +
+          `Google allows ${BGP_PEERS_PER_CLOUD_ROUTER} per router (${LIMIT_SOURCES.cloudRouter}). Move this customer to a router with room: \`privlink generate --reallocate ${m.spec.name}\``,
+      );
     }
   }
 }
