@@ -3,10 +3,10 @@
  * workflow's "changed customers" script run with bash against a real git history.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { ROOT, acmeWith, tempDir } from './helpers';
+import { ROOT, acmeWith, privlinkHere, tempDir } from './helpers';
 
 const atlantisText = readFileSync(join(ROOT, 'generated', 'ci', 'atlantis.yaml'), 'utf8');
 const workflowText = readFileSync(join(ROOT, 'generated', 'ci', 'github-actions.yml'), 'utf8');
@@ -19,8 +19,8 @@ describe('atlantis.yaml', () => {
     expect(atlantis.parallel_plan).toBe(true);
     expect(atlantis.parallel_apply).toBe(true);
     expect(atlantis.projects).toEqual([
-      { name: 'acme', dir: 'generated/acme/operator', workflow: 'privlink', autoplan: { enabled: true, when_modified: ['*.tf.json', '../../../customers/acme.plan-guard-allow'] } },
-      { name: 'globex', dir: 'generated/globex/operator', workflow: 'privlink', autoplan: { enabled: true, when_modified: ['*.tf.json', '../../../customers/globex.plan-guard-allow'] } },
+      { name: 'acme', dir: 'generated/acme/operator', workflow: 'privlink', execution_order_group: 1, autoplan: { enabled: true, when_modified: ['*.tf.json', '../../../customers/acme.plan-guard-allow'] } },
+      { name: 'globex', dir: 'generated/globex/operator', workflow: 'privlink', execution_order_group: 1, autoplan: { enabled: true, when_modified: ['*.tf.json', '../../../customers/globex.plan-guard-allow'] } },
     ]);
   });
 
@@ -46,13 +46,13 @@ describe('GitHub Actions example', () => {
     expect(workflow.on.push.branches).toEqual(['main']);
     expect(workflow.jobs.check.steps.some((s: { run?: string }) => s.run === 'npx --no-install privlink check')).toBe(true);
     const tf = workflow.jobs.terraform;
-    expect(tf.needs).toBe('check');
+    expect(tf.needs).toEqual(['check', 'hub_routers']);
     expect(tf.strategy.matrix.customer).toBe('${{ fromJSON(needs.check.outputs.customers) }}');
     const names = tf.steps.map((s: { name?: string; uses?: string }) => s.name ?? s.uses);
     expect(names.indexOf('Plan')).toBeLessThan(names.indexOf('Plan guard (no live tunnel or endpoint destroyed without an allowance)'));
     const apply = tf.steps.find((s: { name?: string }) => s.name === 'Apply (merged to main only)');
     expect(apply.if).toBe("github.event_name == 'push'");
-    expect(apply.run).toContain('apply -input=false tfplan');
+    expect(apply.run).toContain('apply -input=false -lock-timeout=30m tfplan');
   });
 
   it('its changed-customers script lists exactly the customers whose operator stack or allowance changed and still exist', () => {
@@ -81,9 +81,74 @@ describe('GitHub Actions example', () => {
     const script = (step.run as string).replace('${{ github.event.pull_request.base.sha || github.event.before }}', base);
     const temp = tempDir('privlink-runner-');
     const output = join(temp, 'output');
-    const r = spawnSync('bash', ['-e', '-c', script], { cwd: dir, encoding: 'utf8', env: { ...process.env, RUNNER_TEMP: temp, GITHUB_OUTPUT: output } });
+    // As a GitHub runner runs a bash step: bash --noprofile --norc -eo pipefail.
+    const r = spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', script], { cwd: dir, encoding: 'utf8', env: { ...process.env, RUNNER_TEMP: temp, GITHUB_OUTPUT: output } });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    expect(readFileSync(output, 'utf8')).toBe('customers=["acme","globex"]\n');
+    expect(readFileSync(output, 'utf8')).toBe('hubs=[]\ncustomers=["acme","globex"]\nleaving=[]\n');
+  });
+});
+
+describe('the order of applies on a shared router', () => {
+  /** acme and initech on one network (a hub), globex on its own; initech decommissioning. */
+  async function hubRepo(): Promise<string> {
+    const dir = tempDir('privlink-hubci-');
+    cpSync(join(ROOT, 'customers'), join(dir, 'customers'), { recursive: true });
+    cpSync(join(ROOT, 'privlink.yaml'), join(dir, 'privlink.yaml'));
+    writeFileSync(
+      join(dir, 'customers', 'initech.yaml'),
+      acmeWith({ name: 'initech', 'aws.accountId': '777788889999', 'aws.vpcCidr': '10.251.0.0/24', 'endpoints.0.hostnames': ['git.initech.example'], 'endpoints.1.hostnames': ['artifacts.initech.example'] }),
+    );
+    expect((await privlinkHere(['generate'], dir)).code).toBe(0);
+    return dir;
+  }
+
+  it('Atlantis: hub routers, then customers, then the hub sessions, then decommissioning customers', async () => {
+    const dir = await hubRepo();
+    writeFileSync(join(dir, 'customers', 'initech.yaml'), `${readFileSync(join(dir, 'customers', 'initech.yaml'), 'utf8')}decommission: true\n`);
+    expect((await privlinkHere(['generate'], dir)).code).toBe(0);
+    const a = parse(readFileSync(join(dir, 'generated', 'ci', 'atlantis.yaml'), 'utf8'));
+    const order = Object.fromEntries(a.projects.map((p: { name: string; execution_order_group: number }) => [p.name, p.execution_order_group]));
+    const hub = 'hub-acme-sg-cloud.sg-cloud-vpc.us-central1';
+    expect(order).toEqual({ [`${hub}-routers`]: 0, acme: 1, globex: 1, [`${hub}-sessions`]: 2, initech: 3 });
+    // Atlantis's own rules for version 3: unique names, a dir and a known workflow for each project.
+    expect(new Set(a.projects.map((p: { name: string }) => p.name)).size).toBe(a.projects.length);
+    for (const p of a.projects) expect([p.name, existsSync(join(dir, p.dir)), a.workflows[p.workflow] !== undefined]).toEqual([p.name, true, true]);
+  });
+
+  it('GitHub Actions: the job graph orders routers, customers, sessions, decommissions; one job per hub writes its sessions', async () => {
+    const dir = await hubRepo();
+    const w = parse(readFileSync(join(dir, 'generated', 'ci', 'github-actions.yml'), 'utf8'));
+    expect(w.jobs.hub_routers.needs).toEqual(['check']);
+    expect(w.jobs.terraform.needs).toEqual(['check', 'hub_routers']);
+    expect(w.jobs.hub_sessions.needs).toEqual(['check', 'hub_routers', 'terraform']);
+    expect(w.jobs.decommission.needs).toEqual(['check', 'hub_sessions']);
+    expect(w.jobs.hub_sessions.strategy.matrix).toEqual({ hub: '${{ fromJSON(needs.check.outputs.hubs) }}' });
+    expect(w.jobs.hub_sessions.steps.find((s: { name?: string }) => s.name === 'Plan').run).toContain('cd generated/hubs/${{ matrix.hub }}/sessions');
+    // A failed customer apply does not stop the other customers' sessions; a failed routers apply stops both.
+    expect(w.jobs.hub_sessions.if).toBe("${{ !cancelled() && needs.check.outputs.hubs != '[]' && needs.hub_routers.result != 'failure' }}");
+  });
+
+  it('its changed-stacks script sorts a history into hubs, customers and decommissioning customers', async () => {
+    const dir = await hubRepo();
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, encoding: 'utf8', env: { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null' } });
+    git('init', '-q', '-b', 'main');
+    git('config', 'user.name', 'CI');
+    git('config', 'user.email', 'ci@example.com');
+    git('add', '-A');
+    git('commit', '-q', '-m', 'base');
+    const base = git('rev-parse', 'HEAD').trim();
+    writeFileSync(join(dir, 'customers', 'initech.yaml'), `${readFileSync(join(dir, 'customers', 'initech.yaml'), 'utf8')}decommission: true\n`);
+    expect((await privlinkHere(['generate'], dir)).code).toBe(0);
+    git('add', '-A');
+    git('commit', '-q', '-m', 'decommission initech');
+    const w = parse(readFileSync(join(dir, 'generated', 'ci', 'github-actions.yml'), 'utf8'));
+    const step = w.jobs.check.steps.find((s: { id?: string }) => s.id === 'changed');
+    const script = (step.run as string).replace('${{ github.event.pull_request.base.sha || github.event.before }}', base);
+    const temp = tempDir('privlink-runner-');
+    const output = join(temp, 'output');
+    const r = spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', script], { cwd: dir, encoding: 'utf8', env: { ...process.env, RUNNER_TEMP: temp, GITHUB_OUTPUT: output } });
+    expect([r.status, r.stderr]).toEqual([0, '']);
+    expect(readFileSync(output, 'utf8')).toBe('hubs=["acme-sg-cloud.sg-cloud-vpc.us-central1"]\ncustomers=[]\nleaving=["initech"]\n');
   });
 });
