@@ -148,6 +148,11 @@ export function awsExtract(json: string): string {
   delete tfJson.terraform.required_providers.google;
   tfJson.terraform.backend = undefined;
   for (const type of Object.keys(tfJson.resource ?? {})) if (type.startsWith('google_')) delete tfJson.resource[type];
+  // A stack that hands its router to a hub forgets google resources (removed blocks): the GCP half, dropped too.
+  if (Array.isArray(tfJson.removed)) {
+    tfJson.removed = tfJson.removed.filter((r: { from: string }) => !r.from.startsWith('google_'));
+    if (tfJson.removed.length === 0) delete tfJson.removed;
+  }
   const text = JSON.stringify(tfJson, null, 2)
     .replace(/\$\{google_compute_router\.[a-z_]+\.bgp\[0\]\.asn\}/g, '65534')
     .replace(/\$\{google_compute_ha_vpn_gateway\.[a-z_]+\.vpn_interfaces\[\d\]\.ip_address\}/g, '203.0.113.10');

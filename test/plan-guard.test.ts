@@ -13,6 +13,9 @@ import { join } from 'node:path';
 import { summarizeChange } from '../src/change-summary';
 import { guardPlan } from '../src/plan-guard';
 import { renderOperatorJson } from '../src/render/operator';
+import { DEFAULT_FLEET } from '../src/fleet/schema';
+import { parseSpec } from '../src/input/load';
+import { buildModel, soloAllocation } from '../src/model/model';
 import { ROOT, acmeWith, modelOf, offlineConfig, offlineJson, plan, providerMirror, skipNote, tempDir, terraform, terraformBinary, terraformEnv, SECOND_SERVICE_NAME } from './helpers';
 
 const BIN = join(ROOT, 'bin', 'privlink.js');
@@ -150,10 +153,22 @@ describe('plan-guard on real terraform plans of the acme operator stack (AWS hal
   const UPGRADE = 'upgrade_from_0_1_0';
   const upgradeFrom = () => offlineJson(readFileSync(join(__dirname, 'fixtures', 'upgrade', 'acme-0.1.0.cdk.tf.json'), 'utf8'));
   const upgradeTo = () => offlineJson(readFileSync(join(ROOT, 'generated', 'acme', 'operator', 'cdk.tf.json'), 'utf8'));
+  /**
+   * privlink 0.4.0's acme (test/fixtures/upgrade/acme-0.4.0.cdk.tf.json, from the 0.4.0 release commit), and acme
+   * now that another customer shares its network: its own router adopted by the hub (model/allocation.ts).
+   */
+  const ADOPT = 'upgrade_from_0_4_0_adopted';
+  const adoptFrom = () => offlineJson(readFileSync(join(__dirname, 'fixtures', 'upgrade', 'acme-0.4.0.cdk.tf.json'), 'utf8'));
+  const adoptTo = () => {
+    const spec = parseSpec('customers/acme.yaml', Buffer.from(acmeWith())).spec!;
+    const own = soloAllocation(spec, 'customers/acme.yaml');
+    const adopted = { ...own, router: { placement: 'shared' as const, hub: 'acme-sg-cloud.sg-cloud-vpc.us-central1', index: 1, name: own.router.name, asn: 65534, adoptedFrom: 'acme' } };
+    return offlineJson(renderOperatorJson(buildModel(spec, 'customers/acme.yaml', DEFAULT_FLEET, adopted)));
+  };
 
   /** The root configuration calling one module per case, each module an offline AWS half (`configOf(case)`). */
   const writeCases = (configOf: (name: string) => string) => {
-    const names = [...Object.keys(CASES), UPGRADE];
+    const names = [...Object.keys(CASES), UPGRADE, ADOPT];
     writeFileSync(join(dir, 'main.tf.json'), JSON.stringify({ module: Object.fromEntries(names.map((n) => [n, { source: `./${n}` }])) }, null, 2));
     for (const name of names) {
       mkdirSync(join(dir, name), { recursive: true });
@@ -173,19 +188,19 @@ describe('plan-guard on real terraform plans of the acme operator stack (AWS hal
     if (!mirror) return;
     dir = tempDir('privlink-plan-');
     const env = terraformEnv(mirror);
-    writeCases((name) => (name === UPGRADE ? upgradeFrom() : offlineConfig(acmeWith())));
+    writeCases((name) => (name === UPGRADE ? upgradeFrom() : name === ADOPT ? adoptFrom() : offlineConfig(acmeWith())));
 
     const init = terraform(['init', '-input=false', '-no-color'], dir, env);
     if (init.status !== 0) throw new Error(init.out);
     // Every case starts from the same prior state (acme applied as it is), so only one case and the upgrade's 0.1.0
     // stack are planned for it; the state of the one is copied to every other case's module.
-    const baseline = stateFromPlan(plan(dir, env, ['-target=module.same', `-target=module.${UPGRADE}`]));
+    const baseline = stateFromPlan(plan(dir, env, ['-target=module.same', `-target=module.${UPGRADE}`, `-target=module.${ADOPT}`]));
     const same = baseline.resources.filter((r: Json) => r.module === 'module.same');
     for (const name of Object.keys(CASES).filter((n) => n !== 'same')) {
       baseline.resources.push(...same.map((r: Json) => ({ ...structuredClone(r), module: `module.${name}`, provider: String(r.provider).replace('module.same.', `module.${name}.`) })));
     }
     writeFileSync(join(dir, 'terraform.tfstate'), JSON.stringify(baseline));
-    writeCases((name) => (name === UPGRADE ? upgradeTo() : offlineConfig(acmeWith(CASES[name]))));
+    writeCases((name) => (name === UPGRADE ? upgradeTo() : name === ADOPT ? adoptTo() : offlineConfig(acmeWith(CASES[name]))));
     changed = plan(dir, env);
   }, 180000);
 
@@ -272,6 +287,17 @@ describe('plan-guard on real terraform plans of the acme operator stack (AWS hal
     expect(ep.actions).toEqual(['update']);
     expect(ep.after.subnet_configuration.map((c: Json) => c.ipv4).sort()).toEqual(modelOf(acmeWith()).endpoints.find((e) => e.name === 'github')!.addresses.map((a) => a.address).sort());
     expect(guardCli([planFile(UPGRADE)], dir).code).toBe(0);
+  });
+
+  itMirror('upgrading from 0.4.0, also when another customer joins the network and the hub adopts the router, plans no change to the AWS half', () => {
+    const p = caseView(changed, ADOPT);
+    const awsResources = Object.values(JSON.parse(adoptFrom()).resource as Record<string, object>).reduce((n, byName) => n + Object.keys(byName).length, 0);
+    expect(p.resource_changes.length).toBe(awsResources); // every resource planned, none added or dropped
+    expect(p.resource_changes.filter((r: Json) => r.change.actions.join() !== 'no-op').map((r: Json) => r.address)).toEqual([]);
+    expect(guardCli([planFile(ADOPT)], dir).code).toBe(0);
+    // Alone on its network, acme's 0.4.0 stack is what privlink writes now, byte for byte (the notice aside).
+    const body = (t: string) => t.split('\n').filter((l) => !l.includes('Generated by privlink')).join('\n');
+    expect(body(readFileSync(join(ROOT, 'generated', 'acme', 'operator', 'cdk.tf.json'), 'utf8'))).toBe(body(readFileSync(join(__dirname, 'fixtures', 'upgrade', 'acme-0.4.0.cdk.tf.json'), 'utf8')));
   });
 
   itMirror('a decommissioned acme plans destroys only, and plan-guard lets exactly those through', () => {
