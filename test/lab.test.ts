@@ -7,11 +7,11 @@
  * Where the machine cannot run it, these tests skip and say why.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LabUnavailable, preflight } from '../src/lab/host';
 import { NS_PREFIX, type LabReport } from '../src/lab/run';
-import { ROOT, interruptWhen, skipNote, tempDir } from './helpers';
+import { ROOT, acmeWith, interruptWhen, skipNote, tempDir } from './helpers';
 
 const BIN = join(ROOT, 'bin', 'privlink.js');
 
@@ -41,11 +41,11 @@ const LAB_CONCURRENCY = 3;
 let running = 0;
 const waiting: (() => void)[] = [];
 
-async function lab(args: string[]): Promise<{ code: number | null; report: LabReport; stderr: string; pid: number }> {
+async function lab(args: string[], cwd = ROOT): Promise<{ code: number | null; report: LabReport; stderr: string; pid: number }> {
   if (running >= LAB_CONCURRENCY) await new Promise<void>((resolve) => waiting.push(resolve));
   running++;
   try {
-    const child = spawn(process.execPath, [BIN, 'lab', ...args, '--json'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'lab', ...args, '--json'], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -159,6 +159,47 @@ describe('privlink lab on the example customers', () => {
     expect(check(report, 'failover').detail).toMatch(/over 2 → 1 paths; traffic continues/);
     expect(check(report, 'alarms').detail).toMatch(/: fires privlink-globex-tunnel-a1-down \(CloudWatch, TunnelIpAddress 198\.51\.100\.10\), privlink-globex-tunnel-a1-down \(Cloud Monitoring, WARNING\), privlink-globex-bgp-a1-down/);
     expect(code).toBe(0);
+  });
+});
+
+describe('privlink lab on customers that share a Cloud Router', () => {
+  /** acme and initech on one network: acme's own router adopted by the hub, initech on it too, other source ranges. */
+  let dir = '';
+  const shared = async () => {
+    if (dir) return dir;
+    dir = tempDir('privlink-lab-hub-');
+    cpSync(join(ROOT, 'privlink.yaml'), join(dir, 'privlink.yaml'));
+    cpSync(join(ROOT, 'customers', 'acme.yaml'), join(dir, 'customers', 'acme.yaml'));
+    const alone = spawnSync(process.execPath, [BIN, 'generate'], { cwd: dir, encoding: 'utf8' });
+    if (alone.status !== 0) throw new Error(alone.stderr);
+    writeFileSync(
+      join(dir, 'customers', 'initech.yaml'),
+      acmeWith({
+        name: 'initech',
+        'aws.accountId': '777788889999',
+        'aws.vpcCidr': '10.251.0.0/24',
+        'gcp.sourceRanges': ['10.32.0.0/20'],
+        'endpoints.0.hostnames': ['git.initech.example'],
+        'endpoints.1.hostnames': ['artifacts.initech.example'],
+      }),
+    );
+    const r = spawnSync(process.execPath, [BIN, 'generate'], { cwd: dir, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(r.stderr);
+    return dir;
+  };
+
+  itLabRun('each customer comes up through the shared router: its sessions from the hub, and its VGW learns only its own ranges', async () => {
+    const repo = await shared();
+    const router = JSON.parse(readFileSync(join(repo, 'generated', 'initech', 'allocation.json'), 'utf8')).router;
+    expect([router.placement, router.name]).toEqual(['shared', 'privlink-acme-router']);
+    const [acme, initech] = await Promise.all([lab(['acme'], repo), lab(['initech'], repo)]);
+    for (const [name, run, ranges] of [['acme', acme, '10\\.0\\.0\\.0\\/20, 10\\.4\\.0\\.0\\/14'], ['initech', initech, '10\\.32\\.0\\.0\\/20']] as const) {
+      expect([name, run.report.sessions.map((s) => [s.gcp, s.up])]).toEqual([name, ['a1', 'a2', 'b1', 'b2'].map((k) => [`${name}_${k}`, true])]);
+      expect([name, check(run.report, 'AWS learns exactly the source ranges').detail]).toEqual([name, expect.stringMatching(new RegExp(`^${ranges} \\(admitted by the endpoint security groups\\) over 4 paths each, nothing else$`))]);
+      expect([name, run.report.checks.filter((c) => !c.ok)]).toEqual([name, []]);
+      expect([name, run.code]).toEqual([name, 0]);
+    }
+    expect(check(initech.report, 'alarms').detail).toMatch(/fires privlink-initech-tunnel-a1-down .*privlink-initech-bgp-a1-down/);
   });
 });
 

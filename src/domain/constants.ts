@@ -146,6 +146,9 @@ export const DEFAULT_OUTPUT_DIR = 'generated';
 export const CI_FOLDER = 'ci';
 /** Folder under the output that holds the shared Cloud Routers of each network and region (render/hub.ts). */
 export const HUBS_FOLDER = 'hubs';
+/** The two stacks of each hub, generated/hubs/<hub>/routers and …/sessions (render/hub.ts). */
+export const HUB_ROUTERS_DIR = 'routers';
+export const HUB_SESSIONS_DIR = 'sessions';
 export const RESERVED_CUSTOMER_NAMES: readonly string[] = [CI_FOLDER, HUBS_FOLDER];
 
 /**

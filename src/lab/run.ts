@@ -22,6 +22,7 @@ import { alarmCheck, alarmView, type AlarmView } from './alarms';
 import { LabInputError, simulateApply, type SimulatedApply } from './apply';
 import { BGP_TIMERS } from './daemons';
 import { hostnameView, type HostnameView } from './hostnames';
+import { withHubSessions } from './hub';
 import { awsSide, gcpSide, pairTunnels, type AwsSide, type GcpSide, type Pair } from './sides';
 import { LabFileError, LabInterrupted, type LabOptions, type LabReport } from './types';
 import { LabState } from './state';
@@ -42,19 +43,28 @@ export interface PreparedLab {
 }
 
 /** Read the JSON and simulate its apply: everything that can be wrong with the file, before the machine is touched. */
-export function prepareLab(tfFile: string, random: (n: number) => Buffer = randomBytes): PreparedLab {
+/** A JSON file the lab reads, or a LabFileError that names it. */
+function readJson(file: string): unknown {
   let text: string;
   try {
-    text = readFileSync(tfFile, 'utf8');
+    text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new LabFileError(`${tfFile}: cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message} (run privlink generate first)`);
+    throw new LabFileError(`${file}: cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message} (run privlink generate first)`);
   }
-  let json: unknown;
   try {
-    json = JSON.parse(text);
+    return JSON.parse(text);
   } catch (err) {
-    throw new LabFileError(`${tfFile}: not JSON: ${(err as Error).message}`);
+    throw new LabFileError(`${file}: not JSON: ${(err as Error).message}`);
   }
+}
+
+/**
+ * `hub`: the routers and sessions stacks of the customer's hub, for a customer on a shared Cloud Router
+ * (lab/hub.ts merges what is this customer's into its JSON).
+ */
+export function prepareLab(tfFile: string, random: (n: number) => Buffer = randomBytes, hub?: { readonly routers: string; readonly sessions: string }): PreparedLab {
+  const own = readJson(tfFile);
+  const json: unknown = hub ? withHubSessions(own, readJson(hub.routers), readJson(hub.sessions)) : own;
   const leaving = (json as { output?: Record<string, { value?: unknown }> } | null)?.output?.[DECOMMISSION_OUTPUT]?.value;
   if (typeof leaving === 'string') {
     throw new LabFileError(`${tfFile}: ${leaving} is decommissioning (decommission: true): its operator stack declares no tunnel to bring up`);

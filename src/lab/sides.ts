@@ -229,12 +229,16 @@ export function gcpSide(apply: SimulatedApply): GcpSide {
     peerAsn: num(p.args.peer_asn),
     peerAsnSource: sourceOf(p, 'peer_asn'),
   }));
+  // A peer in CUSTOM mode advertises its own ranges (a shared router's peers do); one in DEFAULT mode the router's.
+  const rawPeers = apply.ofType('google_compute_router_peer');
+  const perPeer = rawPeers.length > 0 && rawPeers.every((p) => str(p.args.advertise_mode) === 'CUSTOM');
+  const ranges = (items: Json) => (list(items) as Record<string, Json>[]).map((r) => str(r.range));
   return {
     routerName: str(router.args.name),
     asn: num(bgp.asn),
-    advertised: (list(bgp.advertised_ip_ranges) as Record<string, Json>[]).map((r) => str(r.range)),
-    advertiseMode: str(bgp.advertise_mode) || 'DEFAULT',
-    advertisedGroups: list(bgp.advertised_groups).map(str),
+    advertised: perPeer ? [...new Set(rawPeers.flatMap((p) => ranges(p.args.advertised_ip_ranges)))] : ranges(bgp.advertised_ip_ranges),
+    advertiseMode: perPeer ? 'CUSTOM' : str(bgp.advertise_mode) || 'DEFAULT',
+    advertisedGroups: perPeer ? [...new Set(rawPeers.flatMap((p) => list(p.args.advertised_groups).map(str)))] : list(bgp.advertised_groups).map(str),
     tunnels,
     interfaces,
     peers,

@@ -14,7 +14,7 @@ import { ComputeRouterInterface } from '@cdktf/provider-google/lib/compute-route
 import { ComputeRouterPeer } from '@cdktf/provider-google/lib/compute-router-peer';
 import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
 import { App, TerraformOutput, TerraformStack } from 'cdktf';
-import { LEAVING_OUTPUT } from '../domain/constants';
+import { HUB_ROUTERS_DIR, HUB_SESSIONS_DIR, LEAVING_OUTPUT } from '../domain/constants';
 import { BGP_PEERS_PER_CLOUD_ROUTER, CLOUD_ROUTERS_PER_NETWORK_REGION, LIMIT_SOURCES } from '../domain/limits';
 import type { BackendModel } from '../model/model';
 import type { HubModel } from '../model/hub';
@@ -23,8 +23,7 @@ import { scratchOutdir, sortKeys, withoutTokenStackTraces } from './operator';
 import { named } from './operator/named';
 import { addBackend } from './operator/providers';
 
-export const HUB_ROUTERS_DIR = 'routers';
-export const HUB_SESSIONS_DIR = 'sessions';
+export { HUB_ROUTERS_DIR, HUB_SESSIONS_DIR };
 
 /** The files of one hub, by path relative to generated/hubs/<id>/. */
 export function renderHub(hub: HubModel, source: string): Map<string, string> {

@@ -1,7 +1,10 @@
 /** `privlink lab [customer]`: prove a customer's connection on this machine (see src/lab/). */
 import { existsSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { HUB_ROUTERS_DIR, HUB_SESSIONS_DIR, HUBS_FOLDER } from '../../domain/constants';
 import { Refused, UsageError } from '../../input/problems';
+import { ALLOCATION_FILE, parseAllocation } from '../../model/allocation';
+import { readIfExists } from '../../support/files';
 import { onInterrupt } from '../../interrupt';
 import { enterRoot, setup } from '../context';
 import type { Io } from '../io';
@@ -26,6 +29,14 @@ function tfFileOf(outDir: string, customer: string): string {
     );
   }
   return join(outDir, customer, 'operator', 'cdk.tf.json');
+}
+
+/** A customer on a shared Cloud Router: its hub's routers and sessions stacks (its allocation.json names the hub). */
+function hubFilesOf(outDir: string, customer: string): { routers: string; sessions: string } | undefined {
+  const a = parseAllocation(readIfExists(join(outDir, customer, ALLOCATION_FILE)));
+  if (a?.router.placement !== 'shared') return undefined;
+  const hub = join(outDir, HUBS_FOLDER, a.router.hub);
+  return { routers: join(hub, HUB_ROUTERS_DIR, 'cdk.tf.json'), sessions: join(hub, HUB_SESSIONS_DIR, 'cdk.tf.json') };
 }
 
 /** The machine checks; false (after saying why) when this machine cannot run the lab. */
@@ -77,7 +88,7 @@ export const lab: Command<LabArgs> = {
       if (!a.quiet && !a.json) io.err(`lab: ${line}\n`);
     };
     const { prepareLab, runLab } = await import('../../lab/run');
-    const prepared = prepareLab(tfFile);
+    const prepared = prepareLab(tfFile, undefined, tf === undefined ? hubFilesOf(setup(a).outDir, customer) : undefined);
     if (!(await machineReady(a, io, customer, log))) return 3;
     const { formatReport } = await import('../../lab/report');
     const report = await runLab({ customer, tfFile, timeoutMs: a.timeout * 1000, keep: a.keep, log }, prepared);
