@@ -135,23 +135,22 @@ export async function runGenerate(s: RunSettings): Promise<GenerateSummary> {
     let filesWritten = results.reduce((n, r) => n + r.written, 0);
     let filesUnchanged = results.reduce((n, r) => n + r.unchanged, 0);
     const filesRemoved = results.flatMap((r) => r.removed);
+    /** Stages a fleet-wide folder when it differs from disk (an empty one then takes the folder away). */
+    const stageFleetFolder = (folder: string, files: Map<string, string>) => {
+      if (folderMatches(s.outDir, folder, files)) {
+        filesUnchanged += files.size;
+        return;
+      }
+      const counts = stageFolder(s.outDir, output.staging, folder, files);
+      filesWritten += counts.written;
+      filesUnchanged += counts.unchanged;
+      filesRemoved.push(...counts.removed);
+      staged.push(folder);
+    };
     if (!run.ciSkipped) {
       const ci = renderers().renderCiFolder(renderers().ciFacts(run.all, allocations), { ...s, fleet: s.fleet.config, fleetBytes });
-      if (ci.size > 0 && !folderMatches(s.outDir, CI_FOLDER, ci)) {
-        const counts = stageFolder(s.outDir, output.staging, CI_FOLDER, ci);
-        filesWritten += counts.written;
-        filesUnchanged += counts.unchanged;
-        filesRemoved.push(...counts.removed);
-        staged.push(CI_FOLDER);
-      } else filesUnchanged += ci.size;
-      const hubs = renderers().renderHubsFolder(run.all, allocations, { ...s, fleet: s.fleet.config, fleetBytes });
-      if (!folderMatches(s.outDir, HUBS_FOLDER, hubs)) {
-        const counts = stageFolder(s.outDir, output.staging, HUBS_FOLDER, hubs);
-        filesWritten += counts.written;
-        filesUnchanged += counts.unchanged;
-        filesRemoved.push(...counts.removed);
-        staged.push(HUBS_FOLDER);
-      } else filesUnchanged += hubs.size;
+      if (ci.size > 0) stageFleetFolder(CI_FOLDER, ci);
+      stageFleetFolder(HUBS_FOLDER, renderers().renderHubsFolder(run.all, allocations, { ...s, fleet: s.fleet.config, fleetBytes }));
     }
     pool?.close();
     await pauseForTest();
