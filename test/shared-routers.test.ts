@@ -143,6 +143,9 @@ describe('the limits of one network and region', () => {
       expect(p.message).toContain('9 other new customers are refused for the same reason');
       expect(p.message.length).toBeLessThan(700);
     }
+    // validate, which writes nothing, refuses the same fleet the same way.
+    const v = await privlinkHere(['validate', '--json'], dir);
+    expect([v.code, JSON.parse(v.stdout).problems.length]).toEqual([1, 10]);
   });
 
   it('more than 50 AWS tags on a resource is refused at the labels, naming the limit', async () => {
