@@ -121,13 +121,15 @@ export async function runGenerate(s: RunSettings): Promise<GenerateSummary> {
     pool?.close();
     throw err; // nothing written, not even the output folder
   }
-  // A customer whose allocation is not what its folder records (reallocated, or first allocated) renders again.
-  for (const spec of run.requested) if (allocationChanged(disk, spec, allocations)) scan.dirty.add(spec.file);
+  // A customer whose allocation is not what its folder records renders again: reallocated, first allocated, or (named
+  // or not) one whose own router its hub adopts now that another customer joins its network.
+  const adopted = run.all.filter((spec) => !run.requested.includes(spec) && renderers().allocationMoved(disk, spec, allocations));
+  for (const spec of [...run.requested, ...adopted]) if (allocationChanged(disk, spec, allocations)) scan.dirty.add(spec.file);
   const output = openOutput(s.outDir);
   const ctx = { mode: 'generate' as const, outDir: s.outDir, staging: output.staging, fleet: s.fleet.config };
   pool?.init(ctx);
   try {
-    const tasks = run.requested
+    const tasks = [...run.requested, ...adopted]
       .filter((spec) => scan.dirty.has(spec.file))
       .map((spec) => ({ file: spec.file, spec: spec.spec, inputs: customerInputs(spec.sha256, fleetBytes), allocation: allocations.get(spec.spec.name)! }));
     const { results, stats } = await runTasks(tasks, ctx, pool, (done) => s.onProgress?.(done, tasks.length));
@@ -156,8 +158,8 @@ export async function runGenerate(s: RunSettings): Promise<GenerateSummary> {
     await pauseForTest();
     commitOutput(output, staged);
     return {
-      customers: run.requested.length,
-      upToDate: run.requested.length - tasks.length,
+      customers: run.requested.length + adopted.length,
+      upToDate: run.requested.length + adopted.length - tasks.length,
       rendered: tasks.length,
       foldersWritten: staged,
       filesWritten,

@@ -2,7 +2,7 @@
  * The pipeline: spec files → validated specs → models → rendered files. Pure apart from reading the specs;
  * writing is writer.ts's job, so `check` (and tests) can compare in memory.
  */
-import { allocateRun } from './allocations';
+import { allocateRun, readAllocations, type DiskAllocations } from './allocations';
 import { ciInputs, customerInputs, hubsInputs, type Inputs } from './fingerprint';
 import type { FleetConfig } from './fleet/schema';
 import { ALLOCATION_FILE, allocationJson, type Allocation } from './model/allocation';
@@ -66,6 +66,11 @@ export interface GenerateOptions {
 export interface FleetOutput {
   /** The customers of this run. */
   readonly customers: Generated[];
+  /**
+   * Customers not named in the run whose folders change with it: a customer whose own router its hub adopts when the
+   * named one joins its network. Written and committed with the run.
+   */
+  readonly alsoChanged: Generated[];
   /** Files of generated/ci/; undefined when a spec outside this run is invalid, so the fleet's list is unknown. */
   readonly ci?: CustomerFiles;
   /** Files of generated/hubs/ (empty: no customer is on a shared router); undefined when ci is. */
@@ -77,13 +82,16 @@ export interface FleetOutput {
 /** Validates and renders the requested specs in memory, plus the fleet's CI config (for --commit, validate, tests). */
 export function generateAll(opts: GenerateOptions & { readonly insideSpecsDir?: boolean }): FleetOutput {
   const run = validateRun(opts);
-  const allocations = allocateRun(run, { outDir: opts.outDir, fleet: opts.fleet, ...(opts.reallocate ? { reallocate: opts.reallocate } : {}) });
-  const customers = run.requested.map((s) => {
+  const disk = readAllocations(opts.outDir);
+  const allocations = allocateRun(run, { outDir: opts.outDir, fleet: opts.fleet, disk, ...(opts.reallocate ? { reallocate: opts.reallocate } : {}) });
+  const render = (s: (typeof run.all)[number]) => {
     const model = buildModel(s.spec, s.file, opts.fleet, allocations.get(s.spec.name)!);
     return { name: model.name, model, files: renderCustomer(model, customerInputs(s.sha256, opts.fleetBytes)) };
-  });
-  if (run.ciSkipped) return { customers, ciSkipped: run.ciSkipped };
-  return { customers, ci: renderCiFolder(ciFacts(run.all, allocations), opts), hubs: renderHubsFolder(run.all, allocations, opts) };
+  };
+  const customers = run.requested.map(render);
+  const alsoChanged = run.all.filter((s) => !run.requested.includes(s) && allocationMoved(disk, s, allocations)).map(render);
+  if (run.ciSkipped) return { customers, alsoChanged, ciSkipped: run.ciSkipped };
+  return { customers, alsoChanged, ci: renderCiFolder(ciFacts(run.all, allocations), opts), hubs: renderHubsFolder(run.all, allocations, opts) };
 }
 
 /**
@@ -119,6 +127,16 @@ export function ciFacts(specs: readonly { readonly spec: import('./input/schema'
   const hubs = new Set<string>();
   for (const a of allocations.values()) if (a.router.placement === 'shared') hubs.add(a.router.hub);
   return { names: specs.map((s) => s.spec.name), hubs: [...hubs].sort(), leaving: specs.filter((s) => s.spec.decommission).map((s) => s.spec.name).sort() };
+}
+
+/**
+ * Whether an existing customer folder's allocation is not what the fleet's allocation gives it now (its router was
+ * adopted by its hub, or it was reallocated). A customer without a folder yet has nothing to move.
+ */
+export function allocationMoved(disk: DiskAllocations, s: { readonly file: string; readonly spec: { readonly name: string } }, allocations: ReadonlyMap<string, Allocation>): boolean {
+  const a = allocations.get(s.spec.name);
+  if (!a || (!disk.texts.has(s.spec.name) && !disk.legacy.has(s.spec.name))) return false;
+  return disk.texts.get(s.spec.name) !== allocationJson(a, generatedNotice(s.file));
 }
 
 /** Files of generated/ci/ for the fleet's customers and hubs. */

@@ -226,6 +226,26 @@ describe('generate --commit', () => {
     expect(git(dir, 'branch', '--show-current').trim()).toBe('privlink/initech');
   });
 
+  it("a new customer on acme's network: acme's router adopted by the hub, all of it in one commit whose clean clone passes check", async () => {
+    const dir = await repo();
+    const spec = acmeWith({ name: 'initech', 'aws.accountId': '777788889999', 'aws.vpcCidr': '10.251.0.0/24', 'endpoints.0.hostnames': ['git.initech.example'], 'endpoints.1.hostnames': ['artifacts.initech.example'] });
+    writeFileSync(join(dir, 'customers', 'initech.yaml'), spec);
+    const r = await privlink(dir, 'generate', 'customers/initech.yaml', '--commit', '--pr-body', 'pr.md');
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    const files = git(dir, 'show', '--name-only', '--format=', 'HEAD');
+    for (const f of ['generated/initech/allocation.json', 'generated/acme/allocation.json', 'generated/acme/operator/cdk.tf.json', 'generated/hubs/acme-sg-cloud.sg-cloud-vpc.us-central1/sessions/cdk.tf.json', 'generated/hubs/privlink-manifest.json']) {
+      expect([f, files.includes(f)]).toEqual([f, true]);
+    }
+    const body = readFileSync(join(dir, 'pr.md'), 'utf8');
+    expect(body).toMatch(/## Shared Cloud Routers\n\nApplied in this order: each hub's routers, the customers, each hub's sessions\./);
+    expect(body).toMatch(/- `hubs\/acme-sg-cloud\.sg-cloud-vpc\.us-central1\/sessions\/cdk\.tf\.json`: \+ 16 \(/);
+    expect(body).toMatch(/quota \(can be raised, not refused\): hub acme-sg-cloud\.sg-cloud-vpc\.us-central1 has 8 BGP peers/);
+    const clone = tempDir('privlink-clone-');
+    execFileSync('git', ['clone', '-q', '-b', 'privlink/initech', dir, clone], { env: ENV });
+    const check = await privlink(clone, 'check');
+    expect([check.code, check.stderr]).toEqual([0, '']);
+  });
+
   it('refuses a dirty index and an existing branch before writing anything', async () => {
     const dir = await repo();
     writeFileSync(join(dir, 'customers', 'acme.yaml'), acmeWith(ARTIFACTORY_READY));

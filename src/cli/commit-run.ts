@@ -27,10 +27,41 @@ export interface CommitOptions {
 
 /** Folder name → files to write: every customer of the run, plus ci/ when the fleet's list is known. */
 function folders(out: FleetOutput): Map<string, CustomerFiles> {
-  const map = new Map(out.customers.map((g) => [g.name, g.files]));
+  const map = new Map([...out.customers, ...out.alsoChanged].map((g) => [g.name, g.files]));
   if (out.ci && out.ci.size > 0) map.set(CI_FOLDER, out.ci);
   if (out.hubs) map.set(HUBS_FOLDER, out.hubs);
   return map;
+}
+
+/**
+ * What a run changes on the shared Cloud Routers, by Terraform address, for the commit and the pull request: the hub
+ * stacks are reviewed with the customers they serve. With a quota note: every customer of a hub has its HA VPN
+ * gateway and tunnels in the hub's project and region, which count against Compute Engine quotas that can be raised
+ * (the routers and peers are limits, refused before this point).
+ */
+function hubLines(before: ReadonlyMap<string, string>, after: ReadonlyMap<string, string> | undefined): string[] {
+  if (!after) return [];
+  const addresses = (text: string | undefined) => {
+    const doc = text ? (JSON.parse(text) as { resource?: Record<string, Record<string, unknown>> }) : {};
+    return new Set(Object.entries(doc.resource ?? {}).flatMap(([type, byName]) => Object.keys(byName).map((n) => `${type}.${n}`)));
+  };
+  const lines: string[] = [];
+  const changedHubs = new Set<string>();
+  const stacks = new Set([...before.keys(), ...after.keys()].filter((p) => p.endsWith('/cdk.tf.json')));
+  for (const path of [...stacks].sort()) {
+    if (before.get(path) === after.get(path)) continue;
+    changedHubs.add(path.split('/')[0]!);
+    const [was, now] = [addresses(before.get(path)), addresses(after.get(path))];
+    const added = [...now].filter((a) => !was.has(a));
+    const removed = [...was].filter((a) => !now.has(a));
+    const parts = [added.length ? `+ ${added.length} (${added.slice(0, 4).join(', ')}${added.length > 4 ? ', …' : ''})` : '', removed.length ? `- ${removed.length} (${removed.slice(0, 4).join(', ')}${removed.length > 4 ? ', …' : ''})` : ''].filter(Boolean);
+    lines.push(`- \`${HUBS_FOLDER}/${path}\`: ${parts.join('; ') || 'changed in place'}`);
+  }
+  for (const hub of [...changedHubs].sort()) {
+    const peers = [...addresses(after.get(`${hub}/sessions/cdk.tf.json`))].filter((a) => a.startsWith('google_compute_router_peer.')).length;
+    lines.push(`- quota (can be raised, not refused): hub ${hub} has ${peers} BGP peers, so as many VPN tunnels and an HA VPN gateway per customer in its project and region: check the Compute Engine VPN quotas there before the apply`);
+  }
+  return lines;
 }
 
 export async function generateAndCommit(out: FleetOutput, o: CommitOptions): Promise<number> {
@@ -39,23 +70,26 @@ export async function generateAndCommit(out: FleetOutput, o: CommitOptions): Pro
   }
   const target = prepareCommit(o.branch ?? `privlink/${out.customers[0]!.name}`);
   const { git, root } = target;
+  const changed = [...out.customers, ...out.alsoChanged];
   const previous = new Map(
-    out.customers.map((g) => {
+    changed.map((g) => {
       const folder = repoPath(root, `${o.outDir}/${g.name}`);
       const files = new Map(git.listHead(folder).map((p) => [p.slice(folder.length + 1), git.show(p) ?? '']));
       return [g.name, files] as const;
     }),
   );
+  const hubsFolder = repoPath(root, `${o.outDir}/${HUBS_FOLDER}`);
+  const hubsBefore = new Map(git.listHead(hubsFolder).map((p) => [p.slice(hubsFolder.length + 1), git.show(p) ?? '']));
   const written = writeCustomers(o.outDir, folders(out));
   for (const n of written.notices) o.io.err(`privlink: ${n}\n`);
   for (const f of written.removed) o.io.err(removedLine(o.outDir, f));
   const summaries = [];
-  for (const g of out.customers) summaries.push(await summarizeChange(g.model, previous.get(g.name), g.files, o.specsDir, o.outDir));
+  for (const g of changed) summaries.push(await summarizeChange(g.model, previous.get(g.name), g.files, o.specsDir, o.outDir));
   // Every input the output depends on goes into the same commit, so a clean checkout of the branch passes
   // `privlink check`: the specs, privlink.yaml (backend, labels, providers) and each customer's plan-guard allowances.
   const paths = [
     ...(o.fleetFile ? [repoPath(root, o.fleetFile)] : []),
-    ...out.customers.flatMap((g) => [
+    ...changed.flatMap((g) => [
       repoPath(root, g.model.specFile),
       repoPath(root, join(o.specsDir, `${g.name}${ALLOW_FILE_SUFFIX}`)),
       repoPath(root, `${o.outDir}/${g.name}`),
@@ -65,14 +99,16 @@ export async function generateAndCommit(out: FleetOutput, o: CommitOptions): Pro
     repoPath(root, `${o.outDir}/${OUTPUT_GITIGNORE_FILE}`),
   ].filter((p) => existsSync(join(root, p)) || git.listHead(p).length > 0);
   const subject = summaries.length === 1 ? commitSubject(summaries[0]!) : `privlink: ${summaries.map((s) => s.customer).join(', ')}: regenerate`;
-  const message = `${subject}\n\n${summaries.map((s) => (summaries.length > 1 ? `${s.customer}:\n${commitBody(s)}` : commitBody(s))).join('\n')}`;
+  const hubs = hubLines(hubsBefore, out.hubs);
+  const hubText = hubs.length > 0 ? `\nShared Cloud Routers (apply order: hub routers, customers, hub sessions):\n${hubs.join('\n')}\n` : '';
+  const message = `${subject}\n\n${summaries.map((s) => (summaries.length > 1 ? `${s.customer}:\n${commitBody(s)}` : commitBody(s))).join('\n')}${hubText}`;
   const commit = commitOnBranch(target, paths, message);
   if (!commit) {
     o.io.out(`privlink: no change: ${paths.join(', ')} match HEAD; nothing committed, no branch created\n`);
     return 0;
   }
-  const models = new Map(out.customers.map((g) => [g.name, g.model]));
-  const body = prBody(summaries, (name) => topologyMarkdown(models.get(name)!));
+  const models = new Map(changed.map((g) => [g.name, g.model]));
+  const body = `${prBody(summaries, (name) => topologyMarkdown(models.get(name)!))}${hubs.length > 0 ? `\n## Shared Cloud Routers\n\nApplied in this order: each hub's routers, the customers, each hub's sessions.\n\n${hubs.join('\n')}\n` : ''}`;
   if (o.prBodyFile) writeFileSync(o.prBodyFile, body);
   o.io.out(`${body}\n`);
   o.io.out(`privlink: committed ${commit.slice(0, 12)} on new branch ${target.branch}: ${subject}\n`);
