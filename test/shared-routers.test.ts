@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { allocate, type Allocation } from '../src/model/allocation';
+import { guardPlan } from '../src/plan-guard';
 import { DEFAULT_FLEET } from '../src/fleet/schema';
 import { parseSpec } from '../src/input/load';
 import { syntheticName, syntheticSpec, writeSyntheticFleet } from '../src/tools/synthetic-fleet';
@@ -310,5 +311,34 @@ describe('after onboarding', () => {
     const withoutRouterRefs = (r: Json) => JSON.parse(JSON.stringify(r).replace(/\$\{google_compute_router\.router\.id\}/g, 'projects/acme-sg-cloud/regions/us-central1/routers/privlink-acme-router').replace(/\$\{google_compute_router\.router\.bgp\[0\]\.asn\}/g, '65534').replace(/\$\{google_compute_router_peer\.tunnel_(\w\d)\.peer_ip_address\}/g, (_, k) => ({ a1: '169.254.20.1', a2: '169.254.20.5', b1: '169.254.21.1', b2: '169.254.21.5' })[k as 'a1']!));
     expect(strip(joined)).toEqual(withoutRouterRefs(strip(alone)));
     expect((await privlinkHere(['check'], dir)).code).toBe(0);
+    // acme leaves: its stack destroys its own resources, never the router the hub now owns; its sessions leave the hub.
+    writeFileSync(join(dir, 'customers', 'acme.yaml'), `${readFileSync(join(ROOT, 'customers', 'acme.yaml'), 'utf8')}decommission: true\n`);
+    expect((await privlinkHere(['generate'], dir)).code).toBe(0);
+    const leaving = json(dir, 'acme/operator/cdk.tf.json');
+    expect([leaving.resource, leaving.removed.length]).toEqual([undefined, 9]);
+    const after = json(dir, `hubs/${hub}/sessions/cdk.tf.json`);
+    expect(Object.keys(after.resource.google_compute_router_peer)).toEqual(['initech_a1', 'initech_a2', 'initech_b1', 'initech_b2']);
+    expect(after.output.privlink_leaving.value).toEqual(['acme']);
+    expect(Object.keys(json(dir, `hubs/${hub}/routers/cdk.tf.json`).resource.google_compute_router)).toEqual(['router_1']);
+  });
+});
+
+describe('plan-guard on a hub sessions plan', () => {
+  // The shape of `terraform show -json` (format 1.2): a hub's sessions plan that drops acme's sessions (acme is
+  // decommissioning, listed in privlink_leaving) and, by mistake, one of initech's.
+  const change = (address: string) => ({ address, mode: 'managed', type: address.split('.')[0], name: address.split('.')[1], change: { actions: ['delete'], before: {}, after: null } });
+  const plan = {
+    format_version: '1.2',
+    planned_values: { outputs: { privlink_leaving: { sensitive: false, value: ['acme'] } }, root_module: {} },
+    resource_changes: [change('google_compute_router_interface.acme_a1'), change('google_compute_router_peer.acme_a1'), change('google_compute_router_peer.initech_a1')],
+  };
+
+  it("lets exactly the leaving customers' interfaces and peers go, and blocks any other customer's", () => {
+    const r = guardPlan(plan, []);
+    expect(r.allowed.map((h) => [h.address, h.cause])).toEqual([
+      ['google_compute_router_interface.acme_a1', 'acme is decommissioning'],
+      ['google_compute_router_peer.acme_a1', 'acme is decommissioning'],
+    ]);
+    expect(r.blocked.map((h) => h.address)).toEqual(['google_compute_router_peer.initech_a1']);
   });
 });

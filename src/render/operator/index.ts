@@ -29,7 +29,7 @@ import { OperatorDns } from './dns';
 import { OperatorEndpoints } from './endpoints';
 import { OperatorNetwork } from './network';
 import { OperatorProviders } from './providers';
-import { OperatorVpn } from './vpn';
+import { OperatorVpn, handOverRouter } from './vpn';
 
 /**
  * Builds the operator stack for one customer inside `scope` (an App): one construct per concern, each given its
@@ -46,6 +46,7 @@ export function buildOperatorStack(scope: Construct, model: CustomerModel): Terr
       description: `${model.name} is leaving the fleet (${model.specFile}: decommission: true): this apply destroys every resource of its operator stack.`,
       value: model.name,
     });
+    handOverRouter(stack, model);
     return stack;
   }
   const network = new OperatorNetwork(stack, model);

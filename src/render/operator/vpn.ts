@@ -43,6 +43,21 @@ export interface VpnProps {
 
 export type TunnelAttribute = 'address' | 'preshared_key' | 'cgw_inside_address' | 'vgw_inside_address';
 
+/**
+ * A customer whose own router its hub adopted (model/allocation.ts): the router, its interfaces and peers leave this
+ * state without being destroyed, and the hub's stacks import them (render/hub.ts). Kept for good, also while the
+ * customer decommissions (its stack must never destroy what the hub now owns): a `removed` block for what is no
+ * longer in the state does nothing.
+ */
+export function handOverRouter(stack: TerraformStack, props: Pick<VpnProps, 'name' | 'gcp' | 'tunnels'>): void {
+  if (props.gcp.router.placement !== 'shared' || props.gcp.router.adoptedFrom !== props.name) return;
+  const forget = (from: string) => ({ from, lifecycle: { destroy: false } });
+  stack.addOverride('removed', [
+    forget('google_compute_router.router'),
+    ...props.tunnels.flatMap((t) => [forget(`google_compute_router_interface.${t.id}`), forget(`google_compute_router_peer.${t.id}`)]),
+  ]);
+}
+
 export class OperatorVpn {
   readonly haGateway: ComputeHaVpnGateway;
   /** The stack's own Cloud Router; undefined on a shared router, which the hub's stacks own (render/hub.ts). */
@@ -85,20 +100,7 @@ export class OperatorVpn {
     named(new VpnGatewayRoutePropagation(stack, 'aws_vpn_gateway_route_propagation.private', { vpnGatewayId: this.vgw.id, routeTableId: props.routeTableId }), 'private');
     this.connections = new Map(props.connections.map((c) => [c.key, this.awsConnection(stack, props, c)] as const));
     this.gcpTunnels(stack, props);
-    if (props.gcp.router.placement === 'shared' && props.gcp.router.adoptedFrom === props.name) this.handOver(stack, props);
-  }
-
-  /**
-   * This customer's own router was adopted by its hub (model/allocation.ts): the router, its interfaces and peers
-   * leave this state without being destroyed, and the hub's stacks import them (render/hub.ts). Kept for good: a
-   * `removed` block for what is no longer in the state does nothing.
-   */
-  private handOver(stack: TerraformStack, props: VpnProps): void {
-    const forget = (from: string) => ({ from, lifecycle: { destroy: false } });
-    stack.addOverride('removed', [
-      forget('google_compute_router.router'),
-      ...props.tunnels.flatMap((t) => [forget(`google_compute_router_interface.${t.id}`), forget(`google_compute_router_peer.${t.id}`)]),
-    ]);
+    handOverRouter(stack, props);
   }
 
   /** GCP → AWS: one customer gateway per HA VPN interface in use, and its VPN connection with both tunnels' options. */
