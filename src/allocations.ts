@@ -10,7 +10,8 @@ import { CI_FOLDER, HUBS_FOLDER } from './domain/constants';
 import type { FleetConfig } from './fleet/schema';
 import { at } from './input/load';
 import { InputError, type Problem } from './input/problems';
-import { ALLOCATION_FILE, allocate, parseAllocation, type Allocation } from './model/allocation';
+import { ALLOCATION_FILE, allocate, allocationJson, parseAllocation, type Allocation } from './model/allocation';
+import { generatedNotice } from './render/header';
 import { limitFindings } from './model/limits';
 import { MANIFEST_FILE } from './render/manifest';
 import type { ValidatedRun } from './specs';
@@ -82,3 +83,18 @@ export function allocateRun(run: ValidatedRun, opts: AllocateOptions): Map<strin
   if (problems.length > 0) throw new InputError(problems);
   return result.allocations;
 }
+
+type Named = { readonly file: string; readonly spec: { readonly name: string } };
+
+/** Whether a customer's allocation is not what its folder's allocation.json holds (a customer with no folder: true). */
+export function allocationChanged(disk: DiskAllocations, s: Named, allocations: ReadonlyMap<string, Allocation>): boolean {
+  const a = allocations.get(s.spec.name);
+  return a !== undefined && disk.texts.get(s.spec.name) !== allocationJson(a, generatedNotice(s.file));
+}
+
+/**
+ * Whether an existing customer folder's allocation moved: its router was adopted by its hub, or it was reallocated.
+ * A customer without a folder yet has nothing to move.
+ */
+export const allocationMoved = (disk: DiskAllocations, s: Named, allocations: ReadonlyMap<string, Allocation>): boolean =>
+  (disk.texts.has(s.spec.name) || disk.legacy.has(s.spec.name)) && allocationChanged(disk, s, allocations);

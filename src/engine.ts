@@ -13,11 +13,10 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { folderDrift, folderIntact, folderMatches, runDrift, topLevelDrift, type Drift } from './check';
 import { WorkerPool, runTasks, workersFor, type PoolStats } from './pool';
-import { allocateRun, readAllocations, type DiskAllocations } from './allocations';
+import { allocateRun, allocationChanged, allocationMoved, readAllocations } from './allocations';
 import { CI_FOLDER, HUBS_FOLDER } from './domain/constants';
 import { ciInputs, customerInputs, hubsInputs, sameInputs, type Inputs } from './fingerprint';
-import { ALLOCATION_FILE, allocationJson, parseAllocation, type Allocation } from './model/allocation';
-import { generatedNotice } from './render/header';
+import { ALLOCATION_FILE, parseAllocation, type Allocation } from './model/allocation';
 import type { LoadedFleet } from './fleet/load';
 import { discoverSpecs, displayPath, namedSpecs, validateRun } from './specs';
 
@@ -70,6 +69,8 @@ function upToDate(outDir: string, folder: string, inputs: Inputs): boolean {
 interface Scan {
   /** Spec file → customer name, for folders proven up to date. */
   readonly clean: Map<string, string>;
+  /** Spec file → its bytes' SHA-256 and whether its manifest records a decommission, for the clean ones. */
+  readonly cleanFacts: Map<string, { readonly sha: string; readonly decommission: boolean }>;
   readonly dirty: Set<string>;
 }
 
@@ -79,8 +80,9 @@ interface Scan {
  */
 function scanInputs(outDir: string, files: readonly string[], fleetBytes: Buffer, full: boolean): Scan {
   const clean = new Map<string, string>();
+  const cleanFacts = new Map<string, { sha: string; decommission: boolean }>();
   const dirty = new Set<string>();
-  if (full) return { clean, dirty: new Set(files) };
+  if (full) return { clean, cleanFacts, dirty: new Set(files) };
   const byFile = new Map<string, { folder: string; manifest: Manifest }>();
   for (const e of safeReaddir(outDir)) {
     if (!e.isDirectory() || e.name.startsWith('.') || e.name === CI_FOLDER) continue;
@@ -96,12 +98,14 @@ function scanInputs(outDir: string, files: readonly string[], fleetBytes: Buffer
       dirty.add(file); // validation reports it
       continue;
     }
-    const inputs = customerInputs(sha256(bytes), fleetBytes);
+    const sha = sha256(bytes);
+    const inputs = customerInputs(sha, fleetBytes);
     if (hit && sameInputs(hit.manifest.inputs, inputs) && folderIntact(join(outDir, hit.folder), hit.manifest)) {
       clean.set(file, hit.manifest.customer ?? hit.folder);
+      cleanFacts.set(file, { sha, decommission: hit.manifest.decommission === true });
     } else dirty.add(file);
   }
-  return { clean, dirty };
+  return { clean, cleanFacts, dirty };
 }
 
 const requestedFiles = (s: RunSettings) => (s.specs.length > 0 ? namedSpecs(s.specs, s.specsDir).files : discoverSpecs(s.specsDir).map((f) => displayPath(f)));
@@ -123,7 +127,7 @@ export async function runGenerate(s: RunSettings): Promise<GenerateSummary> {
   }
   // A customer whose allocation is not what its folder records renders again: reallocated, first allocated, or (named
   // or not) one whose own router its hub adopts now that another customer joins its network.
-  const adopted = run.all.filter((spec) => !run.requested.includes(spec) && renderers().allocationMoved(disk, spec, allocations));
+  const adopted = run.all.filter((spec) => !run.requested.includes(spec) && allocationMoved(disk, spec, allocations));
   for (const spec of [...run.requested, ...adopted]) if (allocationChanged(disk, spec, allocations)) scan.dirty.add(spec.file);
   const output = openOutput(s.outDir);
   const ctx = { mode: 'generate' as const, outDir: s.outDir, staging: output.staging, fleet: s.fleet.config };
@@ -195,7 +199,7 @@ export async function runCheck(s: RunSettings): Promise<CheckSummary> {
   if (scan.dirty.size === 0 && interrupted.length === 0) {
     const names = [...scan.clean.values()];
     const expected = new Set([...names, ...(ciWanted ? [CI_FOLDER] : [])]);
-    const hubs = hubsOnDisk(s.outDir, scan.clean, fleetBytes);
+    const hubs = hubsOnDisk(s.outDir, scan, fleetBytes);
     const ciClean = !ciWanted || upToDate(s.outDir, CI_FOLDER, ciInputs({ names, hubs: hubs.ids, leaving: hubs.leaving }, fleetBytes));
     if (hubs.present) expected.add(HUBS_FOLDER);
     if (ciClean && hubs.clean && topLevelDrift(s.outDir, expected).length === 0) {
@@ -228,29 +232,24 @@ export async function runCheck(s: RunSettings): Promise<CheckSummary> {
   }
 }
 
-/** Whether a customer's allocation differs from what its folder's allocation.json holds. */
-function allocationChanged(disk: DiskAllocations, spec: { file: string; spec: { name: string } }, allocations: ReadonlyMap<string, Allocation>): boolean {
-  const a = allocations.get(spec.spec.name);
-  return a !== undefined && disk.texts.get(spec.spec.name) !== allocationJson(a, generatedNotice(spec.file));
-}
-
 /**
  * generated/hubs/ against the disk, without parsing a spec: its manifest must record the inputs that the clean
  * customers' allocation files and spec bytes give now, and its files must be intact. Two pull requests that
  * allocated at once never both match: the merged hubs manifest records at most one of them.
  */
-function hubsOnDisk(outDir: string, clean: ReadonlyMap<string, string>, fleetBytes: Buffer): { present: boolean; clean: boolean; ids: string[]; leaving: string[] } {
+function hubsOnDisk(outDir: string, scan: Scan, fleetBytes: Buffer): { present: boolean; clean: boolean; ids: string[]; leaving: string[] } {
   const entries: { name: string; specSha: string; allocation: string }[] = [];
   const ids = new Set<string>();
   const leaving: string[] = [];
-  for (const [file, name] of clean) {
+  for (const [file, name] of scan.clean) {
     const text = readIfExists(join(outDir, name, ALLOCATION_FILE));
     const a = parseAllocation(text);
+    const facts = scan.cleanFacts.get(file)!;
     if (!a) return { present: false, clean: false, ids: [], leaving: [] };
-    if (manifestOf(outDir, name)?.decommission) leaving.push(name);
+    if (facts.decommission) leaving.push(name);
     if (a.router.placement !== 'shared') continue;
     ids.add(a.router.hub);
-    entries.push({ name, specSha: sha256(readFileSync(file)), allocation: text! });
+    entries.push({ name, specSha: facts.sha, allocation: text! });
   }
   const facts = { ids: [...ids].sort(), leaving: leaving.sort() };
   const m = manifestOf(outDir, HUBS_FOLDER);

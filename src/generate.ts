@@ -2,7 +2,7 @@
  * The pipeline: spec files → validated specs → models → rendered files. Pure apart from reading the specs;
  * writing is writer.ts's job, so `check` (and tests) can compare in memory.
  */
-import { allocateRun, readAllocations, type DiskAllocations } from './allocations';
+import { allocateRun, allocationMoved, readAllocations } from './allocations';
 import { ciInputs, customerInputs, hubsInputs, type Inputs } from './fingerprint';
 import type { FleetConfig } from './fleet/schema';
 import { ALLOCATION_FILE, allocationJson, type Allocation } from './model/allocation';
@@ -127,16 +127,6 @@ export function ciFacts(specs: readonly { readonly spec: import('./input/schema'
   const hubs = new Set<string>();
   for (const a of allocations.values()) if (a.router.placement === 'shared') hubs.add(a.router.hub);
   return { names: specs.map((s) => s.spec.name), hubs: [...hubs].sort(), leaving: specs.filter((s) => s.spec.decommission).map((s) => s.spec.name).sort() };
-}
-
-/**
- * Whether an existing customer folder's allocation is not what the fleet's allocation gives it now (its router was
- * adopted by its hub, or it was reallocated). A customer without a folder yet has nothing to move.
- */
-export function allocationMoved(disk: DiskAllocations, s: { readonly file: string; readonly spec: { readonly name: string } }, allocations: ReadonlyMap<string, Allocation>): boolean {
-  const a = allocations.get(s.spec.name);
-  if (!a || (!disk.texts.has(s.spec.name) && !disk.legacy.has(s.spec.name))) return false;
-  return disk.texts.get(s.spec.name) !== allocationJson(a, generatedNotice(s.file));
 }
 
 /** Files of generated/ci/ for the fleet's customers and hubs. */

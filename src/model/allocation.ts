@@ -22,7 +22,7 @@ import { parseCidr } from '../domain/cidr';
 import { BGP_PEERS_PER_CLOUD_ROUTER, CLOUD_ROUTERS_PER_NETWORK_REGION, LIMIT_SOURCES } from '../domain/limits';
 import { defaultInsideCidr, tunnelKeys, type TunnelKey } from '../domain/tunnels';
 import type { FleetConfig } from '../fleet/schema';
-import type { Finding } from '../input/rules';
+import { networkOf, type Finding } from '../input/rules';
 import type { CustomerSpec } from '../input/schema';
 import { agree, plural as count } from '../support/words';
 
@@ -77,10 +77,9 @@ export interface AllocationResult {
   readonly findings: { file: string; finding: Finding }[];
 }
 
-export const networkUrl = (s: CustomerSpec) => `projects/${s.gcp.project}/global/networks/${s.gcp.network}`;
-
-/** The hub of a spec: its GCP project, network and region, written `project.network.region` (names hold no dot). */
-export const hubId = (s: CustomerSpec) => `${s.gcp.project}.${s.gcp.network}.${s.gcp.region}`;
+/** The hub of a network and region: `project.network.region` (GCP names hold no dot). */
+const hubOf = (network: string, region: string) => `${network.split('/')[1]}.${network.split('/').pop()}.${region}`;
+export const hubId = (s: CustomerSpec) => hubOf(networkOf(s), s.gcp.region);
 
 /** Peers a customer takes on its router: one per tunnel. */
 export const peersOf = (s: CustomerSpec) => tunnelKeys(s.vpn.highAvailability).length;
@@ -155,16 +154,16 @@ export function allocate(req: AllocationRequest): AllocationResult {
   const inside = allocateInside(specs, priorOf, req.legacy, req.reserved ?? [], findings);
   const routers = placeRouters(specs, priorOf, req, findings);
   const allocations = new Map<string, Allocation>();
-  for (const { spec } of specs) {
+  for (const { file, spec } of specs) {
     const router = routers.get(spec.name);
     if (!router) continue;
     allocations.set(spec.name, {
       customer: spec.name,
-      network: networkUrl(spec),
+      network: networkOf(spec),
       region: spec.gcp.region,
       router,
       insideCidrs: inside.get(spec.name)!,
-      endpointOffsets: allocateOffsets(spec, priorOf(spec), findings, specs.find((s) => s.spec === spec)!.file),
+      endpointOffsets: allocateOffsets(spec, priorOf(spec), findings, file),
     });
   }
   return { allocations, findings };
@@ -189,7 +188,7 @@ function allocateInside(
   // Pass 1: what is already decided — pins, prior allocations on the same network, and a 0.4.0 customer's defaults.
   for (const { file, spec } of specs) {
     const prior = priorOf(spec);
-    const network = networkUrl(spec);
+    const network = networkOf(spec);
     const keep = prior && prior.network === network ? prior.insideCidrs : {};
     const decided: Partial<Record<TunnelKey, string>> = {};
     const claims = byNetwork.get(network) ?? new Map<number, Claim[]>();
@@ -218,12 +217,12 @@ function allocateInside(
   // /30s privlink always gave), else the lowest free one of its network.
   for (const { file, spec } of specs) {
     const decided = result.get(spec.name)!;
-    const pool = pools.get(networkUrl(spec))!;
+    const pool = pools.get(networkOf(spec))!;
     for (const key of tunnelKeys(spec.vpn.highAvailability)) {
       if (decided[key] !== undefined) continue;
       const cidr = pool.tryTake(defaultInsideCidr(key)) ? defaultInsideCidr(key) : pool.next();
       if (cidr === undefined) {
-        findings.push({ file, finding: { path: ['vpn'], atKey: true, message: `no inside /30 is left in 169.254.0.0/16 on network ${networkUrl(spec)}: every one is held by a tunnel of this network` } });
+        findings.push({ file, finding: { path: ['vpn'], atKey: true, message: `no inside /30 is left in 169.254.0.0/16 on network ${networkOf(spec)}: every one is held by a tunnel of this network` } });
         break;
       }
       decided[key] = cidr;
@@ -294,8 +293,7 @@ function placeRouters(
     hubs.get(id)!.members.push(s);
   }
   for (const a of req.reserved ?? []) {
-    const id = `${a.network.split('/')[1]}.${a.network.split('/').pop()}.${a.region}`;
-    hubs.get(id)?.reserved.push(a);
+    hubs.get(hubOf(a.network, a.region))?.reserved.push(a);
   }
   for (const hub of hubs.values()) placeHub(hub, priorOf, req, placements, findings);
   return placements;

@@ -23,6 +23,7 @@ import {
 } from '../domain/constants';
 import { EXCEPTABLE_RULES } from '../domain/exceptions';
 import { CUSTOMER_PLACEHOLDER, DEFAULT_FLEET, type FleetConfig } from '../fleet/schema';
+import { networkOf } from '../input/rules';
 import type { CustomerSpec, EndpointSpec, TunnelKey } from '../input/schema';
 import type { Severity } from '../domain/monitoring';
 import { connectionKeys, tunnelKeys, tunnelPosition, type ConnectionKey } from '../domain/tunnels';
@@ -394,7 +395,7 @@ export function buildModel(spec: CustomerSpec, specFile: string, fleet: FleetCon
       project: spec.gcp.project,
       region: spec.gcp.region,
       network: spec.gcp.network,
-      networkUrl: `projects/${spec.gcp.project}/global/networks/${spec.gcp.network}`,
+      networkUrl: networkOf(spec),
       routerAsn: router.placement === 'shared' ? router.asn : spec.gcp.routerAsn,
       sourceRanges: spec.gcp.sourceRanges,
       haGatewayName: `${prefix}-ha-vpn`,
