@@ -188,18 +188,51 @@ describe('privlink lab on customers that share a Cloud Router', () => {
     return dir;
   };
 
-  itLabRun('each customer comes up through the shared router: its sessions from the hub, and its VGW learns only its own ranges', async () => {
+  itLabRun('two customers on one routing daemon: each comes up whole and learns only its own ranges; acme\'s outage leaves initech\'s sessions and traffic alone', async () => {
     const repo = await shared();
     const router = JSON.parse(readFileSync(join(repo, 'generated', 'initech', 'allocation.json'), 'utf8')).router;
     expect([router.placement, router.name]).toEqual(['shared', 'privlink-acme-router']);
-    const [acme, initech] = await Promise.all([lab(['acme'], repo), lab(['initech'], repo)]);
-    for (const [name, run, ranges] of [['acme', acme, '10\\.0\\.0\\.0\\/20, 10\\.4\\.0\\.0\\/14'], ['initech', initech, '10\\.32\\.0\\.0\\/20']] as const) {
-      expect([name, run.report.sessions.map((s) => [s.gcp, s.up])]).toEqual([name, ['a1', 'a2', 'b1', 'b2'].map((k) => [`${name}_${k}`, true])]);
-      expect([name, check(run.report, 'AWS learns exactly the source ranges').detail]).toEqual([name, expect.stringMatching(new RegExp(`^${ranges} \\(admitted by the endpoint security groups\\) over 4 paths each, nothing else$`))]);
-      expect([name, run.report.checks.filter((c) => !c.ok)]).toEqual([name, []]);
-      expect([name, run.code]).toEqual([name, 0]);
+    const { code, report, pid } = await lab(['acme', 'initech'], repo);
+    const run = report as unknown as { router: string; ok: boolean; reports: LabReport[] };
+    expect(run.router).toBe(`${router.hub}/privlink-acme-router`);
+    const [acme, initech] = run.reports;
+    for (const [name, r, ranges] of [['acme', acme!, '10\\.0\\.0\\.0\\/20, 10\\.4\\.0\\.0\\/14'], ['initech', initech!, '10\\.32\\.0\\.0\\/20']] as const) {
+      expect([name, r.sessions.map((s) => [s.gcp, s.up])]).toEqual([name, ['a1', 'a2', 'b1', 'b2'].map((k) => [`${name}_${k}`, true])]);
+      // The one router originates both customers' ranges; each VGW hears only its own customer's.
+      expect([name, check(r, 'AWS learns exactly the source ranges').detail]).toEqual([name, expect.stringMatching(new RegExp(`^${ranges} \\(admitted by the endpoint security groups\\) over 4 paths each, nothing else$`))]);
+      expect([name, r.checks.filter((c) => !c.ok)]).toEqual([name, []]);
     }
-    expect(check(initech.report, 'alarms').detail).toMatch(/fires privlink-initech-tunnel-a1-down .*privlink-initech-bgp-a1-down/);
+    expect(check(acme!, 'outage').detail).toMatch(/^killed all 4 of acme's tunnels: its 4 sessions on the shared router dropped after \d/);
+    // The alarms that fire are acme's, not its neighbour's.
+    expect(check(acme!, 'alarms').detail).toMatch(/fires privlink-acme-tunnel-a1-down .*privlink-acme-bgp-a1-down/);
+    expect(check(acme!, 'alarms').detail).not.toContain('initech');
+    expect(check(initech!, "sessions during acme's outage").detail).toMatch(/^all 4 of initech's sessions stayed Established on the shared router without a flap while acme's dropped; 10\.251\.0\.0\/24 over 4 paths$/);
+    expect(check(initech!, "traffic during acme's outage").ok).toBe(true);
+    // git is initech's connected endpoint (artifacts awaits the customer, so nothing connects to it).
+    expect(check(initech!, "TCP git.initech.example during acme's outage").detail).toMatch(/^ports 22, 443 from 10\.32\.0\.1: 4\/4 connected to aws_vpc_endpoint\.endpoint_github \(acme's tunnels down\)$/);
+    expect(code).toBe(0);
+    expect(leftovers(pid)).toEqual([]);
+  });
+
+  itLabRun("a peer that also advertises its neighbour's range: that customer's VGW learns it, and the lab names it", async () => {
+    const repo = tempDir('privlink-lab-hub-leak-');
+    cpSync(await shared(), repo, { recursive: true });
+    const hub = readdirSync(join(repo, 'generated', 'hubs'))[0]!;
+    const file = join(repo, 'generated', 'hubs', hub, 'sessions', 'cdk.tf.json');
+    const tf = JSON.parse(readFileSync(file, 'utf8'));
+    tf.resource.google_compute_router_peer.acme_a1.advertised_ip_ranges.push({ range: '10.32.0.0/20' });
+    writeFileSync(file, JSON.stringify(tf));
+    const { code, report } = await lab(['acme', 'initech'], repo);
+    const [acme, initech] = (report as unknown as { reports: LabReport[] }).reports;
+    expect(check(acme!, 'AWS learns exactly the source ranges')).toMatchObject({ ok: false, detail: 'AWS also learns 10.32.0.0/20, which no endpoint security group admits' });
+    expect(check(initech!, 'AWS learns exactly the source ranges').ok).toBe(true);
+    expect(code).toBe(1);
+  });
+
+  it('refuses customers that do not share one router, naming where each one is', () => {
+    const r = spawnSync(process.execPath, [BIN, 'lab', 'acme', 'globex'], { cwd: ROOT, encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe('privlink: the customers do not share one Cloud Router (acme: a Cloud Router of its own (privlink-acme-router); globex: a Cloud Router of its own (privlink-globex-router)); `privlink lab` runs several customers together only when their allocation.json names the same shared router: run them one at a time\n');
   });
 });
 

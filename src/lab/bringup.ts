@@ -1,16 +1,17 @@
 /** Bring-up: namespaces and links, daemon configs, charons, the resolver and listener, BIRD, and the wait for tunnels and sessions. */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { awsSessions, BGP_TIMERS, birdConf, gcpSessions, routerDevice, strongswanConf, swanctlConf, type BgpSession } from './daemons';
+import { awsSessions, BGP_TIMERS, birdConf, gcpSessions, strongswanConf, swanctlConf, type BgpSession } from './daemons';
 import { CHARON, must, run, sleep, startDaemon } from './host';
 import { firstHost, validCidr, validIp } from './ip';
 import { STARTUP_RACE_MS, seconds, type End, type SessionEntry } from './types';
 import { LabState, lastLine, sysctl, tail } from './state';
 import { parseProtocols, sessionReason, tunnelReason } from './diagnose';
 
+/** This run's namespaces and links; a run that joined another's Cloud Router links its tunnels to that one's namespace. */
 export function network(lab: LabState): void {
   const sh: string[] = ['set -e'];
-  const all = [lab.gcpNs, lab.awsNs, ...lab.slots.flatMap((s) => [s.g?.ns, s.a?.ns].filter((n): n is string => n !== undefined))];
+  const all = [...(lab.host ? [] : [lab.gcpNs]), lab.awsNs, ...lab.slots.flatMap((s) => [s.g?.ns, s.a?.ns].filter((n): n is string => n !== undefined))];
   for (const ns of all) {
     sh.push(`ip netns add ${ns}`, `ip -n ${ns} link set lo up`);
     sh.push(`ip netns exec ${ns} sh -c '${sysctl(['ip_forward', 1], ['conf/all/rp_filter', 0], ['conf/default/rp_filter', 0])}'`);
@@ -23,12 +24,12 @@ export function network(lab: LabState): void {
       if (validIp(e.end.localIp)) sh.push(`ip -n ${e.ns} addr add ${e.end.localIp}/32 dev o0`);
       sh.push(`ip -n ${e.ns} link set o0 up`, `ip -n ${e.ns} route add default dev o0`);
       const router = e === s.g ? lab.gcpNs : lab.awsNs;
-      sh.push(`ip link add ${routerDevice(s.index)} netns ${router} type veth peer name r0 netns ${e.ns}`);
-      sh.push(`ip -n ${router} link set ${routerDevice(s.index)} up`, `ip -n ${e.ns} link set r0 up`);
+      sh.push(`ip link add ${s.device} netns ${router} type veth peer name r0 netns ${e.ns}`);
+      sh.push(`ip -n ${router} link set ${s.device} up`, `ip -n ${e.ns} link set r0 up`);
       // Traffic out of a tunnel is handed to the router by device, not by next hop: the Cloud Router's side
       // answers ARP for the pods behind it.
       if (router === lab.gcpNs) {
-        sh.push(`ip netns exec ${router} sh -c '${sysctl([`conf/${routerDevice(s.index)}/proxy_arp`, 1], [`neigh/${routerDevice(s.index)}/proxy_delay`, 0])}'`);
+        sh.push(`ip netns exec ${router} sh -c '${sysctl([`conf/${s.device}/proxy_arp`, 1], [`neigh/${s.device}/proxy_delay`, 0])}'`);
       }
       sh.push(`ip -n ${e.ns} rule add iif r0 lookup 100 pref 100`, `ip -n ${e.ns} rule add iif ipsec0 lookup 101 pref 101`);
       sh.push(`ip -n ${e.ns} route add default dev r0 table 101`);
@@ -36,11 +37,11 @@ export function network(lab: LabState): void {
       sh.push(`ip netns exec ${e.ns} iptables -t mangle -A PREROUTING -j TTL --ttl-inc 1`);
     }
     const iface = s.pair.gcp && lab.gcp.interfaces.find((i) => i.tunnel === s.pair.gcp!.key);
-    if (iface && validCidr(iface.ipRange)) sh.push(`ip -n ${lab.gcpNs} addr add ${iface.ipRange} dev ${routerDevice(s.index)}`);
+    if (iface && validCidr(iface.ipRange)) sh.push(`ip -n ${lab.gcpNs} addr add ${iface.ipRange} dev ${s.device}`);
     const a = s.pair.aws;
-    if (a && validIp(a.vgwInside) && validCidr(a.insideCidr)) sh.push(`ip -n ${lab.awsNs} addr add ${a.vgwInside}/${a.insideCidr.split('/')[1]} dev ${routerDevice(s.index)}`);
+    if (a && validIp(a.vgwInside) && validCidr(a.insideCidr)) sh.push(`ip -n ${lab.awsNs} addr add ${a.vgwInside}/${a.insideCidr.split('/')[1]} dev ${s.device}`);
   }
-  sh.push(...lab.hostPath.network(sysctl));
+  sh.push(...lab.hostPath.network(sysctl, !lab.host && [lab, ...lab.guests].some((l) => l.hostPath.pods.length > 0)));
   if (validCidr(lab.aws.vpcCidr)) {
     // The VPC's first address after the network: reserved by AWS in its subnet, so no endpoint ever holds it.
     lab.vpcHost = firstHost(lab.aws.vpcCidr, 1);
@@ -61,16 +62,24 @@ export function configs(lab: LabState): void {
     }
   }
   const pairs = lab.slots.map((s) => s.pair);
-  lab.gcpSessions = gcpSessions(lab.gcp, pairs);
-  lab.awsSessions = awsSessions(lab.aws, pairs);
-  birdConfig(lab, 'gcp', lab.gcpSessions, [...lab.gcp.advertised], lab.gcp.interfaces[0]?.ipRange.split('/')[0]);
+  const devices = lab.slots.map((s) => s.device);
+  lab.gcpSessions = gcpSessions(lab.gcp, pairs, devices);
+  lab.awsSessions = awsSessions(lab.aws, pairs, devices);
+  // One BIRD stands for the Cloud Router: a shared router's is configured by its first run, with every run's sessions
+  // (so the other runs' configs come first).
+  if (!lab.host) {
+    const all = [lab, ...lab.guests];
+    const originate = [...new Set(all.flatMap((l) => l.gcp.advertised))];
+    birdConfig(lab, 'gcp', all.flatMap((l) => l.gcpSessions), originate, lab.gcp.interfaces[0]?.ipRange.split('/')[0]);
+  }
   birdConfig(lab, 'aws', lab.awsSessions, [lab.aws.vpcCidr], lab.aws.tunnels[0]?.vgwInside);
 }
 
 /** Write one side's BIRD config; a session BIRD refuses (equal ASNs…) is recorded and left out, one at a time. */
 export function birdConfig(lab: LabState, side: 'gcp' | 'aws', sessions: readonly BgpSession[], originate: string[], routerId: string | undefined): void {
-  const file = join(lab.work, side, 'bird.conf');
-  const conf = birdConf({ logFile: join(lab.work, side, 'bird.log'), routerId: validIp(routerId) ? routerId : '192.0.2.1', originate: originate.filter(validCidr), sessions });
+  const dir = side === 'gcp' ? lab.gcpDir : join(lab.work, side);
+  const file = join(dir, 'bird.conf');
+  const conf = birdConf({ logFile: join(dir, 'bird.log'), routerId: validIp(routerId) ? routerId : '192.0.2.1', originate: originate.filter(validCidr), sessions });
   const lines = conf.text.split('\n');
   for (let attempt = 0; attempt <= sessions.length; attempt++) {
     writeFileSync(file, lines.join('\n'));
@@ -106,12 +115,16 @@ export async function startCharons(lab: LabState): Promise<void> {
   }
 }
 
-/** The GCP network's resolver and the endpoints' listener; resolves once both serve (or throws why not). */
+/**
+ * The GCP network's resolver (started by a shared router's first run, for every run) and the endpoints' listener;
+ * resolves once both serve (or throws why not).
+ */
 export async function startServices(lab: LabState): Promise<void> {
-  if (lab.hostPath.empty) return;
-  const gcpDir = join(lab.work, 'gcp');
-  const dns = startDaemon('dnsmasq gcp', 'ip', ['netns', 'exec', lab.gcpNs, 'dnsmasq', '--keep-in-foreground', `--conf-file=${join(gcpDir, 'dnsmasq.conf')}`], lab.logFd(join(gcpDir, 'dnsmasq.stdout.log')));
-  lab.daemons.push(dns);
+  const resolver = !lab.host && [lab, ...lab.guests].some((l) => !l.hostPath.empty);
+  if (!resolver && lab.hostPath.empty) return;
+  const gcpDir = lab.gcpDir;
+  const dns = resolver ? startDaemon('dnsmasq gcp', 'ip', ['netns', 'exec', lab.gcpNs, 'dnsmasq', '--keep-in-foreground', `--conf-file=${join(gcpDir, 'dnsmasq.conf')}`], lab.logFd(join(gcpDir, 'dnsmasq.stdout.log'))) : undefined;
+  if (dns) lab.daemons.push(dns);
   const awsDir = join(lab.work, 'aws');
   const listenerLog = join(awsDir, 'listener.log');
   const listens = lab.hostPath.listens();
@@ -120,19 +133,20 @@ export async function startServices(lab: LabState): Promise<void> {
   const read = (f: string) => (existsSync(f) ? readFileSync(f, 'utf8') : '');
   const until = Date.now() + 10_000;
   for (;;) {
-    const dnsUp = /started, version/.test(read(join(gcpDir, 'dnsmasq.log')));
+    const dnsUp = !dns || /started, version/.test(read(join(gcpDir, 'dnsmasq.log')));
     const log = read(listenerLog);
     if (/^error /m.test(log) || listener?.exited) throw new Error(`the endpoints' listener could not start: ${lastLine(log) || 'exited'}`);
-    if (dns.exited) throw new Error(`dnsmasq exited at start: ${tail(join(gcpDir, 'dnsmasq.stdout.log'))}`);
+    if (dns?.exited) throw new Error(`dnsmasq exited at start: ${tail(join(gcpDir, 'dnsmasq.stdout.log'))}`);
     if (dnsUp && (!listener || /^ready$/m.test(log))) return;
     if (Date.now() > until) throw new Error('dnsmasq or the endpoints\' listener did not start within 10 s');
     await sleep(20);
   }
 }
 
+/** The Cloud Router's BIRD (unless this run joined another's) and the VPN gateway's. */
 export function startBirds(lab: LabState): void {
-  for (const side of ['gcp', 'aws'] as const) {
-    const dir = join(lab.work, side);
+  for (const side of lab.host ? (['aws'] as const) : (['gcp', 'aws'] as const)) {
+    const dir = side === 'gcp' ? lab.gcpDir : join(lab.work, side);
     const ns = side === 'gcp' ? lab.gcpNs : lab.awsNs;
     lab.daemons.push(startDaemon(`bird ${side}`, 'ip', ['netns', 'exec', ns, 'bird', '-f', '-c', join(dir, 'bird.conf'), '-s', join(dir, 'bird.ctl'), '-P', join(dir, 'bird.pid')], lab.logFd(join(dir, 'stdout.log'))));
   }

@@ -6,6 +6,7 @@
  * keepalive 1 s, connect delay 1 s instead of Cloud Router's 20 s keepalive and BIRD's 5 s delay) so a run takes
  * seconds; every address, key, ASN and proposal comes from the simulated apply.
  */
+import { validCidr } from './ip';
 import type { AwsSide, AwsTunnel, GcpSide, GcpTunnel, Pair, Proposals } from './sides';
 
 /** Lab timers, seconds. Failover is detected by the BGP hold timer, as in the clouds, only faster. */
@@ -114,6 +115,8 @@ export interface BgpSession {
   readonly neighborAsn: number;
   /** Interface in the router namespace that leads to the tunnel. */
   readonly device: string;
+  /** The prefixes this session announces, when not every one the side originates (a CUSTOM peer's own ranges). */
+  readonly exports?: readonly string[];
 }
 
 export interface BirdConfig {
@@ -136,6 +139,8 @@ export function birdConf(o: { logFile: string; routerId: string; originate: read
     `# privlink lab BGP speaker`,
     `router id ${o.routerId};`,
     `log "${o.logFile}" all;`,
+    // Microseconds: a session's "since" tells whether it flapped (lab/shared.ts).
+    `timeformat protocol "%T.%6f";`,
     `protocol device { scan time 1; }`,
     `protocol static lab_routes { ipv4; ${o.originate.map((p) => `route ${p} blackhole;`).join(' ')} }`,
     `protocol kernel { ipv4 { import none; export where source = RTS_BGP; }; merge paths yes; }`,
@@ -145,15 +150,24 @@ export function birdConf(o: { logFile: string; routerId: string; originate: read
   const lines = [...head];
   for (const s of o.sessions) {
     lines.push(
-      `protocol bgp ${s.protocol} from lab { local ${s.localIp} as ${s.localAsn}; neighbor ${s.neighborIp} as ${s.neighborAsn} external; interface "${s.device}"; direct; }`,
+      `protocol bgp ${s.protocol} from lab { local ${s.localIp} as ${s.localAsn}; neighbor ${s.neighborIp} as ${s.neighborAsn} external; interface "${s.device}"; direct;${exportOnly(s.exports)} }`,
     );
     lineOf.set(s.key, lines.length);
   }
   return { text: `${lines.join('\n')}\n`, lineOf };
 }
 
-/** The Cloud Router's sessions: one per router peer whose interface leads to a tunnel. */
-export function gcpSessions(gcp: GcpSide, pairs: readonly Pair[]): BgpSession[] {
+/** A session that announces only `exports` (a Cloud Router peer with its own custom advertisement). */
+function exportOnly(exports: readonly string[] | undefined): string {
+  if (exports === undefined) return '';
+  return exports.length ? ` ipv4 { export where proto = "lab_routes" && net ~ [ ${exports.join(', ')} ]; };` : ' ipv4 { export none; };';
+}
+
+/**
+ * The Cloud Router's sessions: one per router peer whose interface leads to a tunnel. `devices[i]` leads to
+ * `pairs[i]`'s tunnel.
+ */
+export function gcpSessions(gcp: GcpSide, pairs: readonly Pair[], devices: readonly string[]): BgpSession[] {
   const out: BgpSession[] = [];
   for (const p of gcp.peers) {
     const iface = gcp.interfaces.find((i) => i.key === p.iface);
@@ -166,14 +180,15 @@ export function gcpSessions(gcp: GcpSide, pairs: readonly Pair[]): BgpSession[] 
       localAsn: gcp.asn,
       neighborIp: p.peerIp,
       neighborAsn: p.peerAsn,
-      device: routerDevice(index),
+      device: devices[index]!,
+      ...(p.advertised ? { exports: p.advertised.filter(validCidr) } : {}),
     });
   }
   return out;
 }
 
-/** The VPN gateway's sessions: one per AWS tunnel. */
-export function awsSessions(aws: AwsSide, pairs: readonly Pair[]): BgpSession[] {
+/** The VPN gateway's sessions: one per AWS tunnel; `devices` as for gcpSessions. */
+export function awsSessions(aws: AwsSide, pairs: readonly Pair[], devices: readonly string[]): BgpSession[] {
   return aws.tunnels.map((t) => ({
     protocol: `aws_${ident(t.key)}`,
     key: t.key,
@@ -181,6 +196,6 @@ export function awsSessions(aws: AwsSide, pairs: readonly Pair[]): BgpSession[] 
     localAsn: aws.asn,
     neighborIp: t.cgwInside,
     neighborAsn: t.peerAsn,
-    device: routerDevice(pairs.findIndex((x) => x.aws?.key === t.key)),
+    device: devices[pairs.findIndex((x) => x.aws?.key === t.key)]!,
   }));
 }

@@ -6,12 +6,15 @@ import type { SessionEntry } from './types';
 import { LabState } from './state';
 
 
-/** Parse `birdc show protocols`: protocol name → state and info ("Established", "Active", "Idle Socket: …"). */
-export function parseProtocols(text: string): Map<string, { up: boolean; info: string }> {
-  const out = new Map<string, { up: boolean; info: string }>();
+/**
+ * Parse `birdc show protocols`: protocol name → state, since when (BIRD's time of the last state change) and info
+ * ("Established", "Active", "Idle Socket: …").
+ */
+export function parseProtocols(text: string): Map<string, { up: boolean; since: string; info: string }> {
+  const out = new Map<string, { up: boolean; since: string; info: string }>();
   for (const line of text.split('\n')) {
-    const m = /^(\S+)\s+BGP\s+\S+\s+(\S+)\s+\S+\s+(.*)$/.exec(line.trim());
-    if (m) out.set(m[1]!, { up: m[2] === 'up', info: m[3]!.trim() });
+    const m = /^(\S+)\s+BGP\s+\S+\s+(\S+)\s+(\S+)\s+(.*)$/.exec(line.trim());
+    if (m) out.set(m[1]!, { up: m[2] === 'up', since: m[3]!, info: m[4]!.trim() });
   }
   return out;
 }

@@ -83,18 +83,36 @@ export class HostPath {
   private readonly unlisted = new Map<string, number>();
   private readonly outside?: Pod;
 
+  /** The pods this run created (on a shared router, a source range another customer shares has that one's pod). */
+  private readonly own: Pod[];
+
   constructor(
     private readonly view: HostnameView,
-    private readonly o: { prefix: string; work: string; gcpNs: string; awsNs: string; sources: readonly string[]; vpcCidr: string },
+    private readonly o: {
+      prefix: string;
+      /** Prefix of this run's pod devices in the Cloud Router's namespace ('' alone, `c1` on a shared router). */
+      devicePrefix: string;
+      work: string;
+      gcpNs: string;
+      awsNs: string;
+      sources: readonly string[];
+      vpcCidr: string;
+      /** The first customer's path on a shared router: its pods are reused for the ranges both name. */
+      host?: HostPath;
+    },
   ) {
     this.ready = view.declared.filter((d) => d.ready && d.endpoint);
     this.waiting = view.declared.filter((d) => !d.ready);
     for (const d of this.ready) this.unlisted.set(d.name, UNLISTED_PORTS.find((p) => !d.ports.includes(p))!);
-    this.pods = o.sources.map((range, i) => ({ ns: `${o.prefix}p${i}`, device: `p${i}`, address: firstHost(range, 1), range }));
+    const dev = o.devicePrefix;
+    const shared = new Map((o.host?.pods ?? []).filter((p) => p.range !== undefined).map((p) => [p.range!, p]));
+    this.pods = o.sources.map((range, i) => shared.get(range) ?? { ns: `${o.prefix}p${i}`, device: `${dev}p${i}`, address: firstHost(range, 1), range });
     const taken = [...o.sources, o.vpcCidr];
-    const outside = OUTSIDE_SOURCES.find((a) => !taken.some((c) => inCidr(a, c)));
-    if (outside && this.ready.length > 0) this.outside = { ns: `${o.prefix}px`, device: 'px', address: outside };
+    const used = new Set((o.host?.pods ?? []).map((p) => p.address));
+    const outside = OUTSIDE_SOURCES.find((a) => !taken.some((c) => inCidr(a, c)) && !used.has(a));
+    if (outside && this.ready.length > 0) this.outside = { ns: `${o.prefix}px`, device: `${dev}px`, address: outside };
     if (this.outside) this.pods.push(this.outside);
+    this.own = this.pods.filter((p) => !shared.has(p.range ?? ''));
   }
 
   /** Nothing to check: the file declares no endpoint (or predates the `endpoints` output). */
@@ -113,10 +131,10 @@ export class HostPath {
   }
 
   /** Shell lines for the network: pods, the resolver's address, the endpoints' addresses, the security groups. */
-  network(sysctl: (...settings: [string, number][]) => string): string[] {
+  network(sysctl: (...settings: [string, number][]) => string, resolver: boolean): string[] {
     const { gcpNs, awsNs } = this.o;
     const sh: string[] = [];
-    for (const p of this.pods) {
+    for (const p of this.own) {
       sh.push(`ip netns add ${p.ns}`, `ip -n ${p.ns} link set lo up`);
       sh.push(`ip netns exec ${p.ns} sh -c '${sysctl(['conf/all/rp_filter', 0], ['conf/default/rp_filter', 0])}'`);
       sh.push(`ip link add ${p.device} netns ${gcpNs} type veth peer name eth0 netns ${p.ns}`);
@@ -125,7 +143,7 @@ export class HostPath {
       sh.push(`ip -n ${gcpNs} route add ${p.address}/32 dev ${p.device}`);
       sh.push(`ip netns exec ${gcpNs} sh -c '${sysctl([`conf/${p.device}/proxy_arp`, 1], [`neigh/${p.device}/proxy_delay`, 0], [`conf/${p.device}/rp_filter`, 0])}'`);
     }
-    if (this.pods.length) sh.push(`ip -n ${gcpNs} addr add ${RESOLVER_ADDRESS}/32 dev lo`);
+    if (resolver) sh.push(`ip -n ${gcpNs} addr add ${RESOLVER_ADDRESS}/32 dev lo`);
     for (const a of this.endpointAddresses()) sh.push(`ip -n ${awsNs} addr add ${a}/32 dev lo`);
     sh.push(`ip netns exec ${awsNs} iptables-restore ${join(this.o.work, 'aws', 'security-groups.rules')}`);
     return sh;
@@ -150,35 +168,44 @@ export class HostPath {
     return `${[...lines, ...chains, ...rules, 'COMMIT'].join('\n')}\n`;
   }
 
-  /** Resolver config, security-group rules, listener addresses and the pods' resolv.conf. */
-  writeConfigs(): void {
-    const dir = join(this.o.work, 'gcp');
-    const answers = dnsAnswers(this.view);
-    const zones = this.view.zones.filter((z) => z.visible);
-    writeFileSync(join(dir, 'hosts'), [...answers].flatMap(([name, ips]) => ips.map((ip) => `${ip} ${name}`)).join('\n') + '\n');
-    writeFileSync(
-      join(dir, 'dnsmasq.conf'),
-      [
-        '# privlink lab: the GCP network\'s resolver, from the private zones bound to the Cloud Router\'s network',
-        'no-resolv',
-        'no-hosts',
-        'no-poll',
-        'bind-interfaces',
-        `listen-address=${RESOLVER_ADDRESS}`,
-        'user=root',
-        'pid-file=',
-        `log-facility=${join(dir, 'dnsmasq.log')}`,
-        'log-queries',
-        `addn-hosts=${join(dir, 'hosts')}`,
-        ...zones.map((z) => `local=/${z.dnsName}/`),
-        '',
-      ].join('\n'),
-    );
+  /**
+   * Security-group rules, the resolver's answers and the pods' resolv.conf; and, unless `resolves` is undefined (a
+   * customer that joined another's Cloud Router, whose resolver serves it), the resolver's config for this path and
+   * `resolves` (the network's other customers on a shared router).
+   */
+  writeConfigs(resolves: readonly HostPath[] | undefined): void {
+    writeFileSync(this.hostsFile, [...dnsAnswers(this.view)].flatMap(([name, ips]) => ips.map((ip) => `${ip} ${name}`)).join('\n') + '\n');
+    if (resolves) {
+      const dir = join(this.o.work, 'gcp');
+      const all = [this, ...resolves];
+      writeFileSync(
+        join(dir, 'dnsmasq.conf'),
+        [
+          '# privlink lab: the GCP network\'s resolver, from the private zones bound to the Cloud Router\'s network',
+          'no-resolv',
+          'no-hosts',
+          'no-poll',
+          'bind-interfaces',
+          `listen-address=${RESOLVER_ADDRESS}`,
+          'user=root',
+          'pid-file=',
+          `log-facility=${join(dir, 'dnsmasq.log')}`,
+          'log-queries',
+          ...all.map((p) => `addn-hosts=${p.hostsFile}`),
+          ...[...new Set(all.flatMap((p) => p.view.zones.filter((z) => z.visible).map((z) => `local=/${z.dnsName}/`)))],
+          '',
+        ].join('\n'),
+      );
+    }
     writeFileSync(join(this.o.work, 'aws', 'security-groups.rules'), this.securityGroupRules());
-    for (const p of this.pods) {
+    for (const p of this.own) {
       mkdirSync(`/etc/netns/${p.ns}`, { recursive: true });
       writeFileSync(`/etc/netns/${p.ns}/resolv.conf`, `# privlink lab pod ${p.address}\nnameserver ${RESOLVER_ADDRESS}\noptions timeout:1 attempts:1\n`);
     }
+  }
+
+  private get hostsFile(): string {
+    return join(this.o.work, 'gcp', 'hosts');
   }
 
   /** What the listener serves: every address of every declared endpoint, on its ports and one unlisted port. */
@@ -195,7 +222,7 @@ export class HostPath {
 
   /** Remove the pods' /etc/netns folders (ip netns del leaves them). */
   cleanup(): void {
-    for (const p of this.pods) rmSync(`/etc/netns/${p.ns}`, { recursive: true, force: true });
+    for (const p of this.own) rmSync(`/etc/netns/${p.ns}`, { recursive: true, force: true });
   }
 
   private async probe(pod: Pod, input: ProbeInput): Promise<ProbeResult | string> {
@@ -240,7 +267,7 @@ export class HostPath {
    * Resolve every declared hostname from every pod and connect to what it resolves to, on every port; before the
    * failover also the refusals (an unlisted port, a source outside the ranges). Returns the checks.
    */
-  async check(phase: 'before' | 'after'): Promise<HostCheck[]> {
+  async check(phase: 'before' | 'after', after_ = { name: 'after failover', note: 'one tunnel down' }): Promise<HostCheck[]> {
     const t0 = Date.now();
     if (this.view.missing) return phase === 'before' ? [{ name: 'hostnames', ok: false, detail: `not checked: ${this.view.missing}` }] : [];
     if (this.empty) return [];
@@ -248,12 +275,12 @@ export class HostPath {
     const results = await Promise.all(this.probes(after));
     const ms = Date.now() - t0;
     const failedProbe = results.find((r) => typeof r.result === 'string');
-    if (failedProbe) return [{ name: after ? 'hostnames after failover' : 'hostnames', ok: false, detail: failedProbe.result as string, ms }];
+    if (failedProbe) return [{ name: after ? `hostnames ${after_.name}` : 'hostnames', ok: false, detail: failedProbe.result as string, ms }];
     const done = results as Probed[];
     const inRange = done.filter((r) => r.pod.range !== undefined);
     return [
       ...(after ? [] : this.dnsChecks(inRange)),
-      ...this.connectChecks(inRange, after, ms),
+      ...this.connectChecks(inRange, after ? after_ : undefined, ms),
       ...(after ? [] : this.refusalChecks(done, inRange)),
     ];
   }
@@ -330,7 +357,7 @@ export class HostPath {
   }
 
   /** Connections that must succeed: every hostname's addresses on every port, from every source range. */
-  private connectChecks(inRange: readonly Probed[], after: boolean, ms: number): HostCheck[] {
+  private connectChecks(inRange: readonly Probed[], after: { name: string; note: string } | undefined, ms: number): HostCheck[] {
     const checks: HostCheck[] = [];
     for (const d of this.ready) {
       const e = d.endpoint!;
@@ -362,13 +389,13 @@ export class HostPath {
         }
         const ports = d.ports.join(', ');
         checks.push({
-          name: `TCP ${h}${after ? ' after failover' : ''}`,
+          name: `TCP ${h}${after ? ` ${after.name}` : ''}`,
           ok: bad.length === 0 && n > 0,
           detail: bad.length
             ? `${bad.length} of ${Math.max(n, bad.length)} failed: ${bad[0]}${bad.length > 1 ? ` (and ${bad.length - 1} more, listed under the table)` : ''}`
             : n === 0
               ? 'no connection was made'
-              : `port${d.ports.length === 1 ? '' : 's'} ${ports} from ${inRange.map((r) => r.pod.address).join(', ')}: ${n}/${n} connected to ${e.address}${after ? ' (one tunnel down)' : ''}`,
+              : `port${d.ports.length === 1 ? '' : 's'} ${ports} from ${inRange.map((r) => r.pod.address).join(', ')}: ${n}/${n} connected to ${e.address}${after ? ` (${after.note})` : ''}`,
           ms,
         });
       }

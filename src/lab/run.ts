@@ -80,11 +80,9 @@ export function prepareLab(tfFile: string, random: (n: number) => Buffer = rando
   }
 }
 
-/** Run the lab on a prepared file; returns the report, ok or not. Throws LabInterrupted on SIGINT/SIGTERM. */
-export async function runLab(o: LabOptions, prepared: PreparedLab = prepareLab(o.tfFile, o.random)): Promise<LabReport> {
-  const started = Date.now();
-  const { apply, gcp, aws, pairs, view, alarms } = prepared;
-  const report: LabReport = {
+/** A run's report before anything ran. */
+export function emptyReport(o: LabOptions, apply: SimulatedApply): LabReport {
+  return {
     customer: o.customer,
     file: o.tfFile,
     ok: false,
@@ -96,55 +94,103 @@ export async function runLab(o: LabOptions, prepared: PreparedLab = prepareLab(o
     timers: BGP_TIMERS,
     ms: { setup: 0, total: 0 },
   };
-  const lab = new LabState(o, gcp, aws, pairs, view, alarms, report);
+}
+
+/** Run the lab on a prepared file; returns the report, ok or not. Throws LabInterrupted on SIGINT/SIGTERM. */
+export async function runLab(o: LabOptions, prepared: PreparedLab = prepareLab(o.tfFile, o.random)): Promise<LabReport> {
+  const { apply, gcp, aws, pairs, view, alarms } = prepared;
+  const lab = new LabState(o, gcp, aws, pairs, view, alarms, emptyReport(o, apply));
+  await runGuarded([lab], () => runSteps(lab));
+  return lab.report;
+}
+
+/**
+ * Run `steps` on started runs, then tear every run down (the last one first: a shared router's first run owns the
+ * namespace the others joined) and total each report. Throws LabInterrupted on SIGINT/SIGTERM, after the teardown.
+ */
+export async function runGuarded(labs: readonly LabState[], steps: () => Promise<void>): Promise<void> {
+  const started = Date.now();
   const onSignal = (sig: NodeJS.Signals) => {
-    lab.interrupted = sig;
+    for (const lab of labs) lab.interrupted = sig;
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   let failure: { error: unknown } | undefined;
   try {
-    await runSteps(lab);
+    await steps();
   } catch (error) {
     failure = { error };
   }
   // Teardown always runs, and an interrupt is reported with what the teardown found (not what it hoped for).
-  const teardown = await tearDown(lab);
-  report.checks.push(teardown);
+  const teardowns = [];
+  for (const lab of [...labs].reverse()) {
+    const teardown = await tearDown(lab);
+    lab.report.checks.push(teardown);
+    teardowns.push(teardown);
+  }
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
-  report.ms.total = Date.now() - started;
-  if (lab.interrupted) throw new LabInterrupted(lab.interrupted, teardown);
+  const interrupted = labs[0]!.interrupted;
+  if (interrupted) throw new LabInterrupted(interrupted, teardowns.find((t) => !t.ok) ?? teardowns[0]);
   if (failure) throw failure.error;
-  report.ok = report.tunnels.every((t) => t.up) && report.sessions.every((s) => s.up) && report.checks.every((c) => c.ok);
-  return report;
+  for (const { report } of labs) {
+    report.ms.total = Date.now() - started;
+    report.ok = report.tunnels.every((t) => t.up) && report.sessions.every((s) => s.up) && report.checks.every((c) => c.ok);
+  }
 }
 
-
-async function runSteps(lab: LabState): Promise<void> {
+/**
+ * From nothing to every tunnel and session up (or given up on), and routes settled: for one run, or for a shared
+ * router's runs (the first one first; it starts the Cloud Router's BIRD and the resolver for all of them).
+ */
+export async function bringUp(labs: readonly LabState[]): Promise<void> {
   const t0 = Date.now();
   cleanStale();
-  lab.o.log(`simulated apply: ${lab.report.simulatedApply.references} references resolved; ${lab.slots.length} tunnel slots`);
-  mkdirSync(join(lab.work, 'gcp'));
-  mkdirSync(join(lab.work, 'aws'));
-  lab.hostPath.writeConfigs();
-  network(lab);
-  configs(lab);
-  lab.throwIfInterrupted();
-  lab.report.ms.setup = Date.now() - t0;
-  lab.bringUp = Date.now();
-  const services = startServices(lab);
-  await startCharons(lab);
-  startBirds(lab);
-  await waitUp(lab);
+  for (const lab of labs) {
+    lab.o.log(`simulated apply: ${lab.report.simulatedApply.references} references resolved; ${lab.slots.length} tunnel slots`);
+    mkdirSync(join(lab.work, 'gcp'));
+    mkdirSync(join(lab.work, 'aws'));
+    lab.hostPath.writeConfigs(lab.host ? undefined : lab.guests.map((g) => g.hostPath));
+    network(lab);
+  }
+  // The Cloud Router's BIRD config (the first run's) holds every run's sessions: the others' are made first.
+  for (const lab of [...labs.slice(1), labs[0]!]) configs(lab);
+  for (const lab of labs) {
+    lab.throwIfInterrupted();
+    lab.report.ms.setup = Date.now() - t0;
+    lab.bringUp = Date.now();
+  }
+  const services = Promise.all(labs.map((lab) => startServices(lab)));
+  for (const lab of labs) await startCharons(lab);
+  for (const lab of labs) startBirds(lab);
+  await Promise.all(labs.map((lab) => waitUp(lab)));
   await services;
-  lab.throwIfInterrupted();
-  await converge(lab, lab.report.sessions.filter((x) => x.up).length);
+  for (const lab of labs) {
+    lab.throwIfInterrupted();
+    await converge(lab, lab.report.sessions.filter((x) => x.up).length);
+  }
+}
+
+/** Routes, traffic and the hostname path of a run that is up. */
+export async function upChecks(lab: LabState): Promise<{ healthy: boolean }> {
   const routes = routeChecks(lab);
   const traffic = await trafficCheck(lab, 'traffic');
   lab.report.checks.push(...routes, traffic, ...(await lab.hostPath.check('before')));
-  const healthy = lab.report.tunnels.some((t) => t.up) && lab.report.sessions.some((s) => s.up);
-  if (!healthy || !traffic.ok) {
+  return { healthy: lab.report.tunnels.some((t) => t.up) && lab.report.sessions.some((s) => s.up) && traffic.ok };
+}
+
+/** The alarms that fire for the tunnel a check killed: the killed tunnel's, and this customer's. */
+export function killedAlarms(lab: LabState): void {
+  if (!lab.killed?.pair.aws || !lab.killed.pair.gcp) return;
+  const { aws, gcp } = lab.killed.pair;
+  const peer = lab.gcp.peers.find((p) => lab.gcp.interfaces.find((i) => i.key === p.iface)?.tunnel === gcp.key);
+  lab.report.checks.push(alarmCheck(lab.alarms, { aws, awsConnectionId: aws.connectionId, gcp, ...(peer ? { peer } : {}) }));
+}
+
+async function runSteps(lab: LabState): Promise<void> {
+  await bringUp([lab]);
+  const { healthy } = await upChecks(lab);
+  if (!healthy) {
     lab.report.checks.push({ name: 'failover', ok: false, detail: 'not run: no working tunnel and session to fail over from' });
     lab.report.checks.push({ name: 'rekey', ok: false, detail: 'not run: no working tunnel' });
     for (const t of lab.report.tunnels) t.rekey = 'not run';
@@ -153,11 +199,7 @@ async function runSteps(lab: LabState): Promise<void> {
   lab.throwIfInterrupted();
   const failover = await failoverCheck(lab);
   lab.report.checks.push(failover);
-  if (lab.killed?.pair.aws && lab.killed.pair.gcp) {
-    const { aws, gcp } = lab.killed.pair;
-    const peer = lab.gcp.peers.find((p) => lab.gcp.interfaces.find((i) => i.key === p.iface)?.tunnel === gcp.key);
-    lab.report.checks.push(alarmCheck(lab.alarms, { aws, awsConnectionId: aws.connectionId, gcp, ...(peer ? { peer } : {}) }));
-  }
+  killedAlarms(lab);
   if (failover.ok) lab.report.checks.push(...(await lab.hostPath.check('after')));
   lab.throwIfInterrupted();
   lab.report.checks.push(await rekeyCheck(lab));

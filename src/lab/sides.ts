@@ -51,6 +51,8 @@ export interface GcpPeer {
   readonly peerIpSource: Source;
   readonly peerAsn: number;
   readonly peerAsnSource: Source;
+  /** A CUSTOM peer's own advertised ranges (a shared router's peers); undefined when it advertises the router's. */
+  readonly advertised?: readonly string[];
 }
 
 export interface GcpSide {
@@ -219,7 +221,9 @@ export function gcpSide(apply: SimulatedApply): GcpSide {
     ipRangeSource: sourceOf(i, 'ip_range'),
     tunnel: tunnels.find((t) => t.name === str(i.args.vpn_tunnel))?.key,
   }));
+  const ranges = (items: Json) => (list(items) as Record<string, Json>[]).map((r) => str(r.range));
   const peers = apply.ofType('google_compute_router_peer').map((p): GcpPeer => ({
+    ...(str(p.args.advertise_mode) === 'CUSTOM' ? { advertised: ranges(p.args.advertised_ip_ranges) } : {}),
     key: p.name,
     name: str(p.args.name),
     interfaceName: str(p.args.interface),
@@ -232,7 +236,6 @@ export function gcpSide(apply: SimulatedApply): GcpSide {
   // A peer in CUSTOM mode advertises its own ranges (a shared router's peers do); one in DEFAULT mode the router's.
   const rawPeers = apply.ofType('google_compute_router_peer');
   const perPeer = rawPeers.length > 0 && rawPeers.every((p) => str(p.args.advertise_mode) === 'CUSTOM');
-  const ranges = (items: Json) => (list(items) as Record<string, Json>[]).map((r) => str(r.range));
   return {
     routerName: str(router.args.name),
     asn: num(bgp.asn),

@@ -2,20 +2,25 @@
 import { mkdtempSync, openSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { awsEnd, gcpEnd, type BgpSession } from './daemons';
+import { awsEnd, gcpEnd, routerDevice, type BgpSession } from './daemons';
 import { run, type Daemon } from './host';
 import type { AlarmView } from './alarms';
 import type { HostnameView } from './hostnames';
 import { validCidr } from './ip';
 import { HostPath } from './hostpath';
 import { type AwsSide, type GcpSide, type Pair } from './sides';
-import { LabInterrupted, NS_PREFIX, type End, type LabOptions, type LabReport, type SessionEntry, type Slot } from './types';
+import { LabInterrupted, NS_PREFIX, type End, type LabOptions, type LabReport, type LabSeat, type SessionEntry, type Slot } from './types';
 
 export class LabState {
   interrupted: NodeJS.Signals | undefined;
-  readonly prefix = `${NS_PREFIX}${process.pid}-`;
+  /** Every namespace of this run starts with it (a shared run's first customer's covers the others'). */
+  readonly prefix: string;
   readonly work: string;
   readonly gcpNs: string;
+  /** The GCP side's configs, BIRD socket and resolver files (the host's on a shared router). */
+  readonly gcpDir: string;
+  /** The runs that joined this one's GCP side (a shared router's other customers). */
+  readonly guests: LabState[] = [];
   readonly awsNs: string;
   readonly slots: Slot[];
   readonly daemons: Daemon[] = [];
@@ -23,7 +28,7 @@ export class LabState {
   gcpSessions: BgpSession[] = [];
   awsSessions: BgpSession[] = [];
   sessions: SessionEntry[] = [];
-  readonly refused = new Map<string, string>();
+  readonly refused: Map<string, string>;
   readonly hostPath: HostPath;
   /** When the first daemon started: "up after" counts from here. */
   bringUp = 0;
@@ -40,12 +45,20 @@ export class LabState {
     /** The generated alarms, as the simulated apply resolves them (alarms.ts). */
     readonly alarms: AlarmView,
     readonly report: LabReport,
+    /** On a shared router: this run's seat, and the run whose GCP side it joins (none for the first). */
+    seat?: LabSeat,
+    readonly host?: LabState,
   ) {
+    this.prefix = `${NS_PREFIX}${process.pid}-${seat?.tag ?? ''}`;
     this.work = mkdtempSync(join(tmpdir(), `${NS_PREFIX}${process.pid}-`));
-    this.gcpNs = `${this.prefix}gcp`;
+    this.gcpNs = host?.gcpNs ?? `${this.prefix}gcp`;
+    this.gcpDir = host?.gcpDir ?? join(this.work, 'gcp');
+    this.refused = host?.refused ?? new Map<string, string>();
+    host?.guests.push(this);
     this.awsNs = `${this.prefix}aws`;
     this.slots = pairs.map((pair, index) => ({
       index,
+      device: routerDevice((seat?.slotOffset ?? 0) + index),
       pair,
       g: pair.gcp ? { ns: `${this.prefix}g${index}`, dir: join(this.work, `g${index}`), end: gcpEnd(pair.gcp) } : undefined,
       a: pair.aws ? { ns: `${this.prefix}a${index}`, dir: join(this.work, `a${index}`), end: awsEnd(pair.aws) } : undefined,
@@ -53,8 +66,10 @@ export class LabState {
     }));
     this.hostPath = new HostPath(view, {
       prefix: this.prefix,
+      devicePrefix: seat?.tag.replace(/[^a-z0-9]/g, '') ?? '',
       work: this.work,
       gcpNs: this.gcpNs,
+      host: host?.hostPath,
       awsNs: this.awsNs,
       sources: gcp.advertised.filter(validCidr),
       vpcCidr: validCidr(aws.vpcCidr) ? aws.vpcCidr : '0.0.0.0/32',
@@ -76,7 +91,7 @@ export class LabState {
   }
 
   bird(side: 'gcp' | 'aws', ...cmd: string[]): string {
-    return run('birdc', ['-s', join(this.work, side, 'bird.ctl'), ...cmd]).stdout;
+    return run('birdc', ['-s', join(side === 'gcp' ? this.gcpDir : join(this.work, 'aws'), 'bird.ctl'), ...cmd]).stdout;
   }
 
   charonLog(e: End | undefined): string {

@@ -16,6 +16,16 @@ export interface LabOptions {
   readonly random?: (n: number) => Buffer;
 }
 
+/**
+ * Where a run sits when customers share a Cloud Router (lab/shared.ts): its namespaces are tagged, its router-side
+ * devices numbered on from the runs before it, and every run but the first joins the first one's GCP namespace,
+ * BIRD and resolver, as customers on one shared router join one Cloud Router on one network.
+ */
+export interface LabSeat {
+  readonly tag: string;
+  readonly slotOffset: number;
+}
+
 export interface TunnelRow {
   readonly gcp?: string;
   readonly aws?: string;
@@ -23,7 +33,7 @@ export interface TunnelRow {
   readonly awsAddress?: string;
   up: boolean;
   upMs?: number;
-  rekey?: 'ok' | 'failed' | 'not run' | 'killed (failover)';
+  rekey?: 'ok' | 'failed' | 'not run' | 'killed (failover)' | 'killed (outage)';
   rekeyMs?: number;
   reason?: string;
 }
@@ -71,6 +81,8 @@ export interface End {
 
 export interface Slot {
   readonly index: number;
+  /** Its device in the router namespaces (t0, t1…; numbered on from the other customers' on a shared router). */
+  readonly device: string;
   readonly pair: Pair;
   readonly g?: End;
   readonly a?: End;

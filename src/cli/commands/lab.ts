@@ -1,4 +1,7 @@
-/** `privlink lab [customer]`: prove a customer's connection on this machine (see src/lab/). */
+/**
+ * `privlink lab [customers..]`: prove a customer's connection on this machine (see src/lab/); several customers on
+ * one shared Cloud Router together, on one routing daemon (lab/shared.ts).
+ */
 import { existsSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { HUB_ROUTERS_DIR, HUB_SESSIONS_DIR, HUBS_FOLDER } from '../../domain/constants';
@@ -11,7 +14,7 @@ import type { Io } from '../io';
 import { pathOptions, type Command, type CommonArgs } from '../options';
 
 interface LabArgs extends CommonArgs {
-  customer?: string;
+  customers: string[];
   tf?: string;
   json: boolean;
   timeout: number;
@@ -39,6 +42,20 @@ function hubFilesOf(outDir: string, customer: string): { routers: string; sessio
   return { routers: join(hub, HUB_ROUTERS_DIR, 'cdk.tf.json'), sessions: join(hub, HUB_SESSIONS_DIR, 'cdk.tf.json') };
 }
 
+/** The shared router several customers' allocation.json names, or a refusal that says where each one is. */
+function sharedRouterOf(outDir: string, customers: readonly string[]): string {
+  const where = customers.map((c) => {
+    tfFileOf(outDir, c);
+    const r = parseAllocation(readIfExists(join(outDir, c, ALLOCATION_FILE)))?.router;
+    return { c, r, at: r?.placement === 'shared' ? `${r.hub}/${r.name}` : undefined };
+  });
+  const dup = customers.find((c, i) => customers.indexOf(c) !== i);
+  if (dup) throw new UsageError(`${dup} is named twice; name each customer on the router once`);
+  if (where.every((w) => w.at !== undefined && w.at === where[0]!.at)) return where[0]!.at!;
+  const say = (w: (typeof where)[number]) => `${w.c}: ${w.at ? `shared router ${w.r!.name} of hub ${w.r!.placement === 'shared' ? w.r!.hub : ''}` : `a Cloud Router of its own${w.r ? ` (${w.r.name})` : ''}`}`;
+  throw new Refused(`the customers do not share one Cloud Router (${where.map(say).join('; ')}); \`privlink lab\` runs several customers together only when their allocation.json names the same shared router: run them one at a time`);
+}
+
 /** The machine checks; false (after saying why) when this machine cannot run the lab. */
 async function machineReady(a: LabArgs, io: Io, customer: string, log: (line: string) => void): Promise<boolean> {
   const { preflight, LabUnavailable } = await import('../../lab/host');
@@ -61,10 +78,13 @@ async function machineReady(a: LabArgs, io: Io, customer: string, log: (line: st
 }
 
 export const lab: Command<LabArgs> = {
-  usage: 'lab [customer]',
+  usage: 'lab [customers..]',
   describe:
-    "Prove a customer's connection on this machine: simulate the apply of its generated operator/cdk.tf.json, bring up every tunnel (strongSwan) and BGP session (BIRD) in network namespaces, resolve every customer hostname from a pod in each source range (dnsmasq serving the generated Cloud DNS zones) and connect to it through the tunnels and the endpoint's security group, check routes, failover and rekey, then tear everything down (needs root; exit 3 when the machine cannot run it)",
-  positionals: { customer: { type: 'string', describe: 'Customer name: reads <out>/<customer>/operator/cdk.tf.json' } },
+    "Prove a customer's connection on this machine: simulate the apply of its generated operator/cdk.tf.json, bring up every tunnel (strongSwan) and BGP session (BIRD) in network namespaces, resolve every customer hostname from a pod in each source range (dnsmasq serving the generated Cloud DNS zones) and connect to it through the tunnels and the endpoint's security group, check routes, failover and rekey, then tear everything down (needs root; exit 3 when the machine cannot run it). " +
+    "Several customers on one shared Cloud Router run together on one BGP daemon standing for the router: each comes up whole, each VPN gateway learns only its own customer's ranges, and killing the first customer's tunnels leaves the others' sessions, traffic and hostnames alone",
+  positionals: {
+    customers: { type: 'string', array: true, default: [] as string[], describe: 'Customer name: reads <out>/<customer>/operator/cdk.tf.json (and its hub\'s stacks on a shared router); several names: customers on one shared router' },
+  },
   options: {
     ...pathOptions('config', 'out'),
     tf: { type: 'string', requiresArg: true, describe: 'A cdk.tf.json to use instead (a hand-edited copy, say)' },
@@ -77,16 +97,20 @@ export const lab: Command<LabArgs> = {
     ['sudo $0 lab acme', '4 tunnels and 4 BGP sessions for an HA customer, its hostnames resolved and connected, failover and rekey'],
     ['$0 lab acme --json', 'The same, as JSON for CI'],
     ['$0 lab --tf /tmp/miswired.tf.json', 'Try a hand-edited copy of the generated JSON'],
+    ['sudo $0 lab acme initech', 'Two customers on one shared Cloud Router: both come up, and acme\'s outage leaves initech alone'],
   ],
   async run(a, io) {
-    if (a.customer === undefined && a.tf === undefined) throw new UsageError('name a customer (privlink lab acme) or give --tf FILE');
+    const names = a.customers;
+    if (names.length === 0 && a.tf === undefined) throw new UsageError('name a customer (privlink lab acme) or give --tf FILE');
+    if (names.length > 1 && a.tf !== undefined) throw new UsageError('--tf takes one file for one customer; several customers are read from the out folder');
     if (!(a.timeout > 0)) throw new UsageError(`--timeout must be a positive number of seconds, got ${a.timeout}`);
     const [tf] = enterRoot(a, io, [a.tf]);
-    const customer = a.customer ?? basename(tf!).replace(/\.tf\.json$|\.json$/, '');
-    const tfFile = tf ?? tfFileOf(setup(a).outDir, customer);
     const log = (line: string) => {
       if (!a.quiet && !a.json) io.err(`lab: ${line}\n`);
     };
+    if (names.length > 1) return runShared(a, io, names, log);
+    const customer = names[0] ?? basename(tf!).replace(/\.tf\.json$|\.json$/, '');
+    const tfFile = tf ?? tfFileOf(setup(a).outDir, customer);
     const { prepareLab, runLab } = await import('../../lab/run');
     const prepared = prepareLab(tfFile, undefined, tf === undefined ? hubFilesOf(setup(a).outDir, customer) : undefined);
     if (!(await machineReady(a, io, customer, log))) return 3;
@@ -97,3 +121,25 @@ export const lab: Command<LabArgs> = {
     return report.ok ? 0 : 1;
   },
 };
+
+/** Several customers on one shared router, on one routing daemon: a report each, exit 0 when every one passed. */
+async function runShared(a: LabArgs, io: Io, names: readonly string[], log: (line: string) => void): Promise<number> {
+  const { outDir } = setup(a);
+  const router = sharedRouterOf(outDir, names);
+  const { prepareLab } = await import('../../lab/run');
+  const runs = names.map((customer) => {
+    const tfFile = tfFileOf(outDir, customer);
+    return { o: { customer, tfFile, timeoutMs: a.timeout * 1000, keep: a.keep, log }, prepared: prepareLab(tfFile, undefined, hubFilesOf(outDir, customer)) };
+  });
+  if (!(await machineReady(a, io, names.join(' '), log))) return 3;
+  const { runSharedLab } = await import('../../lab/shared');
+  const { formatReport } = await import('../../lab/report');
+  const reports = await runSharedLab(runs);
+  const ok = reports.every((r) => r.ok);
+  if (a.json) io.out(`${JSON.stringify({ command: 'lab', router, ok, reports }, null, 2)}\n`);
+  else {
+    const failed = reports.filter((r) => !r.ok).map((r) => r.customer);
+    io.out(`${reports.map(formatReport).join('\n')}\nprivlink lab ${names.join(', ')} on shared router ${router}: ${failed.length ? `FAILED (${failed.join(', ')})` : 'all checks passed'}\n`);
+  }
+  return ok ? 0 : 1;
+}
