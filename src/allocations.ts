@@ -7,6 +7,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CI_FOLDER, HUBS_FOLDER } from './domain/constants';
+import { rolloutProblems, type LoadedFleet } from './fleet/load';
 import type { FleetConfig } from './fleet/schema';
 import { at } from './input/load';
 import { InputError, type Problem } from './input/problems';
@@ -55,6 +56,8 @@ export interface AllocateOptions {
   readonly reallocate?: readonly string[];
   /** The allocations on disk, when the caller has read them already. */
   readonly disk?: DiskAllocations;
+  /** privlink.yaml as read: its `rollout.canary` names are checked against the fleet's customers. */
+  readonly fleetFile?: LoadedFleet;
 }
 
 /**
@@ -80,6 +83,7 @@ export function allocateRun(run: ValidatedRun, opts: AllocateOptions): Map<strin
   const problems: Problem[] = [...result.findings, ...limitFindings(run.all, opts.fleet)]
     .filter((f) => wanted.has(f.file))
     .map(({ file, finding }) => at(run.sources.get(file)!, finding.path, finding.message, finding.atKey));
+  if (opts.fleetFile) problems.push(...rolloutProblems(opts.fleetFile, [...names]));
   if (problems.length > 0) throw new InputError(problems);
   return result.allocations;
 }

@@ -120,7 +120,7 @@ export async function runGenerate(s: RunSettings): Promise<GenerateSummary> {
   const disk = readAllocations(s.outDir);
   try {
     run = validateRun({ ...s, insideSpecsDir: true });
-    allocations = allocateRun(run, { outDir: s.outDir, fleet: s.fleet.config, disk, ...(s.reallocate ? { reallocate: s.reallocate } : {}) });
+    allocations = allocateRun(run, { outDir: s.outDir, fleet: s.fleet.config, fleetFile: s.fleet, disk, ...(s.reallocate ? { reallocate: s.reallocate } : {}) });
   } catch (err) {
     pool?.close();
     throw err; // nothing written, not even the output folder
@@ -213,7 +213,7 @@ export async function runCheck(s: RunSettings): Promise<CheckSummary> {
   try {
     const run = validateRun({ specs: [], specsDir: s.specsDir });
     const disk = readAllocations(s.outDir);
-    const allocations = allocateRun(run, { outDir: s.outDir, fleet: s.fleet.config, disk });
+    const allocations = allocateRun(run, { outDir: s.outDir, fleet: s.fleet.config, fleetFile: s.fleet, disk });
     for (const spec of run.requested) if (allocationChanged(disk, spec, allocations)) scan.dirty.add(spec.file);
     const tasks = run.requested
       .filter((spec) => scan.dirty.has(spec.file))

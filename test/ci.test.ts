@@ -13,14 +13,25 @@ const workflowText = readFileSync(join(ROOT, 'generated', 'ci', 'github-actions.
 const atlantis = parse(atlantisText);
 const workflow = parse(workflowText);
 
+/** The check job's changed-stacks step, run as a runner runs a bash step (bash --noprofile --norc -eo pipefail) on a pull request. */
+function runChanged(step: { run: string; env: Record<string, string> }, cwd: string, base: string) {
+  const temp = tempDir('privlink-runner-');
+  const output = join(temp, 'output');
+  const env = { ...process.env, ...step.env, GITHUB_EVENT_NAME: 'pull_request', PR_BASE: base, RUNNER_TEMP: temp, GITHUB_OUTPUT: output };
+  const r = spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', step.run], { cwd, encoding: 'utf8', env });
+  return { status: r.status, stderr: r.stderr, output: readFileSync(output, 'utf8') };
+}
+
 describe('atlantis.yaml', () => {
   it('has one project per customer operator folder, autoplanned on its own files, planned and applied in parallel', () => {
     expect(atlantis.version).toBe(3);
     expect(atlantis.parallel_plan).toBe(true);
     expect(atlantis.parallel_apply).toBe(true);
+    // A failed execution order group (the canaries, say) stops the later ones.
+    expect(atlantis.abort_on_execution_order_fail).toBe(true);
     expect(atlantis.projects).toEqual([
-      { name: 'acme', dir: 'generated/acme/operator', workflow: 'privlink', execution_order_group: 1, autoplan: { enabled: true, when_modified: ['*.tf.json', '../../../customers/acme.plan-guard-allow'] } },
-      { name: 'globex', dir: 'generated/globex/operator', workflow: 'privlink', execution_order_group: 1, autoplan: { enabled: true, when_modified: ['*.tf.json', '../../../customers/globex.plan-guard-allow'] } },
+      { name: 'acme', dir: 'generated/acme/operator', workflow: 'privlink', execution_order_group: 2, autoplan: { enabled: true, when_modified: ['*.tf.json', '../../../customers/acme.plan-guard-allow'] } },
+      { name: 'globex', dir: 'generated/globex/operator', workflow: 'privlink', execution_order_group: 2, autoplan: { enabled: true, when_modified: ['*.tf.json', '../../../customers/globex.plan-guard-allow'] } },
     ]);
   });
 
@@ -42,17 +53,18 @@ describe('atlantis.yaml', () => {
 });
 
 describe('GitHub Actions example', () => {
-  it('checks, then plans and guards each changed customer as a matrix, and applies only on push to main', () => {
+  it('checks, then plans and guards each changed customer in shards, and applies only on push to main', () => {
     expect(workflow.on.push.branches).toEqual(['main']);
     expect(workflow.jobs.check.steps.some((s: { run?: string }) => s.run === 'npx --no-install privlink check')).toBe(true);
     const tf = workflow.jobs.terraform;
-    expect(tf.needs).toEqual(['check', 'hub_routers']);
-    expect(tf.strategy.matrix.customer).toBe('${{ fromJSON(needs.check.outputs.customers) }}');
-    const names = tf.steps.map((s: { name?: string; uses?: string }) => s.name ?? s.uses);
-    expect(names.indexOf('Plan')).toBeLessThan(names.indexOf('Plan guard (no live tunnel or endpoint destroyed without an allowance)'));
-    const apply = tf.steps.find((s: { name?: string }) => s.name === 'Apply (merged to main only)');
-    expect(apply.if).toBe("github.event_name == 'push'");
-    expect(apply.run).toContain('apply -input=false -lock-timeout=30m tfplan');
+    expect(tf.needs).toEqual(['check', 'hub_routers', 'canary']);
+    expect(tf.strategy.matrix.shard).toBe('${{ fromJSON(needs.check.outputs.customers) }}');
+    expect(tf.env).toEqual({ STACKS: '${{ matrix.shard.stacks }}' });
+    const script = tf.steps.find((s: { name?: string }) => s.name === 'Plan, plan-guard, apply on main (one customer after another)').run as string;
+    const at = (text: string) => script.indexOf(text);
+    expect(at('terraform plan -input=false -lock-timeout=30m -out=tfplan')).toBeLessThan(at('privlink plan-guard "$dir/plan.json"'));
+    expect(at('privlink plan-guard "$dir/plan.json"')).toBeLessThan(at('elif [ "$GITHUB_EVENT_NAME" != push ]; then result="planned"'));
+    expect(at('elif [ "$GITHUB_EVENT_NAME" != push ]; then result="planned"')).toBeLessThan(at('apply -input=false -lock-timeout=30m tfplan'));
   });
 
   it('its changed-customers script lists exactly the customers whose operator stack or allowance changed and still exist', () => {
@@ -78,14 +90,10 @@ describe('GitHub Actions example', () => {
     git('commit', '-q', '-m', 'change');
 
     const step = workflow.jobs.check.steps.find((s: { id?: string }) => s.id === 'changed');
-    const script = (step.run as string).replace('${{ github.event.pull_request.base.sha || github.event.before }}', base);
-    const temp = tempDir('privlink-runner-');
-    const output = join(temp, 'output');
-    // As a GitHub runner runs a bash step: bash --noprofile --norc -eo pipefail.
-    const r = spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', script], { cwd: dir, encoding: 'utf8', env: { ...process.env, RUNNER_TEMP: temp, GITHUB_OUTPUT: output } });
+    const r = runChanged(step, dir, base);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    expect(readFileSync(output, 'utf8')).toBe('hubs=[]\ncustomers=["acme","globex"]\nleaving=[]\n');
+    expect(r.output).toBe('hubs=[]\ncanaries=[]\ncustomers=[{"shard":1,"of":2,"stacks":"acme"},{"shard":2,"of":2,"stacks":"globex"}]\nleaving=[]\n');
   });
 });
 
@@ -110,7 +118,7 @@ describe('the order of applies on a shared router', () => {
     const a = parse(readFileSync(join(dir, 'generated', 'ci', 'atlantis.yaml'), 'utf8'));
     const order = Object.fromEntries(a.projects.map((p: { name: string; execution_order_group: number }) => [p.name, p.execution_order_group]));
     const hub = 'hub-acme-sg-cloud.sg-cloud-vpc.us-central1';
-    expect(order).toEqual({ [`${hub}-routers`]: 0, acme: 1, globex: 1, [`${hub}-sessions`]: 2, initech: 3 });
+    expect(order).toEqual({ [`${hub}-routers`]: 0, acme: 2, globex: 2, [`${hub}-sessions`]: 3, initech: 4 });
     // Atlantis's own rules for version 3: unique names, a dir and a known workflow for each project.
     expect(new Set(a.projects.map((p: { name: string }) => p.name)).size).toBe(a.projects.length);
     for (const p of a.projects) expect([p.name, existsSync(join(dir, p.dir)), a.workflows[p.workflow] !== undefined]).toEqual([p.name, true, true]);
@@ -120,13 +128,13 @@ describe('the order of applies on a shared router', () => {
     const dir = await hubRepo();
     const w = parse(readFileSync(join(dir, 'generated', 'ci', 'github-actions.yml'), 'utf8'));
     expect(w.jobs.hub_routers.needs).toEqual(['check']);
-    expect(w.jobs.terraform.needs).toEqual(['check', 'hub_routers']);
-    expect(w.jobs.hub_sessions.needs).toEqual(['check', 'hub_routers', 'terraform']);
-    expect(w.jobs.decommission.needs).toEqual(['check', 'hub_sessions']);
-    expect(w.jobs.hub_sessions.strategy.matrix).toEqual({ hub: '${{ fromJSON(needs.check.outputs.hubs) }}' });
-    expect(w.jobs.hub_sessions.steps.find((s: { name?: string }) => s.name === 'Plan').run).toContain('cd generated/hubs/${{ matrix.hub }}/sessions');
-    // A failed customer apply does not stop the other customers' sessions; a failed routers apply stops both.
-    expect(w.jobs.hub_sessions.if).toBe("${{ !cancelled() && needs.check.outputs.hubs != '[]' && needs.hub_routers.result != 'failure' }}");
+    expect(w.jobs.terraform.needs).toEqual(['check', 'hub_routers', 'canary']);
+    expect(w.jobs.hub_sessions.needs).toEqual(['check', 'hub_routers', 'canary', 'terraform']);
+    expect(w.jobs.decommission.needs).toEqual(['check', 'canary', 'hub_sessions']);
+    expect(w.jobs.hub_sessions.strategy.matrix).toEqual({ shard: '${{ fromJSON(needs.check.outputs.hubs) }}' });
+    expect(w.jobs.hub_sessions.steps.at(-1).run).toContain('dir="generated/hubs/$s/sessions"');
+    // A failed customer apply does not stop the other customers' sessions; a failed routers apply or canary stops them.
+    expect(w.jobs.hub_sessions.if).toBe("${{ !cancelled() && needs.check.outputs.hubs != '[]' && needs.hub_routers.result != 'failure' && needs.canary.result != 'failure' }}");
   });
 
   it('its changed-stacks script sorts a history into hubs, customers and decommissioning customers', async () => {
@@ -144,11 +152,8 @@ describe('the order of applies on a shared router', () => {
     git('commit', '-q', '-m', 'decommission initech');
     const w = parse(readFileSync(join(dir, 'generated', 'ci', 'github-actions.yml'), 'utf8'));
     const step = w.jobs.check.steps.find((s: { id?: string }) => s.id === 'changed');
-    const script = (step.run as string).replace('${{ github.event.pull_request.base.sha || github.event.before }}', base);
-    const temp = tempDir('privlink-runner-');
-    const output = join(temp, 'output');
-    const r = spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', script], { cwd: dir, encoding: 'utf8', env: { ...process.env, RUNNER_TEMP: temp, GITHUB_OUTPUT: output } });
+    const r = runChanged(step, dir, base);
     expect([r.status, r.stderr]).toEqual([0, '']);
-    expect(readFileSync(output, 'utf8')).toBe('hubs=["acme-sg-cloud.sg-cloud-vpc.us-central1"]\ncustomers=[]\nleaving=["initech"]\n');
+    expect(r.output).toBe('hubs=[{"shard":1,"of":1,"stacks":"acme-sg-cloud.sg-cloud-vpc.us-central1"}]\ncanaries=[]\ncustomers=[]\nleaving=[{"shard":1,"of":1,"stacks":"initech"}]\n');
   });
 });

@@ -9,6 +9,7 @@ export const LIMIT_SOURCES = {
   awsTags: 'AWS "Tag your resources" (each resource can have a maximum of 50 user-created tags)',
   gcpLabels: 'Google "Labels" requirements (each resource can have up to 64 labels)',
   cloudDns: 'Google "Cloud DNS quotas" (resource records per resource record set: 100)',
+  githubMatrix: 'GitHub Docs, workflow syntax jobs.<job_id>.strategy.matrix ("a matrix will generate a maximum of 256 jobs per workflow run")',
 } as const;
 
 /**
@@ -28,3 +29,6 @@ export const GCP_LABELS_PER_RESOURCE = 64;
 
 /** Records (rrdatas) in one Cloud DNS resource record set. */
 export const CLOUD_DNS_RECORDS_PER_SET = 100;
+
+/** Jobs one matrix may generate in a workflow run (GitHub-hosted and self-hosted runners alike). */
+export const GITHUB_MATRIX_JOBS = 256;

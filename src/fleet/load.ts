@@ -77,3 +77,19 @@ export function loadFleet(file?: string): LoadedFleet {
   if (!r.config) throw new InputError(r.problems);
   return { config: r.config, file: path, bytes };
 }
+
+/**
+ * `rollout.canary` names that are no customer of the fleet, each at its place in privlink.yaml (a canary that names
+ * nobody would silently leave a fleet-wide change without its canary).
+ */
+export function rolloutProblems(fleet: LoadedFleet, customers: readonly string[]): Problem[] {
+  const canary = fleet.config.rollout.canary;
+  if (canary.length === 0 || fleet.file === undefined) return [];
+  const known = new Set(customers);
+  const source = parseYamlSource(fleet.file, fleet.bytes);
+  const list = [...known].sort();
+  const some = list.length > 8 ? `${list.slice(0, 8).join(', ')} and ${list.length - 8} more` : list.join(', ');
+  return canary.flatMap((name, i) =>
+    known.has(name) ? [] : [at(source, ['rollout', 'canary', i], `"${name}" is not a customer of this fleet (customers: ${some || 'none'}); a canary must name one`)],
+  );
+}

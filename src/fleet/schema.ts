@@ -17,7 +17,7 @@ import {
   TERRAFORM_VERSION_CONSTRAINT,
 } from '../domain/constants';
 import { labelsSchema } from '../input/schema';
-import { CLOUD_ROUTERS_PER_NETWORK_REGION } from '../domain/limits';
+import { CLOUD_ROUTERS_PER_NETWORK_REGION, GITHUB_MATRIX_JOBS, LIMIT_SOURCES } from '../domain/limits';
 
 /** The placeholder every state key or prefix must contain, so no two customers ever share a state. */
 export const CUSTOMER_PLACEHOLDER = '{customer}';
@@ -233,7 +233,33 @@ export const fleetSchema = z
         githubActions: z
           .boolean({ error: 'must be true or false' })
           .default(true)
-          .describe('Write generated/ci/github-actions.yml (an example workflow to copy into .github/workflows/).'),
+          .describe('Write generated/ci/github-actions.yml and github-drift.yml (example workflows to copy into .github/workflows/).'),
+        maxParallel: z
+          .number({ error: 'must be a number' })
+          .int({ error: 'must be a whole number' })
+          .min(1, { error: `must be 1 to ${GITHUB_MATRIX_JOBS}` })
+          .max(GITHUB_MATRIX_JOBS, { error: `must be 1 to ${GITHUB_MATRIX_JOBS}: ${LIMIT_SOURCES.githubMatrix}` })
+          .default(20)
+          .describe(
+            `GitHub Actions: how many jobs of one step (labs, plans and applies, drift plans) run at once. The changed stacks are dealt into this many shards, each job runs its shard's stacks one after another, so no matrix exceeds ${GITHUB_MATRIX_JOBS} jobs at any fleet size. Cloud APIs rate-limit: many plans against one project at once can hit them.`,
+          ),
+        lab: z
+          .boolean({ error: 'must be true or false' })
+          .default(true)
+          .describe('GitHub Actions: a pull request runs `privlink lab` for each changed customer before its plan (the runner needs sudo, as GitHub-hosted ubuntu-latest has); a failed lab blocks that customer.'),
+        driftCron: z
+          .string({ error: 'must be a cron schedule like "23 5 * * *", or "" for no drift workflow' })
+          .regex(/^$|^\S+( \S+){4}$/, { error: 'must be a cron schedule of 5 fields like "23 5 * * *" (UTC), or "" for no drift workflow' })
+          .default('23 5 * * *')
+          .describe('GitHub Actions: when the drift workflow plans every stack (cron, UTC; GitHub runs schedules at most every 5 minutes). "" writes no drift workflow.'),
+      })
+      .prefault({}),
+    rollout: z
+      .strictObject({
+        canary: z
+          .array(z.string({ error: 'must be a customer name' }), { error: 'must be a list of customer names' })
+          .default([])
+          .describe('Customers whose applies run first, in a job of their own: every other apply of the same change waits for them, and a failed canary stops the rest.'),
       })
       .prefault({}),
   })

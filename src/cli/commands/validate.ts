@@ -16,7 +16,7 @@ export const validate: Command<CommonArgs & { specs: string[] }> = {
     const { fleet, specsDir, outDir } = setup(a);
     const run = validateRun({ specs, specsDir });
     // What the clouds would refuse depends on the whole fleet's allocation (a full network, say): checked too.
-    allocateRun(run, { outDir, fleet: fleet.config });
+    allocateRun(run, { outDir, fleet: fleet.config, fleetFile: fleet });
     if (a.json) io.out(`${JSON.stringify({ command: 'validate', ok: true, specs: run.requested.map((r) => r.file), fleet: fleet.file ?? null })}\n`);
     else if (!a.quiet) io.out(`privlink: ${plural(run.requested.length, 'spec')} valid${fleet.file ? `, ${fleet.file} valid` : ''}\n`);
     return 0;
