@@ -16,7 +16,7 @@ import { HUBS_FOLDER } from './domain/constants';
 import { MANIFEST_FILE, parseManifest, sha256, type Manifest } from './render/manifest';
 import { LOCK_FILE, RUN_FILES, folderFiles, lockHolder, readIfExists } from './writer';
 
-export type DriftKind = 'missing' | 'stale' | 'hand-edited' | 'extra' | 'interrupted';
+export type DriftKind = 'missing' | 'stale' | 'hand-edited' | 'extra' | 'interrupted' | 'deleted';
 
 export interface Drift {
   readonly kind: DriftKind;
@@ -25,6 +25,8 @@ export interface Drift {
   readonly why: string;
   /** A short unified diff (committed → expected), for stale and hand-edited files. */
   readonly diff?: string;
+  /** `privlink generate` does not fix it: the customer must be offboarded (or its spec restored) first. */
+  readonly offboard?: true;
 }
 
 const DIFF_LINES = 12;
@@ -85,6 +87,7 @@ export function topLevelDrift(outDir: string, expected: ReadonlySet<string>): Dr
       drift.push({
         kind: 'extra',
         path: `${entry.name}/`,
+        ...(manifest?.decommission ? {} : { offboard: true as const }),
         why: manifest?.decommission
           ? 'no spec generates this folder, and its customer was decommissioning: once CI has applied the decommission, delete the folder in the same pull request as the spec'
           : `no spec generates this folder, and its customer was never decommissioned: its resources would stay up with nobody planning them. Restore the spec, set \`decommission: true\`, let CI apply it, then delete the spec and ${entry.name}/ together (README "Offboarding")`,

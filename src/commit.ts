@@ -10,6 +10,7 @@
  * git runs as a child process with arguments (never a shell); its own message is shown when it fails.
  */
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { relative, resolve, sep } from 'node:path';
 import { Refused, UsageError } from './input/problems';
 
@@ -64,16 +65,29 @@ export function repoPath(root: string, path: string): string {
   return relative(root, resolve(path)).split(sep).join('/');
 }
 
-/** Checks everything --commit needs before a single file is written. */
-export function prepareCommit(branch: string, cwd = process.cwd()): CommitTarget {
+/**
+ * Checks everything --commit needs before a single file is written. `stagedOk` names staged changes that are the
+ * user's part of this change (the deletion of a removed customer's spec and folder, `git rm`); any other staged change
+ * is refused, so the commit holds only this change.
+ */
+export function prepareCommit(branch: string, cwd = process.cwd(), stagedOk: (status: string, path: string, root: string) => boolean = () => false): CommitTarget {
   const probe = new Git(cwd);
   if (!probe.test(['rev-parse', '--is-inside-work-tree'])) throw new Refused('--commit: not inside a git repository');
   const root = probe.run(['rev-parse', '--show-toplevel']).trim();
   const git = new Git(root);
   if (!git.test(['rev-parse', '--verify', '--quiet', 'HEAD'])) throw new Refused('--commit: the repository has no commit yet; commit the specs first');
   if (!git.test(['check-ref-format', '--branch', branch])) throw new Refused(`--commit: "${branch}" is not a valid branch name`);
-  if (!git.test(['diff', '--cached', '--quiet'])) {
-    throw new Refused('--commit: the index has staged changes; commit or unstage them first (git restore --staged .), so the commit holds only this change');
+  const staged = git
+    .run(['diff', '--cached', '--name-status', '-z', '--no-renames'])
+    .split('\0')
+    .filter(Boolean)
+    .reduce<[string, string][]>((pairs, field, i, all) => (i % 2 === 0 ? [...pairs, [field, all[i + 1] ?? '']] : pairs), []);
+  const foreign = staged.filter(([status, path]) => !stagedOk(status, path, root));
+  if (foreign.length > 0) {
+    throw new Refused(
+      `--commit: the index has staged changes (${foreign.slice(0, 3).map(([st, p]) => `${st} ${p}`).join(', ')}${foreign.length > 3 ? ', …' : ''}); ` +
+        'commit or unstage them first (git restore --staged .), so the commit holds only this change',
+    );
   }
   if (git.test(['rev-parse', '--verify', '--quiet', `refs/heads/${branch}`])) {
     throw new Refused(`--commit: branch "${branch}" already exists; delete it, or name another with --branch`);
@@ -95,4 +109,38 @@ export function commitOnBranch(target: CommitTarget, paths: readonly string[], m
   git.run(['switch', '--quiet', '-c', branch]);
   git.run(['commit', '--quiet', '-F', '-'], message);
   return git.run(['rev-parse', 'HEAD']).trim();
+}
+
+/** A customer folder a base commit has and the working tree has not, whose manifest there was not decommissioning. */
+export interface LiveDeletion {
+  readonly name: string;
+  readonly manifest: string;
+}
+
+/**
+ * The customers a change deletes while they were live at `base` (a pull request's base commit): their folder is in
+ * `base` and not in the working tree, and their manifest at `base` has no `"decommission": true`. Nothing would plan
+ * their resources any more.
+ */
+export function liveDeletions(base: string, outDir: string, manifestFile: string, skip: readonly string[], cwd = process.cwd()): LiveDeletion[] {
+  const probe = new Git(cwd);
+  if (!probe.test(['rev-parse', '--is-inside-work-tree'])) throw new UsageError('--base: not inside a git repository');
+  const root = probe.run(['rev-parse', '--show-toplevel']).trim();
+  const git = new Git(root);
+  if (!git.test(['rev-parse', '--verify', '--quiet', `${base}^{commit}`])) throw new UsageError(`--base: "${base}" is no commit of this repository (fetch it first: actions/checkout with fetch-depth: 0)`);
+  const out = repoPath(root, outDir);
+  const listed = git.run(['ls-tree', '-r', '--name-only', '-z', base, '--', out]).split('\0').filter(Boolean);
+  return listed
+    .map((p) => p.slice(out.length + 1).split('/'))
+    .filter((parts) => parts.length === 2 && parts[1] === manifestFile && !skip.includes(parts[0]!))
+    .map((parts) => parts[0]!)
+    .filter((name) => !existsSync(resolve(root, out, name)))
+    .filter((name) => {
+      try {
+        return (JSON.parse(git.run(['show', `${base}:${out}/${name}/${manifestFile}`])) as { decommission?: unknown }).decommission !== true;
+      } catch {
+        return true;
+      }
+    })
+    .map((name) => ({ name, manifest: `${outDir}/${name}/${manifestFile}` }));
 }

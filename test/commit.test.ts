@@ -255,7 +255,7 @@ describe('generate --commit', () => {
     git(dir, 'add', 'notes.txt');
     const dirty = await privlink(dir, 'generate', 'customers/acme.yaml', '--commit');
     expect(dirty.code).toBe(1);
-    expect(dirty.stderr).toMatch(/the index has staged changes; commit or unstage them first/);
+    expect(dirty.stderr).toContain("the index has staged changes (A notes.txt); commit or unstage them first");
     git(dir, 'restore', '--staged', 'notes.txt');
 
     git(dir, 'branch', 'privlink/acme');

@@ -2,13 +2,14 @@
  * `generate --commit`: preconditions first (commit.ts), then write, summarize against HEAD (change-summary.ts),
  * and commit every input and output on a new branch.
  */
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { commitBody, commitSubject, prBody, summarizeChange } from '../change-summary';
-import { commitOnBranch, prepareCommit, repoPath } from '../commit';
+import { commitOnBranch, prepareCommit, repoPath, type Git } from '../commit';
 import { CI_FOLDER, HUBS_FOLDER } from '../domain/constants';
 import type { CustomerFiles, FleetOutput } from '../generate';
-import { UsageError } from '../input/problems';
+import { Refused, UsageError } from '../input/problems';
+import { MANIFEST_FILE } from '../render/manifest';
 import { ALLOW_FILE_SUFFIX } from '../render/ci';
 import { topologyMarkdown } from '../render/topology';
 import { plural } from '../support/words';
@@ -64,12 +65,62 @@ function hubLines(before: ReadonlyMap<string, string>, after: ReadonlyMap<string
   return lines;
 }
 
+/** A customer whose spec and folder the working tree no longer has, but HEAD does: a removal this commit carries. */
+interface Removal {
+  readonly name: string;
+  /** Its manifest at HEAD says it was decommissioning (so its destroy has been planned and applied by CI). */
+  readonly decommissioned: boolean;
+  /** Its spec, allowance and folder, relative to the repository root: the deletions the commit stages. */
+  readonly paths: readonly string[];
+}
+
+function removals(git: Git, root: string, o: CommitOptions): Removal[] {
+  const out = repoPath(root, o.outDir);
+  const names = git
+    .listHead(out)
+    .map((p) => p.slice(out.length + 1).split('/'))
+    .filter((parts) => parts.length === 2 && parts[1] === MANIFEST_FILE && parts[0] !== CI_FOLDER && parts[0] !== HUBS_FOLDER)
+    .map((parts) => parts[0]!);
+  return names
+    .filter((name) => !existsSync(join(o.outDir, name)) && !existsSync(join(o.specsDir, `${name}.yaml`)))
+    .map((name) => {
+      const manifest = git.show(`${out}/${name}/${MANIFEST_FILE}`);
+      let decommissioned = false;
+      try {
+        decommissioned = (JSON.parse(manifest ?? '{}') as { decommission?: unknown }).decommission === true;
+      } catch {
+        decommissioned = false;
+      }
+      const spec = repoPath(root, join(o.specsDir, `${name}.yaml`));
+      return { name, decommissioned, paths: [spec, repoPath(root, join(o.specsDir, `${name}${ALLOW_FILE_SUFFIX}`)), `${out}/${name}`] };
+    });
+}
+
+/** The offboarding steps for customers deleted while live: nothing plans their tunnels and endpoints any more. */
+function refuseLive(live: readonly Removal[], o: CommitOptions): never {
+  const names = live.map((r) => r.name).join(', ');
+  const first = live[0]!.name;
+  throw new Refused(
+    `--commit: ${live.map((r) => `${o.specsDir}/${r.name}.yaml and ${o.outDir}/${r.name}/`).join('; ')} ${live.length === 1 ? 'is' : 'are'} deleted, but ${names} ` +
+      `${live.length === 1 ? 'was' : 'were'} never decommissioned (${o.outDir}/${first}/${MANIFEST_FILE} at HEAD has no "decommission": true): ` +
+      'its tunnels and endpoints would stay up with nothing planning them. Offboard first: ' +
+      `(1) restore them: git checkout HEAD -- ${live.map((r) => `${o.specsDir}/${r.name}.yaml ${o.outDir}/${r.name}`).join(' ')}; ` +
+      `(2) set \`decommission: true\` in the spec and run \`privlink generate ${o.specsDir}/${first}.yaml --commit\`; (3) merge it, so CI applies the destroy; ` +
+      `(4) then delete the spec and the folder and run \`privlink generate --commit --branch <branch>\` (README "Offboarding")`,
+  );
+}
+
 export async function generateAndCommit(out: FleetOutput, o: CommitOptions): Promise<number> {
   if (out.customers.length !== 1 && o.branch === undefined) {
     throw new UsageError(`--commit with ${plural(out.customers.length, 'customer')}: name one spec, or give --branch for a multi-customer change`);
   }
-  const target = prepareCommit(o.branch ?? `privlink/${out.customers[0]!.name}`);
+  // A removed customer's spec and folder may already be staged for deletion (git rm): that is this change.
+  const stagedOk = (status: string, path: string, root: string) => status === 'D' && [o.specsDir, o.outDir].some((d) => path.startsWith(`${repoPath(root, d)}/`));
+  const target = prepareCommit(o.branch ?? `privlink/${out.customers[0]!.name}`, process.cwd(), stagedOk);
   const { git, root } = target;
+  const removed = removals(git, root, o);
+  const live = removed.filter((r) => !r.decommissioned);
+  if (live.length > 0) refuseLive(live, o);
   const changed = [...out.customers, ...out.alsoChanged];
   const previous = new Map(
     changed.map((g) => {
@@ -81,6 +132,15 @@ export async function generateAndCommit(out: FleetOutput, o: CommitOptions): Pro
   const hubsFolder = repoPath(root, `${o.outDir}/${HUBS_FOLDER}`);
   const hubsBefore = new Map(git.listHead(hubsFolder).map((p) => [p.slice(hubsFolder.length + 1), git.show(p) ?? '']));
   const written = writeCustomers(o.outDir, folders(out));
+  // A decommissioning customer's destroys are let through by its marker; an allowance left from before would be
+  // unused, which plan-guard refuses: the decommission commit takes it away (git keeps it in history).
+  for (const g of changed) {
+    const allow = join(o.specsDir, `${g.name}${ALLOW_FILE_SUFFIX}`);
+    if (g.model.decommission && existsSync(allow)) {
+      rmSync(allow);
+      o.io.err(`privlink: removed ${allow}: ${g.name} is decommissioning, so plan-guard lets its destroys through by its marker, and a leftover allowance would stop the plan as unused\n`);
+    }
+  }
   for (const n of written.notices) o.io.err(`privlink: ${n}\n`);
   for (const f of written.removed) o.io.err(removedLine(o.outDir, f));
   const summaries = [];
@@ -97,11 +157,14 @@ export async function generateAndCommit(out: FleetOutput, o: CommitOptions): Pro
     repoPath(root, `${o.outDir}/${CI_FOLDER}`),
     repoPath(root, `${o.outDir}/${HUBS_FOLDER}`),
     repoPath(root, `${o.outDir}/${OUTPUT_GITIGNORE_FILE}`),
-  ].filter((p) => existsSync(join(root, p)) || git.listHead(p).length > 0);
-  const subject = summaries.length === 1 ? commitSubject(summaries[0]!) : `privlink: ${summaries.map((s) => s.customer).join(', ')}: regenerate`;
+    ...removed.flatMap((r) => r.paths),
+  ].filter((p) => existsSync(join(root, p)) || git.run(['ls-files', '-z', '--', p]) !== ''); // a path staged as deleted already (git rm) has nothing left to add
+  const regenerated = summaries.length === 1 && removed.length === 0 ? commitSubject(summaries[0]!) : `privlink: ${summaries.map((s) => s.customer).join(', ')}: regenerate`;
+  const subject = removed.length > 0 ? `${regenerated}; remove ${removed.map((r) => r.name).join(', ')} (decommissioned)` : regenerated;
   const hubs = hubLines(hubsBefore, out.hubs);
   const hubText = hubs.length > 0 ? `\nShared Cloud Routers (apply order: hub routers, customers, hub sessions):\n${hubs.join('\n')}\n` : '';
-  const message = `${subject}\n\n${summaries.map((s) => (summaries.length > 1 ? `${s.customer}:\n${commitBody(s)}` : commitBody(s))).join('\n')}${hubText}`;
+  const removedText = removed.length > 0 ? `\nRemoved (decommissioned, their destroy applied): ${removed.map((r) => r.paths.join(', ')).join('; ')}\n` : '';
+  const message = `${subject}\n\n${summaries.map((s) => (summaries.length > 1 ? `${s.customer}:\n${commitBody(s)}` : commitBody(s))).join('\n')}${hubText}${removedText}`;
   const commit = commitOnBranch(target, paths, message);
   if (!commit) {
     o.io.out(`privlink: no change: ${paths.join(', ')} match HEAD; nothing committed, no branch created\n`);

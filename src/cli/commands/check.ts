@@ -16,13 +16,25 @@ function formatDrift(d: Drift, outDir: string): string {
   return d.diff ? `${head}\n${d.diff.replace(/^/gm, '    ')}` : head;
 }
 
-export const check: Command<FleetRunArgs> = {
+interface CheckArgs extends FleetRunArgs {
+  base?: string;
+}
+
+export const check: Command<CheckArgs> = {
   usage: 'check',
   describe: 'Compare the output folder with what the specs generate: exit 1 on any stale, missing, extra or hand-edited file',
-  options: FLEET_RUN_OPTIONS,
+  options: {
+    ...FLEET_RUN_OPTIONS,
+    base: {
+      type: 'string',
+      requiresArg: true,
+      describe: "A git commit, a pull request's base: also fail when the change deletes a customer's folder that was not decommissioning there (its resources would stay up with nothing planning them)",
+    },
+  },
   examples: [
     ['$0 check', 'What CI runs before any plan: customers whose recorded inputs and file hashes match are not rendered'],
     ['$0 check --full', 'Render every customer in memory and compare file by file'],
+    ['$0 check --base origin/main', 'In a pull request: also refuse the deletion of a customer that was never decommissioned'],
   ],
   async run(a, io) {
     enterRoot(a, io, []);
@@ -37,7 +49,20 @@ export const check: Command<FleetRunArgs> = {
       progress?.end();
     }
     const seconds = secondsSince(started);
-    const { drift } = summary;
+    const drift: Drift[] = [...summary.drift];
+    if (a.base !== undefined) {
+      const { liveDeletions } = await import('../../commit');
+      const { CI_FOLDER, HUBS_FOLDER } = await import('../../domain/constants');
+      const { MANIFEST_FILE } = await import('../../render/manifest');
+      for (const d of liveDeletions(a.base, outDir, MANIFEST_FILE, [CI_FOLDER, HUBS_FOLDER])) {
+        drift.push({
+          kind: 'deleted',
+          path: `${d.name}/`,
+          offboard: true,
+          why: `${d.name} was never decommissioned (${d.manifest} at ${a.base.slice(0, 12)} has no "decommission": true): its tunnels and endpoints would stay up with nothing planning them. Restore its spec and folder, then offboard it (README "Offboarding")`,
+        });
+      }
+    }
     if (a.json) {
       const { customers, upToDate, compared } = summary;
       const workers = summary.pool.workers;
@@ -51,7 +76,13 @@ export const check: Command<FleetRunArgs> = {
         const kinds = countBy(drift.slice(DRIFT_SHOWN).map((d) => d.kind));
         io.err(`privlink: … and ${drift.length - shown.length} more (${kinds}); \`privlink check --json\` lists them all\n`);
       }
-      io.err(`privlink: ${plural(drift.length, 'file')} out of line with the specs; run \`privlink generate\` and commit the result\n`);
+      // The advice fixes what was reported: generate for what it writes, offboarding for customers it cannot bring back.
+      const offboard = drift.filter((d) => d.offboard).length;
+      const fixable = drift.length - offboard;
+      if (fixable > 0) io.err(`privlink: ${plural(fixable, 'file')} out of line with the specs; run \`privlink generate\` and commit the result\n`);
+      if (offboard > 0) {
+        io.err(`privlink: ${plural(offboard, 'customer')} removed without being decommissioned; \`privlink generate\` cannot fix that: follow the steps above (README "Offboarding")\n`);
+      }
     } else if (!a.quiet) {
       io.out(
         `privlink: ${outDir}/ matches ${plural(summary.customers, 'spec')} (${summary.upToDate} by recorded inputs and file hashes, ` +

@@ -1,0 +1,112 @@
+/**
+ * Every change after onboarding ends in a commit whose clean clone passes `privlink check` (issue 22): the removal of
+ * a decommissioned customer through `--commit`, the refusal of a live one's, the README's offboarding steps as
+ * written, and `check --base` refusing a pull request that deletes a live customer.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT, acmeWith, privlinkHere, tempDir } from './helpers';
+
+const BIN = join(ROOT, 'bin', 'privlink.js');
+const GIT_ENV = { GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' };
+const ENV = { ...process.env, ...GIT_ENV };
+const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8', env: ENV });
+const privlink = (cwd: string, ...args: string[]) => privlinkHere(args, cwd, GIT_ENV);
+
+let template: string | undefined;
+/** main holds acme and globex, generated; acme is decommissioned on main (its destroy applied by CI). */
+async function repo(): Promise<string> {
+  if (template === undefined) {
+    template = tempDir('privlink-after-template-');
+    cpSync(join(ROOT, 'customers'), join(template, 'customers'), { recursive: true });
+    cpSync(join(ROOT, 'privlink.yaml'), join(template, 'privlink.yaml'));
+    git(template, 'init', '-q', '-b', 'main');
+    git(template, 'config', 'user.name', 'Ops Engineer');
+    git(template, 'config', 'user.email', 'ops@example.com');
+    writeFileSync(join(template, 'customers', 'acme.plan-guard-allow'), 'aws_vpn_connection.vpn_a\n');
+    expect(spawnSync(process.execPath, [BIN, 'generate', '-q'], { cwd: template, env: ENV }).status).toBe(0);
+    git(template, 'add', '-A');
+    git(template, 'commit', '-q', '-m', 'onboard acme and globex');
+    writeFileSync(join(template, 'customers', 'acme.yaml'), acmeWith({ decommission: true }));
+    expect((await privlink(template, 'generate', 'customers/acme.yaml', '--commit', '--branch', 'decommission-acme')).code).toBe(0);
+    git(template, 'switch', '-q', 'main');
+    git(template, 'merge', '-q', '--ff-only', 'decommission-acme');
+  }
+  const dir = tempDir('privlink-after-');
+  cpSync(template, dir, { recursive: true });
+  return dir;
+}
+
+async function cleanCloneChecks(dir: string, branch: string): Promise<{ code: number; stderr: string }> {
+  const clone = tempDir('privlink-clone-');
+  execFileSync('git', ['clone', '-q', '-b', branch, dir, clone], { env: ENV });
+  const r = await privlink(clone, 'check');
+  return { code: r.code, stderr: r.stderr };
+}
+
+describe('removing a customer through --commit', () => {
+  it('the decommission commit also removes the customer\'s plan-guard allowance (a stale one blocks its destroy)', async () => {
+    const dir = await repo();
+    expect(existsSync(join(dir, 'customers', 'acme.plan-guard-allow'))).toBe(false);
+    expect(git(dir, 'show', '--name-status', '--format=', 'HEAD')).toMatch(/^D\tcustomers\/acme\.plan-guard-allow$/m);
+  });
+
+  it('a decommissioned customer: every deletion is committed, and the branch\'s clean clone passes check', async () => {
+    const dir = await repo();
+    rmSync(join(dir, 'customers', 'acme.yaml'));
+    rmSync(join(dir, 'generated', 'acme'), { recursive: true });
+    expect((await privlink(dir, 'generate', '-q')).code).toBe(0);
+    const r = await privlink(dir, 'generate', '--commit', '--branch', 'remove-acme');
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    const changed = git(dir, 'show', '--name-status', '--format=', 'HEAD');
+    expect(changed).toMatch(/^D\tcustomers\/acme\.yaml$/m);
+    expect(changed).toMatch(/^D\tgenerated\/acme\/operator\/cdk\.tf\.json$/m);
+    expect(changed).toMatch(/^M\tgenerated\/ci\/atlantis\.yaml$/m);
+    expect(git(dir, 'log', '-1', '--format=%s').trim()).toBe('privlink: globex: regenerate; remove acme (decommissioned)');
+    expect(await cleanCloneChecks(dir, 'remove-acme')).toEqual({ code: 0, stderr: '' });
+  });
+
+  it('the README\'s last offboarding step as written: delete both, `git rm`, then generate --commit', async () => {
+    const dir = await repo();
+    git(dir, 'rm', '-q', '-r', 'customers/acme.yaml', 'generated/acme');
+    const r = await privlink(dir, 'generate', '--commit', '--branch', 'offboard-acme');
+    expect([r.code, r.stderr]).toEqual([0, '']); // staged deletions are this change, not "staged changes"
+    expect(await cleanCloneChecks(dir, 'offboard-acme')).toEqual({ code: 0, stderr: '' });
+  });
+
+  it('a customer never decommissioned: --commit refuses with the offboarding steps, and writes nothing', async () => {
+    const dir = await repo();
+    rmSync(join(dir, 'customers', 'globex.yaml'));
+    rmSync(join(dir, 'generated', 'globex'), { recursive: true });
+    const r = await privlink(dir, 'generate', '--commit', '--branch', 'remove-globex');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      'privlink: --commit: customers/globex.yaml and generated/globex/ is deleted, but globex was never decommissioned (generated/globex/privlink-manifest.json at HEAD has no "decommission": true): its tunnels and endpoints would stay up with nothing planning them. Offboard first: (1) restore them: git checkout HEAD -- customers/globex.yaml generated/globex;',
+    );
+    expect(git(dir, 'branch', '--list', 'remove-globex')).toBe('');
+  });
+
+  it('CI: check --base refuses a pull request that deletes a live customer, naming the base\'s manifest', async () => {
+    const dir = await repo();
+    const base = git(dir, 'rev-parse', 'HEAD').trim();
+    git(dir, 'switch', '-q', '-c', 'drop-globex');
+    git(dir, 'rm', '-q', '-r', 'customers/globex.yaml', 'generated/globex');
+    expect((await privlink(dir, 'generate', '-q')).code).toBe(0);
+    git(dir, 'add', '-A');
+    git(dir, 'commit', '-q', '-m', 'drop globex by hand');
+    const plain = await privlink(dir, 'check');
+    expect(plain.code).toBe(0); // the tree alone is consistent: only the base knows globex was live
+    const r = await privlink(dir, 'check', '--base', base);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`generated/globex/: deleted: globex was never decommissioned (generated/globex/privlink-manifest.json at ${base.slice(0, 12)} has no "decommission": true)`);
+    // Removing the decommissioned acme against the same base is fine.
+    git(dir, 'switch', '-q', 'main');
+    git(dir, 'switch', '-q', '-c', 'drop-acme');
+    git(dir, 'rm', '-q', '-r', 'customers/acme.yaml', 'generated/acme');
+    expect((await privlink(dir, 'generate', '-q')).code).toBe(0);
+    git(dir, 'add', '-A');
+    git(dir, 'commit', '-q', '-m', 'drop acme');
+    expect(await privlink(dir, 'check', '--base', base)).toMatchObject({ code: 0 });
+  });
+});
