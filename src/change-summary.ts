@@ -335,7 +335,7 @@ function offboardingChecklist(model: CustomerModel, change: Pick<ChangeSummary, 
   return [
     `The customer agreed to end the connection (link the ticket): the apply of this change destroys all ${removed} resources of ${model.name}'s operator stack, both clouds, and plan-guard lets exactly those destroys through`,
     `After the apply: \`privlink status ${model.name}\` reads decommissioning with no resource left; then tell the customer to turn deletion protection off and destroy their module (their README, "Offboarding"). The endpoints go first, because AWS refuses to delete an endpoint service that still has connections`,
-    `Later, in one pull request: delete \`${model.specFile}\` and \`${outDir}/${model.name}/\` (CI keeps planning ${model.name} until its folder is gone; \`privlink check\` accepts the removal)`,
+    `Later, in one pull request: \`git rm -r ${model.specFile} ${outDir}/${model.name}\`, then \`privlink generate --commit --branch offboard-${model.name}\` (it commits the deletions with the CI config that no longer lists ${model.name}; CI keeps planning ${model.name} until its folder is gone)`,
   ];
 }
 

@@ -1,7 +1,8 @@
 /**
  * `privlink generate --commit`: turn a spec change into a reviewable branch with real git.
  *
- *   1. before anything is written: inside a git work tree, HEAD exists, the index is clean, the branch is new;
+ *   1. before anything is written: inside a git work tree, HEAD exists, the index holds nothing else, the branch is
+ *      new (or checked out: the commit goes on top of it);
  *   2. read the customer's previous files from HEAD (for the change summary);
  *   3. (the caller generates and writes the output)
  *   4. stage the spec, the customer's folder and generated/ci/; if nothing differs from HEAD, say so and stop;
@@ -58,6 +59,8 @@ export interface CommitTarget {
   /** Repository root, absolute. */
   readonly root: string;
   readonly branch: string;
+  /** The branch exists and is checked out: the commit goes on top of it (a second change for one customer). */
+  readonly existing: boolean;
 }
 
 /** `generated/acme` (relative to cwd) → path relative to the repository root, forward slashes. */
@@ -89,24 +92,26 @@ export function prepareCommit(branch: string, cwd = process.cwd(), stagedOk: (st
         'commit or unstage them first (git restore --staged .), so the commit holds only this change',
     );
   }
-  if (git.test(['rev-parse', '--verify', '--quiet', `refs/heads/${branch}`])) {
-    throw new Refused(`--commit: branch "${branch}" already exists; delete it, or name another with --branch`);
+  const existing = git.test(['rev-parse', '--verify', '--quiet', `refs/heads/${branch}`]);
+  if (existing && git.run(['branch', '--show-current']).trim() !== branch) {
+    throw new Refused(`--commit: branch "${branch}" already exists and is not checked out; to add this change to it, \`git switch ${branch}\` and run again; or name another branch with --branch`);
   }
-  return { git, root, branch };
+  return { git, root, branch, existing };
 }
 
 /** Pathspecs that keep Terraform's own files (state, plugins, lock file) out of the commit. */
 const EXCLUDES = [':(exclude,glob)**/.terraform/**', ':(exclude,glob)**/.terraform.lock.hcl', ':(exclude,glob)**/terraform.tfstate*', ':(exclude,glob)**/*.tfplan'];
 
 /**
- * Stages `paths` (relative to the root) and, when anything differs from HEAD, commits it on a new branch.
- * Returns the new commit's id, or undefined when there was nothing to commit (no branch is created then).
+ * Stages `paths` (relative to the root) and, when anything differs from HEAD, commits it on a new branch (or on top
+ * of the checked-out branch of that name). Returns the new commit's id, or undefined when there was nothing to commit
+ * (no branch is created then).
  */
 export function commitOnBranch(target: CommitTarget, paths: readonly string[], message: string): string | undefined {
   const { git, branch } = target;
   git.run(['add', '-A', '--', ...paths, ...EXCLUDES]);
   if (git.test(['diff', '--cached', '--quiet'])) return undefined;
-  git.run(['switch', '--quiet', '-c', branch]);
+  if (!target.existing) git.run(['switch', '--quiet', '-c', branch]);
   git.run(['commit', '--quiet', '-F', '-'], message);
   return git.run(['rev-parse', 'HEAD']).trim();
 }

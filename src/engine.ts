@@ -9,11 +9,12 @@
  *             itself hash as its manifest records, and whose files hash as recorded, is up to date. Every other
  *             customer (and --full: every customer) is validated, rendered in memory and compared file by file.
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { folderDrift, folderIntact, folderMatches, runDrift, topLevelDrift, type Drift } from './check';
 import { WorkerPool, runTasks, workersFor, type PoolStats } from './pool';
 import { allocateRun, allocationChanged, allocationMoved, readAllocations } from './allocations';
+import { liveOrphans, orphanAdvice, withOrphanNote } from './orphans';
 import { CI_FOLDER, HUBS_FOLDER } from './domain/constants';
 import { ciInputs, customerInputs, hubsInputs, sameInputs, type Inputs } from './fingerprint';
 import { ALLOCATION_FILE, parseAllocation, type Allocation } from './model/allocation';
@@ -63,6 +64,25 @@ const manifestOf = (outDir: string, folder: string): Manifest | undefined => par
 function upToDate(outDir: string, folder: string, inputs: Inputs): boolean {
   const m = manifestOf(outDir, folder);
   return m !== undefined && sameInputs(m.inputs, inputs) && folderIntact(join(outDir, folder), m);
+}
+
+/**
+ * Why a customer's folder is not what its spec generates now (its spec, privlink.yaml or privlink changed since, or a
+ * file was edited), or undefined when it is: the lab brings up only output that matches its spec.
+ */
+export function customerStale(outDir: string, name: string, fleetBytes: Buffer): string | undefined {
+  const m = manifestOf(outDir, name);
+  if (!m?.spec || !m.inputs) return `${outDir}/${name}/${MANIFEST_FILE} is missing or unreadable`;
+  let specBytes: Buffer;
+  try {
+    specBytes = readFileSync(m.spec.file);
+  } catch {
+    return `its spec ${m.spec.file} is gone`;
+  }
+  const inputs = customerInputs(sha256(specBytes), fleetBytes);
+  if (!sameInputs(m.inputs, inputs)) return `${m.spec.file}, privlink.yaml or privlink changed since ${outDir}/${name}/ was generated`;
+  if (!folderIntact(join(outDir, name), m)) return `a file of ${outDir}/${name}/ was edited or removed since it was generated`;
+  return undefined;
 }
 
 /** Spec files split by what their folders' manifests record, before any spec is parsed. */
@@ -123,12 +143,18 @@ export async function runGenerate(s: RunSettings): Promise<GenerateSummary> {
     allocations = allocateRun(run, { outDir: s.outDir, fleet: s.fleet.config, fleetFile: s.fleet, disk, ...(s.reallocate ? { reallocate: s.reallocate } : {}) });
   } catch (err) {
     pool?.close();
-    throw err; // nothing written, not even the output folder
+    // A renamed live customer collides with its own old folder's allocation: say that this is what it is.
+    throw withOrphanNote(err, s.outDir, s.specsDir, run?.all); // nothing written, not even the output folder
   }
   // A customer whose allocation is not what its folder records renders again: reallocated, first allocated, or (named
   // or not) one whose own router its hub adopts now that another customer joins its network.
   const adopted = run.all.filter((spec) => !run.requested.includes(spec) && allocationMoved(disk, spec, allocations));
   for (const spec of [...run.requested, ...adopted]) if (allocationChanged(disk, spec, allocations)) scan.dirty.add(spec.file);
+  // A live customer whose spec is gone (deleted, or renamed): say what it means now, not first at `check`.
+  const names = new Set(run.all.map((x) => x.spec.name));
+  const orphans = liveOrphans(s.outDir, names);
+  const newcomers = run.all.filter((x) => !existsSync(join(s.outDir, x.spec.name))).map((x) => x.spec.name);
+  const orphanNotice = orphans.length > 0 ? [`warning: ${orphanAdvice(s.outDir, s.specsDir, orphans, newcomers)}`] : [];
   const output = openOutput(s.outDir);
   const ctx = { mode: 'generate' as const, outDir: s.outDir, staging: output.staging, fleet: s.fleet.config };
   pool?.init(ctx);
@@ -169,7 +195,7 @@ export async function runGenerate(s: RunSettings): Promise<GenerateSummary> {
       filesWritten,
       filesUnchanged,
       filesRemoved: filesRemoved.sort(),
-      notices: output.notices,
+      notices: [...orphanNotice, ...output.notices],
       ...(run.ciSkipped ? { ciSkipped: run.ciSkipped } : {}),
       pool: stats,
     };

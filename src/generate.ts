@@ -3,6 +3,7 @@
  * writing is writer.ts's job, so `check` (and tests) can compare in memory.
  */
 import { allocateRun, allocationMoved, readAllocations } from './allocations';
+import { withOrphanNote } from './orphans';
 import { ciInputs, customerInputs, hubsInputs, type Inputs } from './fingerprint';
 import type { FleetConfig } from './fleet/schema';
 import { ALLOCATION_FILE, allocationJson, type Allocation } from './model/allocation';
@@ -66,6 +67,8 @@ export interface GenerateOptions {
 export interface FleetOutput {
   /** The customers of this run. */
   readonly customers: Generated[];
+  /** The name of every valid spec of the fleet (the run's and the others'). */
+  readonly names: readonly string[];
   /**
    * Customers not named in the run whose folders change with it: a customer whose own router its hub adopts when the
    * named one joins its network. Written and committed with the run.
@@ -83,15 +86,21 @@ export interface FleetOutput {
 export function generateAll(opts: GenerateOptions & { readonly insideSpecsDir?: boolean }): FleetOutput {
   const run = validateRun(opts);
   const disk = readAllocations(opts.outDir);
-  const allocations = allocateRun(run, { outDir: opts.outDir, fleet: opts.fleet, disk, ...(opts.reallocate ? { reallocate: opts.reallocate } : {}) });
+  let allocations;
+  try {
+    allocations = allocateRun(run, { outDir: opts.outDir, fleet: opts.fleet, disk, ...(opts.reallocate ? { reallocate: opts.reallocate } : {}) });
+  } catch (err) {
+    throw withOrphanNote(err, opts.outDir, opts.specsDir, run.all);
+  }
   const render = (s: (typeof run.all)[number]) => {
     const model = buildModel(s.spec, s.file, opts.fleet, allocations.get(s.spec.name)!);
     return { name: model.name, model, files: renderCustomer(model, customerInputs(s.sha256, opts.fleetBytes)) };
   };
   const customers = run.requested.map(render);
   const alsoChanged = run.all.filter((s) => !run.requested.includes(s) && allocationMoved(disk, s, allocations)).map(render);
-  if (run.ciSkipped) return { customers, alsoChanged, ciSkipped: run.ciSkipped };
-  return { customers, alsoChanged, ci: renderCiFolder(ciFacts(run.all, allocations), opts), hubs: renderHubsFolder(run.all, allocations, opts) };
+  const names = run.all.map((s) => s.spec.name);
+  if (run.ciSkipped) return { customers, names, alsoChanged, ciSkipped: run.ciSkipped };
+  return { customers, names, alsoChanged, ci: renderCiFolder(ciFacts(run.all, allocations), opts), hubs: renderHubsFolder(run.all, allocations, opts) };
 }
 
 /**

@@ -4,7 +4,7 @@
  * written, and `check --base` refusing a pull request that deletes a live customer.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, acmeWith, privlinkHere, tempDir } from './helpers';
 
@@ -108,5 +108,74 @@ describe('removing a customer through --commit', () => {
     git(dir, 'add', '-A');
     git(dir, 'commit', '-q', '-m', 'drop acme');
     expect(await privlink(dir, 'check', '--base', base)).toMatchObject({ code: 0 });
+  });
+});
+
+describe('a rename of a live customer', () => {
+  const NOTE = 'generated/globex/: no spec generates this folder any more, and globex was never decommissioned: its tunnels and endpoints would stay up with nothing planning them. If you renamed globex to umbrella: a rename changes every resource name, so it is the decommission of the old name and the onboarding of the new one.';
+
+  it('on the same network: generate refuses what collides with the old folder and says it is a rename, with the steps; so does --commit', async () => {
+    const dir = await repo();
+    git(dir, 'mv', 'customers/globex.yaml', 'customers/umbrella.yaml');
+    writeFileSync(join(dir, 'customers', 'umbrella.yaml'), readFileSync(join(dir, 'customers', 'umbrella.yaml'), 'utf8').replace(/^name: globex$/m, 'name: umbrella'));
+    const g = await privlink(dir, 'generate', '-q');
+    expect(g.code).toBe(1);
+    expect(g.stderr).toContain('is also held by tunnel a1 of globex (its folder\'s allocation.json)');
+    expect(g.stderr).toContain(`privlink: note: ${NOTE}`);
+    const c = await privlink(dir, 'generate', 'customers/umbrella.yaml', '--commit');
+    expect(c.code).toBe(1);
+    expect(c.stderr).toContain(`privlink: note: ${NOTE}`);
+    expect(git(dir, 'branch', '--list', 'privlink/umbrella')).toBe('');
+  });
+
+  it('on another network: generate warns at once, --commit refuses, and check\'s advice is the offboarding', async () => {
+    const dir = await repo();
+    git(dir, 'mv', 'customers/globex.yaml', 'customers/umbrella.yaml');
+    const moved = readFileSync(join(dir, 'customers', 'umbrella.yaml'), 'utf8').replace(/^name: globex$/m, 'name: umbrella').replace(/^( *network:) .*$/m, '$1 umbrella-vpc');
+    writeFileSync(join(dir, 'customers', 'umbrella.yaml'), moved);
+    git(dir, 'add', '-A');
+    const g = await privlink(dir, 'generate', '-q');
+    expect([g.code, g.stderr]).toEqual([0, expect.stringContaining(`privlink: warning: ${NOTE}`)]);
+    git(dir, 'restore', '--staged', '.');
+    const c = await privlink(dir, 'generate', 'customers/umbrella.yaml', '--commit');
+    expect(c.code).toBe(1);
+    expect(c.stderr).toContain(`privlink: --commit: ${NOTE}`);
+    expect(c.stderr).toContain('nothing written, no branch created');
+    expect(git(dir, 'branch', '--list', 'privlink/umbrella')).toBe('');
+    const k = await privlink(dir, 'check');
+    expect(k.code).toBe(1);
+    // Only the orphan is out of line (generate already wrote umbrella and the CI config): the advice is the offboarding.
+    expect(k.stderr).not.toContain('run `privlink generate` and commit the result');
+    expect(k.stderr).toContain('privlink: 1 customer removed without being decommissioned; `privlink generate` cannot fix that: follow the steps above (README "Offboarding")');
+  });
+});
+
+describe('a second --commit for one customer', () => {
+  it('adds a commit to its branch when that branch is checked out, and says so', async () => {
+    const dir = await repo();
+    writeFileSync(join(dir, 'customers', 'globex.yaml'), readFileSync(join(dir, 'customers', 'globex.yaml'), 'utf8').replace('ports: [443, 22]', 'ports: [443, 22, 8443]'));
+    const first = await privlink(dir, 'generate', 'customers/globex.yaml', '--commit');
+    expect([first.code, first.stdout]).toEqual([0, expect.stringContaining('on new branch privlink/globex')]);
+    writeFileSync(join(dir, 'customers', 'globex.yaml'), readFileSync(join(dir, 'customers', 'globex.yaml'), 'utf8').replace('ports: [443, 22, 8443]', 'ports: [443, 22, 8443, 9443]'));
+    const second = await privlink(dir, 'generate', 'customers/globex.yaml', '--commit');
+    expect(second.stderr).toBe('');
+    expect(second.code).toBe(0);
+    expect(second.stdout).toContain('on existing branch privlink/globex');
+    expect(git(dir, 'rev-list', '--count', 'main..privlink/globex').trim()).toBe('2');
+    expect(await cleanCloneChecks(dir, 'privlink/globex')).toEqual({ code: 0, stderr: '' });
+  });
+});
+
+describe('the lab on output that no longer matches its spec', () => {
+  it('refuses (exit 1) before touching the machine, and says to run generate', async () => {
+    const dir = tempDir('privlink-stale-lab-');
+    cpSync(join(ROOT, 'customers'), join(dir, 'customers'), { recursive: true });
+    cpSync(join(ROOT, 'privlink.yaml'), join(dir, 'privlink.yaml'));
+    expect((await privlink(dir, 'generate', '-q')).code).toBe(0);
+    writeFileSync(join(dir, 'customers', 'acme.yaml'), acmeWith({ 'endpoints.0.ports': [443] }));
+    // The staleness check runs before the machine checks, so it needs no root.
+    const r = spawnSync(process.execPath, [BIN, 'lab', 'acme', '--no-install'], { cwd: dir, encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe('privlink: generated/acme/ is stale: customers/acme.yaml, privlink.yaml or privlink changed since generated/acme/ was generated; run `privlink generate` first, then the lab (or give --tf FILE to prove a file as it is)\n');
   });
 });

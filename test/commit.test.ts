@@ -184,7 +184,7 @@ describe('generate --commit', () => {
     expect(message).toMatch(/^ {4}- google_compute_vpn_tunnel\.tunnel_b2$/m);
     expect(message).toContain('[ ] The customer agreed to end the connection (link the ticket): the apply of this change destroys all');
     expect(message).toContain('[ ] After the apply: privlink status acme reads decommissioning with no resource left; then tell the customer to turn deletion protection off and destroy their module');
-    expect(message).toContain('[ ] Later, in one pull request: delete customers/acme.yaml and generated/acme/');
+    expect(message).toContain('[ ] Later, in one pull request: git rm -r customers/acme.yaml generated/acme, then privlink generate --commit --branch offboard-acme');
     expect(readFileSync(join(dir, 'pr.md'), 'utf8')).toContain('## acme (offboarding)');
     const tf = JSON.parse(readFileSync(join(dir, 'generated', 'acme', 'operator', 'cdk.tf.json'), 'utf8'));
     expect(tf.resource).toBeUndefined();
@@ -261,7 +261,7 @@ describe('generate --commit', () => {
     git(dir, 'branch', 'privlink/acme');
     const exists = await privlink(dir, 'generate', 'customers/acme.yaml', '--commit');
     expect(exists.code).toBe(1);
-    expect(exists.stderr).toContain('branch "privlink/acme" already exists');
+    expect(exists.stderr).toContain('branch "privlink/acme" already exists and is not checked out; to add this change to it, `git switch privlink/acme` and run again');
 
     expect(readFileSync(join(dir, 'generated', 'acme', 'operator', 'cdk.tf.json'), 'utf8')).toBe(before);
     expect(git(dir, 'branch', '--show-current').trim()).toBe('main');

@@ -10,6 +10,7 @@ import { CI_FOLDER, HUBS_FOLDER } from '../domain/constants';
 import type { CustomerFiles, FleetOutput } from '../generate';
 import { Refused, UsageError } from '../input/problems';
 import { MANIFEST_FILE } from '../render/manifest';
+import { liveOrphans, orphanAdvice } from '../orphans';
 import { ALLOW_FILE_SUFFIX } from '../render/ci';
 import { topologyMarkdown } from '../render/topology';
 import { plural } from '../support/words';
@@ -121,6 +122,12 @@ export async function generateAndCommit(out: FleetOutput, o: CommitOptions): Pro
   const removed = removals(git, root, o);
   const live = removed.filter((r) => !r.decommissioned);
   if (live.length > 0) refuseLive(live, o);
+  // A live customer's folder without its spec (deleted, or renamed): the branch's clean clone would fail check.
+  const orphans = liveOrphans(o.outDir, new Set(out.names));
+  if (orphans.length > 0) {
+    const newcomers = out.customers.filter((g) => git.listHead(repoPath(root, `${o.outDir}/${g.name}`)).length === 0).map((g) => g.name);
+    throw new Refused(`--commit: ${orphanAdvice(o.outDir, o.specsDir, orphans, newcomers)}; nothing written, no branch created`);
+  }
   const changed = [...out.customers, ...out.alsoChanged];
   const previous = new Map(
     changed.map((g) => {
@@ -167,14 +174,14 @@ export async function generateAndCommit(out: FleetOutput, o: CommitOptions): Pro
   const message = `${subject}\n\n${summaries.map((s) => (summaries.length > 1 ? `${s.customer}:\n${commitBody(s)}` : commitBody(s))).join('\n')}${hubText}${removedText}`;
   const commit = commitOnBranch(target, paths, message);
   if (!commit) {
-    o.io.out(`privlink: no change: ${paths.join(', ')} match HEAD; nothing committed, no branch created\n`);
+    o.io.out(`privlink: no change: ${paths.join(', ')} match HEAD; nothing committed${target.existing ? '' : ', no branch created'}\n`);
     return 0;
   }
   const models = new Map(changed.map((g) => [g.name, g.model]));
   const body = `${prBody(summaries, (name) => topologyMarkdown(models.get(name)!))}${hubs.length > 0 ? `\n## Shared Cloud Routers\n\nApplied in this order: each hub's routers, the customers, each hub's sessions.\n\n${hubs.join('\n')}\n` : ''}`;
   if (o.prBodyFile) writeFileSync(o.prBodyFile, body);
   o.io.out(`${body}\n`);
-  o.io.out(`privlink: committed ${commit.slice(0, 12)} on new branch ${target.branch}: ${subject}\n`);
+  o.io.out(`privlink: committed ${commit.slice(0, 12)} on ${target.existing ? 'existing branch' : 'new branch'} ${target.branch}: ${subject}\n`);
   o.io.out(`privlink: push it and open a pull request: git push -u origin ${target.branch}${o.prBodyFile ? ` (body in ${o.prBodyFile})` : ''}\n`);
   return 0;
 }

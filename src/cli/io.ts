@@ -72,6 +72,7 @@ export function reportFailure(err: unknown, c: FailureContext): number {
   if (err instanceof InputError) {
     const problems = sortProblems(err.problems);
     io.err(`${problems.map(formatProblem).join('\n')}\n`);
+    for (const note of err.notes) io.err(`privlink: note: ${note}\n`);
     io.err(`privlink: ${plural(problems.length, 'problem')} in ${plural(new Set(problems.map((p) => p.file)).size, 'file')}; nothing was written\n`);
   } else if (err instanceof Refused) {
     io.err(`privlink: ${err.message}\n`);

@@ -34,7 +34,11 @@ export function sortProblems(problems: readonly Problem[]): Problem[] {
 
 /** A mistake in the user's input: the CLI prints the problems (no stack trace) and exits 1. */
 export class InputError extends Error {
-  constructor(readonly problems: readonly Problem[]) {
+  constructor(
+    readonly problems: readonly Problem[],
+    /** What the problems likely mean together (a rename behind allocation conflicts, say), printed after them. */
+    readonly notes: readonly string[] = [],
+  ) {
     super(sortProblems(problems).map(formatProblem).join('\n'));
     this.name = 'InputError';
   }

@@ -224,7 +224,11 @@ export function renderGithubActions(input: CiInput): string {
           outputs: Object.fromEntries(['hubs', 'canaries', 'customers', 'leaving'].map((k) => [k, `\${{ steps.changed.outputs.${k} }}`])),
           steps: [
             ...SETUP,
-            { name: 'Generated output matches the specs', run: `${PRIVLINK} check` },
+            {
+              name: 'Generated output matches the specs; a pull request deletes no live customer',
+              env: { PR_BASE: '${{ github.event.pull_request.base.sha }}' },
+              run: `${PRIVLINK} check \${PR_BASE:+--base "$PR_BASE"}`,
+            },
             {
               id: 'changed',
               name: 'Changed stacks, in shards',

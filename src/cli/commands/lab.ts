@@ -34,6 +34,16 @@ function tfFileOf(outDir: string, customer: string): string {
   return join(outDir, customer, 'operator', 'cdk.tf.json');
 }
 
+/** Refuses a customer whose folder is not what its spec generates now: the lab would prove yesterday's output. */
+async function refuseStale(a: LabArgs, customer: string): Promise<void> {
+  const { customerStale } = await import('../../engine');
+  const { outDir, fleet } = setup(a);
+  const why = customerStale(outDir, customer, fleet.bytes);
+  if (why !== undefined) {
+    throw new Refused(`${outDir}/${customer}/ is stale: ${why}; run \`privlink generate\` first, then the lab (or give --tf FILE to prove a file as it is)`);
+  }
+}
+
 /** A customer on a shared Cloud Router: its hub's routers and sessions stacks (its allocation.json names the hub). */
 function hubFilesOf(outDir: string, customer: string): { routers: string; sessions: string } | undefined {
   const a = parseAllocation(readIfExists(join(outDir, customer, ALLOCATION_FILE)));
@@ -111,6 +121,7 @@ export const lab: Command<LabArgs> = {
     if (names.length > 1) return runShared(a, io, names, log);
     const customer = names[0] ?? basename(tf!).replace(/\.tf\.json$|\.json$/, '');
     const tfFile = tf ?? tfFileOf(setup(a).outDir, customer);
+    if (tf === undefined) await refuseStale(a, customer);
     const { prepareLab, runLab } = await import('../../lab/run');
     const prepared = prepareLab(tfFile, undefined, tf === undefined ? hubFilesOf(setup(a).outDir, customer) : undefined);
     if (!(await machineReady(a, io, customer, log))) return 3;
@@ -127,6 +138,7 @@ async function runShared(a: LabArgs, io: Io, names: readonly string[], log: (lin
   const { outDir } = setup(a);
   const router = sharedRouterOf(outDir, names);
   const { prepareLab } = await import('../../lab/run');
+  for (const customer of names) await refuseStale(a, customer);
   const runs = names.map((customer) => {
     const tfFile = tfFileOf(outDir, customer);
     return { o: { customer, tfFile, timeoutMs: a.timeout * 1000, keep: a.keep, log }, prepared: prepareLab(tfFile, undefined, hubFilesOf(outDir, customer)) };
