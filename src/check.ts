@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { structuredPatch } from 'diff';
 import type { CustomerFiles } from './generate';
 import { HUBS_FOLDER } from './domain/constants';
-import { MANIFEST_FILE, parseManifest, sha256, type Manifest } from './render/manifest';
+import { lf, MANIFEST_FILE, parseManifest, textSha256, type Manifest } from './render/manifest';
 import { LOCK_FILE, RUN_FILES, folderFiles, lockHolder, readIfExists } from './writer';
 
 export type DriftKind = 'missing' | 'stale' | 'hand-edited' | 'extra' | 'interrupted' | 'deleted';
@@ -104,14 +104,15 @@ export function folderDrift(outDir: string, folder: string, files: CustomerFiles
   const manifest = parseManifest(readIfExists(join(dir, MANIFEST_FILE)));
   for (const [rel, content] of files) {
     const path = `${folder}/${rel}`;
-    const actual = readIfExists(join(dir, rel));
+    const read = readIfExists(join(dir, rel));
+    const actual = read === undefined ? undefined : lf(read); // a CRLF checkout says the same
     if (actual === undefined) {
       drift.push({ kind: 'missing', path, why: 'privlink would write this file' });
       continue;
     }
     if (actual === content) continue;
     const recorded = manifest?.files[rel];
-    const edited = recorded !== undefined && recorded !== sha256(actual);
+    const edited = recorded !== undefined && recorded !== textSha256(actual);
     drift.push({
       kind: edited ? 'hand-edited' : 'stale',
       path,
@@ -155,7 +156,7 @@ export function folderIntact(dir: string, manifest: Manifest): boolean {
     } catch {
       return false;
     }
-    if (sha256(bytes) !== manifest.files[rel]) return false;
+    if (textSha256(bytes) !== manifest.files[rel]) return false;
   }
   return true;
 }

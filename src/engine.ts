@@ -23,7 +23,7 @@ import { discoverSpecs, displayPath, namedSpecs, validateRun } from './specs';
 
 /** The renderers, loaded when a run first renders (check of an unchanged fleet never does). */
 const renderers = () => require('./generate') as typeof import('./generate');
-import { MANIFEST_FILE, parseManifest, sha256, type Manifest } from './render/manifest';
+import { MANIFEST_FILE, parseManifest, textSha256, type Manifest } from './render/manifest';
 import { abortOutput, commitOutput, openOutput, pauseForTest, readIfExists, stageFolder } from './writer';
 
 export interface RunSettings {
@@ -79,7 +79,7 @@ export function customerStale(outDir: string, name: string, fleetBytes: Buffer):
   } catch {
     return `its spec ${m.spec.file} is gone`;
   }
-  const inputs = customerInputs(sha256(specBytes), fleetBytes);
+  const inputs = customerInputs(textSha256(specBytes), fleetBytes);
   if (!sameInputs(m.inputs, inputs)) return `${m.spec.file}, privlink.yaml or privlink changed since ${outDir}/${name}/ was generated`;
   if (!folderIntact(join(outDir, name), m)) return `a file of ${outDir}/${name}/ was edited or removed since it was generated`;
   return undefined;
@@ -118,7 +118,7 @@ function scanInputs(outDir: string, files: readonly string[], fleetBytes: Buffer
       dirty.add(file); // validation reports it
       continue;
     }
-    const sha = sha256(bytes);
+    const sha = textSha256(bytes);
     const inputs = customerInputs(sha, fleetBytes);
     if (hit && sameInputs(hit.manifest.inputs, inputs) && folderIntact(join(outDir, hit.folder), hit.manifest)) {
       clean.set(file, hit.manifest.customer ?? hit.folder);

@@ -11,7 +11,7 @@
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { sha256, type Inputs } from './render/manifest';
+import { sha256, textSha256, type Inputs } from './render/manifest';
 
 export type { Inputs };
 
@@ -69,14 +69,14 @@ function sha256Stream() {
 /** The inputs of one customer. */
 export const customerInputs = (specBytesSha: string, fleetBytes: Buffer): Inputs => ({
   spec: specBytesSha,
-  fleet: sha256(fleetBytes),
+  fleet: textSha256(fleetBytes),
   generator: generatorFingerprint(),
 });
 
 /** The inputs of generated/ci/: the fleet's customer names, hubs and leaving customers stand in for the spec. */
 export const ciInputs = (facts: { names: readonly string[]; hubs: readonly string[]; leaving: readonly string[] }, fleetBytes: Buffer): Inputs => ({
   spec: sha256([...[...facts.names].sort(), ...[...facts.hubs].sort().map((h) => `hub ${h}`), ...[...facts.leaving].sort().map((c) => `leaving ${c}`)].join('\n')),
-  fleet: sha256(fleetBytes),
+  fleet: textSha256(fleetBytes),
   generator: generatorFingerprint(),
 });
 
@@ -91,7 +91,7 @@ export const hubsInputs = (entries: readonly { name: string; specSha: string; al
       .map((e) => `${e.name} ${e.specSha} ${sha256(e.allocation)}`)
       .join('\n'),
   ),
-  fleet: sha256(fleetBytes),
+  fleet: textSha256(fleetBytes),
   generator: generatorFingerprint(),
 });
 

@@ -46,13 +46,26 @@ export class WorkerPool {
   /** Forks the workers; they load their modules while the caller validates. */
   constructor(readonly size: number) {
     for (let w = 0; w < size; w++) {
-      this.children.push(fork(workerScript(), [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [] }));
+      const child = fork(workerScript(), [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [] });
+      // A send to a worker that is gone (Ctrl-C reaches the whole process group) fails with EPIPE: its exit, which
+      // follows, is what counts (see onExit), not the failed write.
+      child.on('error', () => undefined);
+      child.on('exit', (_code, signal) => this.onExit(signal));
+      this.children.push(child);
     }
+  }
+
+  /**
+   * A worker stopped by Ctrl-C or SIGTERM means this process was interrupted too (the signal reaches the whole
+   * process group), or will be: let the CLI's handler say so and exit 130, rather than report a broken worker.
+   */
+  private onExit(signal: NodeJS.Signals | null): void {
+    if ((signal === 'SIGINT' || signal === 'SIGTERM') && process.listenerCount(signal) > 0) process.kill(process.pid, signal);
   }
 
   /** Gives every worker the run's context (once the output is open); call before run(). */
   init(ctx: TaskContext): this {
-    for (const child of this.children) child.send({ type: 'init', ctx });
+    for (const child of this.children) if (child.connected) child.send({ type: 'init', ctx }, () => undefined);
     return this;
   }
 
@@ -65,7 +78,7 @@ export class WorkerPool {
       const feed = (child: ChildProcess) => {
         if (next < tasks.length) {
           const id = next++;
-          child.send({ type: 'task', id, task: tasks[id] });
+          if (child.connected) child.send({ type: 'task', id, task: tasks[id] }, () => undefined);
         }
       };
       for (const child of this.children) {
@@ -83,7 +96,6 @@ export class WorkerPool {
           if (done === tasks.length) resolve(results);
           else feed(child);
         });
-        child.on('error', reject);
         child.on('exit', (code, signal) => {
           if (done < tasks.length) reject(new Error(`a worker process stopped (${signal ?? `exit ${code}`}) before the run finished`));
         });

@@ -3,9 +3,10 @@
  * a decommissioned customer through `--commit`, the refusal of a live one's, the README's offboarding steps as
  * written, and `check --base` refusing a pull request that deletes a live customer.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeSyntheticFleet } from '../src/tools/synthetic-fleet';
 import { ROOT, acmeWith, privlinkHere, tempDir } from './helpers';
 
 const BIN = join(ROOT, 'bin', 'privlink.js');
@@ -178,4 +179,51 @@ describe('the lab on output that no longer matches its spec', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toBe('privlink: generated/acme/ is stale: customers/acme.yaml, privlink.yaml or privlink changed since generated/acme/ was generated; run `privlink generate` first, then the lab (or give --tf FILE to prove a file as it is)\n');
   });
+});
+
+describe('a Windows checkout', () => {
+  it('a CRLF working copy of LF-committed specs and output passes check (line ends are not what a spec says)', async () => {
+    const dir = tempDir('privlink-crlf-');
+    cpSync(join(ROOT, 'customers'), join(dir, 'customers'), { recursive: true });
+    cpSync(join(ROOT, 'privlink.yaml'), join(dir, 'privlink.yaml'));
+    expect((await privlink(dir, 'generate', '-q')).code).toBe(0);
+    const crlf = (file: string) => writeFileSync(file, readFileSync(file, 'utf8').replace(/\r?\n/g, '\r\n'));
+    const walk = (d: string): string[] => readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(d, e.name)) : [join(d, e.name)]));
+    const files = [...walk(join(dir, 'customers')), ...walk(join(dir, 'generated')), join(dir, 'privlink.yaml')];
+    for (const f of files) crlf(f);
+    expect(readFileSync(join(dir, 'customers', 'acme.yaml'), 'utf8')).toContain('\r\n');
+    expect(await privlink(dir, 'check')).toMatchObject({ code: 0, stderr: '' });
+    expect(await privlink(dir, 'check', '--full')).toMatchObject({ code: 0, stderr: '' });
+    // A real change still shows through the line ends.
+    writeFileSync(join(dir, 'customers', 'acme.yaml'), acmeWith({ 'endpoints.0.ports': [443] }).replace(/\n/g, '\r\n'));
+    expect((await privlink(dir, 'check')).code).toBe(1);
+  });
+
+  it('the repository keeps specs and output LF in every checkout (.gitattributes)', () => {
+    const attrs = spawnSync('git', ['check-attr', 'eol', '--', 'customers/acme.yaml', 'generated/acme/operator/cdk.tf.json', 'privlink.yaml'], { cwd: ROOT, encoding: 'utf8' });
+    expect(attrs.stdout).toBe('customers/acme.yaml: eol: lf\ngenerated/acme/operator/cdk.tf.json: eol: lf\nprivlink.yaml: eol: lf\n');
+  });
+});
+
+describe('Ctrl-C early in a fleet run', () => {
+  it('generate --full of 200 customers interrupted at 0.3–1.2 s: exit 130 with the interrupt line, never "internal error"', async () => {
+    const dir = tempDir('privlink-ctrlc-');
+    cpSync(join(ROOT, 'privlink.yaml'), join(dir, 'privlink.yaml'));
+    writeSyntheticFleet(join(dir, 'customers'), 200);
+    for (const ms of [300, 600, 900, 1200]) {
+      // A terminal's Ctrl-C signals the whole process group: privlink and its worker processes at once.
+      const child = spawn(process.execPath, [BIN, 'generate', '--full', '-j', '2'], { cwd: dir, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const code = await new Promise<number | null>((resolve) => {
+        const timer = setTimeout(() => process.kill(-child.pid!, 'SIGINT'), ms);
+        child.on('close', (c) => {
+          clearTimeout(timer);
+          resolve(c);
+        });
+      });
+      expect([ms, stderr]).toEqual([ms, expect.not.stringContaining('internal error')]);
+      if (code !== 0) expect([ms, code, stderr]).toEqual([ms, 130, expect.stringMatching(/^privlink: interrupted by SIGINT; /m)]);
+    }
+  }, 60_000);
 });

@@ -2,13 +2,13 @@
  * Reads customer specs: YAML with positions → schema → per-spec rules → fleet rules.
  * Every problem of every file is collected; nothing stops at the first one.
  */
-import { createHash } from 'node:crypto';
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import type { core } from 'zod';
 import { formatPath, type Problem } from './problems';
 import { checkFleet, checkSpec, type SpecSections } from './rules';
 import { customerSchema, type CustomerSpec } from './schema';
 import { MAX_SOURCE_BYTES, parseYamlSource, type YamlSource } from './source';
+import { textSha256 } from '../support/text';
 
 export interface LoadedSpec {
   /** Path as given, made relative to the working directory when inside it (used in headers and messages). */
@@ -125,7 +125,7 @@ export function loadSpecs(files: readonly string[], readFile: (f: string) => Buf
     const r = parseSpec(file, bytes);
     problems.push(...r.problems);
     if (r.spec) {
-      specs.push({ file, spec: r.spec, sha256: createHash('sha256').update(bytes).digest('hex') });
+      specs.push({ file, spec: r.spec, sha256: textSha256(bytes) });
       sources.set(file, r.source);
     }
   }

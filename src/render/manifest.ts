@@ -39,6 +39,8 @@ export interface Inputs {
 
 export const sha256 = (text: string | Buffer) => createHash('sha256').update(text).digest('hex');
 
+export { lf, textSha256 } from '../support/text';
+
 /** The manifest of a folder's files (the manifest itself excluded). `source` is what the header names. */
 export function renderManifest(source: string, files: ReadonlyMap<string, string>, about: Omit<Manifest, 'files'> = {}): string {
   const hashes = Object.fromEntries([...files.keys()].filter((p) => p !== MANIFEST_FILE).sort().map((p) => [p, sha256(files.get(p)!)]));
