@@ -8,11 +8,12 @@
  * `aws_vpc_endpoint.state` in AWS's own words (pendingAcceptance, available, rejected…). The state is as fresh as
  * the last apply or refresh: CI's `terraform apply -refresh-only` (README "Status") keeps it current.
  */
+import { LABEL_CUSTOMER } from './domain/constants';
 import type { CustomerModel, TunnelModel } from './model/model';
 import { plural } from './support/words';
 
 /** Where a customer stands, worst first. */
-export const PHASES = ['down', 'degraded', 'awaiting-acceptance', 'awaiting-customer', 'connected', 'decommissioning'] as const;
+export const PHASES = ['down', 'degraded', 'unknown', 'awaiting-acceptance', 'awaiting-customer', 'connected', 'decommissioning'] as const;
 export type Phase = (typeof PHASES)[number];
 
 export interface TunnelStatus {
@@ -95,9 +96,27 @@ function tunnelStatus(t: TunnelModel, byAddress: ReadonlyMap<string, StateResour
   };
 }
 
+/**
+ * A resource of the state that privlink tagged or labelled for another customer (`privlink_customer`): the state is
+ * that customer's, and reading it as this one's would page about the wrong customer.
+ */
+function foreignResource(resources: readonly StateResource[], customer: string): { address: string; owner: string } | undefined {
+  for (const r of resources) {
+    for (const key of ['tags_all', 'tags', 'effective_labels', 'labels', 'user_labels']) {
+      const owner = (r.values[key] as Record<string, unknown> | null | undefined)?.[LABEL_CUSTOMER];
+      if (typeof owner === 'string' && owner !== customer) return { address: r.address, owner };
+    }
+  }
+  return undefined;
+}
+
 /** A customer's status from its model and the parsed state document. Throws StateError when the state is unusable. */
 export function customerStatus(model: CustomerModel, doc: unknown): CustomerStatus {
   const resources = stateResources(doc);
+  const foreign = foreignResource(resources, model.name);
+  if (foreign) {
+    throw new StateError(`this state is ${foreign.owner}'s, not ${model.name}'s: ${foreign.address} has ${LABEL_CUSTOMER} = "${foreign.owner}"; read ${model.name}'s own state (its operator stack, generated/${model.name}/operator)`);
+  }
   const byAddress = new Map(resources.map((r) => [r.address, r]));
   const endpoints: EndpointStatus[] = model.endpoints.map((ep) => {
     const r = byAddress.get(`aws_vpc_endpoint.${ep.id}`)?.values;
@@ -120,6 +139,10 @@ export function customerStatus(model: CustomerModel, doc: unknown): CustomerStat
   const connectable = endpoints.filter((e) => e.state !== 'awaiting-customer');
   const pending = connectable.filter((e) => e.state !== 'available' && !ENDPOINT_BROKEN.has(e.state));
   const decide = (): { phase: Phase; reason: string } => {
+    // No telemetry at all is no news, not an outage (a state written before the first refresh, or without it).
+    if (tunnels.every((t) => t.aws === 'unknown')) {
+      return { phase: 'unknown', reason: "the state holds no tunnel telemetry (the VPN connections' vgw_telemetry): refresh it (terraform apply -refresh-only, or CI's next plan) and read again" };
+    }
     if (up === 0) return { phase: 'down', reason: `no tunnel is up (${notUp.join(', ')}): GCP has no path to the customer` };
     if (up < tunnels.length) return { phase: 'degraded', reason: `${up} of ${tunnels.length} tunnels up (${notUp.join(', ')}): redundancy lost` };
     if (broken.length > 0) return { phase: 'degraded', reason: broken.map((e) => `${e.endpoint} is ${e.state}`).join(', ') };

@@ -33,12 +33,12 @@ function telemetry(address: string, up: boolean): Record<string, Json> {
 }
 
 /** acme's state after an apply: `down` names the tunnels (a1…) reported DOWN, `github` the endpoint's state. */
-function acmeState(opts: { down?: string[]; github?: string } = {}): string {
-  const tf = JSON.parse(readFileSync(join(ROOT, 'generated', 'acme', 'operator', 'cdk.tf.json'), 'utf8'));
+function acmeState(opts: { down?: string[]; github?: string; customer?: string; noTelemetry?: boolean } = {}): string {
+  const tf = JSON.parse(readFileSync(join(ROOT, 'generated', opts.customer ?? 'acme', 'operator', 'cdk.tf.json'), 'utf8'));
   const sim = simulateApply(tf, (n) => Buffer.alloc(n, 7));
   const resources = sim.resources.map((r) => {
     const values: Record<string, Json> = { ...r.args, ...r.computed };
-    if (r.type === 'aws_vpn_connection') {
+    if (r.type === 'aws_vpn_connection' && !opts.noTelemetry) {
       const conn = r.name.replace(/^vpn_/, '');
       values.vgw_telemetry = [1, 2].map((n) => telemetry(values[`tunnel${n}_address`] as string, !(opts.down ?? []).includes(`${conn}${n}`)));
     }
@@ -125,6 +125,19 @@ describe('privlink status', () => {
     const down = await status(['acme', '--state', stateFile(shownByTerraform({ down: ['b2'] }))]);
     expect(down.code).toBe(1);
     expect(down.out).toMatch(/^acme: degraded: 3 of 4 tunnels up \(b2 DOWN\): redundancy lost$/m);
+  });
+
+  it("another customer's state: exit 2 naming both, never a page about the wrong customer", async () => {
+    const r = await status(['acme', '--state', stateFile(acmeState({ customer: 'globex' }))]);
+    expect(r.code).toBe(2);
+    expect(r.out).toBe('');
+    expect(r.err).toMatch(/^privlink status: acme: this state is globex's, not acme's: \S+ has privlink_customer = "globex"; read acme's own state \(its operator stack, generated\/acme\/operator\)\n$/);
+  });
+
+  it('a state without tunnel telemetry reads unknown, not down, and pages nobody', async () => {
+    const r = await status(['acme', '--state', stateFile(acmeState({ noTelemetry: true }))]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^acme: unknown: the state holds no tunnel telemetry/m);
   });
 
   it('every tunnel UP and github available: connected, exit 0', async () => {

@@ -60,7 +60,7 @@ function formatStatus(s: CustomerStatus): string {
 export const status: Command<StatusArgs> = {
   usage: 'status [customers..]',
   describe:
-    "Where each customer's connection stands, from its operator stack's Terraform state: each AWS tunnel UP or DOWN, each GCP tunnel's status, each endpoint's state, and a phase (awaiting-customer, awaiting-acceptance, connected, degraded, down). Exit 1 when any customer is degraded or down",
+    "Where each customer's connection stands, from its operator stack's Terraform state: each AWS tunnel UP or DOWN, each GCP tunnel's status, each endpoint's state, and a phase: awaiting-customer (no endpoint has a service name yet), awaiting-acceptance (an endpoint waits for the customer to accept it), connected, degraded (a tunnel or an endpoint down), down (no tunnel up), unknown (the state holds no tunnel telemetry yet), decommissioning (the spec says decommission: true). Exit 1 when any customer is degraded or down; 2 when a state cannot be read or is another customer's",
   positionals: { customers: { type: 'string', array: true, default: [] as string[], describe: 'Customer names (none: every customer)' } },
   options: {
     ...pathOptions('config', 'specs-dir', 'out'),
