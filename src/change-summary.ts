@@ -11,7 +11,7 @@ import { agree, list, portsText } from './support/words';
 import { STATUS_LABEL, type CustomerModel, type EndpointStatus } from './model/model';
 import { ALLOW_FILE_SUFFIX } from './render/ci';
 import { MANIFEST_FILE, parseManifest } from './render/manifest';
-import { FORCES_REPLACEMENT, TRAFFIC_CARRYING, replacingArguments } from './domain/terraform-types';
+import { DISRUPTIVE_UPDATES, FORCES_REPLACEMENT, TRAFFIC_CARRYING, replacingArguments } from './domain/terraform-types';
 import { blockBody, parseHclFiles, resourceBlocks, type Json } from './support/terraform-doc';
 
 export interface ResourceChange {
@@ -295,22 +295,48 @@ function checklist(
     } else if (t.to === 'awaiting-customer' && t.from === undefined) {
       items.push(`${t.endpoint}: send the customer the updated \`customer-module/\` and \`examples/${t.endpoint}\``);
     } else if (t.from === 'ready') {
+      items.push(`${t.endpoint}: the customer agreed that its interface endpoint goes and its hostnames stop resolving (plan-guard blocks the destroy: see the allowance below)`);
+    }
+  }
+  // A connected endpoint whose module changes (ports, say): the customer's load balancer must follow, or the operator's
+  // side listens on ports the NLB does not serve.
+  const moduleChanges = stacks.filter((s) => s.title === 'customer module').flatMap((s) => s.diff.changed);
+  for (const c of moduleChanges) {
+    const name = /^module\.privlink_([A-Za-z0-9_]+)/.exec(c.address)?.[1];
+    const ep = model.endpoints.find((e) => e.name.replace(/-/g, '_') === name);
+    if (ep?.serviceName && !transitions.some((t) => t.endpoint === ep.name && t.from !== t.to)) {
       items.push(
-        `${t.endpoint}: the customer agreed that its interface endpoint goes and its hostnames stop resolving; plan-guard blocks the destroy until \`${specsDir}/${model.name}${ALLOW_FILE_SUFFIX}\` lists \`aws_vpc_endpoint.endpoint_${t.endpoint}\``,
+        `${ep.name}: its customer module changes (${c.attributes.join(', ')}): send the customer the updated \`customer-module/\` and \`examples/${ep.name}\`, and agree when they apply it; ` +
+          `until they do, their load balancer serves what it served before (now: ${portsText(ep.ports)})`,
       );
     }
   }
   const operator = stacks.filter((s) => s.title.startsWith('operator'));
-  const carrying = (a: string) => TRAFFIC_CARRYING[a.split('.')[0]!] !== undefined && !a.startsWith('aws_vpc_endpoint.') && !a.startsWith('google_dns_');
+  const carrying = (a: string) => TRAFFIC_CARRYING[a.split('.')[0]!] !== undefined;
+  const isTunnel = (a: string) => !a.startsWith('aws_vpc_endpoint.') && !a.startsWith('google_dns_');
   const replaced = operator.flatMap((s) => s.diff.changed.filter((c) => c.replacedBy).map((c) => c.address)).filter(carrying);
   const removed = operator.flatMap((s) => s.diff.removed).filter(carrying);
-  if (replaced.length + removed.length > 0) {
+  if ([...replaced, ...removed].some(isTunnel)) {
     const list = (xs: string[]) => xs.map((a) => `\`${a}\``).join(', ');
+    const [r, d] = [replaced.filter(isTunnel), removed.filter(isTunnel)];
     items.push(
-      `${[replaced.length ? `replaced: ${list(replaced)}` : '', removed.length ? `removed: ${list(removed)}` : ''].filter(Boolean).join('; ')}: ` +
-        'tunnels go down while Terraform replaces them (new outside IPs and keys); schedule a window with the customer, and let plan-guard through by address in ' +
-        `\`${specsDir}/${model.name}${ALLOW_FILE_SUFFIX}\``,
+      `${[r.length ? `replaced: ${list(r)}` : '', d.length ? `removed: ${list(d)}` : ''].filter(Boolean).join('; ')}: ` +
+        'tunnels go down while Terraform replaces them (new outside IPs and keys); schedule a window with the customer',
     );
+  }
+  // Every address plan-guard will block (it blocks each destroy or replacement of what carries traffic), in the allow
+  // file's format, one per line, ready to paste.
+  const disruptive = operator.flatMap((s) => s.diff.changed.filter((c) => !c.replacedBy && c.attributes.some((a) => (DISRUPTIVE_UPDATES[c.address.split('.')[0]!] ?? []).includes(a))));
+  for (const c of disruptive) {
+    items.push(
+      `\`${c.address}\` changes ${c.attributes.filter((a) => (DISRUPTIVE_UPDATES[c.address.split('.')[0]!] ?? []).includes(a)).join(', ')} in place, but AWS replaces the endpoint's network interface in every subnet it is given, ` +
+        'disconnecting each for a moment (all AZs at once, since the provider sends every subnet): schedule a window with the customer',
+    );
+  }
+  const blocked = [...new Set([...replaced, ...removed, ...disruptive.map((c) => c.address)])].sort();
+  if (blocked.length > 0) {
+    const one = blocked.length === 1;
+    items.push(`plan-guard blocks ${one ? 'this change' : `these ${blocked.length} changes`} until \`${specsDir}/${model.name}${ALLOW_FILE_SUFFIX}\` lists ${one ? 'it' : 'them'}, one address per line:\n\n${blocked.map((a) => `      ${a}`).join('\n')}\n`);
   }
   for (const s of settings) {
     if (s.setting === 'terraform.backend') {

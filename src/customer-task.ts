@@ -40,6 +40,8 @@ export interface TaskResult {
   readonly unchanged: number;
   /** generate: files of the live folder the new one no longer holds (paths under outDir). */
   readonly removed: string[];
+  /** generate: those of them privlink wrote itself (the live manifest listed them). */
+  readonly obsolete: string[];
   /** check: every difference from disk. */
   readonly drift: Drift[];
 }
@@ -48,11 +50,11 @@ export function runCustomerTask(task: CustomerTask, ctx: TaskContext): TaskResul
   const model = buildModel(task.spec, task.file, ctx.fleet, task.allocation);
   const files = renderCustomer(model, task.inputs);
   const base = { name: model.name, files: files.size };
-  if (ctx.mode === 'check') return { ...base, staged: false, written: 0, unchanged: 0, removed: [], drift: folderDrift(ctx.outDir, model.name, files) };
+  if (ctx.mode === 'check') return { ...base, staged: false, written: 0, unchanged: 0, removed: [], obsolete: [], drift: folderDrift(ctx.outDir, model.name, files) };
   // generate only needs to know whether the folder differs (diffs are check's business); a customer seen for the
   // first time has nothing on disk to compare with.
   const fresh = !existsSync(join(ctx.outDir, model.name));
-  if (!fresh && folderMatches(ctx.outDir, model.name, files)) return { ...base, staged: false, written: 0, unchanged: files.size, removed: [], drift: [] };
+  if (!fresh && folderMatches(ctx.outDir, model.name, files)) return { ...base, staged: false, written: 0, unchanged: files.size, removed: [], obsolete: [], drift: [] };
   const counts = stageFolder(ctx.outDir, ctx.staging!, model.name, files);
   return { ...base, staged: true, ...counts, drift: [] };
 }

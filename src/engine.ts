@@ -53,6 +53,8 @@ export interface GenerateSummary {
   readonly filesUnchanged: number;
   /** Files the swap removed (paths under outDir): privlink no longer writes them, or they were never its own. */
   readonly filesRemoved: string[];
+  /** Those of them privlink wrote itself (obsolete now, not hand-added). */
+  readonly filesObsolete: string[];
   readonly notices: string[];
   readonly ciSkipped?: string;
   readonly pool: PoolStats;
@@ -167,6 +169,7 @@ export async function runGenerate(s: RunSettings): Promise<GenerateSummary> {
     let filesWritten = results.reduce((n, r) => n + r.written, 0);
     let filesUnchanged = results.reduce((n, r) => n + r.unchanged, 0);
     const filesRemoved = results.flatMap((r) => r.removed);
+    const filesObsolete = results.flatMap((r) => r.obsolete);
     /** Stages a fleet-wide folder when it differs from disk (an empty one then takes the folder away). */
     const stageFleetFolder = (folder: string, files: Map<string, string>) => {
       if (folderMatches(s.outDir, folder, files)) {
@@ -177,6 +180,7 @@ export async function runGenerate(s: RunSettings): Promise<GenerateSummary> {
       filesWritten += counts.written;
       filesUnchanged += counts.unchanged;
       filesRemoved.push(...counts.removed);
+      filesObsolete.push(...counts.obsolete);
       staged.push(folder);
     };
     if (!run.ciSkipped) {
@@ -195,6 +199,7 @@ export async function runGenerate(s: RunSettings): Promise<GenerateSummary> {
       filesWritten,
       filesUnchanged,
       filesRemoved: filesRemoved.sort(),
+      filesObsolete,
       notices: [...orphanNotice, ...output.notices],
       ...(run.ciSkipped ? { ciSkipped: run.ciSkipped } : {}),
       pool: stats,

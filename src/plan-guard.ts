@@ -7,12 +7,12 @@
  * Pure: the CLI reads the files and prints the result.
  */
 import { DECOMMISSION_OUTPUT, LEAVING_OUTPUT, LABEL_CUSTOMER } from './domain/constants';
-import { TRAFFIC_CARRYING, replacingArguments } from './domain/terraform-types';
+import { DISRUPTIVE_UPDATES, TRAFFIC_CARRYING, replacingArguments } from './domain/terraform-types';
 import { UsageError } from './input/problems';
 
 export { TRAFFIC_CARRYING };
 
-export type GuardAction = 'delete' | 'replace';
+export type GuardAction = 'delete' | 'replace' | 'disrupt';
 
 export interface GuardHit {
   readonly address: string;
@@ -54,6 +54,25 @@ const REASONS: Readonly<Record<string, string>> = {
   delete_because_each_key: 'its for_each key is gone',
 };
 
+function disruptiveArguments(rc: ResourceChange): string[] {
+  const args = DISRUPTIVE_UPDATES[rc.type as string];
+  const { before, after } = (rc.change ?? {}) as { before?: Record<string, unknown>; after?: Record<string, unknown> };
+  if (!args || !before || !after) return [];
+  // What each side knows of the subnets: the addresses, and the subnet ids where both sides have them (a null or an
+  // absent value is no evidence of a change).
+  const field = (v: unknown, k: string) => (Array.isArray(v) ? v.map((x) => (x && typeof x === 'object' ? (x as Record<string, unknown>)[k] : x)) : []);
+  const known = (xs: unknown[]) => xs.every((x) => typeof x === 'string' && x !== '');
+  const same = (a: unknown[], b: unknown[]) => JSON.stringify(a.map(String).sort()) === JSON.stringify(b.map(String).sort());
+  const differs = (a: string): boolean => {
+    if (!(a in after)) return false;
+    if (a === 'subnet_ids') return known(field(before[a], '')) && known(field(after[a], '')) && !same(field(before[a], ''), field(after[a], ''));
+    const [ipsBefore, ipsAfter] = [field(before[a], 'ipv4'), field(after[a], 'ipv4')];
+    const [idsBefore, idsAfter] = [field(before[a], 'subnet_id'), field(after[a], 'subnet_id')];
+    return !same(ipsBefore, ipsAfter) || (known(idsBefore) && known(idsAfter) && !same(idsBefore, idsAfter));
+  };
+  return args.filter(differs);
+}
+
 function actionOf(actions: unknown): GuardAction | undefined {
   if (!Array.isArray(actions)) return undefined;
   if (actions.includes('delete') && actions.includes('create')) return 'replace';
@@ -94,10 +113,15 @@ export function guardPlan(plan: unknown, allow: Iterable<string>): GuardResult {
   const allowed: GuardHit[] = [];
   for (const rc of changes) {
     if (rc.mode === 'data' || typeof rc.address !== 'string' || typeof rc.type !== 'string') continue;
-    const action = actionOf(rc.change?.actions);
+    const disrupts = Array.isArray(rc.change?.actions) && rc.change.actions.length === 1 && rc.change.actions[0] === 'update' ? disruptiveArguments(rc) : [];
+    const action = disrupts.length > 0 ? 'disrupt' : actionOf(rc.change?.actions);
     const impact = TRAFFIC_CARRYING[rc.type];
     if (!action || !impact) continue;
-    const hit: GuardHit = { address: rc.address, type: rc.type, action, cause: causeOf(rc), impact };
+    const cause =
+      action === 'disrupt'
+        ? `${disrupts.join(', ')} ${disrupts.length === 1 ? 'changes' : 'change'} in place, but AWS replaces the endpoint's network interface in every subnet it is given ("this process temporarily disconnects the subnet"): every AZ may drop at once`
+        : causeOf(rc);
+    const hit: GuardHit = { address: rc.address, type: rc.type, action, cause, impact };
     const sessionOf = action === 'delete' && SESSION_TYPES.includes(rc.type) ? sessionCustomer(rc.address) : undefined;
     if (sessionOf !== undefined && leaving.includes(sessionOf)) {
       allowed.push({ ...hit, cause: `${sessionOf} is decommissioning`, impact: '' });
@@ -171,7 +195,7 @@ function customerOf(rc: ResourceChange, customer: string): 'same' | 'other' {
 
 /** One line per resource: what happens, why, and what it breaks. */
 export function formatHit(hit: GuardHit): string {
-  const verb = hit.action === 'replace' ? 'would be replaced' : 'would be destroyed';
+  const verb = hit.action === 'replace' ? 'would be replaced' : hit.action === 'disrupt' ? 'would be updated disruptively' : 'would be destroyed';
   return `${hit.address} ${verb}${hit.cause ? ` (${hit.cause})` : ''}${hit.impact ? `: ${hit.impact}` : ''}`;
 }
 

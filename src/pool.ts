@@ -60,7 +60,12 @@ export class WorkerPool {
    * process group), or will be: let the CLI's handler say so and exit 130, rather than report a broken worker.
    */
   private onExit(signal: NodeJS.Signals | null): void {
-    if ((signal === 'SIGINT' || signal === 'SIGTERM') && process.listenerCount(signal) > 0) process.kill(process.pid, signal);
+    if (WorkerPool.interrupting(signal)) process.kill(process.pid, signal!);
+  }
+
+  /** A worker's end by Ctrl-C or SIGTERM, in a process whose handler reports interrupts (the CLI's). */
+  private static interrupting(signal: NodeJS.Signals | null): boolean {
+    return (signal === 'SIGINT' || signal === 'SIGTERM') && process.listenerCount(signal) > 0;
   }
 
   /** Gives every worker the run's context (once the output is open); call before run(). */
@@ -97,6 +102,8 @@ export class WorkerPool {
           else feed(child);
         });
         child.on('exit', (code, signal) => {
+          // Stopped by the interrupt (onExit hands it to the CLI's handler, which exits 130): not a broken run.
+          if (WorkerPool.interrupting(signal)) return;
           if (done < tasks.length) reject(new Error(`a worker process stopped (${signal ?? `exit ${code}`}) before the run finished`));
         });
         feed(child);

@@ -18,6 +18,7 @@ import { dirname, join } from 'node:path';
 import type { CustomerFiles } from './generate';
 import { onInterrupt } from './interrupt';
 import { readIfExists } from './support/files';
+import { MANIFEST_FILE, parseManifest } from './render/manifest';
 import { isRunning } from './support/process';
 
 export { isRunning };
@@ -69,6 +70,8 @@ export interface WriteStats {
   readonly unchanged: number;
   /** Files of the live folders that the new ones no longer hold (paths under outDir): the swap removes them. */
   readonly removed: string[];
+  /** Those of them privlink wrote itself (its manifest listed them): obsolete now, not hand-added. */
+  readonly obsolete: string[];
   /** Set when this run found and replaced a stale lock, or finished a killed run's journal. */
   readonly notices: string[];
 }
@@ -274,11 +277,15 @@ export function stageFolder(
   staging: string,
   name: string,
   files: ReadonlyMap<string, string>,
-): { written: number; unchanged: number; removed: string[] } {
+): { written: number; unchanged: number; removed: string[]; obsolete: string[] } {
   let written = 0;
   let unchanged = 0;
   const live = existsSync(join(outDir, name));
-  const removed = live ? folderFiles(join(outDir, name)).filter((rel) => !files.has(rel)).sort().map((rel) => `${name}/${rel}`) : [];
+  const gone = live ? folderFiles(join(outDir, name)).filter((rel) => !files.has(rel)).sort() : [];
+  const removed = gone.map((rel) => `${name}/${rel}`);
+  // Which of them privlink itself wrote (the live manifest lists them): an endpoint's example, say, once it is gone.
+  const recorded = live ? (parseManifest(readIfExists(join(outDir, name, MANIFEST_FILE)))?.files ?? {}) : {};
+  const obsolete = gone.filter((rel) => recorded[rel] !== undefined).map((rel) => `${name}/${rel}`);
   const made = new Set<string>();
   // A folder with no file left is staged empty: the swap then takes the live one away (applyJournal).
   if (files.size === 0) mkdirSync(join(staging, name), { recursive: true });
@@ -294,7 +301,7 @@ export function stageFolder(
     if (live && readIfExists(join(outDir, name, rel)) === content) unchanged++;
     else written++;
   }
-  return { written, unchanged, removed };
+  return { written, unchanged, removed, obsolete };
 }
 
 /** The commit point, then the swaps of the staged folders, then the lock goes. */
@@ -336,17 +343,19 @@ export function writeCustomers(outDir: string, folders: ReadonlyMap<string, Cust
   let written = 0;
   let unchanged = 0;
   const removed: string[] = [];
+  const obsolete: string[] = [];
   try {
     for (const [name, files] of folders) {
       const counts = stageFolder(outDir, run.staging, name, files);
       written += counts.written;
       unchanged += counts.unchanged;
       removed.push(...counts.removed);
+      obsolete.push(...counts.obsolete);
     }
   } catch (err) {
     abortOutput(run);
     throw err;
   }
   commitOutput(run, [...folders.keys()]);
-  return { written, unchanged, removed, notices: run.notices };
+  return { written, unchanged, removed, obsolete, notices: run.notices };
 }

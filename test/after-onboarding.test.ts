@@ -227,3 +227,51 @@ describe('Ctrl-C early in a fleet run', () => {
     }
   }, 60_000);
 });
+
+describe('changes that reach the customer say so', () => {
+  /** main holds the examples as generated (acme's github endpoint connected). */
+  async function examples(): Promise<string> {
+    const dir = tempDir('privlink-reach-');
+    cpSync(join(ROOT, 'customers'), join(dir, 'customers'), { recursive: true });
+    cpSync(join(ROOT, 'privlink.yaml'), join(dir, 'privlink.yaml'));
+    git(dir, 'init', '-q', '-b', 'main');
+    git(dir, 'config', 'user.name', 'Ops Engineer');
+    git(dir, 'config', 'user.email', 'ops@example.com');
+    expect((await privlink(dir, 'generate', '-q')).code).toBe(0);
+    git(dir, 'add', '-A');
+    git(dir, 'commit', '-q', '-m', 'onboard');
+    return dir;
+  }
+
+  it("a connected endpoint's ports: the checklist says to send the customer the module, whose NLB listens on the old ports", async () => {
+    const dir = await examples();
+    writeFileSync(join(dir, 'customers', 'acme.yaml'), acmeWith({ 'endpoints.0.ports': [443, 22, 7999] }));
+    const r = await privlink(dir, 'generate', 'customers/acme.yaml', '--commit');
+    expect(r.code).toBe(0);
+    const message = git(dir, 'log', '-1', '--format=%B');
+    expect(message).toContain('~ module.privlink_github (examples/github) (ports)');
+    expect(message).toContain('[ ] github: its customer module changes (ports): send the customer the updated customer-module/ and examples/github, and agree when they apply it; until they do, their load balancer serves what it served before (now: ports 443, 22 and 7999)');
+    expect(message).not.toContain('No onboarding step changes');
+  });
+
+  it('removing a connected endpoint: every address plan-guard will block, ready to paste into the allow file', async () => {
+    const dir = await examples();
+    const tf = JSON.parse(readFileSync(join(dir, 'generated', 'acme', 'operator', 'cdk.tf.json'), 'utf8'));
+    // What plan-guard would block when github goes: every traffic-carrying resource of it in the operator stack.
+    const { TRAFFIC_CARRYING } = await import('../src/domain/terraform-types');
+    const githubs = Object.entries(tf.resource as Record<string, Record<string, unknown>>)
+      .flatMap(([type, byName]) => Object.keys(byName).map((n) => `${type}.${n}`))
+      .filter((a) => TRAFFIC_CARRYING[a.split('.')[0]!] !== undefined && /github/.test(a))
+      .sort();
+    expect(githubs).toEqual(expect.arrayContaining(['aws_vpc_endpoint.endpoint_github']));
+    expect(githubs.some((a) => a.startsWith('google_dns_'))).toBe(true);
+    writeFileSync(join(dir, 'customers', 'acme.yaml'), acmeWith({ 'endpoints.0': undefined })); // github, the connected one
+    const r = await privlink(dir, 'generate', 'customers/acme.yaml', '--commit');
+    expect([r.code, r.stderr]).toEqual([0, expect.stringContaining('privlink wrote it and no longer does')]);
+    expect(r.stderr).not.toContain('hand-added');
+    const message = git(dir, 'log', '-1', '--format=%B');
+    const block = /plan-guard blocks these \d+ changes until customers\/acme\.plan-guard-allow lists them, one address per line:\n\n((?: {6,}\S+\n)+)/.exec(message);
+    expect(block).not.toBeNull();
+    expect(block![1]!.trim().split(/\s+/)).toEqual(expect.arrayContaining(githubs));
+  });
+});

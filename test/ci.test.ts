@@ -55,7 +55,9 @@ describe('atlantis.yaml', () => {
 describe('GitHub Actions example', () => {
   it('checks, then plans and guards each changed customer in shards, and applies only on push to main', () => {
     expect(workflow.on.push.branches).toEqual(['main']);
-    expect(workflow.jobs.check.steps.some((s: { run?: string }) => s.run === 'npx --no-install privlink check')).toBe(true);
+    // A pull request's check also compares with its base: deleting a live customer fails there (README "Offboarding").
+    const check = workflow.jobs.check.steps.find((s: { run?: string }) => s.run?.startsWith('npx --no-install privlink check'));
+    expect([check.run, check.env]).toEqual(['npx --no-install privlink check ${PR_BASE:+--base "$PR_BASE"}', { PR_BASE: '${{ github.event.pull_request.base.sha }}' }]);
     const tf = workflow.jobs.terraform;
     expect(tf.needs).toEqual(['check', 'hub_routers', 'canary']);
     expect(tf.strategy.matrix.shard).toBe('${{ fromJSON(needs.check.outputs.customers) }}');

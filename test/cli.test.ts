@@ -71,7 +71,7 @@ describe('privlink generate', () => {
     writeFileSync(join(dir, 'customers', 'acme.yaml'), acmeWith({ 'endpoints.1.serviceName': SECOND_SERVICE_NAME }));
     const r = await run(['generate', '--quiet'], dir);
     expect(r.code).toBe(0);
-    expect(r.stderr).toBe('privlink: removed generated/acme/operator/override.tf.json: privlink does not write it (a hand-added file, or one an older privlink wrote)\n');
+    expect(r.stderr).toBe('privlink: removed generated/acme/operator/override.tf.json: privlink does not write it (a hand-added file, or one an older privlink wrote without recording it)\n');
     expect(existsSync(join(dir, 'generated', 'acme', 'operator', 'override.tf.json'))).toBe(false);
     const json = JSON.parse((await run(['generate', '--full', '--json'], dir)).stdout);
     expect(json.filesRemoved).toEqual([]);

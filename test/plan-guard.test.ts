@@ -141,6 +141,7 @@ describe('plan-guard on real terraform plans of the acme operator stack (AWS hal
     asn: { 'aws.amazonSideAsn': 64700 },
     vpc_cidr: { 'aws.vpcCidr': '10.251.0.0/24' },
     azs: { 'aws.availabilityZoneIds': ['use1-az1', 'use1-az4'] },
+    add_az: { 'aws.availabilityZoneIds': ['use1-az1', 'use1-az2', 'use1-az4'] }, // a third AZ: the endpoint's subnets change in place
     no_service_name: { 'endpoints.0.serviceName': undefined },
     new_service_name: { 'endpoints.1.serviceName': SECOND_SERVICE_NAME },
     decommission: { decommission: true }, // offboarding: providers, backend and the marker output, no resource
@@ -267,6 +268,17 @@ describe('plan-guard on real terraform plans of the acme operator stack (AWS hal
     expect(hits[0]!.cause).toBe('it is no longer in the configuration');
   });
 
+  itMirror('adding an AZ updates the endpoint in place, which AWS does by replacing its interfaces: blocked as disruptive, and the checklist says so', async () => {
+    const ep = caseView(changed, 'add_az').resource_changes.find((r: Json) => r.address === 'aws_vpc_endpoint.endpoint_github');
+    expect(ep.change.actions).toEqual(['update']);
+    const r = guardCli([planFile('add_az'), '--json'], dir);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout).blocked.map((h: Json) => [h.address, h.action])).toEqual([['aws_vpc_endpoint.endpoint_github', 'disrupt']]);
+    const summary = await summarizeChange(modelOf(acmeWith(CASES.add_az)), new Map([['operator/cdk.tf.json', renderOperatorJson(modelOf(acmeWith()))]]), new Map([['operator/cdk.tf.json', renderOperatorJson(modelOf(acmeWith(CASES.add_az)))]]), 'customers');
+    expect(summary.checklist).toContainEqual(expect.stringMatching(/^`aws_vpc_endpoint\.endpoint_github` changes subnet_configuration, subnet_ids in place, but AWS replaces the endpoint's network interface in every subnet it is given/));
+    expect(summary.checklist).toContainEqual(expect.stringMatching(/^plan-guard blocks this change until `customers\/acme\.plan-guard-allow` lists it, one address per line:\n\n {6}aws_vpc_endpoint\.endpoint_github\n$/));
+  });
+
   itMirror('adding a service name only creates resources: passes', () => {
     expect(caseView(changed, 'new_service_name').resource_changes.some((r: Json) => r.address === 'aws_vpc_endpoint.endpoint_artifactory' && r.change.actions.join() === 'create')).toBe(true);
     expect(guardCli([planFile('new_service_name')], dir).code).toBe(0);
@@ -287,7 +299,12 @@ describe('plan-guard on real terraform plans of the acme operator stack (AWS hal
     const ep = change('aws_vpc_endpoint.endpoint_github');
     expect(ep.actions).toEqual(['update']);
     expect(ep.after.subnet_configuration.map((c: Json) => c.ipv4).sort()).toEqual(modelOf(acmeWith()).endpoints.find((e) => e.name === 'github')!.addresses.map((a) => a.address).sort());
-    expect(guardCli([planFile(UPGRADE)], dir).code).toBe(0);
+    // Fixed addresses arrive in place, but AWS gives each subnet a new interface for them, disconnecting it for a
+    // moment: plan-guard blocks that as disruptive, with the cause, until the reviewer allows it.
+    const guarded = guardCli([planFile(UPGRADE)], dir);
+    expect(guarded.code).toBe(1);
+    expect(guarded.stderr).toContain('plan-guard: blocked: aws_vpc_endpoint.endpoint_github would be updated disruptively (subnet_configuration changes in place, but AWS replaces the endpoint\'s network interface in every subnet it is given ("this process temporarily disconnects the subnet"): every AZ may drop at once)');
+    expect(guardCli([planFile(UPGRADE), '--allow', 'aws_vpc_endpoint.endpoint_github'], dir).code).toBe(0);
   });
 
   itMirror('upgrading from 0.4.0, also when another customer joins the network and the hub adopts the router, plans no change to the AWS half', () => {

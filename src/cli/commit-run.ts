@@ -149,7 +149,7 @@ export async function generateAndCommit(out: FleetOutput, o: CommitOptions): Pro
     }
   }
   for (const n of written.notices) o.io.err(`privlink: ${n}\n`);
-  for (const f of written.removed) o.io.err(removedLine(o.outDir, f));
+  for (const f of written.removed) o.io.err(removedLine(o.outDir, f, written.obsolete));
   const summaries = [];
   for (const g of changed) summaries.push(await summarizeChange(g.model, previous.get(g.name), g.files, o.specsDir, o.outDir));
   // Every input the output depends on goes into the same commit, so a clean checkout of the branch passes

@@ -93,9 +93,14 @@ export function reportFailure(err: unknown, c: FailureContext): number {
 export const secondsSince = (started: bigint) => Number(process.hrtime.bigint() - started) / 1e9;
 export const round = (seconds: number) => Math.round(seconds * 1000) / 1000;
 
-/** How a run names a file it removed from the output (privlink does not write it any more, or never did). */
-export const removedLine = (outDir: string, file: string) =>
-  `privlink: removed ${outDir}/${file}: privlink does not write it (a hand-added file, or one an older privlink wrote)\n`;
+/**
+ * How a run names a file it removed from the output: one privlink wrote and no longer does (`obsolete`: its manifest
+ * listed it, as an endpoint's example once the endpoint is gone), or one privlink never wrote.
+ */
+export const removedLine = (outDir: string, file: string, obsolete: readonly string[] = []) =>
+  obsolete.includes(file)
+    ? `privlink: removed ${outDir}/${file}: privlink wrote it and no longer does (what it was for is gone from the spec, or this privlink writes it no more)\n`
+    : `privlink: removed ${outDir}/${file}: privlink does not write it (a hand-added file, or one an older privlink wrote without recording it)\n`;
 
 /** Peak RSS of the largest process of the run (this one or a worker), in MiB. */
 export const maxRssMb = (pool: PoolStats) => Math.round(Math.max(process.resourceUsage().maxRSS, pool.workerMaxRssKb) / 1024);

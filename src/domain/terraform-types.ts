@@ -87,3 +87,12 @@ export function replacingArguments(type: string, changed: readonly string[]): st
   const forcing = FORCES_REPLACEMENT[type] ?? [];
   return changed.filter((a) => forcing.includes(a));
 }
+
+/**
+ * An in-place update that still cuts traffic: an interface endpoint's subnets. `subnet_configuration` (and
+ * `subnet_ids`) change in place, but the provider re-sends every entry, and AWS replaces the network interface in
+ * each subnet given an IPv4 address ("This process temporarily disconnects the subnet"; reference §1.5b): adding one
+ * AZ may cut every AZ of the endpoint at once.
+ */
+export const DISRUPTIVE_UPDATES: Readonly<Record<string, readonly string[]>> = { aws_vpc_endpoint: ['subnet_configuration', 'subnet_ids'] };
+

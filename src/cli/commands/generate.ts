@@ -73,7 +73,7 @@ export const generate: Command<GenerateArgs> = {
     }
     const seconds = secondsSince(started);
     for (const n of summary.notices) io.err(`privlink: ${n}\n`);
-    for (const f of summary.filesRemoved) io.err(removedLine(outDir, f));
+    for (const f of summary.filesRemoved) io.err(removedLine(outDir, f, summary.filesObsolete));
     if (summary.ciSkipped) io.err(`privlink: warning: ${outDir}/${summary.ciSkipped}\n`);
     if (a.json) {
       io.out(`${JSON.stringify({ command: 'generate', ...summaryJson(summary), seconds: round(seconds), maxRssMb: maxRssMb(summary.pool) })}\n`);
