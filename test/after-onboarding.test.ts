@@ -275,3 +275,37 @@ describe('changes that reach the customer say so', () => {
     expect(block![1]!.trim().split(/\s+/)).toEqual(expect.arrayContaining(githubs));
   });
 });
+
+describe('hostnames that would swallow others on one network', () => {
+  /** acme and initech on one network (reusing acme's project and network). */
+  function pair(initechHosts: string[]): string {
+    const dir = tempDir('privlink-swallow-');
+    cpSync(join(ROOT, 'privlink.yaml'), join(dir, 'privlink.yaml'));
+    cpSync(join(ROOT, 'customers', 'acme.yaml'), join(dir, 'customers', 'acme.yaml'));
+    writeFileSync(
+      join(dir, 'customers', 'initech.yaml'),
+      acmeWith({ name: 'initech', 'aws.accountId': '777788889999', 'aws.vpcCidr': '10.251.0.0/24', 'endpoints.0.hostnames': initechHosts, 'endpoints.1.hostnames': ['artifacts.initech.example'] }),
+    );
+    return dir;
+  }
+
+  it('a parent of another customer\'s hostname is refused at file:line:col in both files, naming each other', async () => {
+    const dir = pair(['internal.company.net']); // acme serves github.internal.company.net on the same network
+    const r = await privlink(dir, 'validate');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^customers\/initech\.yaml:\d+:\d+: endpoints\[0\]\.hostnames\[0\]: "internal\.company\.net" is a parent of "github\.internal\.company\.net" of customers\/acme\.yaml \(acme\) on network projects\/acme-sg-cloud\/global\/networks\/sg-cloud-vpc: Cloud DNS answers from the private zone with the longest matching suffix/m);
+    expect(r.stderr).toMatch(/^customers\/acme\.yaml:\d+:\d+: endpoints\[0\]\.hostnames\[0\]: "github\.internal\.company\.net" lies under "internal\.company\.net" of customers\/initech\.yaml \(initech\)/m);
+  });
+
+  it('a two-label hostname (a whole domain) is refused at its place', async () => {
+    const dir = pair(['company.net']);
+    const r = await privlink(dir, 'validate', 'customers/initech.yaml');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^customers\/initech\.yaml:\d+:\d+: endpoints\[0\]\.hostnames\[0\]: "company\.net" is a whole domain: its private zone would answer every name under company\.net on the GCP network/m);
+  });
+
+  it('a sibling hostname on the same network is fine', async () => {
+    const dir = pair(['gitlab.internal.company.net']);
+    expect((await privlink(dir, 'validate')).code).toBe(0);
+  });
+});

@@ -261,6 +261,10 @@ function checkEndpoints({ add }: Checks, { endpoints, aws }: SpecSections): Map<
       const first = hostnames.get(h);
       if (first) add(['endpoints', i, 'hostnames', j], `"${h}" is already mapped by ${first}; a hostname can point at one endpoint only`);
       else hostnames.set(h, where);
+      // One private zone per hostname: a whole domain's zone answers every name under it on the network.
+      if (h.split('.').length === 2) {
+        add(['endpoints', i, 'hostnames', j], `"${h}" is a whole domain: its private zone would answer every name under ${h} on the GCP network (NXDOMAIN for all but this one); give the service's own host, like "git.${h}"`);
+      }
     });
     const ports = new Map<number, number>();
     ep.ports.forEach((p, j) => {
@@ -383,7 +387,50 @@ export function checkFleet(specs: readonly LoadedSpecRef[]): { file: string; fin
     (v, others) => `"${v}" is also used by ${others}; each customer gets a dedicated operator AWS account`,
   );
   sharedNetworks(specs, out);
+  parentHostnames(specs, out);
   return out;
+}
+
+/**
+ * Cloud DNS answers a query on a network from the private zone with the longest matching suffix ("Name resolution
+ * order"), and privlink makes one zone per hostname: a hostname that is a parent of another on the same network
+ * (`internal.company.net` over `github.internal.company.net`) gets a zone that answers every other name under it,
+ * NXDOMAIN for all it does not hold, for every pod of the network. Refused at the parent, naming the child, and at
+ * the child, naming the parent, whichever customers they are.
+ */
+function parentHostnames(specs: readonly LoadedSpecRef[], out: { file: string; finding: Finding }[]): void {
+  const byNetwork = new Map<string, Map<string, { owner: LoadedSpecRef; path: PropertyKey[] }[]>>();
+  for (const owner of specs) {
+    const names = byNetwork.get(networkOf(owner.spec)) ?? new Map<string, { owner: LoadedSpecRef; path: PropertyKey[] }[]>();
+    byNetwork.set(networkOf(owner.spec), names);
+    owner.spec.endpoints.forEach((ep, i) => ep.hostnames.forEach((h, j) => push(names, h, { owner, path: ['endpoints', i, 'hostnames', j] })));
+  }
+  for (const [network, names] of byNetwork) {
+    for (const [child, children] of names) {
+      const labels = child.split('.');
+      for (let k = 1; k < labels.length - 1; k++) {
+        const parent = labels.slice(k).join('.');
+        const parents = names.get(parent);
+        if (!parents) continue;
+        const where = (hs: { owner: LoadedSpecRef }[]) => [...new Set(hs.map((h) => `${h.owner.file} (${h.owner.spec.name})`))].join(', ');
+        for (const p of parents) {
+          out.push({
+            file: p.owner.file,
+            finding: {
+              path: p.path,
+              message: `"${parent}" is a parent of "${child}" of ${where(children)} on network ${network}: Cloud DNS answers from the private zone with the longest matching suffix, so a zone for "${parent}" would answer every other name under it on this network (NXDOMAIN for each it does not hold); name the service's own host instead`,
+            },
+          });
+        }
+        for (const c of children) {
+          out.push({
+            file: c.owner.file,
+            finding: { path: c.path, message: `"${child}" lies under "${parent}" of ${where(parents)} on network ${network}: that zone would answer every name under "${parent}" on this network; one of the two must go` },
+          });
+        }
+      }
+    }
+  }
 }
 
 /** The GCP network a customer's Cloud Router, tunnels and DNS zones live in. */
