@@ -308,7 +308,7 @@ describe('after onboarding', () => {
     };
     const tunnelRouters = Object.values(joined.resource.google_compute_vpn_tunnel).map((t: any) => t.router);
     expect(new Set(tunnelRouters)).toEqual(new Set(['projects/acme-sg-cloud/regions/us-central1/routers/privlink-acme-router']));
-    const withoutRouterRefs = (r: Json) => JSON.parse(JSON.stringify(r).replace(/\$\{google_compute_router\.router\.id\}/g, 'projects/acme-sg-cloud/regions/us-central1/routers/privlink-acme-router').replace(/\$\{google_compute_router\.router\.bgp\[0\]\.asn\}/g, '65534').replace(/\$\{google_compute_router_peer\.tunnel_(\w\d)\.peer_ip_address\}/g, (_, k) => ({ a1: '169.254.20.1', a2: '169.254.20.5', b1: '169.254.21.1', b2: '169.254.21.5' })[k as 'a1']!));
+    const withoutRouterRefs = (r: Json) => JSON.parse(JSON.stringify(r).replace(/\$\{google_compute_router\.router\.id\}/g, 'projects/acme-sg-cloud/regions/us-central1/routers/privlink-acme-router').replace(/\$\{google_compute_router\.router\.bgp\[0\]\.asn\}/g, '65534').replace(/\$\{google_compute_router_peer\.tunnel_(\w\d)\.name\}/g, (_, k) => `privlink-acme-bgp-${k}`));
     expect(strip(joined)).toEqual(withoutRouterRefs(strip(alone)));
     expect((await privlinkHere(['check'], dir)).code).toBe(0);
     // acme leaves: its stack destroys its own resources, never the router the hub now owns; its sessions leave the hub.

@@ -85,7 +85,10 @@ describe.each(cases)('wiring of $label', ({ json, tunnels }) => {
     expect([alarm.comparison_operator, alarm.threshold, alarm.treat_missing_data]).toEqual(['LessThanThreshold', 1, 'breaching']);
     const filter = (id: string) => r.google_monitoring_alert_policy[id].conditions[0].condition_threshold.filter as string;
     expect(filter(`tunnel_${t}`)).toContain(`metric.label.tunnel_name = "\${google_compute_vpn_tunnel.tunnel_${t}.name}"`);
-    expect(filter(`bgp_${t}`)).toContain(`metric.label.bgp_target_ip = "\${google_compute_router_peer.tunnel_${t}.peer_ip_address}"`);
+    // bgp_peer_name: the label Google's Cloud Router metrics table gives router.googleapis.com/bgp/session_up.
+    expect(filter(`bgp_${t}`)).toContain(`metric.label.bgp_peer_name = "\${google_compute_router_peer.tunnel_${t}.name}"`);
+    // Each condition names the customer's project as well as its region: customers of one region never share one.
+    for (const id of [`tunnel_${t}`, `bgp_${t}`]) expect(filter(id)).toContain(`resource.label.project_id = "${r.google_compute_ha_vpn_gateway.ha_vpn.network.split('/')[1]}" AND resource.label.region = "${r.google_compute_ha_vpn_gateway.ha_vpn.region}"`);
     expect([r.google_monitoring_alert_policy[`tunnel_${t}`].severity, r.google_monitoring_alert_policy[`bgp_${t}`].severity]).toEqual(['WARNING', 'WARNING']);
   });
 
@@ -100,7 +103,7 @@ describe.each(cases)('wiring of $label', ({ json, tunnels }) => {
     const [byTunnel, bySession] = (policy.conditions as Json[]).map((c) => c.condition_threshold);
     for (const t of tunnels) {
       expect(byTunnel.filter).toContain(`"\${google_compute_vpn_tunnel.tunnel_${t}.name}"`);
-      expect(bySession.filter).toContain(`"\${google_compute_router_peer.tunnel_${t}.peer_ip_address}"`);
+      expect(bySession.filter).toContain(`"\${google_compute_router_peer.tunnel_${t}.name}"`);
     }
     expect([byTunnel.aggregations[0].cross_series_reducer, bySession.aggregations[0].cross_series_reducer]).toEqual(['REDUCE_SUM', 'REDUCE_SUM']);
   });

@@ -24,20 +24,23 @@ export const AWS_DIMENSION_TUNNEL_IP = 'TunnelIpAddress';
 export const AWS_TREAT_MISSING_DATA = 'breaching';
 
 /**
- * GCP: `vpn.googleapis.com/tunnel_established` (monitored resource `vpn_gateway`, metric label `tunnel_name`) and
- * `router.googleapis.com/bgp/session_up` (monitored resource `gce_router`, metric label `bgp_target_ip`, the
- * peer's address), both 1 when up (Google Cloud metrics list, "vpn" and "router").
+ * GCP: `router.googleapis.com/bgp/session_up`: GAUGE, INT64, monitored resource `gce_router`, "1 indicates the
+ * session is up. 0 indicates the session is down", metric label `bgp_peer_name`, "the name of the bgp session" (the
+ * router peer's `name`): Google's Cloud Router "View logs and metrics" page, its metrics table generated 2026-04-02.
+ * An INT64 gauge takes ALIGN_MIN and REDUCE_SUM (a BOOL one would not). `vpn.googleapis.com/tunnel_established`
+ * (monitored resource `vpn_gateway`, metric label `tunnel_name`), 1 when established, is from Google's metrics list
+ * for "vpn" and could not be checked here against a copy of that page.
  *
- * These label names come from Google's metrics list and could not be checked against a live project here. The
- * conditions therefore evaluate missing data as a violation (EVALUATION_MISSING_DATA_ACTIVE): a label that
- * matched no time series would make the policy fire at once, not keep it silent.
+ * Every filter also names the project (`resource.label.project_id`, a label of both monitored resources), so two
+ * customers in one region of different projects never share a condition. Conditions evaluate missing data as a
+ * violation (EVALUATION_MISSING_DATA_ACTIVE): a filter that matched no time series fires at once, not stays silent.
  */
 export const GCP_TUNNEL_METRIC = 'vpn.googleapis.com/tunnel_established';
 export const GCP_TUNNEL_RESOURCE = 'vpn_gateway';
 export const GCP_TUNNEL_LABEL = 'tunnel_name';
 export const GCP_SESSION_METRIC = 'router.googleapis.com/bgp/session_up';
 export const GCP_SESSION_RESOURCE = 'gce_router';
-export const GCP_SESSION_LABEL = 'bgp_target_ip';
+export const GCP_SESSION_LABEL = 'bgp_peer_name';
 export const GCP_MISSING_DATA = 'EVALUATION_MISSING_DATA_ACTIVE';
 
 /**
@@ -55,12 +58,12 @@ export const GCP_SEVERITY: Readonly<Record<Severity, string>> = { warning: 'WARN
 // ------------------------------------------------------------------ the filter format, written and read here only
 
 /**
- * The Cloud Monitoring filter of one monitored metric, for a region, matching a metric label against one value or
+ * The Cloud Monitoring filter of one monitored metric, for a project and region, matching a metric label against one value or
  * several (`one_of`). render/operator/alerts.ts writes privlink's filters with it; filterLabelValues reads them back.
  */
-export function monitoringFilter(resource: string, metric: string, region: string, label: string, values: readonly string[]): string {
+export function monitoringFilter(resource: string, metric: string, where: { readonly project: string; readonly region: string }, label: string, values: readonly string[]): string {
   const match = values.length === 1 ? `"${values[0]}"` : `one_of(${values.map((v) => `"${v}"`).join(', ')})`;
-  return `resource.type = "${resource}" AND metric.type = "${metric}" AND resource.label.region = "${region}" AND metric.label.${label} = ${match}`;
+  return `resource.type = "${resource}" AND metric.type = "${metric}" AND resource.label.project_id = "${where.project}" AND resource.label.region = "${where.region}" AND metric.label.${label} = ${match}`;
 }
 
 /**

@@ -59,8 +59,8 @@ export function alarmCheck(view: AlarmView, killed: { aws: AwsTunnel; awsConnect
   }
   const tunnelPolicies = view.gcp.filter((p) => p.tunnels.length === 1 && p.tunnels[0] === killed.gcp.name);
   if (tunnelPolicies.length === 0) problems.push(`no Cloud Monitoring policy watches tunnel ${killed.gcp.name} alone`);
-  const peerPolicies = killed.peer ? view.gcp.filter((p) => p.peers.length === 1 && p.peers[0] === killed.peer!.peerIp) : [];
-  if (killed.peer && peerPolicies.length === 0) problems.push(`no Cloud Monitoring policy watches the BGP session to ${killed.peer.peerIp} (${killed.peer.key}) alone`);
+  const peerPolicies = killed.peer ? view.gcp.filter((p) => p.peers.length === 1 && p.peers[0] === killed.peer!.name) : [];
+  if (killed.peer && peerPolicies.length === 0) problems.push(`no Cloud Monitoring policy watches the BGP session ${killed.peer.name} (${killed.peer.key}) alone`);
   if (problems.length) return { name, ok: false, detail: `killed ${what}: ${problems.join('; ')}` };
   const fired = [
     ...awsHits.map((a) => `${a.name} (CloudWatch, ${AWS_DIMENSION_TUNNEL_IP} ${a.tunnelIp})`),

@@ -37,11 +37,13 @@ export const alertsEveryTunnel: LintRule = {
     const awsWatched = (vpnId: string, address: string) => alarms.some((a) => a.vpnId === vpnId && a.tunnelIp === address);
     const policies = ofType(doc, 'google_monitoring_alert_policy').map((r) => policyWatches(r.body));
     const watchedTunnels = new Set(policies.flatMap((p) => p.tunnels));
-    const literal = (v: unknown) => typeof v === 'string' && !v.includes('${');
-    const hasLiteralPeers = ofType(doc, 'google_compute_router_peer').some((r) => literal(r.body.peer_ip_address));
-    const fleetPolicies = hasLiteralPeers ? all.flatMap((d) => ofType(d, 'google_monitoring_alert_policy').map((r) => policyWatches(r.body))) : policies;
+    // A policy names a peer by `bgp_peer_name`: `${<peer>.name}` in the peer's own stack, or the name written out
+    // in its customer's stack when the peer lives in a hub's sessions stack (so every document of the run counts).
+    const fleetPolicies = all.flatMap((d) => ofType(d, 'google_monitoring_alert_policy').map((r) => policyWatches(r.body)));
     const watchedPeers = new Set(fleetPolicies.flatMap((p) => p.peers));
-    const peerRef = (r: Resource) => (literal(r.body.peer_ip_address) ? (r.body.peer_ip_address as string) : `\${${r.address}.peer_ip_address}`);
+    const inStack = new Set(policies.flatMap((p) => p.peers));
+    const peerWatched = (r: Resource) => inStack.has(`\${${r.address}.name}`) || (typeof r.body.name === 'string' && watchedPeers.has(r.body.name));
+    const peerRef = (r: Resource) => `\${${r.address}.name}`;
     return [
       ...awsTunnels(doc)
         .filter((t) => !awsWatched(t.vpnId, t.address))
@@ -50,7 +52,7 @@ export const alertsEveryTunnel: LintRule = {
         .filter((r) => !watchedTunnels.has(`\${${r.address}.name}`))
         .map((r) => `${r.address}: no alert policy on ${GCP_TUNNEL_METRIC} whose filter names metric.label.${GCP_TUNNEL_LABEL} = "\${${r.address}.name}"`),
       ...ofType(doc, 'google_compute_router_peer')
-        .filter((r) => !watchedPeers.has(peerRef(r)))
+        .filter((r) => !peerWatched(r))
         .map((r) => `${r.address}: no alert policy on ${GCP_SESSION_METRIC} whose filter names metric.label.${GCP_SESSION_LABEL} = "${peerRef(r)}"`),
     ];
   },

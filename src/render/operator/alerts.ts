@@ -41,7 +41,7 @@ import type { OperatorVpn } from './vpn';
 
 export interface AlertsProps {
   readonly name: CustomerModel['name'];
-  readonly gcp: Pick<CustomerModel['gcp'], 'region'>;
+  readonly gcp: Pick<CustomerModel['gcp'], 'project' | 'region'>;
   readonly tunnels: CustomerModel['tunnels'];
   readonly alerts: CustomerModel['alerts'];
   readonly labels: CustomerModel['labels'];
@@ -78,7 +78,7 @@ export class OperatorAlerts {
         { displayName: `tunnel ${t.key} established`, conditionThreshold: this.threshold(this.tunnelFilter(props, [vpn.tunnels.get(t.key)!.name]), false) },
       ]);
       this.gcpPolicy(stack, props, t.sessionAlarmId, t.sessionAlarmName, 'warning', `The BGP session of ${where} is down; the customer has lost redundancy.`, [
-        { displayName: `BGP session ${t.key} up`, conditionThreshold: this.threshold(this.sessionFilter(props, [this.peerAddress(t)]), false) },
+        { displayName: `BGP session ${t.key} up`, conditionThreshold: this.threshold(this.sessionFilter(props, [this.peerName(t)]), false) },
       ]);
     }
     this.noPath(stack, props);
@@ -117,7 +117,7 @@ export class OperatorAlerts {
     );
     this.gcpPolicy(stack, props, alerts.noPathId, alerts.noPathName, 'critical', `Every tunnel or every BGP session of ${props.name} is down; GCP has no path to the customer's services.`, [
       { displayName: 'tunnels established (sum)', conditionThreshold: this.threshold(this.tunnelFilter(props, tunnels.map((t) => vpn.tunnels.get(t.key)!.name)), true) },
-      { displayName: 'BGP sessions up (sum)', conditionThreshold: this.threshold(this.sessionFilter(props, tunnels.map((t) => this.peerAddress(t))), true) },
+      { displayName: 'BGP sessions up (sum)', conditionThreshold: this.threshold(this.sessionFilter(props, tunnels.map((t) => this.peerName(t))), true) },
     ]);
   }
 
@@ -126,17 +126,17 @@ export class OperatorAlerts {
     return { [AWS_DIMENSION_VPN_ID]: this.props.vpn.connections.get(t.connection)!.id, [AWS_DIMENSION_TUNNEL_IP]: this.props.vpn.awsTunnel(t, 'address') };
   }
 
-  /** The address GCP reports the session under (vpn.ts). */
-  private peerAddress(t: TunnelModel): string {
-    return this.props.vpn.peerAddress(t);
+  /** The name GCP reports the session under, its `bgp_peer_name` (vpn.ts). */
+  private peerName(t: TunnelModel): string {
+    return this.props.vpn.peerName(t);
   }
 
   private tunnelFilter(props: AlertsProps, names: readonly string[]): string {
-    return monitoringFilter(GCP_TUNNEL_RESOURCE, GCP_TUNNEL_METRIC, props.gcp.region, GCP_TUNNEL_LABEL, names);
+    return monitoringFilter(GCP_TUNNEL_RESOURCE, GCP_TUNNEL_METRIC, props.gcp, GCP_TUNNEL_LABEL, names);
   }
 
-  private sessionFilter(props: AlertsProps, addresses: readonly string[]): string {
-    return monitoringFilter(GCP_SESSION_RESOURCE, GCP_SESSION_METRIC, props.gcp.region, GCP_SESSION_LABEL, addresses);
+  private sessionFilter(props: AlertsProps, names: readonly string[]): string {
+    return monitoringFilter(GCP_SESSION_RESOURCE, GCP_SESSION_METRIC, props.gcp, GCP_SESSION_LABEL, names);
   }
 
   /** Below 1 for a whole period, each series taken at its worst per minute; summed across series when `sum`. */

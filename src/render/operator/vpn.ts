@@ -150,12 +150,11 @@ export class OperatorVpn {
   }
 
   /**
-   * The address GCP reports a tunnel's BGP session under: `${google_compute_router_peer.tunnel_a1.peer_ip_address}`
-   * on the stack's own router; on a shared router the AWS side of the tunnel's allocated /30, which the hub's peer
-   * is given.
+   * The name GCP reports a tunnel's BGP session under (`bgp_peer_name`): `${google_compute_router_peer.tunnel_a1.name}`
+   * on the stack's own router; on a shared router the name the hub's peer is given (the model's, written out).
    */
-  peerAddress(t: TunnelModel): string {
-    return this.peers.get(t.key)?.peerIpAddress ?? t.vgwInsideAddress;
+  peerName(t: TunnelModel): string {
+    return this.peers.get(t.key)?.name ?? t.peerName;
   }
 
   /** `aws_vpn_connection.vpn_<c>.tunnel<n>_<attr>`: what a GCP tunnel takes from its AWS tunnel. */
