@@ -419,7 +419,7 @@ export function prBody(summaries: readonly ChangeSummary[], topology: (customer:
   for (const s of summaries) {
     out.push(`## ${s.customer}${s.isNew ? ' (new customer)' : s.offboarding === 'started' ? ' (offboarding)' : ''}`, '');
     if (s.offboarding === 'started') out.push(`**Offboarding:** ${s.customer} leaves the fleet; the next apply destroys every resource of its operator stack, and plan-guard lets exactly those destroys through.`, '');
-    if (s.transitions.length > 0) out.push('**Phase:**', '', ...s.transitions.map((t) => `- ${transitionText(t)}`), '');
+    if (s.transitions.length > 0) out.push('**Endpoints** (onboarding step of each):', '', ...s.transitions.map((t) => `- ${transitionText(t)}`), '');
     if (s.settings.length > 0) {
       out.push('**Settings** of the operator stack:', '', ...settingLines(s, '- ').map((l) => l.replace(/^- ~ (\S+)/, '- ~ `$1`')), '');
     }

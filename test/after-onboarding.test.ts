@@ -7,7 +7,7 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeSyntheticFleet } from '../src/tools/synthetic-fleet';
-import { ROOT, acmeWith, privlinkHere, tempDir } from './helpers';
+import { ROOT, acmeWith, offlineConfig, privlinkHere, providerMirror, skipNote, tempDir, terraformBinary, terraformEnv } from './helpers';
 
 const BIN = join(ROOT, 'bin', 'privlink.js');
 const GIT_ENV = { GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' };
@@ -307,5 +307,27 @@ describe('hostnames that would swallow others on one network', () => {
   it('a sibling hostname on the same network is fine', async () => {
     const dir = pair(['gitlab.internal.company.net']);
     expect((await privlink(dir, 'validate')).code).toBe(0);
+  });
+});
+
+describe('privlink plan: what CI runs, on this machine', () => {
+  const mirror = providerMirror();
+  const itTf = terraformBinary() && mirror ? it : it.skip;
+  if (!terraformBinary() || !mirror) skipNote('privlink plan with real terraform', 'terraform or the hashicorp/aws provider mirror is missing');
+
+  itTf("plans acme's stack (its AWS half, offline) and runs plan-guard on it; the output folder stays as generated", async () => {
+    const dir = tempDir('privlink-plan-');
+    cpSync(join(ROOT, 'customers'), join(dir, 'customers'), { recursive: true });
+    cpSync(join(ROOT, 'privlink.yaml'), join(dir, 'privlink.yaml'));
+    expect((await privlink(dir, 'generate', '-q')).code).toBe(0);
+    // The AWS half with offline credentials (the mirror has no google provider): what a user with AWS access plans.
+    writeFileSync(join(dir, 'generated', 'acme', 'operator', 'cdk.tf.json'), offlineConfig(readFileSync(join(dir, 'customers', 'acme.yaml'), 'utf8')));
+    const r = spawnSync(process.execPath, [BIN, 'plan', 'acme'], { cwd: dir, encoding: 'utf8', env: terraformEnv(mirror!), timeout: 120_000 });
+    expect(r.stdout).toMatch(/^plan-guard: ok: \d+ resource changes, nothing that carries traffic destroyed or replaced\n$/);
+    expect(r.status).toBe(0);
+    const planJson = /its JSON (\S+plan\.json)/.exec(r.stderr)![1]!;
+    expect(JSON.parse(readFileSync(planJson, 'utf8')).resource_changes.length).toBeGreaterThan(20);
+    // Nothing of the plan is left where check and generate would see it (Terraform's own files aside).
+    expect(readdirSync(join(dir, 'generated', 'acme', 'operator')).filter((f) => !f.startsWith('.terraform')).sort()).toEqual(['cdk.tf.json']);
   });
 });

@@ -183,5 +183,8 @@ export async function generateAndCommit(out: FleetOutput, o: CommitOptions): Pro
   o.io.out(`${body}\n`);
   o.io.out(`privlink: committed ${commit.slice(0, 12)} on ${target.existing ? 'existing branch' : 'new branch'} ${target.branch}: ${subject}\n`);
   o.io.out(`privlink: push it and open a pull request: git push -u origin ${target.branch}${o.prBodyFile ? ` (body in ${o.prBodyFile})` : ''}\n`);
+  if (o.prBodyFile && !repoPath(root, o.prBodyFile).startsWith('..')) {
+    o.io.out(`privlink: ${o.prBodyFile} is inside the repository and not committed (it is the pull request's text, not part of the change): delete it once the pull request is open, or write it outside the tree (--pr-body /tmp/pr.md)\n`);
+  }
   return 0;
 }

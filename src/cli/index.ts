@@ -17,6 +17,7 @@ import { lab } from './commands/lab';
 import { lint } from './commands/lint';
 import { planGuard } from './commands/plan-guard';
 import { status } from './commands/status';
+import { plan } from './commands/plan';
 import { validate } from './commands/validate';
 import { processIo, reportFailure, type Io } from './io';
 import { GLOBAL_OPTIONS, VALUE_OPTIONS, commandName, type Command } from './options';
@@ -24,7 +25,7 @@ import { GLOBAL_OPTIONS, VALUE_OPTIONS, commandName, type Command } from './opti
 export type { Io } from './io';
 
 /** The commands, in the order --help lists them. */
-const COMMANDS: readonly Command<never>[] = [generate, validate, check, status, planGuard, lint, lab] as unknown as Command<never>[];
+const COMMANDS: readonly Command<never>[] = [generate, validate, check, status, plan, planGuard, lint, lab] as unknown as Command<never>[];
 const NAMES = COMMANDS.map(commandName);
 
 /** The command word of argv: the first argument that is neither an option nor an option's value. */

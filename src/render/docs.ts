@@ -10,13 +10,21 @@ import { commentedNotice } from './header';
 import { render } from './templates';
 import { topologyMarkdown } from './topology';
 
-/** The onboarding phase of a customer, from its endpoints' statuses. */
+/**
+ * Where a customer's onboarding stands, from its endpoints' statuses, in words that define themselves (an endpoint
+ * connects in two steps: the customer applies their module and sends back its service name; then the operator adds
+ * it and the customer accepts the connection request). Not IKE's phases, nor `privlink status`'s phase of a live
+ * connection.
+ */
 export function onboardingPhase(model: CustomerModel): string {
   if (model.decommission) return 'decommissioning — the next apply of `operator/` destroys every resource of this customer (see "Offboarding")';
-  const waiting = model.endpoints.filter((e) => e.status === 'awaiting-customer').length;
-  if (waiting === model.endpoints.length) return 'phase 1 — waiting for the customer to apply their module and send back service names';
-  if (waiting > 0) return `phase 2 for ${model.endpoints.length - waiting} of ${model.endpoints.length} endpoints — the rest wait for the customer`;
-  return 'phase 2 — every endpoint has its service name';
+  const waiting = model.endpoints.filter((e) => e.status === 'awaiting-customer').map((e) => e.name);
+  const ready = model.endpoints.filter((e) => e.status !== 'awaiting-customer').map((e) => e.name);
+  const step1 = 'step 1 of 2: the customer applies their module and sends back its service name';
+  const step2 = 'step 2 of 2: its service name is in the spec, and it connects once the customer accepts the connection request';
+  if (ready.length === 0) return `every endpoint at ${step1}`;
+  if (waiting.length === 0) return `every endpoint at ${step2}`;
+  return `${ready.join(', ')} at ${step2}; ${waiting.join(', ')} at ${step1}`;
 }
 
 function followUps(e: EndpointModel): string[] {
@@ -57,7 +65,7 @@ function nextSteps(model: CustomerModel): string[] {
   if (waiting.length > 0) {
     steps.push(
       `Send the customer the module in \`customer-module/\` for ${waiting.map((e) => `**${e.name}**`).join(', ')} (see "What to send the customer").`,
-      `When the customer sends back a service name, add it as \`serviceName\` of that endpoint in \`${model.specFile}\`, run \`privlink generate\` and open a pull request.`,
+      `When the customer sends back a service name, add it as \`serviceName\` of that endpoint in \`${model.specFile}\`, run \`privlink generate ${model.specFile} --commit\` and open a pull request from the branch it makes.`,
     );
   }
   const toAccept = ready.filter((e) => e.acceptanceRequired);

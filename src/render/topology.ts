@@ -29,7 +29,9 @@ export function renderTopology(model: CustomerModel): string {
   for (const e of model.endpoints) {
     const id = `ep_${nodeId(e.name)}`;
     const addresses = e.addresses.map((a) => `${a.address} (${a.azId})`);
-    out.push(`    ${id}[${label(`endpoint ${e.name}`, ...e.hostnames, ...addresses, `TCP ${e.ports.join(', ')} · ${e.tls}`, STATUS_LABEL[e.status])}]`);
+    // A decommissioning customer's endpoints are what its next apply destroys, whatever their status was.
+    const state = model.decommission ? 'destroyed by the next apply (decommissioning)' : STATUS_LABEL[e.status];
+    out.push(`    ${id}[${label(`endpoint ${e.name}`, ...e.hostnames, ...addresses, `TCP ${e.ports.join(', ')} · ${e.tls}`, state)}]`);
     out.push(`    vpc --- ${id}`);
   }
   out.push('  end');
@@ -44,10 +46,10 @@ export function renderTopology(model: CustomerModel): string {
     out.push(`  ha${t.haInterface} ---|${label(`tunnel ${t.key}: ${t.cgwInsideAddress} ⇄ ${t.vgwInsideAddress}`, `BGP ${gcp.routerAsn} ⇄ ${aws.amazonSideAsn}`)}| vgw`);
   }
   for (const e of model.endpoints) {
-    const edge = e.status === 'ready' ? `-.->|${label('PrivateLink')}|` : `-.->|${label('awaiting serviceName')}|`;
+    const edge = model.decommission ? `-.->|${label('PrivateLink, going')}|` : e.status === 'ready' ? `-.->|${label('PrivateLink')}|` : `-.->|${label('awaiting serviceName')}|`;
     out.push(`  ep_${nodeId(e.name)} ${edge} svc_${nodeId(e.name)}`);
   }
-  const waiting = model.endpoints.filter((e) => e.status !== 'ready').flatMap((e) => [`ep_${nodeId(e.name)}`, `svc_${nodeId(e.name)}`]);
+  const waiting = model.endpoints.filter((e) => model.decommission || e.status !== 'ready').flatMap((e) => [`ep_${nodeId(e.name)}`, `svc_${nodeId(e.name)}`]);
   if (waiting.length > 0) {
     out.push('  classDef waiting stroke-dasharray: 5 5');
     out.push(`  class ${waiting.join(',')} waiting`);

@@ -49,7 +49,7 @@ export const generate: Command<GenerateArgs> = {
     ['$0 generate', 'Regenerate every customer whose inputs changed, and the CI config in generated/ci/'],
     ['$0 generate --full --json', 'Render every customer (after a privlink upgrade, say); print a JSON summary'],
     ['$0 generate customers/acme.yaml', 'Regenerate one customer (and generated/ci/)'],
-    ['$0 generate customers/acme.yaml --commit --pr-body pr.md', 'Branch privlink/acme with one commit, ready for a pull request'],
+    ['$0 generate customers/acme.yaml --commit --pr-body /tmp/pr.md', 'Branch privlink/acme with one commit, ready for a pull request; its text in /tmp/pr.md'],
     ['$0 generate --reallocate initech', 'Two merged pull requests allocated the same /30: move initech (not yet applied) to free ones'],
   ],
   async run(a, io) {
