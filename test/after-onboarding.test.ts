@@ -331,3 +331,29 @@ describe('privlink plan: what CI runs, on this machine', () => {
     expect(readdirSync(join(dir, 'generated', 'acme', 'operator')).filter((f) => !f.startsWith('.terraform')).sort()).toEqual(['cdk.tf.json']);
   });
 });
+
+describe("a newcomer's path", () => {
+  it('the operator README says where onboarding stands per endpoint, in words that define themselves, and the --commit step', () => {
+    const readme = readFileSync(join(ROOT, 'generated', 'acme', 'README.md'), 'utf8');
+    expect(readme).toContain('**Onboarding:** github at step 2 of 2: its service name is in the spec, and it connects once the customer accepts the connection request; artifactory at step 1 of 2: the customer applies their module and sends back its service name');
+    expect(readme).not.toMatch(/phase 2 for/);
+    expect(readme).toContain('run `privlink generate customers/acme.yaml --commit` and open a pull request from the branch it makes');
+  });
+
+  it("the decommission pull request's topology draws the endpoints as going, not as ready", async () => {
+    const { topologyMarkdown } = await import('../src/render/topology');
+    const { modelOf } = await import('./helpers');
+    const diagram = topologyMarkdown(modelOf(acmeWith({ decommission: true })));
+    expect(diagram).toContain('destroyed by the next apply (decommissioning)');
+    expect(diagram).not.toContain('ready to connect');
+  });
+
+  it('--pr-body inside the repository says the file is not committed', async () => {
+    const dir = await repo();
+    writeFileSync(join(dir, 'customers', 'globex.yaml'), readFileSync(join(dir, 'customers', 'globex.yaml'), 'utf8').replace('ports: [443, 22]', 'ports: [443, 22, 8443]'));
+    const r = await privlink(dir, 'generate', 'customers/globex.yaml', '--commit', '--pr-body', 'pr.md');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('privlink: pr.md is inside the repository and not committed');
+    expect(git(dir, 'show', '--name-only', '--format=', 'HEAD')).not.toContain('pr.md');
+  });
+});
