@@ -3,7 +3,7 @@
  * needs, without the renderers (so `validate` and `check` load neither cdktf nor the provider bindings).
  */
 import { readdirSync } from 'node:fs';
-import { basename, dirname, isAbsolute, join, relative, sep } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve as resolvePath, sep } from 'node:path';
 import { CI_FOLDER } from './domain/constants';
 import { loadSpecs, type LoadedSpec } from './input/load';
 import type { YamlSource } from './input/source';
@@ -25,9 +25,18 @@ export function discoverSpecs(specsDir: string): string[] {
   } catch {
     throw new UsageError(`no spec folder "${specsDir}": run from the repository root or name spec files`);
   }
-  const files = entries.filter((f) => /\.ya?ml$/.test(f)).sort().map((f) => join(specsDir, f));
-  if (files.length === 0) throw new UsageError(`no *.yaml specs in "${specsDir}"`);
-  return files;
+  const found = entries.filter((f) => /\.ya?ml$/.test(f)).sort().map((f) => join(specsDir, f));
+  if (found.length === 0) throw new UsageError(`no *.yaml specs in "${specsDir}"`);
+  // One file under two names (a symlink beside its target) is one spec, read once: the name that is the file itself
+  // wins, else the first; validate and generate then agree, whichever way the specs are found.
+  const byReal = new Map<string, string>();
+  for (const f of found) {
+    const real = realPath(f);
+    const held = byReal.get(real);
+    if (held === undefined || (realPath(held) !== resolvePath(held) && real === resolvePath(f))) byReal.set(real, f);
+  }
+  const keep = new Set(byReal.values());
+  return found.filter((f) => keep.has(f));
 }
 
 /** The specs of a run, validated. */

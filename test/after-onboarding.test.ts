@@ -357,3 +357,51 @@ describe("a newcomer's path", () => {
     expect(git(dir, 'show', '--name-only', '--format=', 'HEAD')).not.toContain('pr.md');
   });
 });
+
+describe('what a spec fuzzer found', () => {
+  const specsOnly = () => {
+    const dir = tempDir('privlink-fuzz-');
+    cpSync(join(ROOT, 'privlink.yaml'), join(dir, 'privlink.yaml'));
+    cpSync(join(ROOT, 'customers', 'acme.yaml'), join(dir, 'customers', 'acme.yaml'));
+    return dir;
+  };
+
+  it.each([['~'], ['null']])('a key written %s is named as a null key, not "a tagged value (undefined)"', async (key) => {
+    const dir = specsOnly();
+    writeFileSync(join(dir, 'customers', 'acme.yaml'), `${readFileSync(join(dir, 'customers', 'acme.yaml'), 'utf8')}${key}: 1\n`);
+    const r = await privlink(dir, 'validate');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`^customers/acme\\.yaml:\\d+:1: a key must be plain text, got a null key \\(\`${key === '~' ? '~' : 'null'}\`, \`null\` or nothing before the colon\\); write the field's name$`, 'm'));
+    expect(r.stderr).not.toContain('undefined');
+  });
+
+  it('a 10,000-deep block sequence is refused at the nesting limit, not with a stack overflow', async () => {
+    const dir = specsOnly();
+    writeFileSync(join(dir, 'customers', 'deep.yaml'), `${'- '.repeat(10_000)}x\n`);
+    const r = await privlink(dir, 'validate', 'customers/deep.yaml');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('customers/deep.yaml:1:1: nesting deeper than 64 levels; a spec is a few levels deep');
+    expect(r.stderr).not.toMatch(/call stack/);
+  });
+
+  it('a file name with a control character reads the same, escaped, on stderr and in --json', async () => {
+    const dir = specsOnly();
+    const name = 'bad\u0007name.yaml';
+    writeFileSync(join(dir, 'customers', name), 'name: [unclosed\n');
+    const text = await privlink(dir, 'validate', `customers/${name}`);
+    const json = await privlink(dir, 'validate', `customers/${name}`, '--json');
+    const stderrFile = /^(customers\/\S+?):\d+:\d+:/m.exec(text.stderr)![1]!;
+    expect(stderrFile).toBe('customers/bad\\u0007name.yaml');
+    expect(JSON.parse(json.stdout).problems[0].file).toBe(stderrFile);
+  });
+
+  it('a spec and a symlink to it are one spec for validate and generate alike', async () => {
+    const dir = specsOnly();
+    execFileSync('ln', ['-s', 'acme.yaml', join(dir, 'customers', 'acme-link.yaml')]);
+    const v = await privlink(dir, 'validate');
+    const g = await privlink(dir, 'generate', '-q');
+    expect([v.code, g.code, g.stderr]).toEqual([0, 0, '']);
+    expect(readdirSync(join(dir, 'generated')).filter((f) => !f.startsWith('.')).sort()).toEqual(['acme', 'ci']);
+    expect(await privlink(dir, 'check')).toMatchObject({ code: 0 });
+  });
+});

@@ -2,7 +2,7 @@
  * What every command shares for talking to the user: the output streams, the progress line, and one way of
  * reporting a failure (text on stderr; with --json also one JSON document on stdout).
  */
-import { InputError, Refused, UsageError, formatProblem, sortProblems } from '../input/problems';
+import { escapeText, InputError, Refused, UsageError, formatProblem, sortProblems } from '../input/problems';
 import type { PoolStats } from '../pool';
 import { plural } from '../support/words';
 
@@ -65,7 +65,9 @@ export interface FailureContext {
 export function reportFailure(err: unknown, c: FailureContext): number {
   const code = exitCodeOf(err);
   if (c.json) {
-    const detail = err instanceof InputError ? { problems: sortProblems(err.problems) } : { error: err instanceof Error ? err.message : String(err) };
+    // The same escaped text as on stderr (formatProblem): a control character in a file name reads alike in both.
+    const problems = err instanceof InputError ? sortProblems(err.problems).map((p) => ({ ...p, file: escapeText(p.file), path: escapeText(p.path), message: escapeText(p.message) })) : [];
+    const detail = err instanceof InputError ? { problems } : { error: err instanceof Error ? err.message : String(err) };
     c.io.out(`${JSON.stringify({ command: c.command ?? null, ok: false, exitCode: code, ...detail })}\n`);
   }
   const { io } = c;

@@ -119,7 +119,16 @@ function keyAndAliasProblems(doc: Document, pos: (offset: number) => Position, a
       const plain = isScalar(key) && (key.tag === undefined || key.tag === 'tag:yaml.org,2002:str') && ['string', 'number', 'boolean'].includes(typeof key.value);
       if (!plain && isNode(key) && key.range) {
         const p = pos(key.range[0]);
-        const what = isCollection(key) ? 'a list or mapping' : isAlias(key) ? 'an alias' : `a tagged value (${String((key as { tag?: string }).tag)})`;
+        const tag = (key as { tag?: string }).tag;
+        const what = isCollection(key)
+          ? 'a list or mapping'
+          : isAlias(key)
+            ? 'an alias'
+            : isScalar(key) && key.value === null
+              ? `a null key (\`${escapeText(String((key as { source?: string }).source ?? '') || '~')}\`, \`null\` or nothing before the colon); write the field's name`
+              : tag
+                ? `a tagged value (${escapeText(tag)})`
+                : `a ${typeof (key as { value?: unknown }).value} value`;
         problems.push(at(p.line, p.col, `a key must be plain text, got ${what}`));
       }
     },
@@ -189,6 +198,26 @@ function broken(file: string, text: string, problems: Problem[]): YamlSource {
  * parser recurses once per level and would overflow the stack at a different point on every run.
  */
 function tooDeep(text: string): number | undefined {
+  return tooDeepFlow(text) ?? tooDeepBlock(text);
+}
+
+/**
+ * Offset of the first line whose block nesting (its indentation, plus the `- ` entries that open on it) goes past
+ * MAX_NESTING levels at one column each: deeper than any indentation can be without that many levels, and far past
+ * a spec's four or five. The parser recurses once per block level too.
+ */
+function tooDeepBlock(text: string): number | undefined {
+  let offset = 0;
+  for (const line of text.split('\n')) {
+    const m = /^( *)((?:- +)*)/.exec(line)!;
+    const dashes = (m[2]!.match(/-/g) ?? []).length;
+    if (m[1]!.length / 2 + dashes > MAX_NESTING) return offset + m[1]!.length;
+    offset += line.length + 1;
+  }
+  return undefined;
+}
+
+function tooDeepFlow(text: string): number | undefined {
   let depth = 0;
   let quote: string | undefined;
   for (let i = 0; i < text.length; i++) {
