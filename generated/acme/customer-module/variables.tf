@@ -68,9 +68,15 @@ variable "targets" {
     condition = alltrue([for t in var.targets : (
       var.target_type == "ip" ? can(cidrhost("${t}/32", 0)) :
       var.target_type == "instance" ? can(regex("^i-[0-9a-f]{8,17}$", t)) :
-      can(regex("^arn:aws[a-z-]*:elasticloadbalancing:", t))
+      can(regex("^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:[0-9]{12}:loadbalancer/app/", t))
     )])
     error_message = "Each target must match target_type: an IPv4 address (ip), an instance ID like i-0123456789abcdef0 (instance) or an ALB ARN (alb)."
+  }
+
+  # AWS, "Use an Application Load Balancer as a target of a Network Load Balancer": one ALB per target group.
+  validation {
+    condition     = var.target_type != "alb" || length(var.targets) == 1
+    error_message = "With target_type = \"alb\", targets holds exactly one Application Load Balancer ARN: AWS registers one ALB per target group."
   }
 }
 
@@ -89,6 +95,12 @@ variable "health_check" {
   validation {
     condition     = contains(["TCP", "HTTP", "HTTPS"], var.health_check.protocol)
     error_message = "health_check.protocol must be TCP, HTTP or HTTPS."
+  }
+
+  # AWS checks an Application Load Balancer target over HTTP or HTTPS only (same guide).
+  validation {
+    condition     = var.target_type != "alb" || var.health_check.protocol != "TCP"
+    error_message = "With target_type = \"alb\", health_check.protocol must be HTTP or HTTPS, with a path: AWS checks an Application Load Balancer target that way only, and the ALB needs a listener on that port and protocol."
   }
 
   validation {
@@ -115,6 +127,12 @@ variable "certificate_arn" {
   validation {
     condition     = var.certificate_arn == null || can(regex("^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[0-9a-f-]{36}$", var.certificate_arn))
     error_message = "The certificate_arn must look like arn:aws:acm:<region>:<account>:certificate/<uuid>."
+  }
+
+  # Only TCP listeners (and so no TLS one) forward to a target group of type alb (same guide).
+  validation {
+    condition     = var.target_type != "alb" || var.certificate_arn == null
+    error_message = "With target_type = \"alb\", leave certificate_arn null: only TCP listeners forward to an Application Load Balancer target group; terminate TLS on the ALB's HTTPS listener instead."
   }
 }
 
