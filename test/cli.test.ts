@@ -200,7 +200,7 @@ describe('usage', () => {
     expect(version.code).toBe(0);
     expect(version.stdout).toBe(`${JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version}\n`);
     const unknown = await run(['frobnicate'], dir);
-    expect(unknown.stderr).toContain('privlink: unknown command "frobnicate"; the commands are generate, validate, check, status, plan-guard, lint, lab');
+    expect(unknown.stderr).toContain('privlink: unknown command "frobnicate"; the commands are generate, validate, check, status, plan, plan-guard, lint, lab');
     expect((await run(['--config', 'privlink.yaml', 'frobnicate'], dir)).stderr).toContain('unknown command "frobnicate"');
   });
 
