@@ -286,8 +286,10 @@ function checklist(
     if (t.to === 'ready' && ep) {
       items.push(
         `${t.endpoint}: the customer applied the module and sent \`${ep.serviceName}\` themselves (link the ticket or email)`,
-        `${t.endpoint}: the service name is character for character what they sent, and in region \`${model.aws.region}\``,
-        `${t.endpoint}: their load balancer serves the AZ IDs ${model.aws.availabilityZoneIds.map((z) => `\`${z}\``).join(', ')}`,
+        `${t.endpoint}: the service name is character for character what they sent, and in region \`${ep.region}\`${ep.crossRegion ? ` (cross-Region: its endpoint service lists \`${model.aws.region}\` in supported_regions)` : ''}`,
+        ep.crossRegion
+          ? `${t.endpoint}: their load balancer is in ${ep.region}, in at least two Availability Zones (they need not match the operator's across Regions)`
+          : `${t.endpoint}: their load balancer serves the AZ IDs ${model.aws.availabilityZoneIds.map((z) => `\`${z}\``).join(', ')}`,
         `${t.endpoint}: after apply, the customer accepted the connection request from account \`${account}\` (endpoint state \`available\`, not \`pendingAcceptance\`)`,
         `${t.endpoint}: after apply, ${list(ep.hostnames.map((h) => `\`${h}\``))} ${agree(ep.hostnames.length, 'resolves', 'resolve')} from a GKE pod to ` +
           `${list(ep.addresses.map((a) => `\`${a.address}\``))} and ${agree(ep.hostnames.length, 'answers', 'answer')} on ${portsText(ep.ports)}`,

@@ -18,6 +18,36 @@ export const ROOT = join(__dirname, '..');
  */
 export const SECOND_SERVICE_NAME = 'com.amazonaws.vpce.us-east-1.vpce-svc-056576c12b36056ca';
 export const ACME = join(ROOT, 'customers', 'acme.yaml');
+
+/**
+ * Published endpoint service names in other Regions, for the cross-Region tests: Zilliz Cloud's us-west-2 and
+ * eu-central-1 services (Zilliz Cloud documentation, "Set up a Private Link (AWS)").
+ */
+export const US_WEST_2_SERVICE_NAME = 'com.amazonaws.vpce.us-west-2.vpce-svc-0654fb016640c364a';
+export const EU_CENTRAL_1_SERVICE_NAME = 'com.amazonaws.vpce.eu-central-1.vpce-svc-0d5ce1ec4decbc7df';
+
+/**
+ * initech: its operator VPC in us-west-2 (AZ IDs usw2-az1, usw2-az2); bitbucket in us-west-2 too, nexus in us-east-1
+ * (cross-Region, connected: Datadog's us-east-1 service, SECOND_SERVICE_NAME) and gitlab in eu-west-1 (cross-Region,
+ * awaiting the customer). `edits` as for acmeWith.
+ */
+export function initechCrossRegion(edits: Record<string, unknown> = {}): string {
+  const base = acmeWith({
+    name: 'initech',
+    'aws.accountId': '777788889999',
+    'aws.region': 'us-west-2',
+    'aws.vpcCidr': '10.251.0.0/24',
+    'aws.availabilityZoneIds': ['usw2-az1', 'usw2-az2'],
+    'gcp.network': 'initech-vpc',
+    endpoints: [
+      { name: 'bitbucket', hostnames: ['bitbucket.initech.example'], ports: [443, 7999], tls: 'private-ca', serviceName: US_WEST_2_SERVICE_NAME },
+      { name: 'nexus', hostnames: ['nexus.initech.example'], ports: [443], tls: 'public-ca', region: 'us-east-1', serviceName: SECOND_SERVICE_NAME },
+      { name: 'gitlab', hostnames: ['gitlab.initech.example'], ports: [443, 22], tls: 'private-ca', region: 'eu-west-1' },
+    ],
+  });
+  // The list is written out first and edited as YAML after, so paths into it (endpoints.1.region) work.
+  return specWith(base, edits);
+}
 export const GLOBEX = join(ROOT, 'customers', 'globex.yaml');
 
 const created: string[] = [];
@@ -37,7 +67,12 @@ export function removeTempDirs(): void {
 
 /** The acme example with `edits` applied (spec path → value; undefined deletes), as YAML text. */
 export function acmeWith(edits: Record<string, unknown> = {}, base = ACME): string {
-  const doc = parseDocument(readFileSync(base, 'utf8'));
+  return specWith(readFileSync(base, 'utf8'), edits);
+}
+
+/** A spec text with `edits` applied (spec path → value; undefined deletes), as YAML text. */
+export function specWith(text: string, edits: Record<string, unknown>): string {
+  const doc = parseDocument(text);
   for (const [path, value] of Object.entries(edits)) {
     const parts = path.split('.').map((p) => (/^\d+$/.test(p) ? Number(p) : p));
     if (value === undefined) doc.deleteIn(parts);

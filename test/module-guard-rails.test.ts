@@ -29,7 +29,7 @@ const IAM_SERVER_CERTIFICATE_ARN = 'arn:aws:iam::123456789012:server-certificate
 const ALB_ARN = 'arn:aws:elasticloadbalancing:us-west-2:123456789012:loadbalancer/app/my-load-balancer/50dc6c495c0c9188';
 
 /** Case name → HCL variables overriding the good defaults, and what must fail (absent: the plan must succeed). */
-const CASES: { name: string; vars: string; fails?: string }[] = [
+const CASES: { name: string; vars: string; fails?: string; secondAz?: string | null }[] = [
   { name: 'good_values', vars: '' },
   {
     name: 'good_tls_instance_security_groups',
@@ -59,7 +59,12 @@ const CASES: { name: string; vars: string; fails?: string }[] = [
   { name: 'security_group_name', vars: 'security_group_ids = ["default"]', fails: 'var.security_group_ids' },
   { name: 'access_logs_bucket_url', vars: 'access_logs_bucket = "s3://acme-lb-logs"', fails: 'var.access_logs_bucket' },
   { name: 'tag_aws_prefix', vars: 'tags = { "aws:owner" = "x" }', fails: 'var.tags' },
-  { name: 'subnets_miss_an_az', vars: '', fails: 'aws_lb.this' },
+  { name: 'subnets_miss_an_az', vars: '', fails: 'aws_lb.this', secondAz: null },
+  // Cross-Region (AWS PrivateLink guide, "Cross-Region access"): the zones need not match the operator's, but
+  // cross-Region access is not supported in use1-az3 (among others).
+  { name: 'cross_region_any_azs', vars: 'supported_regions = ["us-west-2"]', secondAz: null },
+  { name: 'cross_region_unsupported_az', vars: 'supported_regions = ["us-west-2"]', fails: 'aws_lb.this', secondAz: 'use1-az3' },
+  { name: 'supported_region_malformed', vars: 'supported_regions = ["Oregon"]', fails: 'var.supported_regions' },
   { name: 'good_http_health_check', vars: 'health_check = { protocol = "HTTP", port = "8080", path = "/healthz", interval = 10 }' },
   { name: 'health_check_http_without_path', vars: 'health_check = { protocol = "HTTP" }', fails: 'var.health_check' },
   { name: 'health_check_udp', vars: 'health_check = { protocol = "UDP" }', fails: 'var.health_check' },
@@ -110,11 +115,10 @@ function runsOf(): { name: string; cases: (typeof CASES)[number][] }[] {
 
 function testFile(): string {
   const runs = runsOf().map(({ name, cases }) => {
-    // Every run but subnets_miss_an_az puts the second subnet in use1-az2 (the provider-wide mock says use1-az1).
-    const secondAz =
-      name === 'subnets_miss_an_az'
-        ? ''
-        : `  override_data {\n    target = data.aws_subnet.selected["${SUBNETS[1]}"]\n    values = { availability_zone_id = "use1-az2" }\n  }\n`;
+    // Every run puts the second subnet in use1-az2 (the provider-wide mock says use1-az1), unless its case says
+    // otherwise: null leaves both in use1-az1.
+    const az = cases.length === 1 && cases[0]!.secondAz !== undefined ? cases[0]!.secondAz : 'use1-az2';
+    const secondAz = az === null ? '' : `  override_data {\n    target = data.aws_subnet.selected["${SUBNETS[1]}"]\n    values = { availability_zone_id = "${az}" }\n  }\n`;
     const assigned = cases.map((c) => c.vars).filter(Boolean);
     const vars = assigned.length ? `  variables {\n    ${assigned.join('\n    ')}\n  }\n` : '';
     const fails = cases.flatMap((c) => (c.fails ? [c.fails] : []));

@@ -10,12 +10,14 @@ import { renderCustomer } from '../src/generate';
 import { renderCustomerModule } from '../src/render/customer-module';
 import ipaddr from 'ipaddr.js';
 import { renderOperatorJson } from '../src/render/operator';
-import { ACME, GLOBEX, acmeAutoAccept, acmeWith, modelOf, offlineConfig, plan, providerMirror, skipNote, tempDir, terraform, terraformBinary, terraformEnv, TEST_INPUTS, awsExtract } from './helpers';
+import { ACME, GLOBEX, acmeAutoAccept, acmeWith, initechCrossRegion, modelOf, offlineConfig, plan, providerMirror, skipNote, tempDir, terraform, terraformBinary, terraformEnv, TEST_INPUTS, awsExtract } from './helpers';
 
 const examples = [
   { name: 'acme', text: readFileSync(ACME, 'utf8') },
   { name: 'globex', text: readFileSync(GLOBEX, 'utf8') },
   { name: 'acme opting out of acceptance in writing', text: acmeAutoAccept() },
+  // Services in three Regions: bitbucket beside the operator VPC (us-west-2), nexus and gitlab across Regions.
+  { name: 'initech with services across Regions', text: initechCrossRegion() },
 ].map((e) => ({ ...e, model: modelOf(e.text, `customers/${e.name.split(' ')[0]}.yaml`) }));
 
 const tf = terraformBinary();

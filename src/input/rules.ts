@@ -18,6 +18,7 @@ import {
 } from '../domain/constants';
 import { offsetRange } from '../domain/addresses';
 import { tunnelKeys } from '../domain/tunnels';
+import { AWS_REGIONS_SOURCE, CROSS_REGION_SOURCE, CROSS_REGION_UNSUPPORTED_AZ_IDS, partitionOf } from '../domain/aws-regions';
 import type { CustomerSpec } from './schema';
 
 export interface Finding {
@@ -249,6 +250,26 @@ function checkLabels({ add }: Checks, labels: SpecSections['labels']): void {
 
 }
 
+/**
+ * An endpoint's service Region (cross-Region PrivateLink): a Region AWS knows, of aws.region's partition, and none of
+ * the operator VPC's AZs one where cross-Region access is not supported.
+ */
+function serviceRegionProblems(add: Checks['add'], region: string, i: number, aws: { readonly region: string; readonly availabilityZoneIds?: readonly string[] }): void {
+  const at = ['endpoints', i, 'region'];
+  const partition = partitionOf(region);
+  const home = partitionOf(aws.region);
+  if (partition === undefined) {
+    add(at, `"${region}" is no AWS Region (per ${AWS_REGIONS_SOURCE}); give the Region of the customer's service, like "us-east-1"`);
+  } else if (home !== undefined && partition !== home) {
+    add(at, `"${region}" is in the ${partition} partition and aws.region "${aws.region}" in ${home}: PrivateLink connects Regions of one partition only`);
+  } else if (region !== aws.region) {
+    const banned = (aws.availabilityZoneIds ?? []).filter((z) => CROSS_REGION_UNSUPPORTED_AZ_IDS.includes(z));
+    if (banned.length > 0) {
+      add(at, `cross-Region PrivateLink is not supported in ${banned.join(', ')} (${CROSS_REGION_SOURCE}), and aws.availabilityZoneIds places the operator's endpoints there; use other AZ IDs of ${aws.region}`);
+    }
+  }
+}
+
 /** Endpoints: unique names and hostnames, ports once, service names in full and in the region. Returns name → first index. */
 function checkEndpoints({ add }: Checks, { endpoints, aws }: SpecSections): Map<string, number> {
   const names = new Map<string, number>();
@@ -276,13 +297,17 @@ function checkEndpoints({ add }: Checks, { endpoints, aws }: SpecSections): Map<
       add(['endpoints', i, 'serviceName'], `"${ep.serviceName}" is the service id alone; the service name is "${full}" (the customer's module outputs it as service_name)`);
     } else if (ep.serviceName && aws?.region !== undefined) {
       const region = ep.serviceName.split('.')[3];
-      if (region !== aws.region) {
+      const want = ep.region ?? aws.region;
+      if (region !== want) {
         add(
           ['endpoints', i, 'serviceName'],
-          `"${ep.serviceName}" is in region "${region}" but aws.region is "${aws.region}"; the endpoint service must be in the operator's AWS region`,
+          ep.region === undefined
+            ? `"${ep.serviceName}" is in region "${region}" but aws.region is "${aws.region}"; a service in another Region needs \`region: ${region}\` on this endpoint (cross-Region PrivateLink)`
+            : `"${ep.serviceName}" is in region "${region}" but endpoints[${i}].region is "${ep.region}"; the service name must be of the endpoint's Region`,
         );
       }
     }
+    if (ep.region !== undefined && aws?.region !== undefined) serviceRegionProblems(add, ep.region, i, { region: aws.region, availabilityZoneIds: aws.availabilityZoneIds ?? [] });
   });
 
   return names;

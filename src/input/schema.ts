@@ -121,6 +121,13 @@ const endpointSchema = z
       .meta({ pattern: '^com\\.amazonaws\\.vpce\\.[a-z]{2}(-gov)?-[a-z]+-\\d\\.vpce-svc-([0-9a-f]{8}|[0-9a-f]{17})$' })
       .optional()
       .describe('VPC endpoint service name the customer sends back after applying their module. Absent: awaiting the customer.'),
+    region: z
+      .string({ error: 'must be a string' })
+      .regex(/^[a-z]{2,4}(-[a-z]+)+-\d+$/, { error: 'must be an AWS Region like "us-east-1"' })
+      .optional()
+      .describe(
+        "AWS Region of the customer's service, when it is not aws.region (default): the operator's interface endpoint reaches it over cross-Region PrivateLink, and the customer applies their module in this Region.",
+      ),
     addressOffset: z
       .number({ error: 'must be a number' })
       .int({ error: 'must be a whole number' })

@@ -143,6 +143,10 @@ export interface EndpointModel {
   readonly dnsZones: readonly DnsZoneModel[];
   /** Name of the customer's NLB and endpoint service in the customer module. */
   readonly customerResourceName: string;
+  /** The AWS Region of the customer's service: aws.region, or another one (cross-Region PrivateLink). */
+  readonly region: string;
+  /** The service is in another Region than the operator's VPC (its interface endpoint sets service_region). */
+  readonly crossRegion: boolean;
 }
 
 /** Where the operator stack keeps its state: the fleet's backend with this customer's key filled in. */
@@ -284,8 +288,11 @@ function zoneName(prefix: string, hostname: string): string {
 }
 
 /** One endpoint: its status, security group and rules, fixed addresses (one per subnet) and DNS zones. */
-function endpointModel(ep: EndpointSpec, prefix: string, sourceRanges: readonly string[], subnets: readonly SubnetModel[], offset: number): EndpointModel {
+function endpointModel(ep: EndpointSpec, prefix: string, sourceRanges: readonly string[], subnets: readonly SubnetModel[], offset: number, awsRegion: string): EndpointModel {
+  const region = ep.region ?? awsRegion;
   return {
+    region,
+    crossRegion: region !== awsRegion,
     name: ep.name,
     hostnames: ep.hostnames,
     ports: ep.ports,
@@ -384,7 +391,7 @@ export function buildModel(spec: CustomerSpec, specFile: string, fleet: FleetCon
     if (offset === undefined) throw new Error(`internal: endpoint ${name} of ${spec.name} has no host offset allocated`);
     return offset;
   };
-  const endpoints = [...spec.endpoints].sort((a, b) => a.name.localeCompare(b.name)).map((ep) => endpointModel(ep, prefix, spec.gcp.sourceRanges, subnets, offsetOf(ep.name)));
+  const endpoints = [...spec.endpoints].sort((a, b) => a.name.localeCompare(b.name)).map((ep) => endpointModel(ep, prefix, spec.gcp.sourceRanges, subnets, offsetOf(ep.name), spec.aws.region));
   const router = allocation.router;
 
   return {

@@ -10,6 +10,7 @@ import {
 } from '../domain/constants';
 import type { CustomerModel } from '../model/model';
 import { ACCEPTANCE_RULE } from '../domain/exceptions';
+import { CROSS_REGION_UNSUPPORTED_AZ_IDS } from '../domain/aws-regions';
 import { commentedNotice } from './header';
 import { render } from './templates';
 
@@ -47,7 +48,18 @@ export function customerModuleData(model: CustomerModel, operatorName = DEFAULT_
       outputPrefix: e.name.replace(/-/g, '_'),
       connected: e.status === 'ready',
       autoAccept: !e.acceptanceRequired,
+      region: e.region,
+      crossRegion: e.crossRegion,
+      // Same Region: one subnet per AZ ID the operator's endpoint uses (the module checks it). Cross-Region: any two
+      // AZs of the service's Region (no alignment), none of those cross-Region PrivateLink does not support.
+      subnets: e.crossRegion
+        ? [0, 1].map((i) => ({ id: `subnet-0123456789abcdef${i.toString(16)}`, where: `any Availability Zone of ${e.region} but ${CROSS_REGION_UNSUPPORTED_AZ_IDS.join(', ')}` }))
+        : model.aws.availabilityZoneIds.map((azId, i) => ({ id: `subnet-0123456789abcdef${i.toString(16)}`, where: azId })),
     })),
+    operatorRegion: model.aws.region,
+    crossRegionAzIds: CROSS_REGION_UNSUPPORTED_AZ_IDS,
+    anyCrossRegion: model.endpoints.some((e) => e.crossRegion),
+    anySameRegion: model.endpoints.some((e) => !e.crossRegion),
     exceptions: model.securityExceptions,
     acceptanceReason: model.securityExceptions.find((x) => x.rule === ACCEPTANCE_RULE)?.reason,
   };
@@ -63,7 +75,7 @@ export function renderCustomerModule(model: CustomerModel, operatorName?: string
   files.set('README.md', render('docs/customer-module-readme.md.hbs', { ...data, notice: commentedNotice('markdown', model.specFile, 'customer').trimEnd() }));
   for (const endpoint of data.endpoints) {
     files.set(`examples/${endpoint.name}/main.tf`, render('customer-module/example-main.tf.hbs', { ...data, endpoint }));
-    files.set(`examples/${endpoint.name}/providers.tf`, render('customer-module/example-providers.tf.hbs', data));
+    files.set(`examples/${endpoint.name}/providers.tf`, render('customer-module/example-providers.tf.hbs', { ...data, region: endpoint.region }));
   }
   return files;
 }

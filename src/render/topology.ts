@@ -31,14 +31,15 @@ export function renderTopology(model: CustomerModel): string {
     const addresses = e.addresses.map((a) => `${a.address} (${a.azId})`);
     // A decommissioning customer's endpoints are what its next apply destroys, whatever their status was.
     const state = model.decommission ? 'destroyed by the next apply (decommissioning)' : STATUS_LABEL[e.status];
-    out.push(`    ${id}[${label(`endpoint ${e.name}`, ...e.hostnames, ...addresses, `TCP ${e.ports.join(', ')} · ${e.tls}`, state)}]`);
+    const where = e.crossRegion ? [`service in ${e.region} (cross-Region)`] : [];
+    out.push(`    ${id}[${label(`endpoint ${e.name}`, ...e.hostnames, ...addresses, `TCP ${e.ports.join(', ')} · ${e.tls}`, ...where, state)}]`);
     out.push(`    vpc --- ${id}`);
   }
   out.push('  end');
 
   out.push(`  subgraph customer[${label('Customer AWS account')}]`);
   for (const e of model.endpoints) {
-    out.push(`    svc_${nodeId(e.name)}[${label(`endpoint service + NLB ${e.customerResourceName}`, e.serviceName ?? 'not created yet')}]`);
+    out.push(`    svc_${nodeId(e.name)}[${label(`endpoint service + NLB ${e.customerResourceName}`, `in ${e.region}`, e.serviceName ?? 'not created yet')}]`);
   }
   out.push('  end');
 

@@ -3,8 +3,12 @@ locals {
   # The only principal allowed to connect: the AWS account your service provider dedicated to you.
   allowed_principal = "arn:aws:iam::111122223333:root"
 
-  # Availability Zone IDs where your service provider places its endpoint; your load balancer must serve each of them.
-  required_az_ids = ["use1-az1", "use1-az2"]
+  # Availability Zone IDs where your service provider places its endpoint; your load balancer must serve each of them
+  # when it is in the same Region. Across Regions the zones need not match (AWS PrivateLink guide, "Cross-Region
+  # access"), but cross-Region access is not supported in some of them.
+  cross_region         = length(var.supported_regions) > 0
+  required_az_ids      = local.cross_region ? [] : ["use1-az1", "use1-az2"]
+  cross_region_az_deny = ["use1-az3", "usw1-az2", "apne1-az3", "apne2-az2", "apne2-az4"]
 
   ports       = { for p in var.ports : tostring(p) => p }
   tls_enabled = var.certificate_arn != null
@@ -14,6 +18,8 @@ locals {
   }
   subnet_az_ids = distinct([for s in data.aws_subnet.selected : s.availability_zone_id])
 }
+
+data "aws_region" "current" {}
 
 data "aws_subnet" "selected" {
   for_each = toset(var.subnet_ids)
@@ -45,6 +51,11 @@ resource "aws_lb" "this" {
     precondition {
       condition     = alltrue([for az in local.required_az_ids : contains(local.subnet_az_ids, az)])
       error_message = "The subnets must cover the Availability Zone IDs ${join(", ", local.required_az_ids)}; they cover ${join(", ", local.subnet_az_ids)}."
+    }
+
+    precondition {
+      condition     = !local.cross_region || length(setintersection(local.subnet_az_ids, local.cross_region_az_deny)) == 0
+      error_message = "Cross-Region PrivateLink is not supported in ${join(", ", setintersection(local.subnet_az_ids, local.cross_region_az_deny))}: use subnets in other Availability Zones."
     }
   }
 }
@@ -100,6 +111,8 @@ resource "aws_vpc_endpoint_service" "this" {
   acceptance_required        = var.acceptance_required
   network_load_balancer_arns = [aws_lb.this.arn]
   allowed_principals         = [local.allowed_principal]
+  # Cross-Region: this Region (AWS keeps it in the set) and the ones the operator connects from.
+  supported_regions = local.cross_region ? distinct(concat([data.aws_region.current.name], var.supported_regions)) : null
 
   tags = merge(var.tags, { Name = var.name })
 }

@@ -147,6 +147,17 @@ variable "tls_ports" {
   }
 }
 
+variable "supported_regions" {
+  description = "Regions other than this one from which the service is reached (cross-Region PrivateLink). Empty (the default): this Region only, and the subnets must cover the Availability Zone IDs the operator needs. The example sets it when the service is in another Region than the operator's endpoint."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for r in var.supported_regions : can(regex("^[a-z]{2,4}(-[a-z]+)+-[0-9]+$", r))])
+    error_message = "Each supported Region must be an AWS Region like \"us-west-2\"."
+  }
+}
+
 variable "acceptance_required" {
   description = "Whether each connection request must be accepted by you before traffic flows. Keep true unless agreed otherwise."
   type        = bool

@@ -66,6 +66,8 @@ export class OperatorEndpoints {
         subnetConfiguration: ep.addresses.map((a) => ({ subnetId: subnet(a.subnetId), ipv4: a.address })),
         securityGroupIds: [sg.id],
         privateDnsEnabled: false,
+        // Cross-Region PrivateLink: the service's Region. Left out for a same-Region service, whose stack is unchanged.
+        ...(ep.crossRegion ? { serviceRegion: ep.region } : {}),
         tags: { Name: `${props.resourcePrefix}-${ep.name}` },
       }),
       ep.id,
