@@ -135,7 +135,8 @@ describe('topology diagram', () => {
     expect(github.addresses.map((a) => a.azId)).toEqual(['use1-az1', 'use1-az2']);
     const addresses = github.addresses.map((a) => `${a.address} (${a.azId})`).join('<br/>');
     expect(diagram).toContain(`ep_github["endpoint github<br/>github.internal.company.net<br/>${addresses}<br/>TCP 443, 22 · private-ca<br/>ready to connect"]`);
-    expect(diagram).toContain('svc_github["endpoint service + NLB privlink-github<br/>com.amazonaws.vpce.us-east-1.vpce-svc-123123a1c43abc123"]');
+    // The customer's side names its Region (a cross-Region service's differs from the operator VPC's).
+    expect(diagram).toContain('svc_github["endpoint service + NLB privlink-github<br/>in us-east-1<br/>com.amazonaws.vpce.us-east-1.vpce-svc-123123a1c43abc123"]');
     expect(diagram).toContain('ep_artifactory -.->|"awaiting serviceName"| svc_artifactory');
     expect(diagram).toContain('class ep_artifactory,svc_artifactory waiting');
   });
