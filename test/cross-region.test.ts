@@ -80,3 +80,32 @@ describe('the lab on a customer with a service in another Region', () => {
     expect(r.status).toBe(0);
   }, 120_000);
 });
+
+describe('status of a customer with a service in another Region', () => {
+  it('reads the cross-Region endpoint like any other: connected when every tunnel is up and both connected endpoints are available', async () => {
+    const { dir } = await repo(initechCrossRegion());
+    const { simulateApply } = await import('../src/lab/apply');
+    const tf = JSON.parse(readFileSync(join(dir, 'generated', 'initech', 'operator', 'cdk.tf.json'), 'utf8'));
+    const sim = simulateApply(tf, (n) => Buffer.alloc(n, 7));
+    // The attributes only a real cloud fills in, as status.test.ts gives them (AWS CLI describe-vpn-connections).
+    const resources = sim.resources.map((r) => {
+      const values: Record<string, unknown> = { ...r.args, ...r.computed };
+      if (r.type === 'aws_vpn_connection') {
+        values.vgw_telemetry = [1, 2].map((n) => ({ outside_ip_address: values[`tunnel${n}_address`], status: 'UP', accepted_route_count: 1, last_status_change: '2013-02-04T20:19:34.000Z', status_message: '' }));
+      }
+      if (r.type === 'aws_vpc_endpoint') values.state = 'available';
+      return { address: r.address, mode: 'managed', type: r.type, name: r.name, values };
+    });
+    const state = join(dir, 'state.json');
+    writeFileSync(state, JSON.stringify({ format_version: '1.0', values: { root_module: { resources } } }));
+    const r = await privlinkHere(['status', 'initech', '--state', state, '--json'], dir);
+    expect(r.code).toBe(0);
+    const initech = JSON.parse(r.stdout).customers[0];
+    expect(initech.phase).toBe('connected');
+    expect(initech.endpoints).toEqual([
+      { endpoint: 'bitbucket', state: 'available', endpointId: 'sim:aws_vpc_endpoint.endpoint_bitbucket' },
+      { endpoint: 'gitlab', state: 'awaiting-customer' },
+      { endpoint: 'nexus', state: 'available', endpointId: 'sim:aws_vpc_endpoint.endpoint_nexus' },
+    ]);
+  });
+});
