@@ -328,10 +328,14 @@ function checklist(
   }
   // Every address plan-guard will block (it blocks each destroy or replacement of what carries traffic), in the allow
   // file's format, one per line, ready to paste.
-  const disruptive = operator.flatMap((s) => s.diff.changed.filter((c) => !c.replacedBy && c.attributes.some((a) => (DISRUPTIVE_UPDATES[c.address.split('.')[0]!] ?? []).includes(a))));
+  // In-place changes AWS carries out by replacing interfaces (plan-guard blocks them too), with the arguments at fault.
+  const disruptive = operator
+    .flatMap((s) => s.diff.changed.filter((c) => !c.replacedBy))
+    .map((c) => ({ address: c.address, args: c.attributes.filter((a) => (DISRUPTIVE_UPDATES[c.address.split('.')[0]!] ?? []).includes(a)) }))
+    .filter((c) => c.args.length > 0);
   for (const c of disruptive) {
     items.push(
-      `\`${c.address}\` changes ${c.attributes.filter((a) => (DISRUPTIVE_UPDATES[c.address.split('.')[0]!] ?? []).includes(a)).join(', ')} in place, but AWS replaces the endpoint's network interface in every subnet it is given, ` +
+      `\`${c.address}\` changes ${c.args.join(', ')} in place, but AWS replaces the endpoint's network interface in every subnet it is given, ` +
         'disconnecting each for a moment (all AZs at once, since the provider sends every subnet): schedule a window with the customer',
     );
   }

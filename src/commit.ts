@@ -13,7 +13,9 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { relative, resolve, sep } from 'node:path';
+import { CI_FOLDER, HUBS_FOLDER } from './domain/constants';
 import { Refused, UsageError } from './input/problems';
+import { MANIFEST_FILE, parseManifest } from './render/manifest';
 
 export class Git {
   constructor(readonly cwd: string) {}
@@ -39,18 +41,18 @@ export class Git {
     }
   }
 
-  /** A file's content at HEAD (path relative to the repository root), or undefined. */
-  show(path: string): string | undefined {
+  /** A file's content at `ref` (path relative to the repository root), or undefined. */
+  show(path: string, ref = 'HEAD'): string | undefined {
     try {
-      return execFileSync('git', ['show', `HEAD:${path}`], { cwd: this.cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 64 * 1024 * 1024 });
+      return execFileSync('git', ['show', `${ref}:${path}`], { cwd: this.cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 64 * 1024 * 1024 });
     } catch {
       return undefined;
     }
   }
 
-  /** Paths (relative to the root) of the files HEAD has under a folder. */
-  listHead(folder: string): string[] {
-    return this.run(['ls-tree', '-r', '--name-only', '-z', 'HEAD', '--', folder]).split('\0').filter(Boolean);
+  /** Paths (relative to the root) of the files `ref` has under a folder. */
+  listHead(folder: string, ref = 'HEAD'): string[] {
+    return this.run(['ls-tree', '-r', '--name-only', '-z', ref, '--', folder]).split('\0').filter(Boolean);
   }
 }
 
@@ -116,10 +118,27 @@ export function commitOnBranch(target: CommitTarget, paths: readonly string[], m
   return git.run(['rev-parse', 'HEAD']).trim();
 }
 
-/** A customer folder a base commit has and the working tree has not, whose manifest there was not decommissioning. */
-export interface LiveDeletion {
+/** A customer folder a commit has and the working tree has not, and whether its manifest there was decommissioning. */
+export interface GoneFolder {
   readonly name: string;
+  /** Its manifest, relative to the repository root. */
   readonly manifest: string;
+  readonly decommissioned: boolean;
+}
+
+/** The customer folders (ci/ and hubs/ aside) that `ref` has under `outDir` and the working tree has not. */
+export function foldersGone(git: Git, root: string, ref: string, outDir: string): GoneFolder[] {
+  const out = repoPath(root, outDir);
+  return git
+    .listHead(out, ref)
+    .map((p) => p.slice(out.length + 1).split('/'))
+    .filter((parts) => parts.length === 2 && parts[1] === MANIFEST_FILE && parts[0] !== CI_FOLDER && parts[0] !== HUBS_FOLDER)
+    .map((parts) => parts[0]!)
+    .filter((name) => !existsSync(resolve(root, out, name)))
+    .map((name) => {
+      const manifest = `${out}/${name}/${MANIFEST_FILE}`;
+      return { name, manifest, decommissioned: parseManifest(git.show(manifest, ref))?.decommission === true };
+    });
 }
 
 /**
@@ -127,25 +146,11 @@ export interface LiveDeletion {
  * `base` and not in the working tree, and their manifest at `base` has no `"decommission": true`. Nothing would plan
  * their resources any more.
  */
-export function liveDeletions(base: string, outDir: string, manifestFile: string, skip: readonly string[], cwd = process.cwd()): LiveDeletion[] {
+export function liveDeletions(base: string, outDir: string, cwd = process.cwd()): GoneFolder[] {
   const probe = new Git(cwd);
   if (!probe.test(['rev-parse', '--is-inside-work-tree'])) throw new UsageError('--base: not inside a git repository');
   const root = probe.run(['rev-parse', '--show-toplevel']).trim();
   const git = new Git(root);
   if (!git.test(['rev-parse', '--verify', '--quiet', `${base}^{commit}`])) throw new UsageError(`--base: "${base}" is no commit of this repository (fetch it first: actions/checkout with fetch-depth: 0)`);
-  const out = repoPath(root, outDir);
-  const listed = git.run(['ls-tree', '-r', '--name-only', '-z', base, '--', out]).split('\0').filter(Boolean);
-  return listed
-    .map((p) => p.slice(out.length + 1).split('/'))
-    .filter((parts) => parts.length === 2 && parts[1] === manifestFile && !skip.includes(parts[0]!))
-    .map((parts) => parts[0]!)
-    .filter((name) => !existsSync(resolve(root, out, name)))
-    .filter((name) => {
-      try {
-        return (JSON.parse(git.run(['show', `${base}:${out}/${name}/${manifestFile}`])) as { decommission?: unknown }).decommission !== true;
-      } catch {
-        return true;
-      }
-    })
-    .map((name) => ({ name, manifest: `${outDir}/${name}/${manifestFile}` }));
+  return foldersGone(git, root, base, outDir).filter((f) => !f.decommissioned);
 }

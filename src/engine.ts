@@ -9,12 +9,12 @@
  *             itself hash as its manifest records, and whose files hash as recorded, is up to date. Every other
  *             customer (and --full: every customer) is validated, rendered in memory and compared file by file.
  */
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { folderDrift, folderIntact, folderMatches, runDrift, topLevelDrift, type Drift } from './check';
 import { WorkerPool, runTasks, workersFor, type PoolStats } from './pool';
 import { allocateRun, allocationChanged, allocationMoved, readAllocations } from './allocations';
-import { liveOrphans, orphanAdvice, withOrphanNote } from './orphans';
+import { orphanNote, withOrphanNote } from './orphans';
 import { CI_FOLDER, HUBS_FOLDER } from './domain/constants';
 import { ciInputs, customerInputs, hubsInputs, sameInputs, type Inputs } from './fingerprint';
 import { ALLOCATION_FILE, parseAllocation, type Allocation } from './model/allocation';
@@ -153,10 +153,8 @@ export async function runGenerate(s: RunSettings): Promise<GenerateSummary> {
   const adopted = run.all.filter((spec) => !run.requested.includes(spec) && allocationMoved(disk, spec, allocations));
   for (const spec of [...run.requested, ...adopted]) if (allocationChanged(disk, spec, allocations)) scan.dirty.add(spec.file);
   // A live customer whose spec is gone (deleted, or renamed): say what it means now, not first at `check`.
-  const names = new Set(run.all.map((x) => x.spec.name));
-  const orphans = liveOrphans(s.outDir, names);
-  const newcomers = run.all.filter((x) => !existsSync(join(s.outDir, x.spec.name))).map((x) => x.spec.name);
-  const orphanNotice = orphans.length > 0 ? [`warning: ${orphanAdvice(s.outDir, s.specsDir, orphans, newcomers)}`] : [];
+  const orphans = orphanNote(s.outDir, s.specsDir, run.all);
+  const orphanNotice = orphans === undefined ? [] : [`warning: ${orphans}`];
   const output = openOutput(s.outDir);
   const ctx = { mode: 'generate' as const, outDir: s.outDir, staging: output.staging, fleet: s.fleet.config };
   pool?.init(ctx);

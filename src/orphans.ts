@@ -37,14 +37,21 @@ export function orphanAdvice(outDir: string, specsDir: string, orphans: readonly
   );
 }
 
+type Specs = readonly { readonly spec: { readonly name: string } }[];
+
+/** What the live orphans beside `specs` (the fleet's valid specs) mean and what to do, or undefined when there are none. */
+export function orphanNote(outDir: string, specsDir: string, specs: Specs): string | undefined {
+  const orphans = liveOrphans(outDir, new Set(specs.map((x) => x.spec.name)));
+  if (orphans.length === 0) return undefined;
+  const newcomers = specs.filter((x) => !existsSync(join(outDir, x.spec.name))).map((x) => x.spec.name);
+  return orphanAdvice(outDir, specsDir, orphans, newcomers);
+}
+
 /**
  * `err` with a note when live orphans stand behind its problems (a renamed customer collides with its own old
  * folder's allocation); `specs` are the fleet's valid specs, if validation got that far.
  */
-export function withOrphanNote(err: unknown, outDir: string, specsDir: string, specs: readonly { readonly spec: { readonly name: string } }[] | undefined): unknown {
-  if (!(err instanceof InputError) || specs === undefined) return err;
-  const orphans = liveOrphans(outDir, new Set(specs.map((x) => x.spec.name)));
-  if (orphans.length === 0) return err;
-  const newcomers = specs.filter((x) => !existsSync(join(outDir, x.spec.name))).map((x) => x.spec.name);
-  return new InputError(err.problems, [...err.notes, orphanAdvice(outDir, specsDir, orphans, newcomers)]);
+export function withOrphanNote(err: unknown, outDir: string, specsDir: string, specs: Specs | undefined): unknown {
+  const note = err instanceof InputError && specs !== undefined ? orphanNote(outDir, specsDir, specs) : undefined;
+  return note === undefined ? err : new InputError((err as InputError).problems, [...(err as InputError).notes, note]);
 }

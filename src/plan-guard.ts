@@ -6,7 +6,7 @@
  *
  * Pure: the CLI reads the files and prints the result.
  */
-import { DECOMMISSION_OUTPUT, LEAVING_OUTPUT, LABEL_CUSTOMER } from './domain/constants';
+import { DECOMMISSION_OUTPUT, LEAVING_OUTPUT, otherCustomerOf } from './domain/constants';
 import { DISRUPTIVE_UPDATES, TRAFFIC_CARRYING, replacingArguments } from './domain/terraform-types';
 import { UsageError } from './input/problems';
 
@@ -185,12 +185,7 @@ function decommissionOf(doc: Record<string, unknown>): string | undefined {
  * blocked), 'same' otherwise (untagged resources, such as BGP peers, live in that customer's stack and state only).
  */
 function customerOf(rc: ResourceChange, customer: string): 'same' | 'other' {
-  const before = (rc.change?.before ?? {}) as Record<string, unknown>;
-  for (const key of ['tags_all', 'tags', 'effective_labels', 'labels', 'user_labels']) {
-    const value = (before[key] as Record<string, unknown> | null | undefined)?.[LABEL_CUSTOMER];
-    if (typeof value === 'string' && value !== customer) return 'other';
-  }
-  return 'same';
+  return otherCustomerOf((rc.change?.before ?? {}) as Record<string, unknown>, customer) === undefined ? 'same' : 'other';
 }
 
 /** One line per resource: what happens, why, and what it breaks. */

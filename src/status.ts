@@ -8,7 +8,7 @@
  * `aws_vpc_endpoint.state` in AWS's own words (pendingAcceptance, available, rejected…). The state is as fresh as
  * the last apply or refresh: CI's `terraform apply -refresh-only` (README "Status") keeps it current.
  */
-import { LABEL_CUSTOMER } from './domain/constants';
+import { LABEL_CUSTOMER, otherCustomerOf } from './domain/constants';
 import type { CustomerModel, TunnelModel } from './model/model';
 import { plural } from './support/words';
 
@@ -102,10 +102,8 @@ function tunnelStatus(t: TunnelModel, byAddress: ReadonlyMap<string, StateResour
  */
 function foreignResource(resources: readonly StateResource[], customer: string): { address: string; owner: string } | undefined {
   for (const r of resources) {
-    for (const key of ['tags_all', 'tags', 'effective_labels', 'labels', 'user_labels']) {
-      const owner = (r.values[key] as Record<string, unknown> | null | undefined)?.[LABEL_CUSTOMER];
-      if (typeof owner === 'string' && owner !== customer) return { address: r.address, owner };
-    }
+    const owner = otherCustomerOf(r.values, customer);
+    if (owner !== undefined) return { address: r.address, owner };
   }
   return undefined;
 }

@@ -5,7 +5,7 @@
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { commitBody, commitSubject, prBody, summarizeChange } from '../change-summary';
-import { commitOnBranch, prepareCommit, repoPath, type Git } from '../commit';
+import { commitOnBranch, foldersGone, prepareCommit, repoPath, type Git } from '../commit';
 import { CI_FOLDER, HUBS_FOLDER } from '../domain/constants';
 import type { CustomerFiles, FleetOutput } from '../generate';
 import { Refused, UsageError } from '../input/problems';
@@ -76,25 +76,13 @@ interface Removal {
 }
 
 function removals(git: Git, root: string, o: CommitOptions): Removal[] {
-  const out = repoPath(root, o.outDir);
-  const names = git
-    .listHead(out)
-    .map((p) => p.slice(out.length + 1).split('/'))
-    .filter((parts) => parts.length === 2 && parts[1] === MANIFEST_FILE && parts[0] !== CI_FOLDER && parts[0] !== HUBS_FOLDER)
-    .map((parts) => parts[0]!);
-  return names
-    .filter((name) => !existsSync(join(o.outDir, name)) && !existsSync(join(o.specsDir, `${name}.yaml`)))
-    .map((name) => {
-      const manifest = git.show(`${out}/${name}/${MANIFEST_FILE}`);
-      let decommissioned = false;
-      try {
-        decommissioned = (JSON.parse(manifest ?? '{}') as { decommission?: unknown }).decommission === true;
-      } catch {
-        decommissioned = false;
-      }
-      const spec = repoPath(root, join(o.specsDir, `${name}.yaml`));
-      return { name, decommissioned, paths: [spec, repoPath(root, join(o.specsDir, `${name}${ALLOW_FILE_SUFFIX}`)), `${out}/${name}`] };
-    });
+  return foldersGone(git, root, 'HEAD', o.outDir)
+    .filter((f) => !existsSync(join(o.specsDir, `${f.name}.yaml`)))
+    .map(({ name, decommissioned }) => ({
+      name,
+      decommissioned,
+      paths: [repoPath(root, join(o.specsDir, `${name}.yaml`)), repoPath(root, join(o.specsDir, `${name}${ALLOW_FILE_SUFFIX}`)), repoPath(root, `${o.outDir}/${name}`)],
+    }));
 }
 
 /** The offboarding steps for customers deleted while live: nothing plans their tunnels and endpoints any more. */

@@ -46,6 +46,18 @@ export const ELB_NAME_MAX = 32;
 export const LABEL_MANAGED_BY = 'managed_by';
 export const LABEL_CUSTOMER = 'privlink_customer';
 
+/** The attributes a plan's or state's values carry tags and labels in (AWS tags, GCP labels and user labels). */
+const TAG_ATTRIBUTES = ['tags_all', 'tags', 'effective_labels', 'labels', 'user_labels'] as const;
+
+/** Another customer than `customer` that a resource's values name by the `privlink_customer` tag or label, if any. */
+export function otherCustomerOf(values: Readonly<Record<string, unknown>>, customer: string): string | undefined {
+  for (const key of TAG_ATTRIBUTES) {
+    const owner = (values[key] as Record<string, unknown> | null | undefined)?.[LABEL_CUSTOMER];
+    if (typeof owner === 'string' && owner !== customer) return owner;
+  }
+  return undefined;
+}
+
 /** Prefix of every cloud resource name privlink creates, so operators can tell them apart. */
 export const NAME_PREFIX = 'privlink';
 /** Longest suffix appended to `<prefix>-<customer>` in a GCP resource name (see model/model.ts). */

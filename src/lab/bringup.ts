@@ -41,7 +41,7 @@ export function network(lab: LabState): void {
     const a = s.pair.aws;
     if (a && validIp(a.vgwInside) && validCidr(a.insideCidr)) sh.push(`ip -n ${lab.awsNs} addr add ${a.vgwInside}/${a.insideCidr.split('/')[1]} dev ${s.device}`);
   }
-  sh.push(...lab.hostPath.network(sysctl, !lab.host && [lab, ...lab.guests].some((l) => l.hostPath.pods.length > 0)));
+  sh.push(...lab.hostPath.network(sysctl, lab.router.some((l) => l.hostPath.pods.length > 0)));
   if (validCidr(lab.aws.vpcCidr)) {
     // The VPC's first address after the network: reserved by AWS in its subnet, so no endpoint ever holds it.
     lab.vpcHost = firstHost(lab.aws.vpcCidr, 1);
@@ -68,7 +68,7 @@ export function configs(lab: LabState): void {
   // One BIRD stands for the Cloud Router: a shared router's is configured by its first run, with every run's sessions
   // (so the other runs' configs come first).
   if (!lab.host) {
-    const all = [lab, ...lab.guests];
+    const all = lab.router;
     const originate = [...new Set(all.flatMap((l) => l.gcp.advertised))];
     birdConfig(lab, 'gcp', all.flatMap((l) => l.gcpSessions), originate, lab.gcp.interfaces[0]?.ipRange.split('/')[0]);
   }
@@ -77,7 +77,7 @@ export function configs(lab: LabState): void {
 
 /** Write one side's BIRD config; a session BIRD refuses (equal ASNs…) is recorded and left out, one at a time. */
 export function birdConfig(lab: LabState, side: 'gcp' | 'aws', sessions: readonly BgpSession[], originate: string[], routerId: string | undefined): void {
-  const dir = side === 'gcp' ? lab.gcpDir : join(lab.work, side);
+  const dir = lab.sideDir(side);
   const file = join(dir, 'bird.conf');
   const conf = birdConf({ logFile: join(dir, 'bird.log'), routerId: validIp(routerId) ? routerId : '192.0.2.1', originate: originate.filter(validCidr), sessions });
   const lines = conf.text.split('\n');
@@ -120,7 +120,7 @@ export async function startCharons(lab: LabState): Promise<void> {
  * resolves once both serve (or throws why not).
  */
 export async function startServices(lab: LabState): Promise<void> {
-  const resolver = !lab.host && [lab, ...lab.guests].some((l) => !l.hostPath.empty);
+  const resolver = lab.router.some((l) => !l.hostPath.empty);
   if (!resolver && lab.hostPath.empty) return;
   const gcpDir = lab.gcpDir;
   const dns = resolver ? startDaemon('dnsmasq gcp', 'ip', ['netns', 'exec', lab.gcpNs, 'dnsmasq', '--keep-in-foreground', `--conf-file=${join(gcpDir, 'dnsmasq.conf')}`], lab.logFd(join(gcpDir, 'dnsmasq.stdout.log'))) : undefined;
@@ -146,7 +146,7 @@ export async function startServices(lab: LabState): Promise<void> {
 /** The Cloud Router's BIRD (unless this run joined another's) and the VPN gateway's. */
 export function startBirds(lab: LabState): void {
   for (const side of lab.host ? (['aws'] as const) : (['gcp', 'aws'] as const)) {
-    const dir = side === 'gcp' ? lab.gcpDir : join(lab.work, side);
+    const dir = lab.sideDir(side);
     const ns = side === 'gcp' ? lab.gcpNs : lab.awsNs;
     lab.daemons.push(startDaemon(`bird ${side}`, 'ip', ['netns', 'exec', ns, 'bird', '-f', '-c', join(dir, 'bird.conf'), '-s', join(dir, 'bird.ctl'), '-P', join(dir, 'bird.pid')], lab.logFd(join(dir, 'stdout.log'))));
   }

@@ -265,9 +265,10 @@ export class HostPath {
 
   /**
    * Resolve every declared hostname from every pod and connect to what it resolves to, on every port; before the
-   * failover also the refusals (an unlisted port, a source outside the ranges). Returns the checks.
+   * failover also the refusals (an unlisted port, a source outside the ranges). Returns the checks. `during` names
+   * what the 'after' checks ran through (a failover; on a shared router, a neighbour's outage).
    */
-  async check(phase: 'before' | 'after', after_ = { name: 'after failover', note: 'one tunnel down' }): Promise<HostCheck[]> {
+  async check(phase: 'before' | 'after', during = { name: 'after failover', note: 'one tunnel down' }): Promise<HostCheck[]> {
     const t0 = Date.now();
     if (this.view.missing) return phase === 'before' ? [{ name: 'hostnames', ok: false, detail: `not checked: ${this.view.missing}` }] : [];
     if (this.empty) return [];
@@ -275,12 +276,12 @@ export class HostPath {
     const results = await Promise.all(this.probes(after));
     const ms = Date.now() - t0;
     const failedProbe = results.find((r) => typeof r.result === 'string');
-    if (failedProbe) return [{ name: after ? `hostnames ${after_.name}` : 'hostnames', ok: false, detail: failedProbe.result as string, ms }];
+    if (failedProbe) return [{ name: after ? `hostnames ${during.name}` : 'hostnames', ok: false, detail: failedProbe.result as string, ms }];
     const done = results as Probed[];
     const inRange = done.filter((r) => r.pod.range !== undefined);
     return [
       ...(after ? [] : this.dnsChecks(inRange)),
-      ...this.connectChecks(inRange, after ? after_ : undefined, ms),
+      ...this.connectChecks(inRange, after ? during : undefined, ms),
       ...(after ? [] : this.refusalChecks(done, inRange)),
     ];
   }

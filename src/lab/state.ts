@@ -90,8 +90,18 @@ export class LabState {
     return `unix://${e.dir}/charon.vici`;
   }
 
+  /** Where a side's BIRD keeps its config, socket and log: the GCP side's is the shared router's on a shared router. */
+  sideDir(side: 'gcp' | 'aws'): string {
+    return side === 'gcp' ? this.gcpDir : join(this.work, 'aws');
+  }
+
+  /** The runs on this run's Cloud Router when this run holds it (itself and those that joined it); none otherwise. */
+  get router(): readonly LabState[] {
+    return this.host ? [] : [this, ...this.guests];
+  }
+
   bird(side: 'gcp' | 'aws', ...cmd: string[]): string {
-    return run('birdc', ['-s', join(side === 'gcp' ? this.gcpDir : join(this.work, 'aws'), 'bird.ctl'), ...cmd]).stdout;
+    return run('birdc', ['-s', join(this.sideDir(side), 'bird.ctl'), ...cmd]).stdout;
   }
 
   charonLog(e: End | undefined): string {

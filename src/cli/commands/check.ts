@@ -52,9 +52,7 @@ export const check: Command<CheckArgs> = {
     const drift: Drift[] = [...summary.drift];
     if (a.base !== undefined) {
       const { liveDeletions } = await import('../../commit');
-      const { CI_FOLDER, HUBS_FOLDER } = await import('../../domain/constants');
-      const { MANIFEST_FILE } = await import('../../render/manifest');
-      for (const d of liveDeletions(a.base, outDir, MANIFEST_FILE, [CI_FOLDER, HUBS_FOLDER])) {
+      for (const d of liveDeletions(a.base, outDir)) {
         drift.push({
           kind: 'deleted',
           path: `${d.name}/`,
