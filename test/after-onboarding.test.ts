@@ -1,6 +1,6 @@
 /**
  * Every change after onboarding ends in a commit whose clean clone passes `privlink check` (issue 22): the removal of
- * a decommissioned customer through `--commit`, the refusal of a live one's, the README's offboarding steps as
+ * a decommissioned customer through `--commit`, the refusal of a live one's, the offboarding guide's steps (docs/offboarding.md) as
  * written, and `check --base` refusing a pull request that deletes a live customer.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -68,7 +68,7 @@ describe('removing a customer through --commit', () => {
     expect(await cleanCloneChecks(dir, 'remove-acme')).toEqual({ code: 0, stderr: '' });
   });
 
-  it('the README\'s last offboarding step as written: delete both, `git rm`, then generate --commit', async () => {
+  it('the offboarding guide\'s last step as written: delete both, `git rm`, then generate --commit', async () => {
     const dir = await repo();
     git(dir, 'rm', '-q', '-r', 'customers/acme.yaml', 'generated/acme');
     const r = await privlink(dir, 'generate', '--commit', '--branch', 'offboard-acme');
@@ -147,7 +147,7 @@ describe('a rename of a live customer', () => {
     expect(k.code).toBe(1);
     // Only the orphan is out of line (generate already wrote umbrella and the CI config): the advice is the offboarding.
     expect(k.stderr).not.toContain('run `privlink generate` and commit the result');
-    expect(k.stderr).toContain('privlink: 1 customer removed without being decommissioned; `privlink generate` cannot fix that: follow the steps above (README "Offboarding")');
+    expect(k.stderr).toContain('privlink: 1 customer removed without being decommissioned; `privlink generate` cannot fix that: follow the steps above (docs/offboarding.md)');
   });
 });
 

@@ -10,17 +10,21 @@
  *   model            every name, address and tunnel decided once
  *   render           cdktf stack, Handlebars module, Markdown, CI config, manifest
  *   lint, lab        the rule pack over generated artifacts; the lab over generated JSON
- *   (top level)      pipeline, engine, writer, check, change summary, commit
+ *   pipeline         spec files → models → rendered files, in memory (specs, allocations, generate, fingerprint…)
+ *   run              the fleet run: incremental, parallel, atomic (engine, pool, worker, writer, check, interrupt)
+ *   gitops           what the review and apply loop reads and writes (commit, change summary, plan-guard, status)
  *   cli, tools       the command line (one module per command); schema writer, bench, synthetic fleet
+ *
+ * No .ts file sits at the top level of src/: every file belongs to a stage, so `ls src` reads as the data flow.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import ts from 'typescript';
 import { ROOT } from './helpers';
 
 const SRC = join(ROOT, 'src');
 const MAX_FUNCTION_LINES = 120;
-const LAYERS: readonly (readonly string[])[] = [['domain', 'support'], ['input'], ['fleet'], ['model'], ['render'], ['lint', 'lab'], ['(top)'], ['cli', 'tools']];
+const LAYERS: readonly (readonly string[])[] = [['domain', 'support'], ['input'], ['fleet'], ['model'], ['render'], ['lint', 'lab'], ['pipeline'], ['run'], ['gitops'], ['cli', 'tools']];
 
 function sources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
@@ -91,6 +95,19 @@ describe('the architecture of src/', () => {
     expect(unresolved).toEqual([]);
   });
 
+  it('keeps no source file loose at the top level of src/ (each belongs to a stage folder)', () => {
+    const loose = readdirSync(SRC, { withFileTypes: true }).filter((e) => !e.isDirectory()).map((e) => e.name);
+    expect(loose).toEqual([]);
+  });
+
+  it('names only files that exist wherever a file outside src/ points into dist/ (bin, cdktf.json, npm scripts)', () => {
+    const pointers = ['bin/privlink.js', 'cdktf.json', 'package.json'].flatMap((file) =>
+      [...readFileSync(join(ROOT, file), 'utf8').matchAll(/(?:\.\.\/)?dist\/[\w./-]+\.js/g)].map((m) => ({ file, path: m[0].replace(/^\.\.\//, '') })),
+    );
+    expect(pointers.map((p) => p.path)).toEqual(expect.arrayContaining(['dist/run/interrupt.js', 'dist/cli/index.js', 'dist/pipeline/cdktf-app.js', 'dist/tools/bench.js']));
+    expect(pointers.filter((p) => !existsSync(join(ROOT, p.path))).map((p) => `${p.file}: ${p.path}`)).toEqual([]);
+  });
+
   it('has no import cycle', () => {
     expect(cycles(graph)).toEqual([]);
   });
@@ -134,5 +151,7 @@ describe('the architecture of src/', () => {
     ]);
     expect(cycles(fake)).toEqual([['model/a.ts', 'render/b.ts']]);
     expect(rankOf(folderOf(b)) >= rankOf(folderOf(a))).toBe(true); // model → render is upward
+    expect(rankOf(folderOf(join(SRC, 'run', 'x.ts'))) > rankOf(folderOf(join(SRC, 'pipeline', 'y.ts')))).toBe(true); // pipeline → run is upward
+    expect(rankOf(folderOf(join(SRC, 'loose.ts')))).toBe(-1); // a file at the top has no layer, so the layer check names it too
   });
 });

@@ -55,7 +55,7 @@ describe('atlantis.yaml', () => {
 describe('GitHub Actions example', () => {
   it('checks, then plans and guards each changed customer in shards, and applies only on push to main', () => {
     expect(workflow.on.push.branches).toEqual(['main']);
-    // A pull request's check also compares with its base: deleting a live customer fails there (README "Offboarding").
+    // A pull request's check also compares with its base: deleting a live customer fails there (docs/offboarding.md).
     const check = workflow.jobs.check.steps.find((s: { run?: string }) => s.run?.startsWith('npx --no-install privlink check'));
     expect([check.run, check.env]).toEqual(['npx --no-install privlink check ${PR_BASE:+--base "$PR_BASE"}', { PR_BASE: '${{ github.event.pull_request.base.sha }}' }]);
     const tf = workflow.jobs.terraform;

@@ -4,11 +4,11 @@
  * --full, --json and the progress display. Timing belongs to `npm run bench`, not here.
  */
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, copyFileSync, cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, cpSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exec } from '../src/cli';
-import { generatorFingerprint } from '../src/fingerprint';
-import { TASKS_PER_WORKER_MIN } from '../src/pool';
+import { generatorFingerprint } from '../src/pipeline/fingerprint';
+import { TASKS_PER_WORKER_MIN } from '../src/run/pool';
 import { loadSpecs } from '../src/input/load';
 import { writeSyntheticFleet } from '../src/tools/synthetic-fleet';
 import { ROOT, privlinkHere, snapshot, tempDir } from './helpers';
@@ -166,5 +166,41 @@ describe('many customers on one GCP network', () => {
       [files[3], 'endpoints[0].hostnames[0]'],
       [files[7], 'endpoints[0].hostnames[0]'],
     ]);
+  });
+});
+
+describe('the installed package', () => {
+  /**
+   * privlink as npm installs it (package.json "files": bin, dist, templates, schema; no src/, no lockfile), in
+   * node_modules/privlink of a fresh folder. The fingerprint must hash the dist/ of this installation whatever the
+   * folder of the module that computes it: a module moved one level down once hashed a tree with no dist/ at all.
+   */
+  function installed(): string {
+    const top = tempDir('privlink-installed-');
+    const pkg = join(top, 'node_modules', 'privlink');
+    for (const part of ['bin', 'dist', 'templates', 'schema', 'package.json']) cpSync(join(ROOT, part), join(pkg, part), { recursive: true });
+    symlinkSync(join(ROOT, 'node_modules'), join(pkg, 'node_modules'), 'dir');
+    return pkg;
+  }
+
+  it('reports the output stale when any file of its dist/ changes, in any stage folder', () => {
+    const pkg = installed();
+    const dir = repo();
+    const run = (...args: string[]) => {
+      const r = spawnSync(process.execPath, [join(pkg, 'bin', 'privlink.js'), ...args], { cwd: dir, encoding: 'utf8' });
+      return { status: r.status, stderr: r.stderr, json: () => JSON.parse(r.stdout) as { ok: boolean; drift: { path: string }[] } };
+    };
+    expect(run('generate', '-q').status).toBe(0);
+    expect(run('check', '-q').status).toBe(0);
+    const compiled = readdirSync(join(pkg, 'dist'), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+    expect(compiled).toEqual(expect.arrayContaining(['pipeline', 'run', 'gitops', 'render', 'domain']));
+    for (const file of ['dist/render/operator/vpn.js', 'dist/pipeline/fingerprint.js', 'dist/gitops/plan-guard.js']) {
+      appendFileSync(join(pkg, file), '\n// a code change without a version bump\n');
+      const stale = run('check', '--json');
+      expect({ file, status: stale.status }).toEqual({ file, status: 1 });
+      expect(stale.json().drift.map((d) => d.path)).toEqual(expect.arrayContaining(['globex/privlink-manifest.json', 'acme/privlink-manifest.json']));
+      expect(run('generate', '-q').status).toBe(0);
+      expect(run('check', '-q').status).toBe(0);
+    }
   });
 });

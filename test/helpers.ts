@@ -1,5 +1,5 @@
 /** Shared test helpers: example specs, temporary folders and the real tools (terraform, provider mirror). */
-import type { Inputs } from '../src/fingerprint';
+import type { Inputs } from '../src/pipeline/fingerprint';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

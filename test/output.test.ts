@@ -6,9 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDocument, type YAMLSeq } from 'yaml';
-import { findDrift } from '../src/check';
+import { findDrift } from '../src/run/check';
 import { loadFleet } from '../src/fleet/load';
-import { generateAll, renderCustomer } from '../src/generate';
+import { generateAll, renderCustomer } from '../src/pipeline/generate';
 import { App } from 'cdktf';
 import { buildOperatorStack, sortKeys } from '../src/render/operator';
 import { ROOT, acmeWith, modelOf, tempDir, TEST_INPUTS } from './helpers';

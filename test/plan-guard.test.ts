@@ -10,8 +10,8 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { summarizeChange } from '../src/change-summary';
-import { guardPlan } from '../src/plan-guard';
+import { summarizeChange } from '../src/gitops/change-summary';
+import { guardPlan } from '../src/gitops/plan-guard';
 import { renderOperatorJson } from '../src/render/operator';
 import { loadFleet } from '../src/fleet/load';
 import { parseSpec } from '../src/input/load';

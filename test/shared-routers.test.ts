@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { allocate, type Allocation } from '../src/model/allocation';
-import { guardPlan } from '../src/plan-guard';
+import { guardPlan } from '../src/gitops/plan-guard';
 import { DEFAULT_FLEET } from '../src/fleet/schema';
 import { parseSpec } from '../src/input/load';
 import { syntheticName, syntheticSpec, writeSyntheticFleet } from '../src/tools/synthetic-fleet';

@@ -11,7 +11,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exec } from '../src/cli';
 import { simulateApply, type Json } from '../src/lab/apply';
-import { customerStatus } from '../src/status';
+import { customerStatus } from '../src/gitops/status';
 import { ROOT, acmeWith, modelOf, providerMirror, skipNote, tempDir, terraform, terraformBinary, terraformEnv } from './helpers';
 
 const BIN = join(ROOT, 'bin', 'privlink.js');

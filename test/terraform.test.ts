@@ -6,7 +6,7 @@
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from '@cdktf/hcl2json';
-import { renderCustomer } from '../src/generate';
+import { renderCustomer } from '../src/pipeline/generate';
 import { renderCustomerModule } from '../src/render/customer-module';
 import ipaddr from 'ipaddr.js';
 import { renderOperatorJson } from '../src/render/operator';

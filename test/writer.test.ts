@@ -7,7 +7,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LOCK_FILE, acquireLock, recoverOutput, releaseLock } from '../src/writer';
+import { LOCK_FILE, acquireLock, recoverOutput, releaseLock } from '../src/run/writer';
 import { ROOT, acmeWith, interruptWhen, tempDir, snapshot, SECOND_SERVICE_NAME } from './helpers';
 
 const BIN = join(ROOT, 'bin', 'privlink.js');
@@ -48,7 +48,7 @@ function writerDriver(dir: string, folders: [string, Record<string, string>][]):
   const input = join(dir, 'folders.json');
   writeFileSync(input, JSON.stringify(folders));
   const script =
-    `const { writeCustomers } = require(${JSON.stringify(join(ROOT, 'dist', 'writer.js'))});` +
+    `const { writeCustomers } = require(${JSON.stringify(join(ROOT, 'dist', 'run', 'writer.js'))});` +
     `const folders = JSON.parse(require('node:fs').readFileSync(${JSON.stringify(input)}, 'utf8'));` +
     `writeCustomers('generated', new Map(folders.map(([n, f]) => [n, new Map(Object.entries(f))])));`;
   return ['-e', script];

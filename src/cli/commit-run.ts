@@ -4,17 +4,17 @@
  */
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { commitBody, commitSubject, prBody, summarizeChange } from '../change-summary';
-import { commitOnBranch, foldersGone, prepareCommit, repoPath, type Git } from '../commit';
+import { commitBody, commitSubject, prBody, summarizeChange } from '../gitops/change-summary';
+import { commitOnBranch, foldersGone, prepareCommit, repoPath, type Git } from '../gitops/commit';
 import { CI_FOLDER, HUBS_FOLDER } from '../domain/constants';
-import type { CustomerFiles, FleetOutput } from '../generate';
+import type { CustomerFiles, FleetOutput } from '../pipeline/generate';
 import { Refused, UsageError } from '../input/problems';
 import { MANIFEST_FILE } from '../render/manifest';
-import { liveOrphans, orphanAdvice } from '../orphans';
+import { liveOrphans, orphanAdvice } from '../pipeline/orphans';
 import { ALLOW_FILE_SUFFIX } from '../render/ci';
 import { topologyMarkdown } from '../render/topology';
 import { plural } from '../support/words';
-import { OUTPUT_GITIGNORE_FILE, writeCustomers } from '../writer';
+import { OUTPUT_GITIGNORE_FILE, writeCustomers } from '../run/writer';
 import { removedLine, type Io } from './io';
 
 export interface CommitOptions {
@@ -95,7 +95,7 @@ function refuseLive(live: readonly Removal[], o: CommitOptions): never {
       'its tunnels and endpoints would stay up with nothing planning them. Offboard first: ' +
       `(1) restore them: git checkout HEAD -- ${live.map((r) => `${o.specsDir}/${r.name}.yaml ${o.outDir}/${r.name}`).join(' ')}; ` +
       `(2) set \`decommission: true\` in the spec and run \`privlink generate ${o.specsDir}/${first}.yaml --commit\`; (3) merge it, so CI applies the destroy; ` +
-      `(4) then delete the spec and the folder and run \`privlink generate --commit --branch <branch>\` (README "Offboarding")`,
+      `(4) then delete the spec and the folder and run \`privlink generate --commit --branch <branch>\` (docs/offboarding.md)`,
   );
 }
 

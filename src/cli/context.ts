@@ -5,7 +5,7 @@ import { DEFAULT_SPECS_DIR, FLEET_FILE } from '../domain/constants';
 import type { LoadedFleet } from '../fleet/load';
 import { UsageError } from '../input/problems';
 import { defaultJobs } from '../support/process';
-import { findRoot } from '../workspace';
+import { findRoot } from '../pipeline/workspace';
 import type { Io } from './io';
 import type { CommonArgs } from './options';
 

@@ -3,13 +3,13 @@
  * and a `run(args, io)` that returns the exit code; failures are reported in one place (./io.ts). exec never exits
  * the process, so tests drive it directly.
  *
- * Exit codes (README "Exit codes"): 0 success; 1 invalid input (every problem printed as file:line:col), drift
+ * Exit codes (README.md, "Exit codes, problems and --json"): 0 success; 1 invalid input (every problem printed as file:line:col), drift
  * (check), a blocked plan (plan-guard), lint findings or a refused precondition (lock held, dirty index…);
  * 2 usage error; 3 a machine that cannot run the lab; 130 interrupted; 70 internal error.
  */
 import yargs from 'yargs';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { packagePath } from '../support/package-root';
 import { UsageError } from '../input/problems';
 import { check } from './commands/check';
 import { generate } from './commands/generate';
@@ -40,7 +40,7 @@ function commandOf(argv: readonly string[]): string | undefined {
 
 /** privlink's own version, from its package.json. */
 export function privlinkVersion(): string {
-  return (JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+  return (JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as { version: string }).version;
 }
 
 export async function exec(argv: readonly string[], realIo: Io = processIo): Promise<number> {

@@ -3,7 +3,7 @@
  * reporting a failure (text on stderr; with --json also one JSON document on stdout).
  */
 import { escapeText, InputError, Refused, UsageError, formatProblem, sortProblems } from '../input/problems';
-import type { PoolStats } from '../pool';
+import type { PoolStats } from '../run/pool';
 import { plural } from '../support/words';
 
 export interface Io {
@@ -44,7 +44,7 @@ export function progressLine(io: Io, what: string, enabled: boolean): { update: 
   };
 }
 
-/** The exit code of a failure: see README "Exit codes". */
+/** The exit code of a failure: see README.md, "Exit codes, problems and --json". */
 export function exitCodeOf(err: unknown): number {
   if (err instanceof InputError || err instanceof Refused) return 1;
   if (err instanceof Error && ['LabInputError', 'LabFileError'].includes(err.name)) return 1;

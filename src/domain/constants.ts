@@ -165,7 +165,7 @@ export const RESERVED_CUSTOMER_NAMES: readonly string[] = [CI_FOLDER, HUBS_FOLDE
 
 /**
  * The output a decommissioning customer's operator stack declares (its value: the customer's name). plan-guard lets
- * a plan destroy a customer's resources only when the plan's configuration carries it (src/plan-guard.ts).
+ * a plan destroy a customer's resources only when the plan's configuration carries it (src/gitops/plan-guard.ts).
  */
 export const DECOMMISSION_OUTPUT = 'privlink_decommission';
 

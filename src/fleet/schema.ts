@@ -147,7 +147,7 @@ const alertsSchema = z
   .describe('Where the alarms on every tunnel and BGP session send their notifications, once for the whole fleet.');
 
 /**
- * The shared Cloud Routers of each GCP network and region (README "Customers on one network"). Every customer
+ * The shared Cloud Routers of each GCP network and region (docs/shared-routers.md). Every customer
  * privlink places there peers with one of at most five routers, which the hub stacks own.
  */
 const sharedRoutersSchema = z

@@ -204,7 +204,7 @@ export function renderGithubActions(input: CiInput): string {
   return ciYaml(
     input,
     [
-      'Example GitHub Actions workflow: copy it to .github/workflows/privlink.yml (README "CI").',
+      'Example GitHub Actions workflow: copy it to .github/workflows/privlink.yml (docs/ci.md).',
       'Set the repository variables GCP_WORKLOAD_IDENTITY_PROVIDER, GCP_SERVICE_ACCOUNT and AWS_CI_ROLE_ARN',
       '(OIDC, no long-lived keys); protect the "production" environment with required reviewers.',
       'Order: changed hubs\' routers, the canaries, the other changed customers, the hubs\' BGP sessions (one job',
@@ -258,7 +258,7 @@ export function renderGithubDrift(input: CiInput): string {
   return ciYaml(
     input,
     [
-      'Example GitHub Actions workflow: copy it to .github/workflows/privlink-drift.yml (README "CI: drift").',
+      'Example GitHub Actions workflow: copy it to .github/workflows/privlink-drift.yml (docs/ci.md, "Drift").',
       'Plans every stack with -detailed-exitcode on a schedule, lists the drifted ones with what would change in the',
       'job summary, and fails when any drifted. It never applies. Same repository variables as github-actions.yml.',
     ],

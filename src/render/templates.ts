@@ -5,8 +5,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Handlebars from 'handlebars';
+import { packagePath } from '../support/package-root';
 
-export const TEMPLATE_DIR = join(__dirname, '..', '..', 'templates');
+export const TEMPLATE_DIR = packagePath('templates');
 
 /** A value as an HCL string literal (or number/bool), never interpreted as a template. */
 export function hclLiteral(value: unknown): string {

@@ -22,7 +22,7 @@ import { spawnSync } from 'node:child_process';
 import { appendFileSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { PACKAGE_ROOT } from '../fingerprint';
+import { PACKAGE_ROOT } from '../pipeline/fingerprint';
 import { syntheticName, writeSyntheticFleet } from './synthetic-fleet';
 
 const CDKTF_CLI_VERSION = '0.21.0';
@@ -95,7 +95,7 @@ function benchSize(n: number, runs: number, withCdktf: boolean, keep: boolean, s
     if (withCdktf && n === 1) {
       writeFileSync(
         join(dir, 'cdktf.json'),
-        JSON.stringify({ language: 'typescript', app: `node ${join(PACKAGE_ROOT, 'dist', 'cdktf-app.js')}`, projectId: 'privlink-bench', sendCrashReports: 'false', terraformProviders: [], terraformModules: [], context: {} }),
+        JSON.stringify({ language: 'typescript', app: `node ${join(PACKAGE_ROOT, 'dist', 'pipeline', 'cdktf-app.js')}`, projectId: 'privlink-bench', sendCrashReports: 'false', terraformProviders: [], terraformModules: [], context: {} }),
       );
       const env = { ...process.env, CHECKPOINT_DISABLE: '1', TF_CLI_CONFIG_FILE: '/dev/null' };
       const npx = ['--yes', `cdktf-cli@${CDKTF_CLI_VERSION}`, 'synth'];

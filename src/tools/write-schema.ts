@@ -5,9 +5,10 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { packagePath } from '../support/package-root';
 import { customerJsonSchemaText, fleetJsonSchemaText } from './json-schema';
 
-const dir = join(__dirname, '..', '..', 'schema');
+const dir = packagePath('schema');
 mkdirSync(dir, { recursive: true });
 for (const [name, text] of [
   ['customer.schema.json', customerJsonSchemaText()],

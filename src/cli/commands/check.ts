@@ -1,5 +1,5 @@
 /** `privlink check`: compare the output folder with what the specs generate; exit 1 on any difference. */
-import type { Drift } from '../../check';
+import type { Drift } from '../../run/check';
 import { plural } from '../../support/words';
 import { enterRoot, jobsOf, setup } from '../context';
 import { maxRssMb, progressLine, round, secondsSince } from '../io';
@@ -41,7 +41,7 @@ export const check: Command<CheckArgs> = {
     const { fleet, specsDir, outDir } = setup(a);
     const started = process.hrtime.bigint();
     const progress = progressLine(io, 'comparing', !a.quiet && !a.json);
-    const { runCheck } = await import('../../engine');
+    const { runCheck } = await import('../../run/engine');
     let summary;
     try {
       summary = await runCheck({ specs: [], specsDir, outDir, fleet, full: a.full, jobs: jobsOf(a), onProgress: progress?.update });
@@ -51,13 +51,13 @@ export const check: Command<CheckArgs> = {
     const seconds = secondsSince(started);
     const drift: Drift[] = [...summary.drift];
     if (a.base !== undefined) {
-      const { liveDeletions } = await import('../../commit');
+      const { liveDeletions } = await import('../../gitops/commit');
       for (const d of liveDeletions(a.base, outDir)) {
         drift.push({
           kind: 'deleted',
           path: `${d.name}/`,
           offboard: true,
-          why: `${d.name} was never decommissioned (${d.manifest} at ${a.base.slice(0, 12)} has no "decommission": true): its tunnels and endpoints would stay up with nothing planning them. Restore its spec and folder, then offboard it (README "Offboarding")`,
+          why: `${d.name} was never decommissioned (${d.manifest} at ${a.base.slice(0, 12)} has no "decommission": true): its tunnels and endpoints would stay up with nothing planning them. Restore its spec and folder, then offboard it (docs/offboarding.md)`,
         });
       }
     }
@@ -79,7 +79,7 @@ export const check: Command<CheckArgs> = {
       const fixable = drift.length - offboard;
       if (fixable > 0) io.err(`privlink: ${plural(fixable, 'file')} out of line with the specs; run \`privlink generate\` and commit the result\n`);
       if (offboard > 0) {
-        io.err(`privlink: ${plural(offboard, 'customer')} removed without being decommissioned; \`privlink generate\` cannot fix that: follow the steps above (README "Offboarding")\n`);
+        io.err(`privlink: ${plural(offboard, 'customer')} removed without being decommissioned; \`privlink generate\` cannot fix that: follow the steps above (docs/offboarding.md)\n`);
       }
     } else if (!a.quiet) {
       io.out(

@@ -1,5 +1,5 @@
 /** `privlink generate [specs..]`: validate, render and write generated/<name>/ (or, with --commit, a reviewable branch). */
-import type { GenerateSummary } from '../../engine';
+import type { GenerateSummary } from '../../run/engine';
 import { UsageError } from '../../input/problems';
 import { plural } from '../../support/words';
 import { enterRoot, jobsOf, setup } from '../context';
@@ -57,14 +57,14 @@ export const generate: Command<GenerateArgs> = {
     const [prBodyFile, ...specs] = enterRoot(a, io, [a['pr-body'], ...a.specs]);
     const { fleet, specsDir, outDir } = setup(a);
     if (a.commit) {
-      const { generateAll } = await import('../../generate');
+      const { generateAll } = await import('../../pipeline/generate');
       const { generateAndCommit } = await import('../commit-run');
       const out = generateAll({ specs: specs as string[], specsDir, outDir, fleet: fleet.config, fleetBytes: fleet.bytes, insideSpecsDir: true, reallocate: a.reallocate });
       return generateAndCommit(out, { outDir, specsDir, fleetFile: fleet.file, branch: a.branch, prBodyFile, io });
     }
     const started = process.hrtime.bigint();
     const progress = progressLine(io, 'rendering', !a.quiet && !a.json);
-    const { runGenerate } = await import('../../engine');
+    const { runGenerate } = await import('../../run/engine');
     let summary;
     try {
       summary = await runGenerate({ specs: specs as string[], specsDir, outDir, fleet, full: a.full, jobs: jobsOf(a), reallocate: a.reallocate, onProgress: progress?.update });

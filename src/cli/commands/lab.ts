@@ -8,7 +8,7 @@ import { HUB_ROUTERS_DIR, HUB_SESSIONS_DIR, HUBS_FOLDER } from '../../domain/con
 import { Refused, UsageError } from '../../input/problems';
 import { ALLOCATION_FILE, parseAllocation } from '../../model/allocation';
 import { readIfExists } from '../../support/files';
-import { onInterrupt } from '../../interrupt';
+import { onInterrupt } from '../../run/interrupt';
 import { enterRoot, setup } from '../context';
 import type { Io } from '../io';
 import { pathOptions, type Command, type CommonArgs } from '../options';
@@ -36,7 +36,7 @@ function tfFileOf(outDir: string, customer: string): string {
 
 /** Refuses a customer whose folder is not what its spec generates now: the lab would prove yesterday's output. */
 async function refuseStale(a: LabArgs, customer: string): Promise<void> {
-  const { customerStale } = await import('../../engine');
+  const { customerStale } = await import('../../run/engine');
   const { outDir, fleet } = setup(a);
   const why = customerStale(outDir, customer, fleet.bytes);
   if (why !== undefined) {

@@ -1,7 +1,7 @@
 /** `privlink plan-guard PLAN.json`: refuse a plan that destroys or replaces a resource that carries traffic. */
 import { readFileSync } from 'node:fs';
 import { UsageError } from '../../input/problems';
-import { formatHit, guardPlan, parseAllowFile } from '../../plan-guard';
+import { formatHit, guardPlan, parseAllowFile } from '../../gitops/plan-guard';
 import { agree, plural } from '../../support/words';
 import { JSON_OPTION, type Command, type CommonArgs } from '../options';
 

@@ -1,12 +1,12 @@
 /** `privlink status [customers..]`: where each customer's connection stands, from its operator stack's state. */
-import { allocateRun } from '../../allocations';
+import { allocateRun } from '../../pipeline/allocations';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildModel, type CustomerModel } from '../../model/model';
 import { Refused, UsageError } from '../../input/problems';
-import { validateRun } from '../../specs';
-import { customerStatus, StateError, type CustomerStatus } from '../../status';
+import { validateRun } from '../../pipeline/specs';
+import { customerStatus, StateError, type CustomerStatus } from '../../gitops/status';
 import { plural } from '../../support/words';
 import { enterRoot, setup } from '../context';
 import { JSON_OPTION, pathOptions, type Command, type CommonArgs } from '../options';

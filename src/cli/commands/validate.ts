@@ -1,6 +1,6 @@
 /** `privlink validate [specs..]`: check specs (and privlink.yaml) without writing anything. */
-import { allocateRun } from '../../allocations';
-import { validateRun } from '../../specs';
+import { allocateRun } from '../../pipeline/allocations';
+import { validateRun } from '../../pipeline/specs';
 import { plural } from '../../support/words';
 import { enterRoot, setup } from '../context';
 import { JSON_OPTION, pathOptions, type Command, type CommonArgs } from '../options';

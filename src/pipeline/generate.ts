@@ -5,17 +5,17 @@
 import { allocateRun, allocationMoved, readAllocations } from './allocations';
 import { withOrphanNote } from './orphans';
 import { ciInputs, customerInputs, hubsInputs, type Inputs } from './fingerprint';
-import type { FleetConfig } from './fleet/schema';
-import { ALLOCATION_FILE, allocationJson, type Allocation } from './model/allocation';
-import { buildHubs } from './model/hub';
-import { buildModel, type CustomerModel } from './model/model';
-import { generatedNotice } from './render/header';
-import { renderHub } from './render/hub';
-import { renderCustomerModule } from './render/customer-module';
-import { renderOperatorReadme } from './render/docs';
-import { renderCi } from './render/ci';
-import { MANIFEST_FILE, renderManifest } from './render/manifest';
-import { renderOperatorJson } from './render/operator';
+import type { FleetConfig } from '../fleet/schema';
+import { ALLOCATION_FILE, allocationJson, type Allocation } from '../model/allocation';
+import { buildHubs } from '../model/hub';
+import { buildModel, type CustomerModel } from '../model/model';
+import { generatedNotice } from '../render/header';
+import { renderHub } from '../render/hub';
+import { renderCustomerModule } from '../render/customer-module';
+import { renderOperatorReadme } from '../render/docs';
+import { renderCi } from '../render/ci';
+import { MANIFEST_FILE, renderManifest } from '../render/manifest';
+import { renderOperatorJson } from '../render/operator';
 import { displayPath, validateRun } from './specs';
 
 export { discoverSpecs, displayPath, namedSpecs, validateRun, type ValidatedRun } from './specs';
@@ -108,7 +108,7 @@ export function generateAll(opts: GenerateOptions & { readonly insideSpecsDir?: 
  * customer on a shared router, and the folder's manifest. Empty when no customer is on one.
  */
 export function renderHubsFolder(
-  specs: readonly { readonly file: string; readonly spec: import('./input/schema').CustomerSpec; readonly sha256: string }[],
+  specs: readonly { readonly file: string; readonly spec: import('../input/schema').CustomerSpec; readonly sha256: string }[],
   allocations: ReadonlyMap<string, Allocation>,
   opts: Pick<GenerateOptions, 'specsDir' | 'fleet' | 'fleetBytes'>,
 ): CustomerFiles {
@@ -132,7 +132,7 @@ export interface CiFacts {
   readonly leaving: readonly string[];
 }
 
-export function ciFacts(specs: readonly { readonly spec: import('./input/schema').CustomerSpec }[], allocations: ReadonlyMap<string, Allocation>): CiFacts {
+export function ciFacts(specs: readonly { readonly spec: import('../input/schema').CustomerSpec }[], allocations: ReadonlyMap<string, Allocation>): CiFacts {
   const hubs = new Set<string>();
   for (const a of allocations.values()) if (a.router.placement === 'shared') hubs.add(a.router.hub);
   return { names: specs.map((s) => s.spec.name), hubs: [...hubs].sort(), leaving: specs.filter((s) => s.spec.decommission).map((s) => s.spec.name).sort() };

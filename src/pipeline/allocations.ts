@@ -6,17 +6,17 @@
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { CI_FOLDER, HUBS_FOLDER } from './domain/constants';
-import { rolloutProblems, type LoadedFleet } from './fleet/load';
-import type { FleetConfig } from './fleet/schema';
-import { at } from './input/load';
-import { InputError, type Problem } from './input/problems';
-import { ALLOCATION_FILE, allocate, allocationJson, parseAllocation, type Allocation } from './model/allocation';
-import { generatedNotice } from './render/header';
-import { limitFindings } from './model/limits';
-import { MANIFEST_FILE } from './render/manifest';
+import { CI_FOLDER, HUBS_FOLDER } from '../domain/constants';
+import { rolloutProblems, type LoadedFleet } from '../fleet/load';
+import type { FleetConfig } from '../fleet/schema';
+import { at } from '../input/load';
+import { InputError, type Problem } from '../input/problems';
+import { ALLOCATION_FILE, allocate, allocationJson, parseAllocation, type Allocation } from '../model/allocation';
+import { generatedNotice } from '../render/header';
+import { limitFindings } from '../model/limits';
+import { MANIFEST_FILE } from '../render/manifest';
 import type { ValidatedRun } from './specs';
-import { readIfExists } from './support/files';
+import { readIfExists } from '../support/files';
 
 export interface DiskAllocations {
   /** Customer name → what its folder's allocation.json records. */

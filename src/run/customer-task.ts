@@ -6,12 +6,12 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { folderDrift, folderMatches, type Drift } from './check';
-import type { Inputs } from './fingerprint';
-import type { FleetConfig } from './fleet/schema';
-import { renderCustomer } from './generate';
-import { buildModel } from './model/model';
-import type { CustomerSpec } from './input/schema';
-import type { Allocation } from './model/allocation';
+import type { Inputs } from '../pipeline/fingerprint';
+import type { FleetConfig } from '../fleet/schema';
+import { renderCustomer } from '../pipeline/generate';
+import { buildModel } from '../model/model';
+import type { CustomerSpec } from '../input/schema';
+import type { Allocation } from '../model/allocation';
 import { stageFolder } from './writer';
 
 /** What every task of one run shares. */

@@ -6,11 +6,11 @@
  * -json`): `aws_vpn_connection.vgw_telemetry` (one entry per tunnel: outside_ip_address, status UP/DOWN,
  * last_status_change, accepted_route_count, status_message), `google_compute_vpn_tunnel.detailed_status`, and
  * `aws_vpc_endpoint.state` in AWS's own words (pendingAcceptance, available, rejected…). The state is as fresh as
- * the last apply or refresh: CI's `terraform apply -refresh-only` (README "Status") keeps it current.
+ * the last apply or refresh: CI's `terraform apply -refresh-only` (docs/status.md) keeps it current.
  */
-import { LABEL_CUSTOMER, otherCustomerOf } from './domain/constants';
-import type { CustomerModel, TunnelModel } from './model/model';
-import { plural } from './support/words';
+import { LABEL_CUSTOMER, otherCustomerOf } from '../domain/constants';
+import type { CustomerModel, TunnelModel } from '../model/model';
+import { plural } from '../support/words';
 
 /** Where a customer stands, worst first. */
 export const PHASES = ['down', 'degraded', 'unknown', 'awaiting-acceptance', 'awaiting-customer', 'connected', 'decommissioning'] as const;

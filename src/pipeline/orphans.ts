@@ -6,10 +6,10 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { CI_FOLDER, HUBS_FOLDER } from './domain/constants';
-import { InputError } from './input/problems';
-import { MANIFEST_FILE, parseManifest } from './render/manifest';
-import { readIfExists } from './support/files';
+import { CI_FOLDER, HUBS_FOLDER } from '../domain/constants';
+import { InputError } from '../input/problems';
+import { MANIFEST_FILE, parseManifest } from '../render/manifest';
+import { readIfExists } from '../support/files';
 
 export function liveOrphans(outDir: string, names: ReadonlySet<string>): string[] {
   if (!existsSync(outDir)) return [];
@@ -33,7 +33,7 @@ export function orphanAdvice(outDir: string, specsDir: string, orphans: readonly
     `its tunnels and endpoints would stay up with nothing planning them.${renamed} ` +
     `Steps: (1) bring back the old spec (git checkout HEAD -- ${specsDir}/${first}.yaml, or undo the rename), set \`decommission: true\` and run \`privlink generate ${specsDir}/${first}.yaml --commit\`; ` +
     `(2) after CI has applied it, delete the old spec and folder in one pull request (\`privlink generate --commit --branch <branch>\`); ` +
-    `(3) onboard the new customer in its own pull request (README "Offboarding")`
+    `(3) onboard the new customer in its own pull request (docs/offboarding.md)`
   );
 }
 

@@ -8,7 +8,7 @@
  */
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { DEFAULT_SPECS_DIR, FLEET_FILE } from './domain/constants';
+import { DEFAULT_SPECS_DIR, FLEET_FILE } from '../domain/constants';
 
 const isDir = (p: string) => {
   try {
@@ -30,7 +30,7 @@ export function findRoot(start: string): string | undefined {
   }
 }
 
-/** A path's canonical form (symlinks, "..", "//" and "./" resolved) when it exists; else its absolute form. */
+/** A path's canonical form (symlinks, "..", "//" and ".." resolved) when it exists; else its absolute form. */
 export function realPath(path: string): string {
   try {
     return realpathSync(path);

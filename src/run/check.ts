@@ -11,9 +11,9 @@
 import { existsSync, readFileSync, readdirSync, type Dirent } from 'node:fs';
 import { join } from 'node:path';
 import { structuredPatch } from 'diff';
-import type { CustomerFiles } from './generate';
-import { HUBS_FOLDER } from './domain/constants';
-import { lf, MANIFEST_FILE, parseManifest, textSha256, type Manifest } from './render/manifest';
+import type { CustomerFiles } from '../pipeline/generate';
+import { HUBS_FOLDER } from '../domain/constants';
+import { lf, MANIFEST_FILE, parseManifest, textSha256, type Manifest } from '../render/manifest';
 import { LOCK_FILE, RUN_FILES, folderFiles, lockHolder, readIfExists } from './writer';
 
 export type DriftKind = 'missing' | 'stale' | 'hand-edited' | 'extra' | 'interrupted' | 'deleted';
@@ -81,7 +81,7 @@ export function topLevelDrift(outDir: string, expected: ReadonlySet<string>): Dr
     if (!entry.isDirectory()) {
       drift.push({ kind: 'extra', path: entry.name, why: 'not written by privlink (only customer folders and ci/ belong here)' });
     } else if (!expected.has(entry.name) && entry.name === HUBS_FOLDER) {
-      drift.push({ kind: 'extra', path: `${entry.name}/`, why: 'no customer is on a shared Cloud Router any more: run `privlink generate`, which removes it (destroy the routers of each hub first: README "Customers on one network")' });
+      drift.push({ kind: 'extra', path: `${entry.name}/`, why: 'no customer is on a shared Cloud Router any more: run `privlink generate`, which removes it (destroy the routers of each hub first: docs/shared-routers.md)' });
     } else if (!expected.has(entry.name)) {
       const manifest = parseManifest(readIfExists(join(outDir, entry.name, MANIFEST_FILE)));
       drift.push({
@@ -90,7 +90,7 @@ export function topLevelDrift(outDir: string, expected: ReadonlySet<string>): Dr
         ...(manifest?.decommission ? {} : { offboard: true as const }),
         why: manifest?.decommission
           ? 'no spec generates this folder, and its customer was decommissioning: once CI has applied the decommission, delete the folder in the same pull request as the spec'
-          : `no spec generates this folder, and its customer was never decommissioned: its resources would stay up with nobody planning them. Restore the spec, set \`decommission: true\`, let CI apply it, then delete the spec and ${entry.name}/ together (README "Offboarding")`,
+          : `no spec generates this folder, and its customer was never decommissioned: its resources would stay up with nobody planning them. Restore the spec, set \`decommission: true\`, let CI apply it, then delete the spec and ${entry.name}/ together (docs/offboarding.md)`,
       });
     }
   }

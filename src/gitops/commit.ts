@@ -13,9 +13,9 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { relative, resolve, sep } from 'node:path';
-import { CI_FOLDER, HUBS_FOLDER } from './domain/constants';
-import { Refused, UsageError } from './input/problems';
-import { MANIFEST_FILE, parseManifest } from './render/manifest';
+import { CI_FOLDER, HUBS_FOLDER } from '../domain/constants';
+import { Refused, UsageError } from '../input/problems';
+import { MANIFEST_FILE, parseManifest } from '../render/manifest';
 
 export class Git {
   constructor(readonly cwd: string) {}

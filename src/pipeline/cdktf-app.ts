@@ -4,11 +4,11 @@
  */
 import { App } from 'cdktf';
 import { allocateRun } from './allocations';
-import { loadFleet } from './fleet/load';
+import { loadFleet } from '../fleet/load';
 import { validateRun } from './generate';
-import { buildModel } from './model/model';
-import { buildOperatorStack } from './render/operator';
-import { InputError } from './input/problems';
+import { buildModel } from '../model/model';
+import { buildOperatorStack } from '../render/operator';
+import { InputError } from '../input/problems';
 
 const fleet = loadFleet().config;
 try {

@@ -11,12 +11,12 @@
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { sha256, textSha256, type Inputs } from './render/manifest';
+import { sha256, textSha256, type Inputs } from '../render/manifest';
+import { PACKAGE_ROOT } from '../support/package-root';
 
 export type { Inputs };
 
-/** The package root: dist/ and src/ both sit right below it. */
-export const PACKAGE_ROOT = join(__dirname, '..');
+export { PACKAGE_ROOT };
 
 function filesBelow(dir: string, rel = ''): string[] {
   let entries;

@@ -7,12 +7,12 @@
  * The customer module is HCL: it is read with HashiCorp's parser (support/terraform-doc.ts loads @cdktf/hcl2json on demand).
  */
 import { isDeepStrictEqual } from 'node:util';
-import { agree, list, portsText } from './support/words';
-import { STATUS_LABEL, type CustomerModel, type EndpointStatus } from './model/model';
-import { ALLOW_FILE_SUFFIX } from './render/ci';
-import { MANIFEST_FILE, parseManifest } from './render/manifest';
-import { DISRUPTIVE_UPDATES, FORCES_REPLACEMENT, TRAFFIC_CARRYING, replacingArguments } from './domain/terraform-types';
-import { blockBody, parseHclFiles, resourceBlocks, type Json } from './support/terraform-doc';
+import { agree, list, portsText } from '../support/words';
+import { STATUS_LABEL, type CustomerModel, type EndpointStatus } from '../model/model';
+import { ALLOW_FILE_SUFFIX } from '../render/ci';
+import { MANIFEST_FILE, parseManifest } from '../render/manifest';
+import { DISRUPTIVE_UPDATES, FORCES_REPLACEMENT, TRAFFIC_CARRYING, replacingArguments } from '../domain/terraform-types';
+import { blockBody, parseHclFiles, resourceBlocks, type Json } from '../support/terraform-doc';
 
 export interface ResourceChange {
   readonly address: string;

@@ -15,14 +15,14 @@
 import { existsSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, unlinkSync, writeFileSync, closeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { CustomerFiles } from './generate';
+import type { CustomerFiles } from '../pipeline/generate';
 import { onInterrupt } from './interrupt';
-import { readIfExists } from './support/files';
-import { MANIFEST_FILE, parseManifest } from './render/manifest';
-import { isRunning } from './support/process';
+import { readIfExists } from '../support/files';
+import { MANIFEST_FILE, parseManifest } from '../render/manifest';
+import { isRunning } from '../support/process';
 
 export { isRunning };
-import { Refused } from './input/problems';
+import { Refused } from '../input/problems';
 
 export const LOCK_FILE = '.privlink.lock';
 export const STAGING = '.privlink-staging';

@@ -6,9 +6,9 @@
  *
  * Pure: the CLI reads the files and prints the result.
  */
-import { DECOMMISSION_OUTPUT, LEAVING_OUTPUT, otherCustomerOf } from './domain/constants';
-import { DISRUPTIVE_UPDATES, TRAFFIC_CARRYING, replacingArguments } from './domain/terraform-types';
-import { UsageError } from './input/problems';
+import { DECOMMISSION_OUTPUT, LEAVING_OUTPUT, otherCustomerOf } from '../domain/constants';
+import { DISRUPTIVE_UPDATES, TRAFFIC_CARRYING, replacingArguments } from '../domain/terraform-types';
+import { UsageError } from '../input/problems';
 
 export { TRAFFIC_CARRYING };
 

@@ -7,7 +7,8 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CustomerTask, TaskContext, TaskResult } from './customer-task';
-import { defaultJobs } from './support/process';
+import { packagePath } from '../support/package-root';
+import { defaultJobs } from '../support/process';
 
 /** Below this many tasks per worker, a worker is not worth its start-up (about 0.3 s of module loading). */
 export const TASKS_PER_WORKER_MIN = 16;
@@ -26,7 +27,7 @@ export interface PoolStats {
 /** The worker's compiled script (tests run the sources through ts-jest, so fall back to dist/). */
 function workerScript(): string {
   const here = join(__dirname, 'worker.js');
-  return existsSync(here) ? here : join(__dirname, '..', 'dist', 'worker.js');
+  return existsSync(here) ? here : packagePath('dist', 'run', 'worker.js');
 }
 
 /** How many workers a run of n tasks deserves (0: run in this process). */

@@ -4,11 +4,11 @@
  */
 import { readdirSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve as resolvePath, sep } from 'node:path';
-import { CI_FOLDER } from './domain/constants';
-import { loadSpecs, type LoadedSpec } from './input/load';
-import type { YamlSource } from './input/source';
-import { InputError, UsageError } from './input/problems';
-import { agree } from './support/words';
+import { CI_FOLDER } from '../domain/constants';
+import { loadSpecs, type LoadedSpec } from '../input/load';
+import type { YamlSource } from '../input/source';
+import { InputError, UsageError } from '../input/problems';
+import { agree } from '../support/words';
 import { realPath } from './workspace';
 
 /** A path as written in messages and headers: relative to the working directory, forward slashes. */

@@ -13,17 +13,17 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { folderDrift, folderIntact, folderMatches, runDrift, topLevelDrift, type Drift } from './check';
 import { WorkerPool, runTasks, workersFor, type PoolStats } from './pool';
-import { allocateRun, allocationChanged, allocationMoved, readAllocations } from './allocations';
-import { orphanNote, withOrphanNote } from './orphans';
-import { CI_FOLDER, HUBS_FOLDER } from './domain/constants';
-import { ciInputs, customerInputs, hubsInputs, sameInputs, type Inputs } from './fingerprint';
-import { ALLOCATION_FILE, parseAllocation, type Allocation } from './model/allocation';
-import type { LoadedFleet } from './fleet/load';
-import { discoverSpecs, displayPath, namedSpecs, validateRun } from './specs';
+import { allocateRun, allocationChanged, allocationMoved, readAllocations } from '../pipeline/allocations';
+import { orphanNote, withOrphanNote } from '../pipeline/orphans';
+import { CI_FOLDER, HUBS_FOLDER } from '../domain/constants';
+import { ciInputs, customerInputs, hubsInputs, sameInputs, type Inputs } from '../pipeline/fingerprint';
+import { ALLOCATION_FILE, parseAllocation, type Allocation } from '../model/allocation';
+import type { LoadedFleet } from '../fleet/load';
+import { discoverSpecs, displayPath, namedSpecs, validateRun } from '../pipeline/specs';
 
 /** The renderers, loaded when a run first renders (check of an unchanged fleet never does). */
-const renderers = () => require('./generate') as typeof import('./generate');
-import { MANIFEST_FILE, parseManifest, textSha256, type Manifest } from './render/manifest';
+const renderers = () => require('../pipeline/generate') as typeof import('../pipeline/generate');
+import { MANIFEST_FILE, parseManifest, textSha256, type Manifest } from '../render/manifest';
 import { abortOutput, commitOutput, openOutput, pauseForTest, readIfExists, stageFolder } from './writer';
 
 export interface RunSettings {
