@@ -2,18 +2,20 @@
  * `generate --commit`: preconditions first (commit.ts), then write, summarize against HEAD (change-summary.ts),
  * and commit every input and output on a new branch.
  */
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { commitBody, commitSubject, prBody, summarizeChange } from '../gitops/change-summary';
-import { commitOnBranch, foldersGone, prepareCommit, repoPath, type Git } from '../gitops/commit';
+import { isDeepStrictEqual } from 'node:util';
+import { parse as parseYaml } from 'yaml';
+import { kindOf, summarizeChange, type ChangeSummary } from '../gitops/change-summary';
+import { branchFor, commitOnBranch, foldersGone, prepareCommit, repoPath, type Git } from '../gitops/commit';
+import { commitMessage, pullRequestBody, type ChangeSet } from '../gitops/pull-request';
 import { CI_FOLDER, HUBS_FOLDER } from '../domain/constants';
 import type { CustomerFiles, FleetOutput } from '../pipeline/generate';
-import { Refused, UsageError } from '../input/problems';
+import { Refused } from '../input/problems';
 import { MANIFEST_FILE } from '../render/manifest';
 import { liveOrphans, orphanAdvice } from '../pipeline/orphans';
 import { ALLOW_FILE_SUFFIX } from '../render/ci';
 import { topologyMarkdown } from '../render/topology';
-import { plural } from '../support/words';
 import { OUTPUT_GITIGNORE_FILE, writeCustomers } from '../run/writer';
 import { removedLine, type Io } from './io';
 
@@ -54,9 +56,17 @@ function hubLines(before: ReadonlyMap<string, string>, after: ReadonlyMap<string
     if (before.get(path) === after.get(path)) continue;
     changedHubs.add(path.split('/')[0]!);
     const [was, now] = [addresses(before.get(path)), addresses(after.get(path))];
-    const added = [...now].filter((a) => !was.has(a));
+    // An address an `import` block of the new stack names is taken over (adopted from a customer's stack), not created.
+    const imports = new Set(((JSON.parse(after.get(path) ?? '{}') as { import?: { to?: string }[] }).import ?? []).map((i) => i.to));
+    const added = [...now].filter((a) => !was.has(a) && !imports.has(a));
+    const imported = [...now].filter((a) => !was.has(a) && imports.has(a));
     const removed = [...was].filter((a) => !now.has(a));
-    const parts = [added.length ? `+ ${added.length} (${added.slice(0, 4).join(', ')}${added.length > 4 ? ', …' : ''})` : '', removed.length ? `- ${removed.length} (${removed.slice(0, 4).join(', ')}${removed.length > 4 ? ', …' : ''})` : ''].filter(Boolean);
+    const some = (xs: string[]) => `${xs.slice(0, 4).join(', ')}${xs.length > 4 ? ', …' : ''}`;
+    const parts = [
+      added.length ? `+ ${added.length} (${some(added)})` : '',
+      imported.length ? `imports ${imported.length} (${some(imported)}): adopted, nothing created` : '',
+      removed.length ? `- ${removed.length} (${some(removed)})` : '',
+    ].filter(Boolean);
     lines.push(`- \`${HUBS_FOLDER}/${path}\`: ${parts.join('; ') || 'changed in place'}`);
   }
   for (const hub of [...changedHubs].sort()) {
@@ -95,18 +105,39 @@ function refuseLive(live: readonly Removal[], o: CommitOptions): never {
       'its tunnels and endpoints would stay up with nothing planning them. Offboard first: ' +
       `(1) restore them: git checkout HEAD -- ${live.map((r) => `${o.specsDir}/${r.name}.yaml ${o.outDir}/${r.name}`).join(' ')}; ` +
       `(2) set \`decommission: true\` in the spec and run \`privlink generate ${o.specsDir}/${first}.yaml --commit\`; (3) merge it, so CI applies the destroy; ` +
-      `(4) then delete the spec and the folder and run \`privlink generate --commit --branch <branch>\` (docs/offboarding.md)`,
+      `(4) then delete the spec and the folder and run \`privlink generate --commit\` (docs/offboarding.md)`,
   );
 }
 
+/** The top-level settings of privlink.yaml that differ from HEAD's (`labels`, `backend`…), sorted. */
+function fleetKeysChanged(git: Git, root: string, fleetFile: string | undefined): string[] {
+  if (!fleetFile || !existsSync(fleetFile)) return [];
+  const read = (text: string | undefined): Record<string, unknown> => {
+    try {
+      return (parseYaml(text ?? '') as Record<string, unknown> | null) ?? {};
+    } catch {
+      return {};
+    }
+  };
+  const [was, now] = [read(git.show(repoPath(root, fleetFile))), read(readFileSync(fleetFile, 'utf8'))];
+  return [...new Set([...Object.keys(was), ...Object.keys(now)])].filter((k) => !isDeepStrictEqual(was[k], now[k])).sort();
+}
+
+/** The branch a change goes to when --branch is not given: named after the customer, or after the kind of change. */
+function branchBase(out: FleetOutput, summaries: readonly ChangeSummary[], removed: readonly Removal[], fleetKeys: readonly string[]): string {
+  const named = out.customers.length === 1 ? out.customers[0]!.name : undefined;
+  if (named !== undefined) return `privlink/${named}${summaries.some((s) => s.customer === named && kindOf(s) === 'decommission') ? '-decommission' : ''}`;
+  if (summaries.length === 0 && removed.length > 0) return `privlink/remove-${removed.length === 1 ? removed[0]!.name : `${removed.length}-customers`}`;
+  if (fleetKeys.length > 0) return `privlink/fleet-${fleetKeys.join('-')}`;
+  if (summaries.length > 0 && summaries.every((s) => s.isNew)) return summaries.length === 1 ? `privlink/${summaries[0]!.customer}` : `privlink/${summaries.length}-new-customers`;
+  return `privlink/${summaries.length + removed.length}-customers`;
+}
+
 export async function generateAndCommit(out: FleetOutput, o: CommitOptions): Promise<number> {
-  if (out.customers.length !== 1 && o.branch === undefined) {
-    throw new UsageError(`--commit with ${plural(out.customers.length, 'customer')}: name one spec, or give --branch for a multi-customer change`);
-  }
   // A removed customer's spec and folder may already be staged for deletion (git rm): that is this change.
   const stagedOk = (status: string, path: string, root: string) => status === 'D' && [o.specsDir, o.outDir].some((d) => path.startsWith(`${repoPath(root, d)}/`));
-  const target = prepareCommit(o.branch ?? `privlink/${out.customers[0]!.name}`, process.cwd(), stagedOk);
-  const { git, root } = target;
+  const prepared = prepareCommit(o.branch, process.cwd(), stagedOk);
+  const { git, root } = prepared;
   const removed = removals(git, root, o);
   const live = removed.filter((r) => !r.decommissioned);
   if (live.length > 0) refuseLive(live, o);
@@ -117,18 +148,76 @@ export async function generateAndCommit(out: FleetOutput, o: CommitOptions): Pro
     throw new Refused(`--commit: ${orphanAdvice(o.outDir, o.specsDir, orphans, newcomers)}; nothing written, no branch created`);
   }
   const changed = [...out.customers, ...out.alsoChanged];
-  const previous = new Map(
-    changed.map((g) => {
-      const folder = repoPath(root, `${o.outDir}/${g.name}`);
-      const files = new Map(git.listHead(folder).map((p) => [p.slice(folder.length + 1), git.show(p) ?? '']));
-      return [g.name, files] as const;
-    }),
-  );
-  const hubsFolder = repoPath(root, `${o.outDir}/${HUBS_FOLDER}`);
-  const hubsBefore = new Map(git.listHead(hubsFolder).map((p) => [p.slice(hubsFolder.length + 1), git.show(p) ?? '']));
+  // HEAD's output, read at once: each changed customer's folder (the summary compares against it) and the hubs.
+  const outFolder = repoPath(root, o.outDir);
+  const before = git.readTree(outFolder);
+  const folderAtHead = (name: string) => {
+    const prefix = `${outFolder}/${name}/`;
+    return new Map([...before].filter(([p]) => p.startsWith(prefix)).map(([p, text]) => [p.slice(prefix.length), text]));
+  };
+  const byFolder = new Map<string, Map<string, string>>();
+  for (const [p, text] of before) {
+    const [folder, ...rest] = p.slice(outFolder.length + 1).split('/');
+    if (!byFolder.has(folder!)) byFolder.set(folder!, new Map());
+    byFolder.get(folder!)!.set(rest.join('/'), text);
+  }
+  const previous = new Map(changed.map((g) => [g.name, byFolder.get(g.name) ?? new Map<string, string>()] as const));
+  const hubsBefore = folderAtHead(HUBS_FOLDER);
   const written = writeCustomers(o.outDir, folders(out));
-  // A decommissioning customer's destroys are let through by its marker; an allowance left from before would be
-  // unused, which plan-guard refuses: the decommission commit takes it away (git keeps it in history).
+  dropDecommissionAllowances(changed, o);
+  for (const n of written.notices) o.io.err(`privlink: ${n}\n`);
+  for (const f of written.removed) o.io.err(removedLine(o.outDir, f, written.obsolete));
+  const summaries: ChangeSummary[] = [];
+  for (const g of changed) summaries.push(await summarizeChange(g.model, previous.get(g.name), g.files, o.specsDir, o.outDir));
+  // Every input the output depends on goes into the same commit, so a clean checkout of the branch passes
+  // `privlink check`: the specs, privlink.yaml (backend, labels, providers) and each customer's plan-guard allowances.
+  const candidates = [
+    ...(o.fleetFile ? [repoPath(root, o.fleetFile)] : []),
+    ...changed.flatMap((g) => [repoPath(root, g.model.specFile), repoPath(root, join(o.specsDir, `${g.name}${ALLOW_FILE_SUFFIX}`)), repoPath(root, `${o.outDir}/${g.name}`)]),
+    repoPath(root, `${o.outDir}/${CI_FOLDER}`),
+    repoPath(root, `${o.outDir}/${HUBS_FOLDER}`),
+    repoPath(root, `${o.outDir}/${OUTPUT_GITIGNORE_FILE}`),
+    ...removed.flatMap((r) => r.paths),
+  ];
+  // A path gone from the disk is still staged when git tracks it (its deletion is part of the change); one ls-files for all.
+  const gone = candidates.filter((p) => !existsSync(join(root, p)));
+  const tracked = new Set(gone.length ? git.run(['ls-files', '-z', '--', ...gone]).split('\0').filter(Boolean) : []);
+  const paths = candidates.filter((p) => existsSync(join(root, p)) || [...tracked].some((t) => t === p || t.startsWith(`${p}/`)));
+  const models = new Map(changed.map((g) => [g.name, g.model]));
+  const fleetKeys = fleetKeysChanged(git, root, o.fleetFile);
+  const set: ChangeSet = {
+    summaries: summaries.filter((s) => !s.unchanged),
+    removed: removed.map((r) => r.name),
+    removedPaths: removed.flatMap((r) => r.paths.filter((p) => git.listHead(p).length > 0)), // files that never existed are not named
+    fleetKeys,
+    hubs: hubLines(hubsBefore, out.hubs),
+    ci: [],
+    topology: (name) => topologyMarkdown(models.get(name)!),
+  };
+  const target = branchFor(prepared, branchBase(out, set.summaries, removed, fleetKeys));
+  const message = commitMessage(set);
+  const commit = commitOnBranch(target, paths, message);
+  if (!commit) {
+    o.io.out(`privlink: no change: ${paths.join(', ')} match HEAD; nothing committed${target.existing ? '' : ', no branch created'}\n`);
+    return 0;
+  }
+  const body = pullRequestBody(set);
+  if (o.prBodyFile) writeFileSync(o.prBodyFile, body);
+  o.io.out(`${body}\n`);
+  const subject = message.split('\n')[0]!;
+  o.io.out(`privlink: committed ${commit.slice(0, 12)} on ${target.existing ? 'existing branch' : target.reuse ? 'reused branch' : 'new branch'} ${target.branch}${target.why ? ` (${target.why})` : ''}: ${subject}\n`);
+  o.io.out(`privlink: push it and open a pull request: git push -u origin ${target.branch}${target.reuse ? ' --force-with-lease' : ''}${o.prBodyFile ? ` (body in ${o.prBodyFile})` : ''}\n`);
+  if (o.prBodyFile && !repoPath(root, o.prBodyFile).startsWith('..')) {
+    o.io.out(`privlink: ${o.prBodyFile} is inside the repository and not committed (it is the pull request's text, not part of the change): delete it once the pull request is open, or write it outside the tree (--pr-body /tmp/pr.md)\n`);
+  }
+  return 0;
+}
+
+/**
+ * A decommissioning customer's destroys are let through by its marker; an allowance left from before would be
+ * unused, which plan-guard refuses: the decommission commit takes it away (git keeps it in history).
+ */
+function dropDecommissionAllowances(changed: readonly { name: string; model: { decommission?: boolean } }[], o: CommitOptions): void {
   for (const g of changed) {
     const allow = join(o.specsDir, `${g.name}${ALLOW_FILE_SUFFIX}`);
     if (g.model.decommission && existsSync(allow)) {
@@ -136,43 +225,4 @@ export async function generateAndCommit(out: FleetOutput, o: CommitOptions): Pro
       o.io.err(`privlink: removed ${allow}: ${g.name} is decommissioning, so plan-guard lets its destroys through by its marker, and a leftover allowance would stop the plan as unused\n`);
     }
   }
-  for (const n of written.notices) o.io.err(`privlink: ${n}\n`);
-  for (const f of written.removed) o.io.err(removedLine(o.outDir, f, written.obsolete));
-  const summaries = [];
-  for (const g of changed) summaries.push(await summarizeChange(g.model, previous.get(g.name), g.files, o.specsDir, o.outDir));
-  // Every input the output depends on goes into the same commit, so a clean checkout of the branch passes
-  // `privlink check`: the specs, privlink.yaml (backend, labels, providers) and each customer's plan-guard allowances.
-  const paths = [
-    ...(o.fleetFile ? [repoPath(root, o.fleetFile)] : []),
-    ...changed.flatMap((g) => [
-      repoPath(root, g.model.specFile),
-      repoPath(root, join(o.specsDir, `${g.name}${ALLOW_FILE_SUFFIX}`)),
-      repoPath(root, `${o.outDir}/${g.name}`),
-    ]),
-    repoPath(root, `${o.outDir}/${CI_FOLDER}`),
-    repoPath(root, `${o.outDir}/${HUBS_FOLDER}`),
-    repoPath(root, `${o.outDir}/${OUTPUT_GITIGNORE_FILE}`),
-    ...removed.flatMap((r) => r.paths),
-  ].filter((p) => existsSync(join(root, p)) || git.run(['ls-files', '-z', '--', p]) !== ''); // a path staged as deleted already (git rm) has nothing left to add
-  const regenerated = summaries.length === 1 && removed.length === 0 ? commitSubject(summaries[0]!) : `privlink: ${summaries.map((s) => s.customer).join(', ')}: regenerate`;
-  const subject = removed.length > 0 ? `${regenerated}; remove ${removed.map((r) => r.name).join(', ')} (decommissioned)` : regenerated;
-  const hubs = hubLines(hubsBefore, out.hubs);
-  const hubText = hubs.length > 0 ? `\nShared Cloud Routers (apply order: hub routers, customers, hub sessions):\n${hubs.join('\n')}\n` : '';
-  const removedText = removed.length > 0 ? `\nRemoved (decommissioned, their destroy applied): ${removed.map((r) => r.paths.join(', ')).join('; ')}\n` : '';
-  const message = `${subject}\n\n${summaries.map((s) => (summaries.length > 1 ? `${s.customer}:\n${commitBody(s)}` : commitBody(s))).join('\n')}${hubText}${removedText}`;
-  const commit = commitOnBranch(target, paths, message);
-  if (!commit) {
-    o.io.out(`privlink: no change: ${paths.join(', ')} match HEAD; nothing committed${target.existing ? '' : ', no branch created'}\n`);
-    return 0;
-  }
-  const models = new Map(changed.map((g) => [g.name, g.model]));
-  const body = `${prBody(summaries, (name) => topologyMarkdown(models.get(name)!))}${hubs.length > 0 ? `\n## Shared Cloud Routers\n\nApplied in this order: each hub's routers, the customers, each hub's sessions.\n\n${hubs.join('\n')}\n` : ''}`;
-  if (o.prBodyFile) writeFileSync(o.prBodyFile, body);
-  o.io.out(`${body}\n`);
-  o.io.out(`privlink: committed ${commit.slice(0, 12)} on ${target.existing ? 'existing branch' : 'new branch'} ${target.branch}: ${subject}\n`);
-  o.io.out(`privlink: push it and open a pull request: git push -u origin ${target.branch}${o.prBodyFile ? ` (body in ${o.prBodyFile})` : ''}\n`);
-  if (o.prBodyFile && !repoPath(root, o.prBodyFile).startsWith('..')) {
-    o.io.out(`privlink: ${o.prBodyFile} is inside the repository and not committed (it is the pull request's text, not part of the change): delete it once the pull request is open, or write it outside the tree (--pr-body /tmp/pr.md)\n`);
-  }
-  return 0;
 }

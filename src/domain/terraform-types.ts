@@ -96,3 +96,46 @@ export function replacingArguments(type: string, changed: readonly string[]): st
  */
 export const DISRUPTIVE_UPDATES: Readonly<Record<string, readonly string[]>> = { aws_vpc_endpoint: ['subnet_configuration', 'subnet_ids'] };
 
+
+/**
+ * Ids a provider composes from a resource's own arguments, so privlink knows them before any apply: a reference to
+ * such an id in one version of a stack equals the literal path in the next (a customer's tunnels name their router
+ * by `${google_compute_router.router.id}` while it is their own, and by its path once the hub owns it). `{project}`
+ * and `{region}` fall back to the provider block's defaults, as the provider's GetProject/GetRegion do.
+ * Source: hashicorp/terraform-provider-google, google/services/compute/resource_compute_router.go
+ * (resourceComputeRouterCreate and resourceComputeRouterImport set the id with
+ * `tpgresource.ReplaceVars(d, config, "projects/{{project}}/regions/{{region}}/routers/{{name}}")`).
+ */
+export const COMPOSED_IDS: Readonly<Record<string, string>> = {
+  google_compute_router: 'projects/{project}/regions/{region}/routers/{name}',
+};
+
+/**
+ * The resource types of privlink's stacks that take the provider's default tags (AWS `default_tags`, shown as
+ * `tags_all`) or default labels (google `default_labels`, shown as `effective_labels`). A default tag or label change
+ * updates exactly these in place; the others (a route table association, a Cloud Router, its interfaces and peers, a
+ * record set, an alert policy, whose `user_labels` privlink sets itself) have nothing to update.
+ * Sources: `terraform providers schema -json` of hashicorp/aws 5.100.0 (`tags_all` on the resource), and the
+ * google 6.50 schema as the prebuilt bindings carry it (`effectiveLabels` on the resource class);
+ * test/terraform.test.ts checks this list against both for every type the example stacks hold.
+ */
+export const TAKES_DEFAULT_TAGS: ReadonlySet<string> = new Set([
+  'aws_cloudwatch_log_group',
+  'aws_cloudwatch_metric_alarm',
+  'aws_customer_gateway',
+  'aws_default_security_group',
+  'aws_flow_log',
+  'aws_iam_role',
+  'aws_route_table',
+  'aws_security_group',
+  'aws_subnet',
+  'aws_vpc',
+  'aws_vpc_endpoint',
+  'aws_vpc_security_group_ingress_rule',
+  'aws_vpn_connection',
+  'aws_vpn_gateway',
+  'google_compute_external_vpn_gateway',
+  'google_compute_ha_vpn_gateway',
+  'google_compute_vpn_tunnel',
+  'google_dns_managed_zone',
+]);

@@ -11,8 +11,9 @@ import { agree, list, portsText } from '../support/words';
 import { STATUS_LABEL, type CustomerModel, type EndpointStatus } from '../model/model';
 import { ALLOW_FILE_SUFFIX } from '../render/ci';
 import { MANIFEST_FILE, parseManifest } from '../render/manifest';
-import { DISRUPTIVE_UPDATES, FORCES_REPLACEMENT, TRAFFIC_CARRYING, replacingArguments } from '../domain/terraform-types';
+import { DISRUPTIVE_UPDATES, FORCES_REPLACEMENT, TAKES_DEFAULT_TAGS, TRAFFIC_CARRYING, replacingArguments } from '../domain/terraform-types';
 import { blockBody, parseHclFiles, resourceBlocks, type Json } from '../support/terraform-doc';
+import { comparable, knownValues } from './known-values';
 
 export interface ResourceChange {
   readonly address: string;
@@ -30,6 +31,28 @@ export interface ResourceDiff {
   /** Changed in place or replaced (see replacedBy). */
   readonly changed: ResourceChange[];
   readonly removed: string[];
+  /**
+   * Gone from this stack through a `removed { lifecycle { destroy = false } }` block: Terraform forgets them here and
+   * destroys nothing (the hub's stacks import them). Not a removal.
+   */
+  readonly handedOver?: string[];
+}
+
+/** How two versions of a stack are compared: each side's known references resolved (known-values.ts). */
+export interface Comparison {
+  readonly before: (value: unknown) => unknown;
+  readonly after: (value: unknown) => unknown;
+  /** Addresses the new version forgets without destroying (`removed` blocks with `destroy = false`). */
+  readonly forgotten: ReadonlySet<string>;
+}
+
+const LITERAL: Comparison = { before: (v) => v, after: (v) => v, forgotten: new Set() };
+
+/** The comparison of two Terraform JSON documents: references resolved in each, `removed` blocks of the new one. */
+export function comparisonOf(before: Json | undefined, after: Json | undefined): Comparison {
+  const removedBlocks = (after?.removed ?? []) as { from?: string; lifecycle?: Json | Json[] }[];
+  const forgotten = new Set(removedBlocks.filter((r) => blockBody(r.lifecycle)?.destroy === false && typeof r.from === 'string').map((r) => r.from!));
+  return { before: knownValues(before), after: knownValues(after), forgotten };
 }
 
 /** A change to what every resource of a stack shares: provider defaults (tags, labels), the backend, versions. */
@@ -65,7 +88,16 @@ export interface ChangeSummary {
   /** What each hostname of a connected endpoint resolves to on the GCP network after this change. */
   readonly hostnames: readonly { readonly hostname: string; readonly endpoint: string; readonly addresses: readonly string[] }[];
   readonly checklist: string[];
+  /** Which recorded inputs of the folder changed (its manifest before and after): what caused this change. */
+  readonly causes: readonly ('spec' | 'fleet' | 'generator')[];
+  /** The topology diagram of the customer's README differs from the one before (or the customer is new). */
+  readonly topologyChanged: boolean;
+  /** Every file of the folder is what HEAD has: nothing of this customer changes. */
+  readonly unchanged: boolean;
 }
+
+/** The Mermaid topology of a customer README (undefined without one). */
+const topologyOf = (readme: string | undefined) => /```mermaid\n[\s\S]*?```/.exec(readme ?? '')?.[0];
 
 type Blocks = Map<string, Json>;
 
@@ -81,9 +113,11 @@ export function diffBlocks(
   after: Blocks,
   include: (address: string) => boolean = () => true,
   replaced: ReadonlyMap<string, string[]> = new Map(),
+  cmp: Comparison = LITERAL,
 ): ResourceDiff {
   const added: string[] = [];
   const removed: string[] = [];
+  const handedOver: string[] = [];
   const changed: ResourceChange[] = [];
   for (const [address, body] of after) {
     if (!include(address)) continue;
@@ -92,17 +126,18 @@ export function diffBlocks(
       added.push(address);
       continue;
     }
-    const attributes = changedArguments(old, body);
+    const attributes = changedArguments(old, body, cmp);
     const replacedBy = replaced.get(address);
     if (attributes.length > 0 || replacedBy) changed.push({ address, attributes, ...(replacedBy ? { replacedBy } : {}) });
   }
-  for (const address of before.keys()) if (include(address) && !after.has(address)) removed.push(address);
-  return { added: added.sort(), changed: changed.sort((a, b) => a.address.localeCompare(b.address)), removed: removed.sort() };
+  for (const address of before.keys()) if (include(address) && !after.has(address)) (cmp.forgotten.has(address) ? handedOver : removed).push(address);
+  return { added: added.sort(), changed: changed.sort((a, b) => a.address.localeCompare(b.address)), removed: removed.sort(), ...(handedOver.length ? { handedOver: handedOver.sort() } : {}) };
 }
 
-function changedArguments(old: Json, body: Json): string[] {
+/** The arguments whose values differ as Terraform compares them: known references resolved, types converted. */
+function changedArguments(old: Json, body: Json, cmp: Comparison = LITERAL): string[] {
   const keys = [...new Set([...Object.keys(old), ...Object.keys(body)])].filter((k) => k !== '//');
-  return keys.filter((k) => !isDeepStrictEqual(old[k], body[k])).sort();
+  return keys.filter((k) => !isDeepStrictEqual(comparable(cmp.before(old[k])), comparable(cmp.after(body[k])))).sort();
 }
 
 /**
@@ -111,12 +146,12 @@ function changedArguments(old: Json, body: Json): string[] {
  * (its id, address or key is new), as Terraform plans it. Resolved to a fixed point, across both clouds: a new AWS
  * VPN connection has new pre-shared keys, which replace the GCP tunnels that use them.
  */
-export function replacements(before: Blocks, after: Blocks): Map<string, string[]> {
+export function replacements(before: Blocks, after: Blocks, cmp: Comparison = LITERAL): Map<string, string[]> {
   const replaced = new Map<string, string[]>();
   for (const [address, body] of after) {
     const old = before.get(address);
     if (!old) continue;
-    const forcing = replacingArguments(address.split('.')[0]!, changedArguments(old, body));
+    const forcing = replacingArguments(address.split('.')[0]!, changedArguments(old, body, cmp));
     if (forcing.length > 0) replaced.set(address, forcing);
   }
   for (let grew = true; grew; ) {
@@ -138,8 +173,8 @@ export function replacements(before: Blocks, after: Blocks): Map<string, string[
   return replaced;
 }
 
-/** The AWS half's resource count, for "every resource's tags". */
-const countOf = (blocks: Blocks, prefix: string) => [...blocks.keys()].filter((a) => a.startsWith(prefix)).length;
+/** The resources of a cloud that take the provider's default tags or labels (domain/terraform-types.ts). */
+const taggedOf = (blocks: Blocks, prefix: string) => [...blocks.keys()].filter((a) => a.startsWith(prefix) && TAKES_DEFAULT_TAGS.has(a.split('.')[0]!));
 
 function describeBackend(backend: Json | undefined): string {
   if (!backend) return 'no backend';
@@ -161,8 +196,9 @@ function settingChanges(before: Json | undefined, after: Json | undefined, block
     if (attributes.length === 0) continue;
     const defaults = attributes.filter((a) => a === 'default_tags' || a === 'default_labels');
     const others = attributes.filter((a) => a !== 'default_tags' && a !== 'default_labels');
+    const word = name === 'aws' ? 'tags' : 'labels';
     const effects = [
-      ...(defaults.length ? [`the ${name === 'aws' ? 'tags' : 'labels'} of every ${cloud} resource change in place (${countOf(blocks, prefix)} resources)`] : []),
+      ...(defaults.length ? [`the ${word} of the ${taggedOf(blocks, prefix).length} ${cloud} resources that take default ${word} change in place`] : []),
       ...(others.length ? [`Terraform reaches ${cloud} differently (${others.join(', ')})`] : []),
     ];
     out.push({ setting: `provider.${name}`, attributes, effect: effects.join('; ') });
@@ -183,7 +219,7 @@ function settingChanges(before: Json | undefined, after: Json | undefined, block
   return out;
 }
 
-const isEmpty = (d: ResourceDiff) => d.added.length + d.changed.length + d.removed.length === 0;
+const isEmpty = (d: ResourceDiff) => d.added.length + d.changed.length + d.removed.length + (d.handedOver?.length ?? 0) === 0;
 
 function parseJson(text: string | undefined): Record<string, unknown> | undefined {
   if (text === undefined) return undefined;
@@ -209,6 +245,12 @@ async function moduleBlocks(files: ReadonlyMap<string, string>): Promise<Blocks>
   return out;
 }
 
+/** The customer module's files are byte for byte the same: nothing to parse (HCL parsing is the slow part of a fleet-wide summary). */
+function sameModule(previous: ReadonlyMap<string, string> | undefined, next: ReadonlyMap<string, string>): boolean {
+  const moduleOf = (files: ReadonlyMap<string, string>) => [...files].filter(([p]) => p.startsWith('customer-module/')).sort(([a], [b]) => a.localeCompare(b));
+  return previous !== undefined && isDeepStrictEqual(moduleOf(previous), moduleOf(next));
+}
+
 /**
  * Compares the previous files of one customer folder (undefined: new customer) with the new ones.
  * Keys of both maps are paths relative to generated/<name>/.
@@ -224,11 +266,12 @@ export async function summarizeChange(
   const afterDoc = parseJson(next.get('operator/cdk.tf.json'));
   const before = blocksOf(beforeDoc);
   const after = blocksOf(afterDoc);
-  const replaced = replacements(before, after);
+  const cmp = comparisonOf(beforeDoc, afterDoc);
+  const replaced = replacements(before, after, cmp);
   const stacks: StackSummary[] = [
-    { title: 'operator stack: AWS', diff: diffBlocks(before, after, (a) => a.startsWith('aws_'), replaced) },
-    { title: 'operator stack: GCP', diff: diffBlocks(before, after, (a) => a.startsWith('google_'), replaced) },
-    { title: 'customer module', diff: diffBlocks(await moduleBlocks(previous ?? new Map()), await moduleBlocks(next)) },
+    { title: 'operator stack: AWS', diff: diffBlocks(before, after, (a) => a.startsWith('aws_'), replaced, cmp) },
+    { title: 'operator stack: GCP', diff: diffBlocks(before, after, (a) => a.startsWith('google_'), replaced, cmp) },
+    { title: 'customer module', diff: sameModule(previous, next) ? diffBlocks(new Map(), new Map()) : diffBlocks(await moduleBlocks(previous ?? new Map()), await moduleBlocks(next)) },
   ].filter((s) => !isEmpty(s.diff));
 
   const oldStatuses = parseManifest(previous?.get(MANIFEST_FILE))?.endpoints ?? {};
@@ -239,11 +282,16 @@ export async function summarizeChange(
     .filter((t) => t.from !== t.to);
 
   const isNew = previous === undefined || previous.size === 0;
+  // What each hostname resolves to, when this change touches it (a new customer, an endpoint or record set changing).
+  const touchesDns = isNew || stacks.some((st) => [...st.diff.added, ...st.diff.removed, ...st.diff.changed.map((c) => c.address)].some((a) => a.startsWith('google_dns_') || a.startsWith('aws_vpc_endpoint.')));
   const hostnames = model.endpoints
-    .filter((e) => e.status === 'ready')
+    .filter((e) => touchesDns && e.status === 'ready')
     .flatMap((e) => e.dnsZones.map((z) => ({ hostname: z.hostname, endpoint: e.name, addresses: e.addresses.map((a) => a.address) })));
   const settings = settingChanges(beforeDoc, afterDoc, after);
   const wasLeaving = parseManifest(previous?.get(MANIFEST_FILE))?.decommission === true;
+  const [was, now] = [parseManifest(previous?.get(MANIFEST_FILE))?.inputs, parseManifest(next.get(MANIFEST_FILE))?.inputs];
+  const causes = (['spec', 'fleet', 'generator'] as const).filter((k) => was !== undefined && now !== undefined && was[k] !== now[k]);
+  const unchanged = previous !== undefined && previous.size === next.size && [...next].every(([path, text]) => previous.get(path) === text);
   const offboarding = model.decommission && !wasLeaving ? 'started' : !model.decommission && wasLeaving ? 'cancelled' : undefined;
   return {
     customer: model.name,
@@ -254,6 +302,9 @@ export async function summarizeChange(
     ...(offboarding ? { offboarding } : {}),
     hostnames,
     checklist: checklist(model, { isNew, transitions, stacks, settings, offboarding }, specsDir, outDir),
+    causes,
+    topologyChanged: isNew || topologyOf(previous?.get('README.md')) !== topologyOf(next.get('README.md')),
+    unchanged,
   };
 }
 
@@ -314,6 +365,13 @@ function checklist(
     }
   }
   const operator = stacks.filter((s) => s.title.startsWith('operator'));
+  const handed = operator.flatMap((s) => s.diff.handedOver ?? []);
+  if (handed.length > 0) {
+    items.push(
+      `${handed.length === 1 ? `\`${handed[0]}\`` : `\`${handed[0]}\` and ${handed.length - 1} more`} leave ${model.name}'s stack without a destroy (\`removed\`, destroy = false) and the hub's stacks import them: ` +
+        'the plans show them as no longer managed here and imported there; nothing is destroyed or recreated, no BGP session drops, and plan-guard needs no allowance for it',
+    );
+  }
   const carrying = (a: string) => TRAFFIC_CARRYING[a.split('.')[0]!] !== undefined;
   const isTunnel = (a: string) => !a.startsWith('aws_vpc_endpoint.') && !a.startsWith('google_dns_');
   const replaced = operator.flatMap((s) => s.diff.changed.filter((c) => c.replacedBy).map((c) => c.address)).filter(carrying);
@@ -367,7 +425,7 @@ function offboardingChecklist(model: CustomerModel, change: Pick<ChangeSummary, 
   return [
     `The customer agreed to end the connection (link the ticket): the apply of this change destroys all ${removed} resources of ${model.name}'s operator stack, both clouds, and plan-guard lets exactly those destroys through`,
     `After the apply: \`privlink status ${model.name}\` reads decommissioning with no resource left; then tell the customer to turn deletion protection off and destroy their module (their README, "Offboarding"). The endpoints go first, because AWS refuses to delete an endpoint service that still has connections`,
-    `Later, in one pull request: \`git rm -r ${model.specFile} ${outDir}/${model.name}\`, then \`privlink generate --commit --branch offboard-${model.name}\` (it commits the deletions with the CI config that no longer lists ${model.name}; CI keeps planning ${model.name} until its folder is gone)`,
+    `Later, in one pull request: \`git rm -r ${model.specFile} ${outDir}/${model.name}\`, then \`privlink generate --commit\` (it commits the deletions with the CI config that no longer lists ${model.name}; CI keeps planning ${model.name} until its folder is gone)`,
   ];
 }
 
@@ -380,6 +438,7 @@ function diffLines(d: ResourceDiff, bullet: string): string[] {
         : `${bullet}~ ${c.address} (${c.attributes.join(', ')})`,
     ),
     ...d.removed.map((a) => `${bullet}- ${a}`),
+    ...(d.handedOver ?? []).map((a) => `${bullet}forget ${a} (handed to the hub, nothing recreated)`),
   ];
 }
 
@@ -390,19 +449,56 @@ function settingLines(s: ChangeSummary, bullet: string): string[] {
 function counts(s: ChangeSummary): string {
   const n = (f: (d: ResourceDiff) => number) => s.stacks.reduce((acc, st) => acc + f(st.diff), 0);
   const replaced = n((d) => d.changed.filter((c) => c.replacedBy).length);
-  return `${n((d) => d.added.length)} added, ${n((d) => d.changed.length) - replaced} changed, ${replaced} replaced, ${n((d) => d.removed.length)} removed`;
+  const handed = n((d) => d.handedOver?.length ?? 0);
+  return `${n((d) => d.added.length)} added, ${n((d) => d.changed.length) - replaced} changed, ${replaced} replaced, ${n((d) => d.removed.length)} removed${handed ? `, ${handed} handed to the hub` : ''}`;
 }
 
-const settingNames = (s: ChangeSummary) => s.settings.map((c) => c.setting).join(', ');
+/** What happened to one customer, for subjects and grouping: the first that applies, most significant first. */
+export type ChangeKind = 'new' | 'decommission' | 'decommission-cancelled' | 'endpoints' | 'adopted' | 'fleet' | 'spec' | 'upgrade' | 'regenerate' | 'docs';
 
-/** Commit subject: the customer and what happened to it. */
+const handedOverCount = (s: ChangeSummary) => s.stacks.reduce((n, st) => n + (st.diff.handedOver?.length ?? 0), 0);
+
+export function kindOf(s: ChangeSummary): ChangeKind {
+  if (s.isNew) return 'new';
+  if (s.offboarding === 'started') return 'decommission';
+  if (s.offboarding === 'cancelled') return 'decommission-cancelled';
+  if (s.transitions.length > 0) return 'endpoints';
+  if (handedOverCount(s) > 0) return 'adopted';
+  if (s.causes.includes('spec')) return 'spec';
+  if (s.causes.includes('fleet')) return 'fleet';
+  if (s.causes.includes('generator')) return 'upgrade';
+  return s.stacks.length > 0 || s.settings.length > 0 ? 'regenerate' : 'docs';
+}
+
+/** One customer's change in words: `new customer`, `adopted by its hub (nothing recreated)`, `spec change (1 added, …)`. */
+export function changeText(s: ChangeSummary): string {
+  switch (kindOf(s)) {
+    case 'new':
+      return 'new customer';
+    case 'decommission':
+      return `decommission (${counts(s)})`;
+    case 'decommission-cancelled':
+      return `decommission cancelled (${counts(s)})`;
+    case 'endpoints':
+      return s.transitions.map(transitionText).join('; ');
+    case 'adopted':
+      return 'adopted by its hub (router handed over, nothing recreated)';
+    case 'fleet':
+      return `fleet settings (${counts(s)})`;
+    case 'spec':
+      return `spec change (${counts(s)})`;
+    case 'upgrade':
+      return `privlink upgrade (${counts(s)})`;
+    case 'regenerate':
+      return `regenerate (${counts(s)})`;
+    case 'docs':
+      return 'documentation only';
+  }
+}
+
+/** Commit subject of a one-customer change: the customer and what happened to it. */
 export function commitSubject(s: ChangeSummary): string {
-  if (s.isNew) return `privlink: ${s.customer}: new customer`;
-  if (s.offboarding === 'started') return `privlink: ${s.customer}: decommission (${counts(s)})`;
-  if (s.offboarding === 'cancelled') return `privlink: ${s.customer}: decommission cancelled (${counts(s)})`;
-  if (s.transitions.length > 0) return `privlink: ${s.customer}: ${s.transitions.map(transitionText).join('; ')}`;
-  if (s.settings.length > 0) return `privlink: ${s.customer}: ${settingNames(s)} (${counts(s)})`;
-  return `privlink: ${s.customer}: regenerate (${counts(s)})`;
+  return `privlink: ${s.customer}: ${changeText(s)}`;
 }
 
 /** Plain-text body of the commit message. */
@@ -419,25 +515,25 @@ export function commitBody(s: ChangeSummary): string {
   return `${out.join('\n')}\n`;
 }
 
-/** Markdown pull-request body: phase, resource changes, topology, checklist. */
-export function prBody(summaries: readonly ChangeSummary[], topology: (customer: string) => string): string {
+/**
+ * One customer's part of the pull-request body, in Markdown, without its heading: phase, settings, resources,
+ * hostnames, the topology (only when given: the caller passes it when it changed) and the checklist.
+ */
+export function prSection(s: ChangeSummary, topology?: string): string {
   const out: string[] = [];
-  for (const s of summaries) {
-    out.push(`## ${s.customer}${s.isNew ? ' (new customer)' : s.offboarding === 'started' ? ' (offboarding)' : ''}`, '');
-    if (s.offboarding === 'started') out.push(`**Offboarding:** ${s.customer} leaves the fleet; the next apply destroys every resource of its operator stack, and plan-guard lets exactly those destroys through.`, '');
-    if (s.transitions.length > 0) out.push('**Endpoints** (onboarding step of each):', '', ...s.transitions.map((t) => `- ${transitionText(t)}`), '');
-    if (s.settings.length > 0) {
-      out.push('**Settings** of the operator stack:', '', ...settingLines(s, '- ').map((l) => l.replace(/^- ~ (\S+)/, '- ~ `$1`')), '');
-    }
-    out.push(`**Resources** (${counts(s)}), by Terraform address:`, '');
-    for (const st of s.stacks) out.push(`- ${st.title}`, ...diffLines(st.diff, '  - ').map((l) => l.replace(/^( {2}- )(-\/\+|[+~-]) (\S+)(.*)$/, '$1$2 `$3`$4')));
-    if (s.stacks.length === 0) out.push(s.settings.length > 0 ? '- none added, changed or removed: the settings above change them' : '- none: only documentation changed');
-    if (s.hostnames.length > 0) {
-      out.push('', '**Hostnames** (Cloud DNS A records on the GCP network, the endpoint\'s fixed addresses):', '');
-      out.push(...s.hostnames.map((h) => `- \`${h.hostname}\` → ${h.addresses.map((a) => `\`${a}\``).join(', ')} (${h.endpoint})`));
-    }
-    out.push('', '**Topology** after this change:', '', topology(s.customer), '', '**Review checklist:**', '', ...s.checklist.map((c) => `- [ ] ${c}`), '');
+  if (s.offboarding === 'started') out.push(`**Offboarding:** ${s.customer} leaves the fleet; the next apply destroys every resource of its operator stack, and plan-guard lets exactly those destroys through.`, '');
+  if (s.transitions.length > 0) out.push('**Endpoints** (onboarding step of each):', '', ...s.transitions.map((t) => `- ${transitionText(t)}`), '');
+  if (s.settings.length > 0) {
+    out.push('**Settings** of the operator stack:', '', ...settingLines(s, '- ').map((l) => l.replace(/^- ~ (\S+)/, '- ~ `$1`')), '');
   }
-  out.push('Generated by `privlink generate --commit`. CI runs `privlink check`, then plans each changed customer through `privlink plan-guard`.');
+  out.push(`**Resources** (${counts(s)}), by Terraform address:`, '');
+  for (const st of s.stacks) out.push(`- ${st.title}`, ...diffLines(st.diff, '  - ').map((l) => l.replace(/^( {2}- )(-\/\+|[+~-]|forget) (\S+)(.*)$/, '$1$2 `$3`$4')));
+  if (s.stacks.length === 0) out.push(s.settings.length > 0 ? '- none added, changed or removed: the settings above change them' : '- none: only documentation changed');
+  if (s.hostnames.length > 0) {
+    out.push('', '**Hostnames** (Cloud DNS A records on the GCP network, the endpoint\'s fixed addresses):', '');
+    out.push(...s.hostnames.map((h) => `- \`${h.hostname}\` → ${h.addresses.map((a) => `\`${a}\``).join(', ')} (${h.endpoint})`));
+  }
+  if (topology !== undefined) out.push('', '**Topology** after this change:', '', topology);
+  out.push('', '**Review checklist:**', '', ...s.checklist.map((c) => `- [ ] ${c}`), '');
   return `${out.join('\n')}\n`;
 }

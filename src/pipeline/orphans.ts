@@ -32,7 +32,7 @@ export function orphanAdvice(outDir: string, specsDir: string, orphans: readonly
     `${list}: no spec generates ${orphans.length === 1 ? 'this folder' : 'these folders'} any more, and ${orphans.join(', ')} ${orphans.length === 1 ? 'was' : 'were'} never decommissioned: ` +
     `its tunnels and endpoints would stay up with nothing planning them.${renamed} ` +
     `Steps: (1) bring back the old spec (git checkout HEAD -- ${specsDir}/${first}.yaml, or undo the rename), set \`decommission: true\` and run \`privlink generate ${specsDir}/${first}.yaml --commit\`; ` +
-    `(2) after CI has applied it, delete the old spec and folder in one pull request (\`privlink generate --commit --branch <branch>\`); ` +
+    `(2) after CI has applied it, delete the old spec and folder in one pull request (\`privlink generate --commit\`); ` +
     `(3) onboard the new customer in its own pull request (docs/offboarding.md)`
   );
 }

@@ -35,7 +35,7 @@ export const generate: Command<GenerateArgs> = {
   options: {
     ...FLEET_RUN_OPTIONS,
     commit: { type: 'boolean', default: false, describe: 'Commit the spec and its output on a new branch, with a resource-level change summary' },
-    branch: { type: 'string', requiresArg: true, describe: 'Branch for --commit (default: privlink/<customer>)' },
+    branch: { type: 'string', requiresArg: true, describe: 'Branch for --commit (default: privlink/<customer>, or named after the kind of change; taken names get -2, -3…; a branch merged into HEAD is reused)' },
     'pr-body': { type: 'string', requiresArg: true, describe: 'With --commit: also write the pull-request body (Markdown) to this file' },
     reallocate: {
       type: 'string',
