@@ -64,7 +64,7 @@ describe('removing a customer through --commit', () => {
     expect(changed).toMatch(/^D\tcustomers\/acme\.yaml$/m);
     expect(changed).toMatch(/^D\tgenerated\/acme\/operator\/cdk\.tf\.json$/m);
     expect(changed).toMatch(/^M\tgenerated\/ci\/atlantis\.yaml$/m);
-    expect(git(dir, 'log', '-1', '--format=%s').trim()).toBe('privlink: globex: regenerate; remove acme (decommissioned)');
+    expect(git(dir, 'log', '-1', '--format=%s').trim()).toBe('privlink: remove acme (decommissioned)'); // globex did not change: not named
     expect(await cleanCloneChecks(dir, 'remove-acme')).toEqual({ code: 0, stderr: '' });
   });
 

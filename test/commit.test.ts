@@ -125,7 +125,8 @@ describe('generate --commit', () => {
     const r = await privlink(dir, 'generate', 'customers/acme.yaml', '--commit', '--branch', 'feature/bitbucket-ssh');
     expect(r.code).toBe(0);
     const message = git(dir, 'log', '-1', '--format=%B');
-    expect(message.split('\n')[0]).toMatch(/^privlink: acme: regenerate \(\d+ added, \d+ changed, 0 replaced, 0 removed\)$/);
+    expect(message.split('\n')[0]).toBe('privlink: acme: spec change (2 added, 1 changed)');
+    expect(message).toContain('Resources (2 added, 1 changed, 0 replaced, 0 removed):');
     // A new port is two new ingress rules; the endpoint's security group stays (its description names no port).
     expect(message).not.toContain('aws_security_group.endpoint_github');
     expect(message).toMatch(/^ {4}\+ aws_vpc_security_group_ingress_rule\.github_7999_from_10-0-0-0-20$/m);
@@ -138,7 +139,7 @@ describe('generate --commit', () => {
     writeFileSync(join(dir, 'customers', 'acme.yaml'), acmeWith({ 'vpn.insideCidrs': { a1: '169.254.30.0/30' } }));
     expect((await privlink(dir, 'generate', 'customers/acme.yaml', '--commit')).code).toBe(0);
     const message = git(dir, 'log', '-1', '--format=%B');
-    expect(message.split('\n')[0]).toMatch(/^privlink: acme: regenerate \(0 added, \d+ changed, [1-9]\d* replaced, 0 removed\)$/);
+    expect(message.split('\n')[0]).toMatch(/^privlink: acme: spec change \([1-9]\d* replaced\)$/);
     expect(message).toMatch(/^ {4}-\/\+ aws_vpn_connection\.vpn_a \(replaced: tunnel1_inside_cidr forces replacement\)$/m);
     // The new connection has new pre-shared keys and outside addresses: the GCP tunnels that use them go too.
     expect(message).toMatch(/^ {4}-\/\+ google_compute_vpn_tunnel\.tunnel_a1 \(replaced: .*from the new aws_vpn_connection\.vpn_a.*\)$/m);
@@ -158,13 +159,14 @@ describe('generate --commit', () => {
     expect(r.code).toBe(0);
     const message = git(dir, 'log', '-1', '--format=%B');
     // Alert policies carry the labels as user_labels (the provider's default_labels do not reach them): those change.
-    expect(message.split('\n')[0]).toBe('privlink: acme: provider.aws, provider.google, terraform.backend (0 added, 9 changed, 0 replaced, 0 removed)');
+    expect(message.split('\n')[0]).toBe('privlink: acme: spec change: tags, labels, backend (9 changed)');
     const changed = [...message.matchAll(/^ {4}~ (\S+) \((.*)\)$/gm)].map((m) => `${m[1]} (${m[2]})`);
     expect(changed).toHaveLength(9);
     for (const c of changed) expect(c).toMatch(/^google_monitoring_alert_policy\.(?:(?:tunnel|bgp)_[ab][12]|no_path) \(user_labels\)$/);
     expect(message).not.toContain('only documentation changed');
-    expect(message).toMatch(/^ {2}~ provider\.aws \(default_tags\): the tags of every AWS resource change in place \(\d+ resources\)$/m);
-    expect(message).toMatch(/^ {2}~ provider\.google \(default_labels\): the labels of every GCP resource change in place/m);
+    // Only the resources that take default tags or labels change (a Cloud Router, a record set, an alert policy take none).
+    expect(message).toMatch(/^ {2}~ provider\.aws \(default_tags\): the tags of the 24 AWS resources that take default tags change in place$/m);
+    expect(message).toMatch(/^ {2}~ provider\.google \(default_labels\): the labels of the 7 GCP resources that take default labels change in place$/m);
     expect(message).toMatch(/^ {2}~ terraform\.backend \(gcs\): the state moves: local terraform\.tfstate → gcs acme-privlink-state\/privlink\/acme$/m);
     expect(message).toContain('[ ] the state moves: local terraform.tfstate → gcs acme-privlink-state/privlink/acme. Before this merges, move the state: in generated/acme/operator/ run terraform init -migrate-state');
     expect(readFileSync(join(dir, 'pr.md'), 'utf8')).toContain('- ~ `terraform.backend` (gcs): the state moves');
@@ -179,13 +181,14 @@ describe('generate --commit', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const message = git(dir, 'log', '-1', '--format=%B');
-    expect(message.split('\n')[0]).toMatch(/^privlink: acme: decommission \(0 added, 0 changed, 0 replaced, \d+ removed\)$/);
+    expect(message.split('\n')[0]).toMatch(/^privlink: acme: decommission \(\d+ removed\)$/);
     expect(message).toMatch(/^ {4}- aws_vpn_connection\.vpn_a$/m);
     expect(message).toMatch(/^ {4}- google_compute_vpn_tunnel\.tunnel_b2$/m);
     expect(message).toContain('[ ] The customer agreed to end the connection (link the ticket): the apply of this change destroys all');
     expect(message).toContain('[ ] After the apply: privlink status acme reads decommissioning with no resource left; then tell the customer to turn deletion protection off and destroy their module');
-    expect(message).toContain('[ ] Later, in one pull request: git rm -r customers/acme.yaml generated/acme, then privlink generate --commit --branch offboard-acme');
-    expect(readFileSync(join(dir, 'pr.md'), 'utf8')).toContain('## acme (offboarding)');
+    expect(message).toContain('[ ] Later, in one pull request: git rm -r customers/acme.yaml generated/acme, then privlink generate --commit (it commits');
+    expect(readFileSync(join(dir, 'pr.md'), 'utf8')).toMatch(/^## acme: decommission \(\d+ removed\)$/m);
+    expect(git(dir, 'branch', '--show-current').trim()).toBe('privlink/acme-decommission');
     const tf = JSON.parse(readFileSync(join(dir, 'generated', 'acme', 'operator', 'cdk.tf.json'), 'utf8'));
     expect(tf.resource).toBeUndefined();
     expect(Object.keys(tf.provider).sort()).toEqual(['aws', 'google']);
@@ -238,7 +241,8 @@ describe('generate --commit', () => {
     }
     const body = readFileSync(join(dir, 'pr.md'), 'utf8');
     expect(body).toMatch(/## Shared Cloud Routers\n\nApplied in this order: each hub's routers, the customers, each hub's sessions\./);
-    expect(body).toMatch(/- `hubs\/acme-sg-cloud\.sg-cloud-vpc\.us-central1\/sessions\/cdk\.tf\.json`: \+ 16 \(/);
+    expect(body).toMatch(/- `hubs\/acme-sg-cloud\.sg-cloud-vpc\.us-central1\/sessions\/cdk\.tf\.json`: \+ 8 \(google_compute_router_interface\.initech_a1, .*\); imports 8 \(google_compute_router_interface\.acme_a1, .*\): adopted, nothing created$/m);
+    expect(body).toMatch(/- `hubs\/acme-sg-cloud\.sg-cloud-vpc\.us-central1\/routers\/cdk\.tf\.json`: imports 1 \(google_compute_router\.router_1\): adopted, nothing created$/m);
     expect(body).toMatch(/quota \(can be raised, not refused\): hub acme-sg-cloud\.sg-cloud-vpc\.us-central1 has 8 BGP peers/);
     const clone = tempDir('privlink-clone-');
     execFileSync('git', ['clone', '-q', '-b', 'privlink/initech', dir, clone], { env: ENV });
@@ -246,7 +250,7 @@ describe('generate --commit', () => {
     expect([check.code, check.stderr]).toEqual([0, '']);
   });
 
-  it('refuses a dirty index and an existing branch before writing anything', async () => {
+  it('refuses a dirty index, and a --branch that is taken, before writing anything', async () => {
     const dir = await repo();
     writeFileSync(join(dir, 'customers', 'acme.yaml'), acmeWith(ARTIFACTORY_READY));
     const before = readFileSync(join(dir, 'generated', 'acme', 'operator', 'cdk.tf.json'), 'utf8');
@@ -258,25 +262,32 @@ describe('generate --commit', () => {
     expect(dirty.stderr).toContain("the index has staged changes (A notes.txt); commit or unstage them first");
     git(dir, 'restore', '--staged', 'notes.txt');
 
-    git(dir, 'branch', 'privlink/acme');
-    const exists = await privlink(dir, 'generate', 'customers/acme.yaml', '--commit');
+    // A branch named by the user that holds other work (not merged into HEAD) is never overwritten.
+    git(dir, 'switch', '-q', '-c', 'ops/work');
+    writeFileSync(join(dir, 'notes.txt'), 'other work');
+    git(dir, 'add', 'notes.txt');
+    git(dir, 'commit', '-q', '-m', 'other work');
+    git(dir, 'switch', '-q', 'main');
+    const exists = await privlink(dir, 'generate', 'customers/acme.yaml', '--commit', '--branch', 'ops/work');
     expect(exists.code).toBe(1);
-    expect(exists.stderr).toContain('branch "privlink/acme" already exists and is not checked out; to add this change to it, `git switch privlink/acme` and run again');
+    expect(exists.stderr).toContain('branch "ops/work" already exists, is not checked out and is not merged into HEAD; to add this change to it, `git switch ops/work` and run again; or leave out --branch');
 
     expect(readFileSync(join(dir, 'generated', 'acme', 'operator', 'cdk.tf.json'), 'utf8')).toBe(before);
     expect(git(dir, 'branch', '--show-current').trim()).toBe('main');
   });
 
-  it('refuses outside a git repository, and asks for --branch when several customers change', async () => {
+  it('refuses outside a git repository; several customers get a branch named after the change', async () => {
     const dir = tempDir('privlink-nogit-');
     cpSync(join(ROOT, 'customers'), join(dir, 'customers'), { recursive: true });
     const outside = await privlink(dir, 'generate', 'customers/acme.yaml', '--commit');
     expect(outside.code).toBe(1);
     expect(outside.stderr).toContain('not inside a git repository');
     expect(readdirSync(dir).sort()).toEqual(['customers']); // nothing written, no cdktf.out/ either
-    const many = await privlink(await repo(), 'generate', '--commit');
-    expect(many.code).toBe(2);
-    expect(many.stderr).toContain('give --branch for a multi-customer change');
+    const many = await repo();
+    for (const name of ['acme', 'globex']) writeFileSync(join(many, 'customers', `${name}.yaml`), `${readFileSync(join(many, 'customers', `${name}.yaml`), 'utf8')}# reviewed\n`);
+    const both = await privlink(many, 'generate', '--commit');
+    expect([both.code, both.stderr]).toEqual([0, '']);
+    expect(both.stdout).toContain('on new branch privlink/2-customers: privlink: acme, globex: spec change');
     expect((await privlink(dir, 'generate', '--pr-body', 'x.md')).stderr).toContain('--branch and --pr-body go with --commit');
   });
 });

@@ -470,27 +470,46 @@ export function kindOf(s: ChangeSummary): ChangeKind {
   return s.stacks.length > 0 || s.settings.length > 0 ? 'regenerate' : 'docs';
 }
 
-/** One customer's change in words: `new customer`, `adopted by its hub (nothing recreated)`, `spec change (1 added, …)`. */
+/** The nonzero counts only: `2 added, 1 replaced` (`no resource` when none): short enough for a subject. */
+function shortCounts(s: ChangeSummary): string {
+  const n = (f: (d: ResourceDiff) => number) => s.stacks.reduce((acc, st) => acc + f(st.diff), 0);
+  const replaced = n((d) => d.changed.filter((c) => c.replacedBy).length);
+  const parts = [
+    [n((d) => d.added.length), 'added'],
+    [n((d) => d.changed.length) - replaced, 'changed'],
+    [replaced, 'replaced'],
+    [n((d) => d.removed.length), 'removed'],
+    [handedOverCount(s), 'handed over'],
+  ].filter(([k]) => (k as number) > 0);
+  return parts.length ? parts.map(([k, w]) => `${k} ${w}`).join(', ') : 'no resource';
+}
+
+/** The settings of a change in a word each: `tags, labels, backend`. */
+const SETTING_WORDS: Readonly<Record<string, string>> = { 'provider.aws': 'tags', 'provider.google': 'labels', 'terraform.backend': 'backend', 'terraform.required_version': 'versions', 'terraform.required_providers': 'versions' };
+const settingWords = (s: ChangeSummary) => [...new Set(s.settings.map((c) => (c.attributes.some((a) => a.startsWith('default_')) || !c.setting.startsWith('provider.') ? SETTING_WORDS[c.setting] ?? c.setting : c.setting)))].join(', ');
+
+/** One customer's change in words: `new customer`, `adopted by its hub (…)`, `spec change: tags (9 changed)`. */
 export function changeText(s: ChangeSummary): string {
+  const what = (word: string) => `${word}${s.settings.length > 0 ? `: ${settingWords(s)}` : ''} (${shortCounts(s)})`;
   switch (kindOf(s)) {
     case 'new':
       return 'new customer';
     case 'decommission':
-      return `decommission (${counts(s)})`;
+      return `decommission (${shortCounts(s)})`;
     case 'decommission-cancelled':
-      return `decommission cancelled (${counts(s)})`;
+      return `decommission cancelled (${shortCounts(s)})`;
     case 'endpoints':
       return s.transitions.map(transitionText).join('; ');
     case 'adopted':
       return 'adopted by its hub (router handed over, nothing recreated)';
     case 'fleet':
-      return `fleet settings (${counts(s)})`;
+      return what('fleet settings');
     case 'spec':
-      return `spec change (${counts(s)})`;
+      return what('spec change');
     case 'upgrade':
-      return `privlink upgrade (${counts(s)})`;
+      return what('privlink upgrade');
     case 'regenerate':
-      return `regenerate (${counts(s)})`;
+      return what('regenerate');
     case 'docs':
       return 'documentation only';
   }

@@ -189,8 +189,8 @@ export function commitMessage(c: ChangeSet, limit = PR_BODY_LIMIT): string {
   const subject = subjectOf(c);
   const head = [subject, '', 'What changes:', ...whatChanges(c, '  '), ...(c.ci.length ? ['', 'CI:', ...c.ci.map((l) => `  ${l}`)] : []), '', ''].join('\n');
   const parts = sections(c.summaries, commitBody).map((sec) => {
-    const title = `${heading(sec)}\n${members(sec) ? `  ${members(sec)}\n` : ''}`;
-    return { full: `${title}${indent(sec.text)}\n\n`, short: `${title}  (detail left out to fit)\n\n` };
+    const title = `${heading(sec)}\n${members(sec) ? `${members(sec)}\n` : ''}`;
+    return { full: `${title}${sec.text.trimEnd()}\n\n`, short: `${title}(detail left out to fit)\n\n` };
   });
   const tail = [
     ...(c.hubs.length ? ['Shared Cloud Routers (apply order: hub routers, customers, hub sessions):', ...c.hubs, ''] : []),
@@ -200,13 +200,6 @@ export function commitMessage(c: ChangeSet, limit = PR_BODY_LIMIT): string {
     `(${[shortened ? `${plural(shortened, 'section')} shortened` : '', left ? `${plural(left, 'section')} left out` : ''].filter(Boolean).join(', ')} to stay within ${limit.toLocaleString('en-US')} characters: ${WHERE.replace(/`/g, '')})\n\n`;
   return `${fit(head, parts, tail, limit, note).trimEnd()}\n`;
 }
-
-const indent = (text: string) =>
-  text
-    .trimEnd()
-    .split('\n')
-    .map((l) => (l ? `  ${l}` : l))
-    .join('\n');
 
 /** The pull-request body (Markdown): what changes, what CI runs, each customer's or group's section, the hubs. */
 export function pullRequestBody(c: ChangeSet, limit = PR_BODY_LIMIT): string {
