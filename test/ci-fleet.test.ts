@@ -25,7 +25,7 @@ import { ROOT, privlinkHere, skipNote, tempDir } from './helpers';
 
 const fleetOf = (extra: Record<string, unknown> = {}): FleetConfig => fleetSchema.parse({ apiVersion: 'privlink/v1', kind: 'Fleet', ...extra });
 const names = (n: number) => Array.from({ length: n }, (_, i) => `fleet${String(i + 1).padStart(4, '0')}`);
-const inputOf = (customers: string[], fleet: FleetConfig): CiInput => ({ customers, hubs: [], leaving: [], specsDir: 'customers', outDir: 'generated', fleet });
+const inputOf = (customers: string[], fleet: FleetConfig): CiInput => ({ customers, hubs: [], leaving: [], canaryHubs: [], specsDir: 'customers', outDir: 'generated', fleet });
 
 type Step = { id?: string; name?: string; run?: string; env?: Record<string, string>; if?: string };
 type Job = { needs?: string[]; if?: string; steps: Step[]; strategy?: { 'max-parallel'?: number; matrix: Record<string, string> } };
@@ -138,13 +138,15 @@ describe('GitHub Actions: canaries first', () => {
   const jobs = w.jobs as Record<string, Job>;
 
   it('the canaries apply in a job of their own; every other apply job needs it, and stops when it failed', () => {
-    expect(jobs.canary!.needs).toEqual(['check', 'hub_routers']);
+    expect(jobs.canary!.needs).toEqual(['check', 'canary_hub_routers']);
     for (const j of ['terraform', 'hub_sessions', 'decommission']) {
       expect([j, jobs[j]!.needs]).toEqual([j, expect.arrayContaining(['canary'])]);
       expect([j, jobs[j]!.if]).toEqual([j, expect.stringContaining("needs.canary.result != 'failure'")]);
     }
     // A change that touches no canary: the canary job is skipped (its list is empty), and skipped is not failure.
-    expect(jobs.canary!.if).toBe("${{ !cancelled() && needs.check.outputs.canaries != '[]' && needs.hub_routers.result != 'failure' }}");
+    expect(jobs.canary!.if).toBe("${{ !cancelled() && needs.check.outputs.canaries != '[]' && needs.canary_hub_routers.result != 'failure' }}");
+    // The first wave says so in the GitHub UI: the canaries' hub routers and the canaries.
+    expect([jobs.canary_hub_routers!.name, jobs.canary!.name]).toEqual(['canary hub routers ${{ matrix.shard.shard }}/${{ matrix.shard.of }}', 'canary ${{ matrix.shard.shard }}/${{ matrix.shard.of }}']);
   });
 
   it('every matrix is a list of shards, at most ci.maxParallel jobs at once', () => {
@@ -161,7 +163,7 @@ describe('GitHub Actions: canaries first', () => {
       expect([j, lab >= 0, lab < steps.findIndex((n) => n.startsWith('Plan, plan-guard'))]).toEqual([j, true, true]);
       expect(jobs[j]!.steps[lab]!.if).toBe("github.event_name == 'pull_request'");
     }
-    for (const j of ['hub_routers', 'hub_sessions', 'decommission']) expect([j, jobs[j]!.steps.some((s) => (s.name ?? '').startsWith('Lab'))]).toEqual([j, false]);
+    for (const j of ['canary_hub_routers', 'hub_routers', 'hub_sessions', 'decommission']) expect([j, jobs[j]!.steps.some((s) => (s.name ?? '').startsWith('Lab'))]).toEqual([j, false]);
   });
 });
 
@@ -178,13 +180,17 @@ function standIns(): string {
     'cmd=$1; if [[ $cmd == -chdir=* ]]; then cmd=$2; fi',
     'case "$cmd" in',
     '  plan) if [ "$stack" = "$FAIL_PLAN" ]; then exit 1; fi; if [ "$stack" = "$DRIFTED" ]; then [[ " $* " == *" -detailed-exitcode "* ]] && exit 2; fi; exit 0;;',
-    '  show) if [[ " $* " == *" tfplan "* ]] && [ "$stack" = "$DRIFTED" ]; then echo \'{"resource_changes":[{"address":"aws_vpn_connection.vpn_a","change":{"actions":["update"]}},{"address":"aws_vpc.vpc","change":{"actions":["no-op"]}}]}\'; else echo "{}"; fi;;',
+    '  show) if [[ " $* " == *" tfplan "* ]] && [ "$stack" = "$DRIFTED" ]; then echo \'{"resource_changes":[{"address":"aws_vpn_connection.vpn_a","change":{"actions":["update"]}},{"address":"aws_vpc.vpc","change":{"actions":["no-op"]}}]}\';',
+    '        else echo \'{"resource_changes":[{"address":"aws_vpc_endpoint.endpoint_a","change":{"actions":["create"]}},{"address":"aws_vpn_connection.vpn_a","change":{"actions":["update"]}},{"address":"aws_vpn_connection.vpn_b","change":{"actions":["delete","create"]}},{"address":"google_compute_router.router","change":{"actions":["forget"]}},{"address":"aws_vpc.vpc","change":{"actions":["no-op"]}}]}\'; fi;;',
     'esac',
   ].join('\n'));
   tool('npx', ['echo "npx $*" >> "$CALLS"', 'for a in "$@"; do if [ "$a" = "$FAIL_LAB" ] && [ "$3" = lab ]; then exit 1; fi; done', 'exit 0'].join('\n'));
   tool('sudo', '"$@"');
   return bin;
 }
+
+/** What the stand-in plan (one create, one update, one replacement, one forget, one no-op) counts as. */
+const COUNTS = '1 to add, 1 to change, 1 to replace, 0 to destroy, 1 to forget';
 
 describe('GitHub Actions: a shard runs its stacks one after another', () => {
   const w = parse(renderGithubActions(inputOf(names(3), fleetOf())));
@@ -203,13 +209,14 @@ describe('GitHub Actions: a shard runs its stacks one after another', () => {
   it('a failed lab blocks exactly its customer; a failed plan fails the job but not the others; each has a summary row', () => {
     const dir = shardRepo();
     const bin = standIns();
-    const env = { PATH: `${bin}:${process.env.PATH}`, STACKS: 'fleet0001 fleet0002 fleet0003', CALLS: join(dir, 'calls'), FAIL_LAB: 'fleet0001', FAIL_PLAN: 'fleet0003', GITHUB_EVENT_NAME: 'pull_request' };
+    const env = { PATH: `${bin}:${process.env.PATH}`, STACKS: 'fleet0001 fleet0002 fleet0003', LAB: 'fleet0001 fleet0002 fleet0003', CALLS: join(dir, 'calls'), FAIL_LAB: 'fleet0001', FAIL_PLAN: 'fleet0003', GITHUB_EVENT_NAME: 'pull_request' };
     const labRun = runStep(lab, dir, env);
     expect(labRun.status).toBe(0); // the lab step records; the plan step decides
     const r = runStep(plan, dir, { ...env, RUNNER_TEMP: labRun.temp });
     expect(r.status).toBe(1);
     expect(labRun.summary).toBe('| fleet0001 | lab FAILED (exit 1): its plan is blocked |\n| fleet0002 | lab passed |\n| fleet0003 | lab passed |\n');
-    expect(r.summary).toBe('| stack | result |\n| --- | --- |\n| fleet0001 | blocked: its lab failed |\n| fleet0002 | planned |\n| fleet0003 | plan failed |\n');
+    // Each stack's row has its plan's resource counts, as terraform show -json gives them.
+    expect(r.summary).toBe(`| stack | result |\n| --- | --- |\n| fleet0001 | blocked: its lab failed |\n| fleet0002 | planned: ${COUNTS} |\n| fleet0003 | plan failed |\n`);
     const calls = readFileSync(env.CALLS, 'utf8');
     expect(calls).not.toMatch(/terraform plan .* @ fleet0001/);
     expect(calls).toMatch(/terraform plan .* @ fleet0003/);
@@ -218,11 +225,22 @@ describe('GitHub Actions: a shard runs its stacks one after another', () => {
     expect(calls).not.toContain('apply');
   });
 
+  it('runs the lab only for the customers whose wiring changed ($LAB), and says why it skipped the others', () => {
+    const dir = shardRepo();
+    const env = { PATH: `${standIns()}:${process.env.PATH}`, STACKS: 'fleet0001 fleet0002 fleet0003', LAB: 'fleet0002', CALLS: join(dir, 'calls'), GITHUB_EVENT_NAME: 'pull_request' };
+    const labRun = runStep(lab, dir, env);
+    expect(labRun.status).toBe(0);
+    expect(labRun.summary).toBe(
+      '| fleet0001 | lab skipped: its wiring did not change (tags, labels or documentation only) |\n| fleet0002 | lab passed |\n| fleet0003 | lab skipped: its wiring did not change (tags, labels or documentation only) |\n',
+    );
+    expect(readFileSync(env.CALLS, 'utf8').split('\n').filter((l) => l.includes(' lab '))).toEqual(['npx --no-install privlink lab fleet0002']);
+  });
+
   it('on main the same script applies, one stack after another', () => {
     const dir = shardRepo();
     const env = { PATH: `${standIns()}:${process.env.PATH}`, STACKS: 'fleet0001 fleet0002', CALLS: join(dir, 'calls'), GITHUB_EVENT_NAME: 'push' };
     const r = runStep(plan, dir, env);
-    expect([r.status, r.summary]).toEqual([0, '| stack | result |\n| --- | --- |\n| fleet0001 | applied |\n| fleet0002 | applied |\n']);
+    expect([r.status, r.summary]).toEqual([0, `| stack | result |\n| --- | --- |\n| fleet0001 | applied: ${COUNTS} |\n| fleet0002 | applied: ${COUNTS} |\n`]);
     const applies = readFileSync(env.CALLS, 'utf8').split('\n').filter((l) => l.includes(' apply '));
     expect(applies).toEqual(['terraform -chdir=generated/fleet0001/operator apply -input=false -lock-timeout=30m tfplan @ fleet0001', 'terraform -chdir=generated/fleet0002/operator apply -input=false -lock-timeout=30m tfplan @ fleet0002']);
   });
@@ -327,7 +345,7 @@ describe('rollout.canary in privlink.yaml', () => {
     writeFileSync(join(dir, 'privlink.yaml'), `${fleet}rollout:\n  canary: [globex]\n`);
     expect((await privlinkHere(['generate'], dir)).code).toBe(0);
     const a = parse(readFileSync(join(dir, 'generated', 'ci', 'atlantis.yaml'), 'utf8'));
-    expect(Object.fromEntries(a.projects.map((p: { name: string; execution_order_group: number }) => [p.name, p.execution_order_group]))).toEqual({ globex: 1, acme: 2 });
+    expect(Object.fromEntries(a.projects.map((p: { name: string; execution_order_group: number }) => [p.name, p.execution_order_group]))).toEqual({ globex: 1, acme: 3 });
     expect(a.abort_on_execution_order_fail).toBe(true);
   });
 });

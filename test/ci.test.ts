@@ -30,8 +30,8 @@ describe('atlantis.yaml', () => {
     // A failed execution order group (the canaries, say) stops the later ones.
     expect(atlantis.abort_on_execution_order_fail).toBe(true);
     expect(atlantis.projects).toEqual([
-      { name: 'acme', dir: 'generated/acme/operator', workflow: 'privlink', execution_order_group: 2, autoplan: { enabled: true, when_modified: ['*.tf.json', '../../../customers/acme.plan-guard-allow'] } },
-      { name: 'globex', dir: 'generated/globex/operator', workflow: 'privlink', execution_order_group: 2, autoplan: { enabled: true, when_modified: ['*.tf.json', '../../../customers/globex.plan-guard-allow'] } },
+      { name: 'acme', dir: 'generated/acme/operator', workflow: 'privlink', execution_order_group: 3, autoplan: { enabled: true, when_modified: ['*.tf.json', '../../../customers/acme.plan-guard-allow'] } },
+      { name: 'globex', dir: 'generated/globex/operator', workflow: 'privlink', execution_order_group: 3, autoplan: { enabled: true, when_modified: ['*.tf.json', '../../../customers/globex.plan-guard-allow'] } },
     ]);
   });
 
@@ -59,14 +59,14 @@ describe('GitHub Actions example', () => {
     const check = workflow.jobs.check.steps.find((s: { run?: string }) => s.run?.startsWith('npx --no-install privlink check'));
     expect([check.run, check.env]).toEqual(['npx --no-install privlink check ${PR_BASE:+--base "$PR_BASE"}', { PR_BASE: '${{ github.event.pull_request.base.sha }}' }]);
     const tf = workflow.jobs.terraform;
-    expect(tf.needs).toEqual(['check', 'hub_routers', 'canary']);
+    expect(tf.needs).toEqual(['check', 'canary_hub_routers', 'canary', 'hub_routers']);
     expect(tf.strategy.matrix.shard).toBe('${{ fromJSON(needs.check.outputs.customers) }}');
-    expect(tf.env).toEqual({ STACKS: '${{ matrix.shard.stacks }}' });
+    expect(tf.env).toEqual({ STACKS: '${{ matrix.shard.stacks }}', LAB: '${{ needs.check.outputs.lab }}' });
     const script = tf.steps.find((s: { name?: string }) => s.name === 'Plan, plan-guard, apply on main (one customer after another)').run as string;
     const at = (text: string) => script.indexOf(text);
     expect(at('terraform plan -input=false -lock-timeout=30m -out=tfplan')).toBeLessThan(at('privlink plan-guard "$dir/plan.json"'));
-    expect(at('privlink plan-guard "$dir/plan.json"')).toBeLessThan(at('elif [ "$GITHUB_EVENT_NAME" != push ]; then result="planned"'));
-    expect(at('elif [ "$GITHUB_EVENT_NAME" != push ]; then result="planned"')).toBeLessThan(at('apply -input=false -lock-timeout=30m tfplan'));
+    expect(at('privlink plan-guard "$dir/plan.json"')).toBeLessThan(at('elif [ "$GITHUB_EVENT_NAME" != push ]; then result="planned: $counts"'));
+    expect(at('elif [ "$GITHUB_EVENT_NAME" != push ]; then result="planned: $counts"')).toBeLessThan(at('apply -input=false -lock-timeout=30m tfplan'));
   });
 
   it('its changed-customers script lists exactly the customers whose operator stack or allowance changed and still exist', () => {
@@ -95,7 +95,7 @@ describe('GitHub Actions example', () => {
     const r = runChanged(step, dir, base);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    expect(r.output).toBe('hubs=[]\ncanaries=[]\ncustomers=[{"shard":1,"of":2,"stacks":"acme"},{"shard":2,"of":2,"stacks":"globex"}]\nleaving=[]\n');
+    expect(r.output).toBe('canary_hubs=[]\ncanaries=[]\nother_hubs=[]\ncustomers=[{"shard":1,"of":2,"stacks":"acme"},{"shard":2,"of":2,"stacks":"globex"}]\nhubs=[]\nleaving=[]\nlab=\n');
   });
 });
 
@@ -120,7 +120,7 @@ describe('the order of applies on a shared router', () => {
     const a = parse(readFileSync(join(dir, 'generated', 'ci', 'atlantis.yaml'), 'utf8'));
     const order = Object.fromEntries(a.projects.map((p: { name: string; execution_order_group: number }) => [p.name, p.execution_order_group]));
     const hub = 'hub-acme-sg-cloud.sg-cloud-vpc.us-central1';
-    expect(order).toEqual({ [`${hub}-routers`]: 0, acme: 2, globex: 2, [`${hub}-sessions`]: 3, initech: 4 });
+    expect(order).toEqual({ [`${hub}-routers`]: 2, acme: 3, globex: 3, [`${hub}-sessions`]: 4, initech: 5 });
     // Atlantis's own rules for version 3: unique names, a dir and a known workflow for each project.
     expect(new Set(a.projects.map((p: { name: string }) => p.name)).size).toBe(a.projects.length);
     for (const p of a.projects) expect([p.name, existsSync(join(dir, p.dir)), a.workflows[p.workflow] !== undefined]).toEqual([p.name, true, true]);
@@ -129,14 +129,16 @@ describe('the order of applies on a shared router', () => {
   it('GitHub Actions: the job graph orders routers, customers, sessions, decommissions; one job per hub writes its sessions', async () => {
     const dir = await hubRepo();
     const w = parse(readFileSync(join(dir, 'generated', 'ci', 'github-actions.yml'), 'utf8'));
-    expect(w.jobs.hub_routers.needs).toEqual(['check']);
-    expect(w.jobs.terraform.needs).toEqual(['check', 'hub_routers', 'canary']);
-    expect(w.jobs.hub_sessions.needs).toEqual(['check', 'hub_routers', 'canary', 'terraform']);
+    expect(w.jobs.canary_hub_routers.needs).toEqual(['check']);
+    expect(w.jobs.canary.needs).toEqual(['check', 'canary_hub_routers']);
+    expect(w.jobs.hub_routers.needs).toEqual(['check', 'canary_hub_routers', 'canary']);
+    expect(w.jobs.terraform.needs).toEqual(['check', 'canary_hub_routers', 'canary', 'hub_routers']);
+    expect(w.jobs.hub_sessions.needs).toEqual(['check', 'canary_hub_routers', 'canary', 'hub_routers', 'terraform']);
     expect(w.jobs.decommission.needs).toEqual(['check', 'canary', 'hub_sessions']);
     expect(w.jobs.hub_sessions.strategy.matrix).toEqual({ shard: '${{ fromJSON(needs.check.outputs.hubs) }}' });
     expect(w.jobs.hub_sessions.steps.at(-1).run).toContain('dir="generated/hubs/$s/sessions"');
     // A failed customer apply does not stop the other customers' sessions; a failed routers apply or canary stops them.
-    expect(w.jobs.hub_sessions.if).toBe("${{ !cancelled() && needs.check.outputs.hubs != '[]' && needs.hub_routers.result != 'failure' && needs.canary.result != 'failure' }}");
+    expect(w.jobs.hub_sessions.if).toBe("${{ !cancelled() && needs.check.outputs.hubs != '[]' && needs.canary_hub_routers.result != 'failure' && needs.canary.result != 'failure' && needs.hub_routers.result != 'failure' }}");
   });
 
   it('its changed-stacks script sorts a history into hubs, customers and decommissioning customers', async () => {
@@ -156,6 +158,7 @@ describe('the order of applies on a shared router', () => {
     const step = w.jobs.check.steps.find((s: { id?: string }) => s.id === 'changed');
     const r = runChanged(step, dir, base);
     expect([r.status, r.stderr]).toEqual([0, '']);
-    expect(r.output).toBe('hubs=[{"shard":1,"of":1,"stacks":"acme-sg-cloud.sg-cloud-vpc.us-central1"}]\ncanaries=[]\ncustomers=[]\nleaving=[{"shard":1,"of":1,"stacks":"initech"}]\n');
+    const hubShard = '[{"shard":1,"of":1,"stacks":"acme-sg-cloud.sg-cloud-vpc.us-central1"}]';
+    expect(r.output).toBe(`canary_hubs=[]\ncanaries=[]\nother_hubs=${hubShard}\ncustomers=[]\nhubs=${hubShard}\nleaving=[{"shard":1,"of":1,"stacks":"initech"}]\nlab=\n`);
   });
 });

@@ -9,10 +9,14 @@ import { parse as parseYaml } from 'yaml';
 import { kindOf, summarizeChange, type ChangeSummary } from '../gitops/change-summary';
 import { branchFor, commitOnBranch, foldersGone, prepareCommit, repoPath, type Git } from '../gitops/commit';
 import { commitMessage, pullRequestBody, type ChangeSet } from '../gitops/pull-request';
+import { ciPlanLines, type CiChange } from '../gitops/ci-plan';
+import type { FleetConfig } from '../fleet/schema';
+import { ALLOCATION_FILE, parseAllocation } from '../model/allocation';
+import { readIfExists } from '../support/files';
 import { CI_FOLDER, HUBS_FOLDER } from '../domain/constants';
-import type { CustomerFiles, FleetOutput } from '../pipeline/generate';
+import type { CustomerFiles, FleetOutput, Generated } from '../pipeline/generate';
 import { Refused } from '../input/problems';
-import { MANIFEST_FILE } from '../render/manifest';
+import { MANIFEST_FILE, parseManifest } from '../render/manifest';
 import { liveOrphans, orphanAdvice } from '../pipeline/orphans';
 import { ALLOW_FILE_SUFFIX } from '../render/ci';
 import { topologyMarkdown } from '../render/topology';
@@ -26,7 +30,28 @@ export interface CommitOptions {
   readonly fleetFile?: string;
   readonly branch?: string;
   readonly prBodyFile?: string;
+  /** The fleet config: what CI runs for the change (ci-plan.ts). */
+  readonly fleet: FleetConfig;
   readonly io: Io;
+}
+
+/**
+ * What the generated CI will find changed (the rules of its check job): customers whose operator stack or allowance
+ * changes, hubs whose routers or sessions change, the canaries' hubs, and the customers whose wiring changed.
+ */
+function ciChange(o: CommitOptions, changed: readonly Generated[], previous: ReadonlyMap<string, ReadonlyMap<string, string>>, hubsBefore: ReadonlyMap<string, string>, hubsAfter: ReadonlyMap<string, string> | undefined, allowChanged: (name: string) => boolean): CiChange {
+  const operator = 'operator/cdk.tf.json';
+  const customers = changed.filter((g) => previous.get(g.name)?.get(operator) !== g.files.get(operator) || allowChanged(g.name)).map((g) => g.name);
+  const wiring = (text: string | undefined) => parseManifest(text)?.wiring;
+  const rewired = changed.filter((g) => wiring(previous.get(g.name)?.get(MANIFEST_FILE)) === undefined || wiring(previous.get(g.name)?.get(MANIFEST_FILE)) !== wiring(g.files.get(MANIFEST_FILE))).map((g) => g.name);
+  const hubs = [...new Set([...hubsBefore.keys(), ...(hubsAfter?.keys() ?? [])].filter((p) => /^[^/]+\/(routers|sessions)\//.test(p) && hubsBefore.get(p) !== hubsAfter?.get(p)).map((p) => p.split('/')[0]!))]
+    .filter((h) => hubsAfter === undefined || [...hubsAfter.keys()].some((p) => p.startsWith(`${h}/routers/`)))
+    .sort();
+  const canaryHubs = o.fleet.rollout.canary.flatMap((c) => {
+    const a = parseAllocation(readIfExists(join(o.outDir, c, ALLOCATION_FILE)));
+    return a?.router.placement === 'shared' ? [a.router.hub] : [];
+  });
+  return { customers, leaving: changed.filter((g) => g.model.decommission && customers.includes(g.name)).map((g) => g.name), hubs, canaryHubs, rewired };
 }
 
 /** Folder name → files to write: every customer of the run, plus ci/ when the fleet's list is known. */
@@ -107,6 +132,12 @@ function refuseLive(live: readonly Removal[], o: CommitOptions): never {
       `(2) set \`decommission: true\` in the spec and run \`privlink generate ${o.specsDir}/${first}.yaml --commit\`; (3) merge it, so CI applies the destroy; ` +
       `(4) then delete the spec and the folder and run \`privlink generate --commit\` (docs/offboarding.md)`,
   );
+}
+
+/** The customer's plan-guard allowance differs from HEAD's (added, edited or removed): CI plans its stack again. */
+function allowChanged(git: Git, root: string, file: string): boolean {
+  const now = existsSync(file) ? readFileSync(file, 'utf8') : undefined;
+  return now !== git.show(repoPath(root, file));
 }
 
 /** The top-level settings of privlink.yaml that differ from HEAD's (`labels`, `backend`…), sorted. */
@@ -191,7 +222,7 @@ export async function generateAndCommit(out: FleetOutput, o: CommitOptions): Pro
     removedPaths: removed.flatMap((r) => r.paths.filter((p) => git.listHead(p).length > 0)), // files that never existed are not named
     fleetKeys,
     hubs: hubLines(hubsBefore, out.hubs),
-    ci: [],
+    ci: ciPlanLines(ciChange(o, changed, previous, hubsBefore, out.hubs, (name) => allowChanged(git, root, join(o.specsDir, `${name}${ALLOW_FILE_SUFFIX}`))), o.fleet),
     topology: (name) => topologyMarkdown(models.get(name)!),
   };
   const target = branchFor(prepared, branchBase(out, set.summaries, removed, fleetKeys));

@@ -73,9 +73,11 @@ export const customerInputs = (specBytesSha: string, fleetBytes: Buffer): Inputs
   generator: generatorFingerprint(),
 });
 
-/** The inputs of generated/ci/: the fleet's customer names, hubs and leaving customers stand in for the spec. */
-export const ciInputs = (facts: { names: readonly string[]; hubs: readonly string[]; leaving: readonly string[] }, fleetBytes: Buffer): Inputs => ({
-  spec: sha256([...[...facts.names].sort(), ...[...facts.hubs].sort().map((h) => `hub ${h}`), ...[...facts.leaving].sort().map((c) => `leaving ${c}`)].join('\n')),
+/** The inputs of generated/ci/: the fleet's customer names, hubs, leaving customers and the canaries' hubs stand in for the spec. */
+export const ciInputs = (facts: { names: readonly string[]; hubs: readonly string[]; leaving: readonly string[]; canaryHubs: readonly string[] }, fleetBytes: Buffer): Inputs => ({
+  spec: sha256(
+    [...[...facts.names].sort(), ...[...facts.hubs].sort().map((h) => `hub ${h}`), ...[...facts.leaving].sort().map((c) => `leaving ${c}`), ...[...facts.canaryHubs].sort().map((h) => `canary hub ${h}`)].join('\n'),
+  ),
   fleet: textSha256(fleetBytes),
   generator: generatorFingerprint(),
 });

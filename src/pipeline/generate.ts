@@ -14,7 +14,7 @@ import { renderHub } from '../render/hub';
 import { renderCustomerModule } from '../render/customer-module';
 import { renderOperatorReadme } from '../render/docs';
 import { renderCi } from '../render/ci';
-import { MANIFEST_FILE, renderManifest } from '../render/manifest';
+import { MANIFEST_FILE, renderManifest, wiringHash } from '../render/manifest';
 import { renderOperatorJson } from '../render/operator';
 import { displayPath, validateRun } from './specs';
 
@@ -41,6 +41,7 @@ export function renderCustomer(model: CustomerModel, inputs: Inputs): CustomerFi
       customer: model.name,
       spec: { file: model.specFile, sha256: inputs.spec },
       inputs,
+      wiring: wiringHash(files.get('operator/cdk.tf.json')!),
       endpoints: Object.fromEntries(model.endpoints.map((e) => [e.name, e.status])),
       ...(model.decommission ? { decommission: true as const } : {}),
       ...(model.securityExceptions.length > 0
@@ -100,7 +101,7 @@ export function generateAll(opts: GenerateOptions & { readonly insideSpecsDir?: 
   const alsoChanged = run.all.filter((s) => !run.requested.includes(s) && allocationMoved(disk, s, allocations)).map(render);
   const names = run.all.map((s) => s.spec.name);
   if (run.ciSkipped) return { customers, names, alsoChanged, ciSkipped: run.ciSkipped };
-  return { customers, names, alsoChanged, ci: renderCiFolder(ciFacts(run.all, allocations), opts), hubs: renderHubsFolder(run.all, allocations, opts) };
+  return { customers, names, alsoChanged, ci: renderCiFolder(ciFacts(run.all, allocations, opts.fleet.rollout.canary), opts), hubs: renderHubsFolder(run.all, allocations, opts) };
 }
 
 /**
@@ -130,18 +131,25 @@ export interface CiFacts {
   readonly names: readonly string[];
   readonly hubs: readonly string[];
   readonly leaving: readonly string[];
+  /** The hubs a canary customer sits on: their routers apply with the canaries, before every other hub's. */
+  readonly canaryHubs: readonly string[];
 }
 
-export function ciFacts(specs: readonly { readonly spec: import('../input/schema').CustomerSpec }[], allocations: ReadonlyMap<string, Allocation>): CiFacts {
+export function ciFacts(specs: readonly { readonly spec: import('../input/schema').CustomerSpec }[], allocations: ReadonlyMap<string, Allocation>, canaries: readonly string[] = []): CiFacts {
   const hubs = new Set<string>();
-  for (const a of allocations.values()) if (a.router.placement === 'shared') hubs.add(a.router.hub);
-  return { names: specs.map((s) => s.spec.name), hubs: [...hubs].sort(), leaving: specs.filter((s) => s.spec.decommission).map((s) => s.spec.name).sort() };
+  const canaryHubs = new Set<string>();
+  for (const [name, a] of allocations) {
+    if (a.router.placement !== 'shared') continue;
+    hubs.add(a.router.hub);
+    if (canaries.includes(name)) canaryHubs.add(a.router.hub);
+  }
+  return { names: specs.map((s) => s.spec.name), hubs: [...hubs].sort(), leaving: specs.filter((s) => s.spec.decommission).map((s) => s.spec.name).sort(), canaryHubs: [...canaryHubs].sort() };
 }
 
 /** Files of generated/ci/ for the fleet's customers and hubs. */
 export function renderCiFolder(facts: CiFacts, opts: Pick<GenerateOptions, 'specsDir' | 'outDir' | 'fleet' | 'fleetBytes'>): CustomerFiles {
   const specsDir = displayPath(opts.specsDir).replace(/\/+$/, '');
-  const files = renderCi({ customers: [...facts.names].sort(), hubs: facts.hubs, leaving: facts.leaving, specsDir, outDir: displayPath(opts.outDir).replace(/\/+$/, ''), fleet: opts.fleet });
+  const files = renderCi({ customers: [...facts.names].sort(), hubs: facts.hubs, leaving: facts.leaving, canaryHubs: facts.canaryHubs, specsDir, outDir: displayPath(opts.outDir).replace(/\/+$/, ''), fleet: opts.fleet });
   if (files.size > 0) files.set(MANIFEST_FILE, renderManifest(`${specsDir}/*.yaml`, files, { inputs: ciInputs(facts, opts.fleetBytes) }));
   return files;
 }

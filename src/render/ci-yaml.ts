@@ -12,6 +12,8 @@ export interface CiInput {
   /** Hub ids (generated/hubs/<id>/), sorted; and the customers that are decommissioning, whose apply comes last. */
   readonly hubs: readonly string[];
   readonly leaving: readonly string[];
+  /** The hubs a canary sits on (sorted): their routers apply in the canary wave, before every other hub's routers. */
+  readonly canaryHubs: readonly string[];
   /** Folders relative to the repository root, forward slashes. */
   readonly specsDir: string;
   readonly outDir: string;

@@ -25,17 +25,18 @@ function upFrom(dir: string): string {
 /**
  * The apply order of the shared routers (reference §1.5b, render/hub.ts): a hub's routers before the customers'
  * tunnels that name them, its sessions (every interface and peer) after, and a decommissioning customer's own apply
- * after the sessions stack has taken its peers away. The canaries (`rollout.canary`) apply before the other
- * customers; with abort_on_execution_order_fail a failed group stops the later ones.
+ * after the sessions stack has taken its peers away. The canaries (`rollout.canary`) go first with the routers of
+ * their own hubs; every other hub's routers follow the canaries, so a router-wide change reaches the fleet only after
+ * a canary applied it. With abort_on_execution_order_fail a failed group stops the later ones.
  */
-const ORDER = { routers: 0, canaries: 1, customers: 2, sessions: 3, leaving: 4 } as const;
+const ORDER = { canaryRouters: 0, canaries: 1, routers: 2, customers: 3, sessions: 4, leaving: 5 } as const;
 
 function hubProject(input: CiInput, hub: string, stack: 'routers' | 'sessions') {
   return {
     name: `hub-${hub}-${stack}`,
     dir: `${input.outDir}/hubs/${hub}/${stack}`,
     workflow: 'privlink',
-    execution_order_group: ORDER[stack],
+    execution_order_group: stack === 'routers' && input.canaryHubs.includes(hub) ? ORDER.canaryRouters : ORDER[stack],
     autoplan: { enabled: true, when_modified: ['*.tf.json'] },
   };
 }
@@ -47,9 +48,9 @@ export function renderAtlantis(input: CiInput): string {
     'The server-side repo config must allow this file\'s workflow (allowed_overrides: [workflow],',
     'allow_custom_workflows: true), install node_modules before plans (pre_workflow_hooks: run: npm ci) and',
     'should require approval before apply (apply_requirements: [approved, mergeable]).',
-    'execution_order_group (Atlantis >= 0.17) orders `atlantis apply`: shared routers, canaries, the other',
-    'customers, BGP sessions, then decommissioning customers; abort_on_execution_order_fail stops the later groups',
-    'when one fails. Each hub\'s sessions are one project, so its lock lets one pull request at a time plan and apply',
+    'execution_order_group (Atlantis >= 0.17) orders `atlantis apply`: the canaries\' shared routers, the canaries,',
+    'every other shared router, the other customers, BGP sessions, then decommissioning customers;',
+    'abort_on_execution_order_fail stops the later groups when one fails. Each hub\'s sessions are one project, so its lock lets one pull request at a time plan and apply',
     'the routers\' interface and peer lists.',
   ];
   const canaries = new Set(input.fleet.rollout.canary);

@@ -7,8 +7,11 @@
  * another, reporting each stack on its own row of the job summary. Every script is plain bash that reads its inputs
  * from the environment (no `${{ }}` inside a script), so shellcheck and a test can run it as a runner would.
  *
- * Order of one change: the changed hubs' routers, then the canaries' stacks (a job of their own), then every other
- * changed customer, then the hubs' BGP sessions, then decommissioning customers; a failed canary stops the rest.
+ * Order of one change, in waves: the routers of the canaries' hubs and the canaries' stacks (jobs named `canary`),
+ * then every other changed hub's routers, every other changed customer, the hubs' BGP sessions, and decommissioning
+ * customers; a failed canary stops the rest, so no change reaches the fleet before a canary has applied it.
+ * On pull requests the lab runs for a customer whose wiring changed (its manifest's `wiring` differs from the base's),
+ * not for a change of tags, labels or documentation only.
  */
 import { ALLOW_FILE_SUFFIX, ciYaml, PRIVLINK, type CiInput } from './ci-yaml';
 
@@ -58,24 +61,45 @@ export function changedScript(input: CiInput): string {
     'export LC_ALL=C',
     `sed -n 's/^hub //p' "$RUNNER_TEMP/changed.txt" | while read -r h; do if [ -d "${out}/hubs/$h/routers" ]; then echo "$h"; fi; done > "$RUNNER_TEMP/hubs.txt"`,
     `sed -n 's/^customer //p' "$RUNNER_TEMP/changed.txt" | while read -r c; do if [ -d "${out}/$c/operator" ]; then echo "$c"; fi; done > "$RUNNER_TEMP/live.txt"`,
+    '# The canaries\' hubs apart from the others: their routers apply in the canary wave.',
+    'printf \'%s\\n\' $CANARY_HUBS | sed \'/^$/d\' | sort > "$RUNNER_TEMP/canary-hub-names.txt"',
+    'sort "$RUNNER_TEMP/hubs.txt" | comm -12 - "$RUNNER_TEMP/canary-hub-names.txt" > "$RUNNER_TEMP/canary_hubs.txt"',
+    'sort "$RUNNER_TEMP/hubs.txt" | comm -23 - "$RUNNER_TEMP/canary-hub-names.txt" > "$RUNNER_TEMP/other_hubs.txt"',
     '# Decommissioning customers (their manifest says so), read by one jq; then the canaries apart from the others.',
     `sed 's#.*#${out}/&/privlink-manifest.json#' "$RUNNER_TEMP/live.txt" | xargs -r jq -r 'select(.decommission == true) | input_filename' | sed 's#^${out}/\\(.*\\)/privlink-manifest.json$#\\1#' | sort > "$RUNNER_TEMP/leaving.txt"`,
     'printf \'%s\\n\' $CANARIES | sed \'/^$/d\' | sort > "$RUNNER_TEMP/canary-names.txt"',
     'sort "$RUNNER_TEMP/live.txt" | comm -23 - "$RUNNER_TEMP/leaving.txt" > "$RUNNER_TEMP/active.txt"',
     'comm -12 "$RUNNER_TEMP/active.txt" "$RUNNER_TEMP/canary-names.txt" > "$RUNNER_TEMP/canaries.txt"',
     'comm -23 "$RUNNER_TEMP/active.txt" "$RUNNER_TEMP/canary-names.txt" > "$RUNNER_TEMP/customers.txt"',
-    'for list in hubs canaries customers leaving; do',
+    'for list in canary_hubs canaries other_hubs customers hubs leaving; do',
     '  echo "$list=$(shards < "$RUNNER_TEMP/$list.txt")" >> "$GITHUB_OUTPUT"',
     '  echo "changed $list: $(wc -l < "$RUNNER_TEMP/$list.txt")"',
     'done',
+    '# The lab (pull requests) for the customers whose wiring changed: their manifest\'s "wiring" line differs from the',
+    '# base\'s (one git diff for all), or the base is unknown. A change of tags, labels or documentation only runs none.',
+    'if git cat-file -e "$base^{commit}" 2>/dev/null; then',
+    `  git diff -U0 "$base" HEAD -- ${out}/ | awk '/^[+][+][+] / { n = split($2, p, "/"); name = (p[n] == "privlink-manifest.json" && n >= 3) ? p[n - 1] : "" } /^[+]  "wiring": / && name != "" { print name }' | sort -u > "$RUNNER_TEMP/rewired.txt"`,
+    'else',
+    '  cat "$RUNNER_TEMP/active.txt" > "$RUNNER_TEMP/rewired.txt"',
+    'fi',
+    'sort "$RUNNER_TEMP/rewired.txt" | comm -12 "$RUNNER_TEMP/active.txt" - > "$RUNNER_TEMP/lab.txt"',
+    'echo "lab=$(tr \'\\n\' \' \' < "$RUNNER_TEMP/lab.txt" | sed \'s/ $//\')" >> "$GITHUB_OUTPUT"',
+    'echo "lab (wiring changed): $(wc -l < "$RUNNER_TEMP/lab.txt")"',
   ].join('\n');
 }
 
-/** A shard job's lab step (pull requests): `privlink lab` per customer, before any plan; failures are recorded. */
+/**
+ * A shard job's lab step (pull requests): `privlink lab` per customer whose wiring changed ($LAB), before any plan;
+ * failures are recorded. A customer whose change is tags, labels or documentation only gets no lab.
+ */
 function labScript(): string {
   return [
     ': > "$RUNNER_TEMP/lab-failed"',
     'for s in $STACKS; do',
+    '  case " $LAB " in',
+    '    *" $s "*) ;;',
+    '    *) echo "| $s | lab skipped: its wiring did not change (tags, labels or documentation only) |" >> "$GITHUB_STEP_SUMMARY"; continue ;;',
+    '  esac',
     '  echo "::group::privlink lab $s"',
     '  rc=0',
     `  sudo env "PATH=$PATH" ${PRIVLINK} lab "$s" || rc=$?`,
@@ -104,18 +128,25 @@ export function stacksScript(input: CiInput, kind: Kind): string {
     '  echo "::group::$s"',
     '  if [ -f "$RUNNER_TEMP/lab-failed" ] && grep -qxF "$s" "$RUNNER_TEMP/lab-failed"; then result="blocked: its lab failed"',
     '  elif ! (cd "$dir" && terraform init -input=false && terraform plan -input=false -lock-timeout=30m -out=tfplan && terraform show -json tfplan > plan.json); then result="plan failed"',
-    `  elif ! ${PRIVLINK} plan-guard "$dir/plan.json" "\${allow[@]}"; then result="refused by plan-guard"`,
-    '  elif [ "$GITHUB_EVENT_NAME" != push ]; then result="planned"',
-    '  elif terraform -chdir="$dir" apply -input=false -lock-timeout=30m tfplan; then result="applied"',
-    '  else result="apply failed"; fi',
+    '  else',
+    `    counts=$(jq -r '${PLAN_COUNTS}' "$dir/plan.json")`,
+    `    if ! ${PRIVLINK} plan-guard "$dir/plan.json" "\${allow[@]}"; then result="refused by plan-guard ($counts)"`,
+    '    elif [ "$GITHUB_EVENT_NAME" != push ]; then result="planned: $counts"',
+    '    elif terraform -chdir="$dir" apply -input=false -lock-timeout=30m tfplan; then result="applied: $counts"',
+    '    else result="apply failed ($counts)"; fi',
+    '  fi',
     '  echo "::endgroup::"',
     '  echo "| $s | $result |" >> "$GITHUB_STEP_SUMMARY"',
-    '  case "$result" in planned|applied) ;; *) failed=$((failed + 1)); echo "::error::$s: $result" ;; esac',
+    '  case "$result" in planned*|applied*) ;; *) failed=$((failed + 1)); echo "::error::$s: $result" ;; esac',
     'done',
     'echo "$n stacks: $((n - failed)) done, $failed failed"',
     'if [ "$failed" -gt 0 ]; then exit 1; fi',
   ].join('\n');
 }
+
+/** jq over `terraform show -json`: the plan's resource changes by action, as Terraform counts them. */
+const PLAN_COUNTS =
+  '[.resource_changes[]?.change.actions | join(",")] | "\\(map(select(. == "create")) | length) to add, \\(map(select(. == "update")) | length) to change, \\(map(select(. == "delete,create" or . == "create,delete")) | length) to replace, \\(map(select(. == "delete")) | length) to destroy, \\(map(select(. == "forget")) | length) to forget"';
 
 /** The drift job's script: `plan -detailed-exitcode` per stack folder; the drifted ones with what would change. */
 export function driftScript(input: CiInput): string {
@@ -186,7 +217,7 @@ function shardJob(input: CiInput, o: { title: string; list: string; needs: strin
     'runs-on': 'ubuntu-latest',
     environment: "${{ github.event_name == 'push' && 'production' || '' }}",
     strategy: { 'fail-fast': false, 'max-parallel': input.fleet.ci.maxParallel, matrix: { shard: `\${{ fromJSON(needs.check.outputs.${o.list}) }}` } },
-    env: { STACKS: '${{ matrix.shard.stacks }}' },
+    env: { STACKS: '${{ matrix.shard.stacks }}', ...(o.lab ? { LAB: '${{ needs.check.outputs.lab }}' } : {}) },
     steps: [
       ...SETUP,
       ...TERRAFORM_SETUP,
@@ -207,8 +238,10 @@ export function renderGithubActions(input: CiInput): string {
       'Example GitHub Actions workflow: copy it to .github/workflows/privlink.yml (docs/ci.md).',
       'Set the repository variables GCP_WORKLOAD_IDENTITY_PROVIDER, GCP_SERVICE_ACCOUNT and AWS_CI_ROLE_ARN',
       '(OIDC, no long-lived keys); protect the "production" environment with required reviewers.',
-      'Order: changed hubs\' routers, the canaries, the other changed customers, the hubs\' BGP sessions (one job',
-      'per hub shard writes all of a hub\'s interfaces and peers), then decommissioning customers. Each matrix holds',
+      'Order: the canary wave (the routers of the canaries\' hubs, then the canaries), every other changed hub\'s',
+      'routers, the other changed customers, the hubs\' BGP sessions (one job per hub shard writes all of a hub\'s',
+      'interfaces and peers), then decommissioning customers. On pull requests the lab runs for each customer whose',
+      'wiring changed (not for tags, labels or documentation only). Each matrix holds',
       `at most ${input.fleet.ci.maxParallel} shards (ci.maxParallel); a shard runs its stacks one after another.`,
     ],
     {
@@ -221,7 +254,7 @@ export function renderGithubActions(input: CiInput): string {
       jobs: {
         check: {
           'runs-on': 'ubuntu-latest',
-          outputs: Object.fromEntries(['hubs', 'canaries', 'customers', 'leaving'].map((k) => [k, `\${{ steps.changed.outputs.${k} }}`])),
+          outputs: Object.fromEntries(['canary_hubs', 'canaries', 'other_hubs', 'customers', 'hubs', 'leaving', 'lab'].map((k) => [k, `\${{ steps.changed.outputs.${k} }}`])),
           steps: [
             ...SETUP,
             {
@@ -238,15 +271,25 @@ export function renderGithubActions(input: CiInput): string {
                 GH_TOKEN: '${{ github.token }}',
                 MAX_PARALLEL: String(input.fleet.ci.maxParallel),
                 CANARIES: canaries.join(' '),
+                CANARY_HUBS: input.canaryHubs.join(' '),
               },
               run: changedScript(input),
             },
           ],
         },
-        hub_routers: shardJob(input, { title: 'hub routers', list: 'hubs', needs: ['check'], when: '', kind: 'routers', lab: false }),
-        canary: shardJob(input, { title: 'canary', list: 'canaries', needs: ['check', 'hub_routers'], when: ok('hub_routers'), kind: 'customer', lab }),
-        terraform: shardJob(input, { title: 'customers', list: 'customers', needs: ['check', 'hub_routers', 'canary'], when: `${ok('hub_routers')} && ${ok('canary')}`, kind: 'customer', lab }),
-        hub_sessions: shardJob(input, { title: 'hub sessions', list: 'hubs', needs: ['check', 'hub_routers', 'canary', 'terraform'], when: `${ok('hub_routers')} && ${ok('canary')}`, kind: 'sessions', lab: false }),
+        // The canary wave: the routers of the canaries' hubs, then the canaries. Nothing else applies before it passed.
+        canary_hub_routers: shardJob(input, { title: 'canary hub routers', list: 'canary_hubs', needs: ['check'], when: '', kind: 'routers', lab: false }),
+        canary: shardJob(input, { title: 'canary', list: 'canaries', needs: ['check', 'canary_hub_routers'], when: ok('canary_hub_routers'), kind: 'customer', lab }),
+        hub_routers: shardJob(input, { title: 'hub routers', list: 'other_hubs', needs: ['check', 'canary_hub_routers', 'canary'], when: `${ok('canary_hub_routers')} && ${ok('canary')}`, kind: 'routers', lab: false }),
+        terraform: shardJob(input, { title: 'customers', list: 'customers', needs: ['check', 'canary_hub_routers', 'canary', 'hub_routers'], when: `${ok('canary_hub_routers')} && ${ok('canary')} && ${ok('hub_routers')}`, kind: 'customer', lab }),
+        hub_sessions: shardJob(input, {
+          title: 'hub sessions',
+          list: 'hubs',
+          needs: ['check', 'canary_hub_routers', 'canary', 'hub_routers', 'terraform'],
+          when: `${ok('canary_hub_routers')} && ${ok('canary')} && ${ok('hub_routers')}`,
+          kind: 'sessions',
+          lab: false,
+        }),
         decommission: shardJob(input, { title: 'decommission', list: 'leaving', needs: ['check', 'canary', 'hub_sessions'], when: `${ok('canary')} && ${ok('hub_sessions')}`, kind: 'customer', lab: false }),
       },
     },

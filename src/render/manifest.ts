@@ -22,6 +22,11 @@ export interface Manifest {
   /** What the folder was generated from (fingerprint.ts); equal inputs and intact files mean nothing to redo. */
   readonly inputs?: Inputs;
   readonly endpoints?: Readonly<Record<string, EndpointStatus>>;
+  /**
+   * SHA-256 of the operator stack's wiring (wiringHash): what the lab proves. CI runs the lab for a customer whose
+   * wiring differs from the pull request's base, and skips it for a change of tags, labels or documentation only.
+   */
+  readonly wiring?: string;
   /** Present (true) only while the customer is leaving the fleet (spec `decommission: true`). */
   readonly decommission?: true;
   /** Present only when the spec records exceptions (older manifests have none). */
@@ -40,6 +45,21 @@ export interface Inputs {
 export const sha256 = (text: string | Buffer) => createHash('sha256').update(text).digest('hex');
 
 export { lf, textSha256 } from '../support/text';
+
+/**
+ * Arguments that change nothing a packet, a BGP session or a DNS query meets: tags and labels, descriptions, and where
+ * alarms notify. Everything else of the operator stack (addresses, tunnels and their options, routers, sessions,
+ * endpoints, security group rules, zones and records, routes, the alarms' dimensions and filters, the outputs) is wiring.
+ */
+const NOT_WIRING: ReadonlySet<string> = new Set(['//', 'tags', 'labels', 'user_labels', 'description', 'alarm_description', 'documentation', 'alarm_actions', 'ok_actions', 'insufficient_data_actions', 'notification_channels']);
+
+/** SHA-256 of an operator stack's resources and outputs without the arguments of NOT_WIRING, at any depth. */
+export function wiringHash(operatorJson: string): string {
+  const strip = (v: unknown): unknown =>
+    Array.isArray(v) ? v.map(strip) : v !== null && typeof v === 'object' ? Object.fromEntries(Object.entries(v).filter(([k]) => !NOT_WIRING.has(k)).map(([k, x]) => [k, strip(x)])) : v;
+  const doc = JSON.parse(operatorJson) as { resource?: unknown; output?: unknown };
+  return sha256(JSON.stringify({ resource: strip(doc.resource ?? {}), output: strip(doc.output ?? {}) }));
+}
 
 /** The manifest of a folder's files (the manifest itself excluded). `source` is what the header names. */
 export function renderManifest(source: string, files: ReadonlyMap<string, string>, about: Omit<Manifest, 'files'> = {}): string {

@@ -182,7 +182,7 @@ export async function runGenerate(s: RunSettings): Promise<GenerateSummary> {
       staged.push(folder);
     };
     if (!run.ciSkipped) {
-      const ci = renderers().renderCiFolder(renderers().ciFacts(run.all, allocations), { ...s, fleet: s.fleet.config, fleetBytes });
+      const ci = renderers().renderCiFolder(renderers().ciFacts(run.all, allocations, s.fleet.config.rollout.canary), { ...s, fleet: s.fleet.config, fleetBytes });
       if (ci.size > 0) stageFleetFolder(CI_FOLDER, ci);
       stageFleetFolder(HUBS_FOLDER, renderers().renderHubsFolder(run.all, allocations, { ...s, fleet: s.fleet.config, fleetBytes }));
     }
@@ -228,8 +228,8 @@ export async function runCheck(s: RunSettings): Promise<CheckSummary> {
   if (scan.dirty.size === 0 && interrupted.length === 0) {
     const names = [...scan.clean.values()];
     const expected = new Set([...names, ...(ciWanted ? [CI_FOLDER] : [])]);
-    const hubs = hubsOnDisk(s.outDir, scan, fleetBytes);
-    const ciClean = !ciWanted || upToDate(s.outDir, CI_FOLDER, ciInputs({ names, hubs: hubs.ids, leaving: hubs.leaving }, fleetBytes));
+    const hubs = hubsOnDisk(s.outDir, scan, fleetBytes, s.fleet.config.rollout.canary);
+    const ciClean = !ciWanted || upToDate(s.outDir, CI_FOLDER, ciInputs({ names, hubs: hubs.ids, leaving: hubs.leaving, canaryHubs: hubs.canaryHubs }, fleetBytes));
     if (hubs.present) expected.add(HUBS_FOLDER);
     if (ciClean && hubs.clean && topLevelDrift(s.outDir, expected).length === 0) {
       return { customers: files.length, upToDate: files.length, compared: 0, drift: [], pool: { workers: 0, workerMaxRssKb: 0 } };
@@ -248,7 +248,7 @@ export async function runCheck(s: RunSettings): Promise<CheckSummary> {
       .filter((spec) => scan.dirty.has(spec.file))
       .map((spec) => ({ file: spec.file, spec: spec.spec, inputs: customerInputs(spec.sha256, fleetBytes), allocation: allocations.get(spec.spec.name)! }));
     const { results, stats } = await runTasks(tasks, ctx, pool, (done) => s.onProgress?.(done, tasks.length));
-    const ci = renderers().renderCiFolder(renderers().ciFacts(run.all, allocations), { ...s, fleet: s.fleet.config, fleetBytes });
+    const ci = renderers().renderCiFolder(renderers().ciFacts(run.all, allocations, s.fleet.config.rollout.canary), { ...s, fleet: s.fleet.config, fleetBytes });
     const hubs = renderers().renderHubsFolder(run.all, allocations, { ...s, fleet: s.fleet.config, fleetBytes });
     const expected = new Set([...run.names, ...(ci.size > 0 ? [CI_FOLDER] : []), ...(hubs.size > 0 ? [HUBS_FOLDER] : [])]);
     const byFolder: [string, Drift[]][] = results.map((r) => [r.name, r.drift]);
@@ -266,21 +266,23 @@ export async function runCheck(s: RunSettings): Promise<CheckSummary> {
  * customers' allocation files and spec bytes give now, and its files must be intact. Two pull requests that
  * allocated at once never both match: the merged hubs manifest records at most one of them.
  */
-function hubsOnDisk(outDir: string, scan: Scan, fleetBytes: Buffer): { present: boolean; clean: boolean; ids: string[]; leaving: string[] } {
+function hubsOnDisk(outDir: string, scan: Scan, fleetBytes: Buffer, canaries: readonly string[] = []): { present: boolean; clean: boolean; ids: string[]; leaving: string[]; canaryHubs: string[] } {
   const entries: { name: string; specSha: string; allocation: string }[] = [];
   const ids = new Set<string>();
   const leaving: string[] = [];
+  const canaryHubs = new Set<string>();
   for (const [file, name] of scan.clean) {
     const text = readIfExists(join(outDir, name, ALLOCATION_FILE));
     const a = parseAllocation(text);
     const facts = scan.cleanFacts.get(file)!;
-    if (!a) return { present: false, clean: false, ids: [], leaving: [] };
+    if (!a) return { present: false, clean: false, ids: [], leaving: [], canaryHubs: [] };
     if (facts.decommission) leaving.push(name);
     if (a.router.placement !== 'shared') continue;
     ids.add(a.router.hub);
+    if (canaries.includes(name)) canaryHubs.add(a.router.hub);
     entries.push({ name, specSha: facts.sha, allocation: text! });
   }
-  const facts = { ids: [...ids].sort(), leaving: leaving.sort() };
+  const facts = { ids: [...ids].sort(), leaving: leaving.sort(), canaryHubs: [...canaryHubs].sort() };
   const m = manifestOf(outDir, HUBS_FOLDER);
   if (entries.length === 0) return { present: false, clean: m === undefined && safeReaddir(join(outDir, HUBS_FOLDER)).length === 0, ...facts };
   return { present: true, clean: m !== undefined && sameInputs(m.inputs, hubsInputs(entries, fleetBytes)) && folderIntact(join(outDir, HUBS_FOLDER), m), ...facts };

@@ -60,7 +60,7 @@ export const generate: Command<GenerateArgs> = {
       const { generateAll } = await import('../../pipeline/generate');
       const { generateAndCommit } = await import('../commit-run');
       const out = generateAll({ specs: specs as string[], specsDir, outDir, fleet: fleet.config, fleetBytes: fleet.bytes, insideSpecsDir: true, reallocate: a.reallocate });
-      return generateAndCommit(out, { outDir, specsDir, fleetFile: fleet.file, branch: a.branch, prBodyFile, io });
+      return generateAndCommit(out, { outDir, specsDir, fleetFile: fleet.file, branch: a.branch, prBodyFile, fleet: fleet.config, io });
     }
     const started = process.hrtime.bigint();
     const progress = progressLine(io, 'rendering', !a.quiet && !a.json);
