@@ -28,7 +28,7 @@ const names = (n: number) => Array.from({ length: n }, (_, i) => `fleet${String(
 const inputOf = (customers: string[], fleet: FleetConfig): CiInput => ({ customers, hubs: [], leaving: [], canaryHubs: [], specsDir: 'customers', outDir: 'generated', fleet });
 
 type Step = { id?: string; name?: string; run?: string; env?: Record<string, string>; if?: string };
-type Job = { needs?: string[]; if?: string; steps: Step[]; strategy?: { 'max-parallel'?: number; matrix: Record<string, string> } };
+type Job = { name?: string; needs?: string[]; if?: string; steps: Step[]; strategy?: { 'max-parallel'?: number; matrix: Record<string, string> } };
 
 /** Run a workflow script as a runner's bash step runs it: bash --noprofile --norc -eo pipefail. */
 function runStep(script: string, cwd: string, env: Record<string, string>) {

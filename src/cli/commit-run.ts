@@ -156,9 +156,9 @@ function fleetKeysChanged(git: Git, root: string, fleetFile: string | undefined)
 
 /** The branch a change goes to when --branch is not given: named after the customer, or after the kind of change. */
 function branchBase(out: FleetOutput, summaries: readonly ChangeSummary[], removed: readonly Removal[], fleetKeys: readonly string[]): string {
-  const named = out.customers.length === 1 ? out.customers[0]!.name : undefined;
-  if (named !== undefined) return `privlink/${named}${summaries.some((s) => s.customer === named && kindOf(s) === 'decommission') ? '-decommission' : ''}`;
-  if (summaries.length === 0 && removed.length > 0) return `privlink/remove-${removed.length === 1 ? removed[0]!.name : `${removed.length}-customers`}`;
+  const named = out.customers.length === 1 ? summaries.find((s) => s.customer === out.customers[0]!.name) : undefined;
+  if (named !== undefined && removed.length === 0) return `privlink/${named.customer}${kindOf(named) === 'decommission' ? '-decommission' : ''}`;
+  if (removed.length > 0) return `privlink/remove-${removed.length === 1 ? removed[0]!.name : `${removed.length}-customers`}`;
   if (fleetKeys.length > 0) return `privlink/fleet-${fleetKeys.join('-')}`;
   if (summaries.length > 0 && summaries.every((s) => s.isNew)) return summaries.length === 1 ? `privlink/${summaries[0]!.customer}` : `privlink/${summaries.length}-new-customers`;
   return `privlink/${summaries.length + removed.length}-customers`;
