@@ -237,6 +237,35 @@ describe('--commit never fails on a branch name', () => {
   });
 });
 
+describe('two onboarding pull requests from the same main', () => {
+  it('the documented recovery: merge main, check names the conflict, generate --reallocate, check passes, commit', async () => {
+    const dir = await repoWith({ acme: ACME });
+    const contoso = acmeWith({ name: 'contoso', 'aws.accountId': '555566667777', 'aws.vpcCidr': '10.252.0.0/24', 'endpoints.0.hostnames': ['git.contoso.example'], 'endpoints.1.hostnames': ['artifacts.contoso.example'] });
+    writeFileSync(join(dir, 'customers', 'initech.yaml'), INITECH);
+    expect((await privlink(dir, 'generate', 'customers/initech.yaml', '--commit')).code).toBe(0);
+    git(dir, 'switch', '-q', 'main');
+    writeFileSync(join(dir, 'customers', 'contoso.yaml'), contoso);
+    expect((await privlink(dir, 'generate', 'customers/contoso.yaml', '--commit')).code).toBe(0);
+    git(dir, 'switch', '-q', 'main');
+    git(dir, 'merge', '-q', '--ff-only', 'privlink/initech');
+    git(dir, 'switch', '-q', 'privlink/contoso');
+    const merge = spawnSync('git', ['merge', 'main'], { cwd: dir, encoding: 'utf8', env: ENV });
+    expect(merge.status).toBe(1);
+    expect(merge.stdout).toMatch(/CONFLICT \(content\): Merge conflict in generated\/ci\/atlantis\.yaml/);
+    const check = await privlink(dir, 'check');
+    expect(check.code).toBe(1);
+    expect(check.stderr).toContain('Keep the customer whose apply has run and move the other: `privlink generate --reallocate contoso` or `privlink generate --reallocate initech`');
+    expect((await privlink(dir, 'generate', '--reallocate', 'contoso', '-q')).code).toBe(0);
+    expect(await privlink(dir, 'check', '-q')).toMatchObject({ code: 0 });
+    git(dir, 'add', '-A');
+    git(dir, 'commit', '-q', '--no-edit');
+    const clone = tempDir('privlink-prclone-');
+    execFileSync('git', ['clone', '-q', '-b', 'privlink/contoso', dir, clone], { env: ENV });
+    expect((await privlink(clone, 'check')).code).toBe(0);
+    expect(readFileSync(join(clone, 'generated', 'ci', 'atlantis.yaml'), 'utf8')).not.toContain('<<<<<<<');
+  });
+});
+
 describe('CI work follows the change', () => {
   /** Runs the generated check job's changed-stacks script on the repository's history, as a pull request. */
   function changed(dir: string, base: string): Record<string, string> {

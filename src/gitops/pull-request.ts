@@ -84,8 +84,9 @@ export function subjectOf(c: ChangeSet): string {
   }
   const removal = (named: boolean) => (c.removed.length === 0 ? [] : [named ? `remove ${c.removed.join(', ')} (decommissioned)` : `remove ${plural(c.removed.length, 'customer')}`]);
   for (const named of [true, false]) {
-    const parts = [...[...kinds].map(([kind, names]) => phrase(kind, names, c, named)), ...removal(named)];
-    const subject = `privlink: ${parts.join('; ') || 'no customer changes'}`;
+    const fleetOnly = c.fleetKeys.length > 0 && !kinds.has('fleet') ? [`fleet settings: ${c.fleetKeys.join(', ')}`] : [];
+    const parts = [...fleetOnly, ...[...kinds].map(([kind, names]) => phrase(kind, names, c, named)), ...removal(named)];
+    const subject = `privlink: ${parts.join('; ') || 'CI and hub config only'}`;
     if (subject.length <= SUBJECT_LIMIT) return subject;
   }
   const first = [...kinds][0];
@@ -135,11 +136,17 @@ interface Section {
 
 const PLACEHOLDER = '{customer}';
 
-/** Groups customers whose rendered text is equal once each one's own name is replaced by the placeholder. */
+/** A customer name where it stands as a word of its own (`acme`, `privlink-acme-router`; not `acme_a1` or `macme`). */
+const nameAt = (name: string) => new RegExp(`(?<![a-z0-9_])${name.replace(/[^a-z0-9]/g, (ch) => `\\${ch}`)}(?![a-z0-9_])`, 'g');
+
+/**
+ * Groups customers whose rendered text is equal once each one's own name is replaced by the placeholder: putting
+ * each member's name back gives exactly its own text, so a group's text is true of every member.
+ */
 function sections(summaries: readonly ChangeSummary[], render: (s: ChangeSummary) => string): Section[] {
   const groups = new Map<string, { names: string[]; first: ChangeSummary }>();
   for (const s of summaries) {
-    const text = render(s).split(s.customer).join(PLACEHOLDER);
+    const text = render(s).replace(nameAt(s.customer), PLACEHOLDER);
     const g = groups.get(text);
     if (g) g.names.push(s.customer);
     else groups.set(text, { names: [s.customer], first: s });
@@ -149,7 +156,7 @@ function sections(summaries: readonly ChangeSummary[], render: (s: ChangeSummary
 
 function heading(sec: Section): string {
   if (sec.names.length === 1) return `${sec.names[0]}: ${changeText(sec.first)}`;
-  return `${plural(sec.names.length, 'customer')}, one change: ${changeText(sec.first).split(sec.first.customer).join(PLACEHOLDER)}`;
+  return `${plural(sec.names.length, 'customer')}, one change: ${changeText(sec.first).replace(nameAt(sec.first.customer), PLACEHOLDER)}`;
 }
 
 /** Who a grouped section is about, and what the placeholder means in it. */
