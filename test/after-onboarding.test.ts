@@ -76,6 +76,21 @@ describe('removing a customer through --commit', () => {
     expect(await cleanCloneChecks(dir, 'offboard-acme')).toEqual({ code: 0, stderr: '' });
   });
 
+  it('plain generate warns when a live customer is deleted (Atlantis has no --base), and not for a decommissioned one', async () => {
+    const dir = await repo();
+    git(dir, 'rm', '-q', '-r', 'customers/globex.yaml', 'generated/globex');
+    const r = await privlink(dir, 'generate', '-q');
+    expect(r.code).toBe(0); // it writes what it is told; --commit and check --base are where it is refused
+    expect(r.stderr).toContain(
+      'privlink: warning: globex is deleted (customers/globex.yaml and generated/globex/ are gone), but it was never decommissioned (generated/globex/privlink-manifest.json at HEAD has no "decommission": true)',
+    );
+    expect(r.stderr).toContain('Restore them (git checkout HEAD -- customers/globex.yaml generated/globex), then offboard it (docs/offboarding.md)');
+    // acme was decommissioning at HEAD: deleting it is the last offboarding step, and generate says nothing.
+    const done = await repo();
+    git(done, 'rm', '-q', '-r', 'customers/acme.yaml', 'generated/acme');
+    expect(await privlink(done, 'generate', '-q')).toMatchObject({ code: 0, stderr: '' });
+  });
+
   it('a customer never decommissioned: --commit refuses with the offboarding steps, and writes nothing', async () => {
     const dir = await repo();
     rmSync(join(dir, 'customers', 'globex.yaml'));

@@ -192,7 +192,7 @@ describe('privlink status', () => {
     expect(empty.err).toContain('the state holds no VPN connection of acme: has CI applied its operator stack?');
     expect((await status(['acme', '--state', '/nonexistent/state.json'])).err).toContain('cannot read state "/nonexistent/state.json" (ENOENT)');
     const unknown = await status(['initech']);
-    expect(unknown.code).toBe(1);
+    expect(unknown.code).toBe(2); // a usage mistake, not "degraded or down" (cron pages on 1)
     expect(unknown.err).toContain('no customer "initech" in customers/ (customers there: acme, globex)');
     expect((await status(['acme', 'globex', '--state', 'x.json'])).code).toBe(2);
   });

@@ -49,7 +49,9 @@ export async function exec(argv: readonly string[], realIo: Io = processIo): Pro
   // With --json, stdout carries exactly one JSON document, failures included; the text report still goes to stderr.
   const json = argv.includes('--json');
   let printed = false;
-  const io: Io = json ? { ...realIo, out: (t) => ((printed = true), realIo.out(t)) } : realIo;
+  let buffered = '';
+  // With --json the command's document is held until its exit code is known, so `ok` and `exitCode` can agree with it.
+  const io: Io = json ? { ...realIo, out: (t) => ((printed = true), (buffered += t)) } : realIo;
 
   const parser = yargs()
     .scriptName('privlink')
@@ -94,7 +96,27 @@ export async function exec(argv: readonly string[], realIo: Io = processIo): Pro
     const failure = err instanceof Error && err.name === 'YError' ? new UsageError(err.message) : err;
     code = reportFailure(failure, { io, command, debug: argv.includes('--debug'), json: json && !printed });
   }
+  if (json && buffered !== '') realIo.out(withJsonContract(buffered, code));
   return code;
+}
+
+/**
+ * The one `--json` contract (README.md, "Exit codes, problems and --json"): the document on stdout says `"ok": true`
+ * exactly when the exit status is 0, and carries `exitCode` equal to the exit status when it is not. Applied here,
+ * once, to whatever document a command printed; output that is not one JSON object (help text) passes unchanged.
+ */
+export function withJsonContract(text: string, code: number): string {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    return text;
+  }
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) return text;
+  const { command, ok: _ok, exitCode: _exitCode, ...rest } = doc as Record<string, unknown>;
+  const fixed = { ...(command !== undefined ? { command } : {}), ok: code === 0, ...(code !== 0 ? { exitCode: code } : {}), ...rest };
+  const pretty = text.trim().includes('\n');
+  return `${JSON.stringify(fixed, null, pretty ? 2 : undefined)}\n`;
 }
 
 /** The CLI's process entry (bin/privlink.js installs the interrupt handler before loading this module). */

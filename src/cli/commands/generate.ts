@@ -34,7 +34,7 @@ export const generate: Command<GenerateArgs> = {
   positionals: { specs: { type: 'string', array: true, default: [] as string[], describe: 'Spec files (customers/<name>.yaml)' } },
   options: {
     ...FLEET_RUN_OPTIONS,
-    commit: { type: 'boolean', default: false, describe: 'Commit the spec and its output on a new branch, with a resource-level change summary' },
+    commit: { type: 'boolean', default: false, describe: 'Commit the spec and its output on a branch named after the change (privlink/<customer>, -2 when taken), with a resource-level summary and what CI will run' },
     branch: { type: 'string', requiresArg: true, describe: 'Branch for --commit (default: privlink/<customer>, or named after the kind of change; taken names get -2, -3…; a branch merged into HEAD is reused)' },
     'pr-body': { type: 'string', requiresArg: true, describe: 'With --commit: also write the pull-request body (Markdown) to this file' },
     reallocate: {
@@ -75,6 +75,7 @@ export const generate: Command<GenerateArgs> = {
     for (const n of summary.notices) io.err(`privlink: ${n}\n`);
     for (const f of summary.filesRemoved) io.err(removedLine(outDir, f, summary.filesObsolete));
     if (summary.ciSkipped) io.err(`privlink: warning: ${outDir}/${summary.ciSkipped}\n`);
+    for (const w of await liveDeletionWarnings(outDir, specsDir)) io.err(`privlink: warning: ${w}\n`);
     if (a.json) {
       io.out(`${JSON.stringify({ command: 'generate', ...summaryJson(summary), seconds: round(seconds), maxRssMb: maxRssMb(summary.pool) })}\n`);
     } else if (!a.quiet) {
@@ -83,6 +84,27 @@ export const generate: Command<GenerateArgs> = {
     return 0;
   },
 };
+
+/**
+ * Customers the working tree deleted (spec and folder) while HEAD has them live (no `"decommission": true`): generate
+ * writes what it is told, but warns as `--commit` refuses, since nothing would plan their tunnels and endpoints any
+ * more. Outside a git repository, or before its first commit, there is nothing to compare with: no warning.
+ */
+async function liveDeletionWarnings(outDir: string, specsDir: string): Promise<string[]> {
+  const { liveDeletions } = await import('../../gitops/commit');
+  let gone;
+  try {
+    gone = liveDeletions('HEAD', outDir);
+  } catch {
+    return [];
+  }
+  return gone.map(
+    (d) =>
+      `${d.name} is deleted (${specsDir}/${d.name}.yaml and ${outDir}/${d.name}/ are gone), but it was never decommissioned (${d.manifest} at HEAD has no "decommission": true): ` +
+      `its tunnels and endpoints would stay up with nothing planning them, and \`--commit\` and \`check --base\` refuse this. ` +
+      `Restore them (git checkout HEAD -- ${specsDir}/${d.name}.yaml ${outDir}/${d.name}), then offboard it (docs/offboarding.md)`,
+  );
+}
 
 function report(io: Io, outDir: string, summary: GenerateSummary, seconds: number): void {
   for (const name of summary.foldersWritten) io.out(`${outDir}/${name}/ written\n`);

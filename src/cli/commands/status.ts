@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildModel, type CustomerModel } from '../../model/model';
-import { Refused, UsageError } from '../../input/problems';
+import { UsageError } from '../../input/problems';
 import { validateRun } from '../../pipeline/specs';
 import { customerStatus, StateError, type CustomerStatus } from '../../gitops/status';
 import { plural } from '../../support/words';
@@ -80,7 +80,7 @@ export const status: Command<StatusArgs> = {
     const models = run.requested.map((s) => buildModel(s.spec, s.file, fleet.config, allocations.get(s.spec.name)!));
     const unknown = a.customers.filter((c) => !models.some((m) => m.name === c));
     if (unknown.length > 0) {
-      throw new Refused(`no customer ${unknown.map((c) => `"${c}"`).join(', ')} in ${specsDir}/ (customers there: ${models.map((m) => m.name).join(', ') || 'none'})`);
+      throw new UsageError(`no customer ${unknown.map((c) => `"${c}"`).join(', ')} in ${specsDir}/ (customers there: ${models.map((m) => m.name).join(', ') || 'none'})`);
     }
     const chosen = a.customers.length > 0 ? models.filter((m) => a.customers.includes(m.name)) : models;
     const results: CustomerStatus[] = [];
