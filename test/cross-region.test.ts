@@ -43,6 +43,29 @@ describe('services in other AWS Regions', () => {
     expect(readme).toContain('service in us-east-1 (cross-Region)');
   });
 
+  it("the customer's README and examples name each service's own Region in every command and exclusion", async () => {
+    const { dir, code } = await repo(initechCrossRegion());
+    expect(code).toBe(0);
+    const readme = readFileSync(join(dir, 'generated', 'initech', 'customer-module', 'README.md'), 'utf8');
+    // Accepting and, to offboard, unprotecting the load balancer: once per Region a service runs in, named.
+    for (const [services, region] of [['nexus', 'us-east-1'], ['gitlab', 'eu-west-1'], ['bitbucket', 'us-west-2']]) {
+      expect(readme).toContain(`# ${services}: in ${region}\n       aws ec2 describe-vpc-endpoint-connections --region ${region} \\`);
+      expect(readme).toContain(`# ${services}: in ${region}\n       aws ec2 describe-vpc-endpoint-connections --region ${region} \\\n         --filters Name=service-id,Values=<endpoint_service_id output>\n       aws ec2 accept-vpc-endpoint-connections --region ${region} \\`);
+      expect(readme).toContain(`# ${services}: in ${region}\n    aws elbv2 modify-load-balancer-attributes --region ${region} \\`);
+    }
+    expect(readme).toContain("your AWS provider for the service's Region (the table above) serves it");
+    expect(readme).toContain('`com.amazonaws.vpce.<its Region>.vpce-svc-…`');
+    expect(readme).not.toContain('your AWS provider for us-west-2 serves it');
+    // The AZ IDs cross-Region access refuses, of the services' Regions only: us-east-1 has one, eu-west-1 none.
+    expect(readme).toContain('but they must not be in `use1-az3`,');
+    expect(readme).not.toMatch(/usw1-az2|apne1-az3|apne2-az/);
+    const gitlab = readFileSync(join(dir, 'generated', 'initech', 'customer-module', 'examples', 'gitlab', 'main.tf'), 'utf8');
+    expect(gitlab).toContain('any Availability Zone of eu-west-1');
+    expect(gitlab).not.toMatch(/use1-az3|usw1-az2|apne1-az3|apne2-az/);
+    const nexus = readFileSync(join(dir, 'generated', 'initech', 'customer-module', 'examples', 'nexus', 'main.tf'), 'utf8');
+    expect(nexus).toContain('any Availability Zone of us-east-1 but use1-az3');
+  });
+
   it.each([
     ['a Region of another partition', { 'endpoints.1.region': 'cn-north-1' }, 'endpoints[1].region: "cn-north-1" is in the aws-cn partition and aws.region "us-west-2" in aws: PrivateLink connects Regions of one partition only'],
     ['an unknown Region', { 'endpoints.1.region': 'us-east-9' }, 'endpoints[1].region: "us-east-9" is no AWS Region'],

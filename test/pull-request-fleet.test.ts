@@ -57,9 +57,12 @@ describe('a fleet-wide change fits where it goes', () => {
       // The PR says what CI will run, within GitHub's matrix limits: shards, and no lab for a tags-only change.
       expect(body).toMatch(new RegExp(`customers \\(20 shards, ${n} customers\\)`));
       expect(body).toMatch(new RegExp(`none for ${n} customers whose change is tags, labels or documentation only`));
-      const clone = tempDir('privlink-prclone-');
-      execFileSync('git', ['clone', '-q', '-b', 'privlink/fleet-labels', dir, clone], { env: ENV });
-      expect(spawnSync(process.execPath, [BIN, 'check', '-q'], { cwd: clone, env: ENV }).status).toBe(0);
+      if (n <= 100) {
+        // The branch's clean clone passes check (once: the clone of 1,000 folders proves nothing more).
+        const clone = tempDir('privlink-prclone-');
+        execFileSync('git', ['clone', '-q', '-b', 'privlink/fleet-labels', dir, clone], { env: ENV });
+        expect(spawnSync(process.execPath, [BIN, 'check', '-q'], { cwd: clone, env: ENV }).status).toBe(0);
+      }
     }, 240_000);
   }
 

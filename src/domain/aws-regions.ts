@@ -36,4 +36,12 @@ export function partitionOf(region: string): string | undefined {
  */
 export const CROSS_REGION_UNSUPPORTED_AZ_IDS: readonly string[] = ['use1-az3', 'usw1-az2', 'apne1-az3', 'apne2-az2', 'apne2-az4'];
 
+/** The same AZ IDs by the Region they are in (an AZ ID's prefix names its Region: use1 is us-east-1). */
+export const CROSS_REGION_UNSUPPORTED_BY_REGION: Readonly<Record<string, readonly string[]>> = {
+  'us-east-1': ['use1-az3'],
+  'us-west-1': ['usw1-az2'],
+  'ap-northeast-1': ['apne1-az3'],
+  'ap-northeast-2': ['apne2-az2', 'apne2-az4'],
+};
+
 export const CROSS_REGION_SOURCE = 'AWS PrivateLink guide, "Share your services through AWS PrivateLink", "Cross-Region access"';

@@ -10,7 +10,7 @@ import {
 } from '../domain/constants';
 import type { CustomerModel } from '../model/model';
 import { ACCEPTANCE_RULE } from '../domain/exceptions';
-import { CROSS_REGION_UNSUPPORTED_AZ_IDS } from '../domain/aws-regions';
+import { CROSS_REGION_UNSUPPORTED_AZ_IDS, CROSS_REGION_UNSUPPORTED_BY_REGION } from '../domain/aws-regions';
 import { commentedNotice } from './header';
 import { render } from './templates';
 
@@ -53,17 +53,28 @@ export function customerModuleData(model: CustomerModel, operatorName = DEFAULT_
       // Same Region: one subnet per AZ ID the operator's endpoint uses (the module checks it). Cross-Region: any two
       // AZs of the service's Region (no alignment), none of those cross-Region PrivateLink does not support.
       subnets: e.crossRegion
-        ? [0, 1].map((i) => ({ id: `subnet-0123456789abcdef${i.toString(16)}`, where: `any Availability Zone of ${e.region} but ${CROSS_REGION_UNSUPPORTED_AZ_IDS.join(', ')}` }))
+        ? [0, 1].map((i) => ({ id: `subnet-0123456789abcdef${i.toString(16)}`, where: `any Availability Zone of ${e.region}${excludedIn(e.region)}` }))
         : model.aws.availabilityZoneIds.map((azId, i) => ({ id: `subnet-0123456789abcdef${i.toString(16)}`, where: azId })),
     })),
     operatorRegion: model.aws.region,
+    // Every AZ ID cross-Region access does not support (the module refuses them), and those in the Regions of this
+    // customer's cross-Region services (what its README names).
     crossRegionAzIds: CROSS_REGION_UNSUPPORTED_AZ_IDS,
+    serviceRegionAzIds: [...new Set(model.endpoints.filter((e) => e.crossRegion).flatMap((e) => CROSS_REGION_UNSUPPORTED_BY_REGION[e.region] ?? []))],
+    // Each Region a service runs in, with its services: the customer's admin runs each command in the service's Region.
+    serviceRegions: [...new Set(model.endpoints.map((e) => e.region))].sort().map((region) => ({ region, services: model.endpoints.filter((e) => e.region === region).map((e) => e.name).join(', ') })),
     anyCrossRegion: model.endpoints.some((e) => e.crossRegion),
     anySameRegion: model.endpoints.some((e) => !e.crossRegion),
     exceptions: model.securityExceptions,
     acceptanceReason: model.securityExceptions.find((x) => x.rule === ACCEPTANCE_RULE)?.reason,
   };
 }
+
+/** `but use1-az3` for a Region with AZ IDs cross-Region access does not support; nothing for the others. */
+const excludedIn = (region: string) => {
+  const ids = CROSS_REGION_UNSUPPORTED_BY_REGION[region] ?? [];
+  return ids.length ? ` but ${ids.join(', ')}` : '';
+};
 
 /** Files of generated/<name>/customer-module/, by path relative to that folder. */
 export function renderCustomerModule(model: CustomerModel, operatorName?: string): Map<string, string> {
