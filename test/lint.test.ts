@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { RULES, lintDocs, loadArtifacts, toDoc } from '../src/lint';
 import { parseHclFiles } from '../src/support/terraform-doc';
 import type { TfDoc } from '../src/lint/types';
-import { AUTO_ACCEPT_REASON, ROOT, acmeAutoAccept, tempDir } from './helpers';
+import { AUTO_ACCEPT_REASON, ROOT, acmeAutoAccept, acmeWith, privlinkHere, tempDir } from './helpers';
 
 const FIXTURES = join(__dirname, 'fixtures', 'lint');
 const BIN = join(ROOT, 'bin', 'privlink.js');
@@ -74,6 +74,37 @@ describe('privlink lint', () => {
     expect(r.stderr).toMatch(/^generated\/acme\/operator\/cdk\.tf\.json: PRIVLINK_VPN_STRONG_PROPOSALS: aws_vpn_connection\.vpn_[ab]: tunnel1_phase1_integrity_algorithms offers weak SHA1/m);
     expect(r.stderr).not.toContain('generated/globex');
     expect(r.stderr).toMatch(/privlink lint: \d+ findings in 2 artifacts/);
+  });
+});
+
+describe('lint of a narrower folder', () => {
+  it('judges a hub against the whole output: no finding the full lint does not have, and a real one still found', async () => {
+    const dir = tempDir('privlink-linthub-');
+    mkdirSync(join(dir, 'customers'));
+    cpSync(join(ROOT, 'privlink.yaml'), join(dir, 'privlink.yaml'));
+    writeFileSync(join(dir, 'customers', 'acme.yaml'), readFileSync(join(ROOT, 'customers', 'acme.yaml')));
+    writeFileSync(
+      join(dir, 'customers', 'initech.yaml'),
+      acmeWith({ name: 'initech', 'aws.accountId': '777788889999', 'aws.vpcCidr': '10.251.0.0/24', 'endpoints.0.hostnames': ['git.initech.example'], 'endpoints.1.hostnames': ['artifacts.initech.example'] }),
+    );
+    expect((await privlinkHere(['generate', '-q'], dir)).code).toBe(0);
+    const lint = (...args: string[]) => spawnSync(process.execPath, [BIN, 'lint', ...args], { cwd: dir, encoding: 'utf8' });
+    expect(lint().status).toBe(0);
+    // The hub's peers are watched by policies in acme's and initech's stacks, outside generated/hubs.
+    const hubs = lint('generated/hubs');
+    expect([hubs.status, hubs.stderr]).toEqual([0, '']);
+    expect(lint('generated/initech').status).toBe(0);
+    // Without initech's policies on its sessions (bgp_a1, and no_path, which names every peer), the narrow scope still
+    // finds the unwatched peer, as the full lint does.
+    const stack = join(dir, 'generated', 'initech', 'operator', 'cdk.tf.json');
+    const tf = JSON.parse(readFileSync(stack, 'utf8'));
+    delete tf.resource.google_monitoring_alert_policy.bgp_a1;
+    delete tf.resource.google_monitoring_alert_policy.no_path;
+    writeFileSync(stack, JSON.stringify(tf));
+    const narrow = lint('generated/hubs');
+    expect(narrow.status).toBe(1);
+    expect(narrow.stderr).toMatch(/google_compute_router_peer\.initech_a1: no alert policy on router\.googleapis\.com\/bgp\/session_up/);
+    expect(lint().stderr).toMatch(/google_compute_router_peer\.initech_a1: no alert policy/);
   });
 });
 

@@ -94,9 +94,10 @@ export function toDoc(file: string, docs: readonly Json[], texts: readonly strin
  * *.tf files together) and each module example (examples/<name>/*.tf). A folder with a privlink manifest puts the
  * artifacts below it in the scope of the exceptions its spec records.
  */
-export async function loadArtifacts(dir: string, display = dir): Promise<TfDoc[]> {
+export async function loadArtifacts(dir: string, display = dir, withModules = true): Promise<TfDoc[]> {
   const docs: TfDoc[] = [];
   const hcl = async (abs: string, shown: string, scope: TfDoc['scope']) => {
+    if (!withModules) return;
     const tf = readdirSync(abs).filter((f) => f.endsWith('.tf')).sort();
     if (tf.length === 0) return;
     const files = tf.map((f) => ({ path: join(abs, f), text: readFileSync(join(abs, f), 'utf8') }));
@@ -136,13 +137,15 @@ const readdirIfPresent = (path: string) => {
 
 /**
  * Runs the rules over every document. A finding of a rule the document's spec excepts carries the spec's reason
- * and does not fail; an exception that excepts nothing in its customer's artifacts is itself a finding.
+ * and does not fail; an exception that excepts nothing in its customer's artifacts is itself a finding. A rule that
+ * relates artifacts (a hub's peer and the alert policy in its customer's stack) judges against `context`: the whole
+ * output's operator stacks when a narrower folder is scanned, so a narrower scope finds nothing the whole does not.
  */
-export function lintDocs(docs: readonly TfDoc[], rules: readonly LintRule[] = RULES): LintFinding[] {
+export function lintDocs(docs: readonly TfDoc[], rules: readonly LintRule[] = RULES, context: readonly TfDoc[] = docs): LintFinding[] {
   const used = new Set<string>();
   const findings = docs.flatMap((doc) =>
     rules.flatMap((rule) =>
-      rule.check(doc, docs).map((message): LintFinding => {
+      rule.check(doc, context).map((message): LintFinding => {
         const exception = rule.exceptedBy ? doc.scope?.exceptions.find((x) => x.rule === rule.id) : undefined;
         if (!exception) return { file: doc.file, rule, message };
         used.add(`${doc.scope!.folder}\0${rule.id}`);

@@ -1,5 +1,6 @@
 /** `privlink lint [dir]`: the security rule pack over generated artifacts. */
 import { existsSync } from 'node:fs';
+import { resolve, sep } from 'node:path';
 import { Refused, UsageError } from '../../input/problems';
 import { plural } from '../../support/words';
 import { enterRoot, setup } from '../context';
@@ -24,7 +25,12 @@ export const lint: Command<CommonArgs & { dir?: string; json: boolean }> = {
     if (docs.length === 0) {
       throw new Refused(`no generated artifacts in "${dir}" (no operator/*.tf.json, no customer-module/*.tf): run \`privlink generate\` first, or name the output folder`);
     }
-    const all = lintDocs(docs);
+    // A folder inside the output folder is judged with the whole output's operator stacks around it (a hub's peers are
+    // watched by policies in their customers' stacks); a folder elsewhere is judged on its own.
+    const out = resolve(setup(a).outDir);
+    const inside = resolve(dir) !== out && resolve(dir).startsWith(`${out}${sep}`);
+    const context = inside ? [...docs, ...(await loadArtifacts(out, out, false))] : docs;
+    const all = lintDocs(docs, RULES, context);
     const findings = all.filter((f) => f.excepted === undefined);
     const excepted = all.filter((f) => f.excepted !== undefined);
     const code = findings.length > 0 ? 1 : 0;
