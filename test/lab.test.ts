@@ -7,7 +7,7 @@
  * Where the machine cannot run it, these tests skip and say why.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LabUnavailable, preflight } from '../src/lab/host';
 import { NS_PREFIX, type LabReport } from '../src/lab/run';
@@ -163,7 +163,7 @@ describe('privlink lab on the example customers', () => {
 });
 
 describe('privlink lab on customers that share a Cloud Router', () => {
-  /** acme and initech on one network: acme's own router adopted by the hub, initech on it too, other source ranges. */
+  /** acme, initech and contoso on one network: acme's own router adopted by the hub, the others on it too, each with its own source ranges. */
   let dir = '';
   const shared = async () => {
     if (dir) return dir;
@@ -183,20 +183,32 @@ describe('privlink lab on customers that share a Cloud Router', () => {
         'endpoints.1.hostnames': ['artifacts.initech.example'],
       }),
     );
+    writeFileSync(
+      join(dir, 'customers', 'contoso.yaml'),
+      acmeWith({
+        name: 'contoso',
+        'aws.accountId': '555566667777',
+        'aws.vpcCidr': '10.252.0.0/24',
+        'gcp.sourceRanges': ['10.48.0.0/20'],
+        'endpoints.0.hostnames': ['git.contoso.example'],
+        'endpoints.1.hostnames': ['artifacts.contoso.example'],
+      }),
+    );
     const r = spawnSync(process.execPath, [BIN, 'generate'], { cwd: dir, encoding: 'utf8' });
     if (r.status !== 0) throw new Error(r.stderr);
     return dir;
   };
 
-  itLabRun('two customers on one routing daemon: each comes up whole and learns only its own ranges; acme\'s outage leaves initech\'s sessions and traffic alone', async () => {
+  itLabRun('three customers on one routing daemon: each comes up whole and learns only its own ranges; acme\'s outage leaves the others\' sessions and traffic alone', async () => {
     const repo = await shared();
     const router = JSON.parse(readFileSync(join(repo, 'generated', 'initech', 'allocation.json'), 'utf8')).router;
     expect([router.placement, router.name]).toEqual(['shared', 'privlink-acme-router']);
-    const { code, report, pid } = await lab(['acme', 'initech'], repo);
+    const { code, report, pid } = await lab(['acme', 'initech', 'contoso'], repo);
     const run = report as unknown as { router: string; ok: boolean; reports: LabReport[] };
     expect(run.router).toBe(`${router.hub}/privlink-acme-router`);
-    const [acme, initech] = run.reports;
-    for (const [name, r, ranges] of [['acme', acme!, '10\\.0\\.0\\.0\\/20, 10\\.4\\.0\\.0\\/14'], ['initech', initech!, '10\\.32\\.0\\.0\\/20']] as const) {
+    const [acme, initech, contoso] = run.reports;
+    const each = [['acme', acme!, '10\\.0\\.0\\.0\\/20, 10\\.4\\.0\\.0\\/14'], ['initech', initech!, '10\\.32\\.0\\.0\\/20'], ['contoso', contoso!, '10\\.48\\.0\\.0\\/20']] as const;
+    for (const [name, r, ranges] of each) {
       expect([name, r.sessions.map((s) => [s.gcp, s.up])]).toEqual([name, ['a1', 'a2', 'b1', 'b2'].map((k) => [`${name}_${k}`, true])]);
       // The one router originates both customers' ranges; each VGW hears only its own customer's.
       expect([name, check(r, 'AWS learns exactly the source ranges').detail]).toEqual([name, expect.stringMatching(new RegExp(`^${ranges} \\(admitted by the endpoint security groups\\) over 4 paths each, nothing else$`))]);
@@ -205,11 +217,16 @@ describe('privlink lab on customers that share a Cloud Router', () => {
     expect(check(acme!, 'outage').detail).toMatch(/^killed all 4 of acme's tunnels: its 4 sessions on the shared router dropped after \d/);
     // The alarms that fire are acme's, not its neighbour's.
     expect(check(acme!, 'alarms').detail).toMatch(/fires privlink-acme-tunnel-a1-down .*privlink-acme-bgp-a1-down/);
-    expect(check(acme!, 'alarms').detail).not.toContain('initech');
-    expect(check(initech!, "sessions during acme's outage").detail).toMatch(/^all 4 of initech's sessions stayed Established on the shared router without a flap while acme's dropped; 10\.251\.0\.0\/24 over 4 paths$/);
-    expect(check(initech!, "traffic during acme's outage").ok).toBe(true);
-    // git is initech's connected endpoint (artifacts awaits the customer, so nothing connects to it).
-    expect(check(initech!, "TCP git.initech.example during acme's outage").detail).toMatch(/^ports 22, 443 from 10\.32\.0\.1: 4\/4 connected to aws_vpc_endpoint\.endpoint_github \(acme's tunnels down\)$/);
+    expect(check(acme!, 'alarms').detail).not.toMatch(/initech|contoso/);
+    for (const [name, r, vpc, source] of [['initech', initech!, '10\\.251', '10\\.32'], ['contoso', contoso!, '10\\.252', '10\\.48']] as const) {
+      expect(check(r, "sessions during acme's outage").detail).toMatch(new RegExp(`^all 4 of ${name}'s sessions stayed Established on the shared router without a flap while acme's dropped; ${vpc}\\.0\\.0/24 over 4 paths$`));
+      expect(check(r, "traffic during acme's outage").ok).toBe(true);
+      // git is each one's connected endpoint (artifacts awaits the customer, so nothing connects to it).
+      expect(check(r, `TCP git.${name}.example during acme's outage`).detail).toMatch(new RegExp(`^ports 22, 443 from ${source}\\.0\\.1: 4/4 connected to aws_vpc_endpoint\\.endpoint_github \\(acme's tunnels down\\)$`));
+    }
+    // Each customer's source outside every range is its own address on the one router (three runs once collided).
+    const outsides = run.reports.map((r) => /(?:^|\n)(\S+) is outside every source range/.exec(r.checks.map((c) => c.detail).join('\n'))?.[1]);
+    expect(outsides.every(Boolean) && new Set(outsides).size === 3).toBe(true);
     expect(code).toBe(0);
     expect(leftovers(pid)).toEqual([]);
   });
@@ -227,6 +244,30 @@ describe('privlink lab on customers that share a Cloud Router', () => {
     expect(check(acme!, 'AWS learns exactly the source ranges')).toMatchObject({ ok: false, detail: 'AWS also learns 10.32.0.0/20, which no endpoint security group admits' });
     expect(check(initech!, 'AWS learns exactly the source ranges').ok).toBe(true);
     expect(code).toBe(1);
+  });
+
+  it('refuses, before bringing anything up, more customers than one run holds on one routing daemon, with the limit', () => {
+    const repo = tempDir('privlink-lab-full-');
+    cpSync(join(ROOT, 'privlink.yaml'), join(repo, 'privlink.yaml'));
+    mkdirSync(join(repo, 'customers'));
+    const names = Array.from({ length: 17 }, (_, i) => `cust${i + 1}`);
+    for (const [i, name] of names.entries()) {
+      const spec = acmeWith({
+        name,
+        'aws.accountId': String(100000000001 + i),
+        'aws.vpcCidr': `10.${101 + i}.0.0/24`,
+        'gcp.sourceRanges': [`172.${16 + Math.floor((i + 1) / 16)}.${16 * ((i + 1) % 16)}.0/20`],
+        'endpoints.0.hostnames': [`git.${name}.example`],
+        'endpoints.1.hostnames': [`artifacts.${name}.example`],
+      });
+      writeFileSync(join(repo, 'customers', `${name}.yaml`), spec);
+    }
+    expect(spawnSync(process.execPath, [BIN, 'generate', '-q'], { cwd: repo, encoding: 'utf8' }).status).toBe(0);
+    const r = spawnSync(process.execPath, [BIN, 'lab', ...names, '--no-install'], { cwd: repo, encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe(
+      'privlink: 17 customers hold 68 BGP sessions on the shared router; one lab run holds at most 64 on one routing daemon (16 HA customers, or 32 with one connection: measured on a 2-core machine, docs/lab.md): run them in groups of at most that many, each group on the same router\nprivlink: see privlink --help\n',
+    );
   });
 
   it('refuses customers that do not share one router, naming where each one is', () => {

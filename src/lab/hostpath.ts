@@ -28,8 +28,11 @@ export const CONNECT_TIMEOUT_MS = 3000;
 export const REFUSED_TIMEOUT_MS = 700;
 /** Candidate ports for "a port the endpoint does not list": the first one not listed is used. */
 const UNLISTED_PORTS = [8080, 8081, 9000, 9999] as const;
-/** Candidate sources outside every source range (the first outside all ranges and the VPC is used). */
-const OUTSIDE_SOURCES = ['10.255.255.254', '172.31.255.254', '192.168.255.254', '100.64.255.254'] as const;
+/**
+ * Candidate sources outside every source range (the first outside all ranges, the VPC and every address another
+ * customer on the same router already uses). Customers on one shared router share its namespace, so each needs its own.
+ */
+const OUTSIDE_SOURCES: readonly string[] = ['10.255.255.254', '172.31.255.254', '192.168.255.254', ...Array.from({ length: 256 }, (_, k) => `100.64.${255 - k}.254`)];
 
 export interface Pod {
   readonly ns: string;
@@ -97,18 +100,23 @@ export class HostPath {
       awsNs: string;
       sources: readonly string[];
       vpcCidr: string;
-      /** The first customer's path on a shared router: its pods are reused for the ranges both name. */
-      host?: HostPath;
+      /**
+       * On a shared router, the paths of the customers set up before this one (the first one's first): their pods
+       * are reused for the ranges this one names too, and their addresses are taken.
+       */
+      neighbours?: readonly HostPath[];
     },
   ) {
     this.ready = view.declared.filter((d) => d.ready && d.endpoint);
     this.waiting = view.declared.filter((d) => !d.ready);
     for (const d of this.ready) this.unlisted.set(d.name, UNLISTED_PORTS.find((p) => !d.ports.includes(p))!);
     const dev = o.devicePrefix;
-    const shared = new Map((o.host?.pods ?? []).filter((p) => p.range !== undefined).map((p) => [p.range!, p]));
+    const before = (o.neighbours ?? []).flatMap((n) => n.pods);
+    const shared = new Map<string, Pod>();
+    for (const p of before) if (p.range !== undefined && !shared.has(p.range)) shared.set(p.range, p);
     this.pods = o.sources.map((range, i) => shared.get(range) ?? { ns: `${o.prefix}p${i}`, device: `${dev}p${i}`, address: firstHost(range, 1), range });
-    const taken = [...o.sources, o.vpcCidr];
-    const used = new Set((o.host?.pods ?? []).map((p) => p.address));
+    const taken = [...o.sources, o.vpcCidr, ...before.flatMap((p) => (p.range ? [p.range] : []))];
+    const used = new Set(before.map((p) => p.address));
     const outside = OUTSIDE_SOURCES.find((a) => !taken.some((c) => inCidr(a, c)) && !used.has(a));
     if (outside && this.ready.length > 0) this.outside = { ns: `${o.prefix}px`, device: `${dev}px`, address: outside };
     if (this.outside) this.pods.push(this.outside);

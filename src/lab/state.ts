@@ -69,7 +69,7 @@ export class LabState {
       devicePrefix: seat?.tag.replace(/[^a-z0-9]/g, '') ?? '',
       work: this.work,
       gcpNs: this.gcpNs,
-      host: host?.hostPath,
+      neighbours: host ? [host.hostPath, ...host.guests.filter((g) => g !== this).map((g) => g.hostPath)] : [],
       awsNs: this.awsNs,
       sources: gcp.advertised.filter(validCidr),
       vpcCidr: validCidr(aws.vpcCidr) ? aws.vpcCidr : '0.0.0.0/32',

@@ -107,7 +107,7 @@ export const lab: Command<LabArgs> = {
     ['sudo $0 lab acme', '4 tunnels and 4 BGP sessions for an HA customer, its hostnames resolved and connected, failover and rekey'],
     ['$0 lab acme --json', 'The same, as JSON for CI'],
     ['$0 lab --tf /tmp/miswired.tf.json', 'Try a hand-edited copy of the generated JSON'],
-    ['sudo $0 lab acme initech', 'Two customers on one shared Cloud Router: both come up, and acme\'s outage leaves initech alone'],
+    ['sudo $0 lab acme initech contoso', 'Customers on one shared Cloud Router (up to 64 BGP sessions: 16 HA customers): all come up, and acme\'s outage leaves the others alone'],
   ],
   async run(a, io) {
     const names = a.customers;
@@ -143,8 +143,15 @@ async function runShared(a: LabArgs, io: Io, names: readonly string[], log: (lin
     const tfFile = tfFileOf(outDir, customer);
     return { o: { customer, tfFile, timeoutMs: a.timeout * 1000, keep: a.keep, log }, prepared: prepareLab(tfFile, undefined, hubFilesOf(outDir, customer)) };
   });
+  const { LAB_MAX_SHARED_SESSIONS, runSharedLab } = await import('../../lab/shared');
+  const sessions = runs.reduce((n, r) => n + r.prepared.pairs.length, 0);
+  if (sessions > LAB_MAX_SHARED_SESSIONS) {
+    throw new UsageError(
+      `${names.length} customers hold ${sessions} BGP sessions on the shared router; one lab run holds at most ${LAB_MAX_SHARED_SESSIONS} on one routing daemon ` +
+        `(16 HA customers, or 32 with one connection: measured on a 2-core machine, docs/lab.md): run them in groups of at most that many, each group on the same router`,
+    );
+  }
   if (!(await machineReady(a, io, names.join(' '), log))) return 3;
-  const { runSharedLab } = await import('../../lab/shared');
   const { formatReport } = await import('../../lab/report');
   const reports = await runSharedLab(runs);
   const ok = reports.every((r) => r.ok);
