@@ -227,16 +227,21 @@ describe('Ctrl-C early in a fleet run', () => {
     writeSyntheticFleet(join(dir, 'customers'), 200);
     for (const ms of [300, 600, 900, 1200]) {
       // A terminal's Ctrl-C signals the whole process group: privlink and its worker processes at once.
-      const child = spawn(process.execPath, [BIN, 'generate', '--full', '-j', '2'], { cwd: dir, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+      // Timed from privlink's start (its interrupt handler in place), not Node's: a loaded machine stretches the latter.
+      const child = spawn(process.execPath, [BIN, 'generate', '--full', '-j', '2'], { cwd: dir, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PRIVLINK_TEST_SAY_READY: '1' } });
       let stderr = '';
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      let timer: NodeJS.Timeout | undefined;
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        if (timer === undefined && stderr.includes('privlink: test: interrupt handler installed\n')) timer = setTimeout(() => process.kill(-child.pid!, 'SIGINT'), ms);
+      });
       const code = await new Promise<number | null>((resolve) => {
-        const timer = setTimeout(() => process.kill(-child.pid!, 'SIGINT'), ms);
         child.on('close', (c) => {
           clearTimeout(timer);
           resolve(c);
         });
       });
+      expect([ms, stderr]).toEqual([ms, expect.stringContaining('privlink: test: interrupt handler installed')]);
       expect([ms, stderr]).toEqual([ms, expect.not.stringContaining('internal error')]);
       if (code !== 0) expect([ms, code, stderr]).toEqual([ms, 130, expect.stringMatching(/^privlink: interrupted by SIGINT; /m)]);
     }

@@ -8,7 +8,9 @@ import { renderOperatorJson } from '../src/render/operator';
 import { buildModel } from '../src/model/model';
 import { parseSpec } from '../src/input/load';
 import { formatProblem } from '../src/input/problems';
-import { acmeWith } from './helpers';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT, acmeWith, privlinkHere, tempDir } from './helpers';
 
 function fleet(yaml: string): FleetConfig {
   const r = parseFleet('privlink.yaml', Buffer.from(yaml));
@@ -53,23 +55,42 @@ describe('fleet config', () => {
     expect(tf.terraform.backend.s3.use_lockfile).toBeUndefined();
   });
 
-  // Topic ARN shape from the SNS documentation ("arn:aws:sns:us-east-2:123456789012:MyTopic"); the channel name
-  // shape from Cloud Monitoring's notificationChannels reference (projects/[PROJECT_ID_OR_NUMBER]/notificationChannels/[CHANNEL_ID]).
-  const WARN_TOPIC = 'arn:aws:sns:us-east-2:123456789012:MyTopic';
-  const PAGE_TOPIC = 'arn:aws:sns:us-east-2:123456789012:MyPagingTopic';
+  // Topic ARN shape from the SNS documentation ("arn:aws:sns:us-east-2:123456789012:MyTopic", here in acme's Region
+  // us-east-1, and the documentation's own in us-east-2); the channel name shape from Cloud Monitoring's
+  // notificationChannels reference (projects/[PROJECT_ID_OR_NUMBER]/notificationChannels/[CHANNEL_ID]).
+  const WARN_TOPIC = 'arn:aws:sns:us-east-1:123456789012:MyTopic';
+  const PAGE_TOPIC = 'arn:aws:sns:us-east-1:123456789012:MyPagingTopic';
+  const OHIO_TOPIC = 'arn:aws:sns:us-east-2:123456789012:MyTopic';
   const CHANNEL = 'projects/ops-monitoring/notificationChannels/1234567890';
 
   it('alerts: each severity\'s targets reach exactly its alarms and policies; without targets the alarms still exist', () => {
     const none = operatorJson(DEFAULT_FLEET);
     expect(Object.keys(none.resource.aws_cloudwatch_metric_alarm).sort()).toEqual(['no_path', 'tunnel_a1', 'tunnel_a2', 'tunnel_b1', 'tunnel_b2']);
     expect(none.resource.aws_cloudwatch_metric_alarm.tunnel_a1.alarm_actions).toEqual([]);
-    const tf = operatorJson(fleet(`${HEAD}alerts:\n  warning: {snsTopicArns: ["${WARN_TOPIC}"]}\n  critical:\n    snsTopicArns: ["${PAGE_TOPIC}"]\n    notificationChannels: ["${CHANNEL}"]\n`));
+    // Topics per Region: acme's alarms (us-east-1) take only us-east-1's; CloudWatch refuses another Region's.
+    const tf = operatorJson(fleet(`${HEAD}alerts:\n  warning: {snsTopicArns: ["${WARN_TOPIC}", "${OHIO_TOPIC}"]}\n  critical:\n    snsTopicArns: ["${PAGE_TOPIC}"]\n    notificationChannels: ["${CHANNEL}"]\n`));
     const alarms = tf.resource.aws_cloudwatch_metric_alarm;
     for (const t of ['tunnel_a1', 'tunnel_a2', 'tunnel_b1', 'tunnel_b2']) expect([t, alarms[t].alarm_actions, alarms[t].ok_actions]).toEqual([t, [WARN_TOPIC], [WARN_TOPIC]]);
     expect(alarms.no_path.alarm_actions).toEqual([PAGE_TOPIC]);
     const policies = tf.resource.google_monitoring_alert_policy;
     expect(policies.no_path).toMatchObject({ severity: 'CRITICAL', notification_channels: [CHANNEL] });
     expect(policies.bgp_b2).toMatchObject({ severity: 'WARNING', notification_channels: [] });
+  });
+
+  it("alerts: topics that leave a customer's Region without one are refused at their line, naming whom they would not serve", async () => {
+    const dir = tempDir('privlink-topics-');
+    cpSync(join(ROOT, 'customers'), join(dir, 'customers'), { recursive: true }); // acme in us-east-1, globex in eu-west-1
+    writeFileSync(join(dir, 'privlink.yaml'), `${HEAD}alerts:\n  warning:\n    snsTopicArns: ["${WARN_TOPIC}"]\n`);
+    const r = await privlinkHere(['validate'], dir);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      `privlink.yaml:5:20: alerts.warning.snsTopicArns[0]: "${WARN_TOPIC}" is in us-east-1, and a CloudWatch alarm publishes only to a topic of its own Region, so the warning alarms of customers in eu-west-1 (globex) would have none: add a topic of each of those Regions to this list (each alarm takes its own Region's)`,
+    );
+    // A topic of globex's Region beside it: each customer's alarms take their own Region's, and nothing is refused.
+    writeFileSync(join(dir, 'privlink.yaml'), `${HEAD}alerts:\n  warning:\n    snsTopicArns: ["${WARN_TOPIC}", "arn:aws:sns:eu-west-1:123456789012:MyTopic"]\n`);
+    expect((await privlinkHere(['generate', '-q'], dir)).code).toBe(0);
+    const globex = JSON.parse(readFileSync(join(dir, 'generated', 'globex', 'operator', 'cdk.tf.json'), 'utf8'));
+    expect(globex.resource.aws_cloudwatch_metric_alarm.tunnel_a1.alarm_actions).toEqual(['arn:aws:sns:eu-west-1:123456789012:MyTopic']);
   });
 
   it('alerts: a malformed topic or channel is refused at its line, with the shape it must have', () => {

@@ -8,7 +8,7 @@ import { InputError, UsageError, type Problem } from '../input/problems';
 import { parseYamlSource } from '../input/source';
 import { AWS_PROVIDER_CONSTRAINT, FLEET_FILE, GOOGLE_PROVIDER_CONSTRAINT, S3_LOCKFILE_TERRAFORM, TERRAFORM_VERSION_CONSTRAINT } from '../domain/constants';
 import { overlaps } from '../domain/versions';
-import { DEFAULT_FLEET, fleetSchema, type FleetConfig } from './schema';
+import { DEFAULT_FLEET, fleetSchema, topicRegion, type FleetConfig } from './schema';
 
 export const DEFAULT_FLEET_FILE = FLEET_FILE;
 
@@ -76,6 +76,37 @@ export function loadFleet(file?: string): LoadedFleet {
   const r = parseFleet(path, bytes);
   if (!r.config) throw new InputError(r.problems);
   return { config: r.config, file: path, bytes };
+}
+
+/**
+ * SNS topics of another Region than some customers' alarms: a severity whose topic list names none in a customer's
+ * `aws.region` would leave that customer's alarms without a target (CloudWatch refuses a topic of another Region).
+ * Each such topic is refused at its place, naming the Regions and customers it would not serve.
+ */
+export function alertTopicProblems(fleet: LoadedFleet, customers: readonly { name: string; region: string }[]): Problem[] {
+  if (fleet.file === undefined) return [];
+  const out: Problem[] = [];
+  let source: ReturnType<typeof parseYamlSource> | undefined;
+  for (const severity of ['warning', 'critical'] as const) {
+    const topics = fleet.config.alerts[severity].snsTopicArns;
+    if (topics.length === 0) continue;
+    const served = new Set(topics.map(topicRegion));
+    const unserved = new Map<string, string[]>();
+    for (const c of customers) if (!served.has(c.region)) unserved.set(c.region, [...(unserved.get(c.region) ?? []), c.name]);
+    if (unserved.size === 0) continue;
+    source ??= parseYamlSource(fleet.file, fleet.bytes);
+    const who = [...unserved].sort(([a], [b]) => a.localeCompare(b)).map(([region, names]) => `${region} (${names.length > 5 ? `${names.slice(0, 5).join(', ')} and ${names.length - 5} more` : names.join(', ')})`);
+    topics.forEach((topic, i) => {
+      out.push(
+        at(
+          source!,
+          ['alerts', severity, 'snsTopicArns', i],
+          `"${topic}" is in ${topicRegion(topic)}, and a CloudWatch alarm publishes only to a topic of its own Region, so the ${severity} alarms of customers in ${who.join('; ')} would have none: add a topic of each of those Regions to this list (each alarm takes its own Region's)`,
+        ),
+      );
+    });
+  }
+  return out;
 }
 
 /**

@@ -103,6 +103,15 @@ const s3Backend = z
   .describe('Amazon S3: one encrypted, locked state object per customer.');
 
 /**
+ * The Region of an SNS topic ARN (`arn:aws:sns:<region>:<account>:<name>`). A CloudWatch alarm publishes only to a
+ * topic in its own Region: PutMetricAlarm refuses another with `ValidationError: Invalid region ca-central-1
+ * specified. Only us-west-2 is supported.` (the API's error as a failed apply reports it, cds-snc/notification-terraform
+ * pull request 128). Each customer's alarms take the topics of its `aws.region`; fleet/load.ts refuses a list that
+ * would leave a customer's Region without one.
+ */
+export const topicRegion = (arn: string) => arn.split(':')[3] ?? '';
+
+/**
  * Where one severity's alerts go. CloudWatch alarms publish to SNS topics; Cloud Monitoring alert policies notify
  * notification channels. Both lists may be empty: the alarms and policies exist without targets (they show in the
  * consoles, and `privlink status` reads the same facts), and gain targets when the fleet names them.
@@ -121,7 +130,7 @@ const alertTargets = (severity: string) =>
         )
         .default([])
         .describe(
-          `SNS topics every customer's ${severity} CloudWatch alarms publish to. A topic in another account must allow the customer's operator accounts: a topic policy statement with principal service cloudwatch.amazonaws.com, action sns:Publish, and aws:SourceAccount (or aws:SourceArn "arn:aws:cloudwatch:<region>:<account>:alarm:privlink-*") naming them.`,
+          `SNS topics every customer's ${severity} CloudWatch alarms publish to, one per Region the customers' aws.region names: each alarm publishes to the topics of its own Region (CloudWatch refuses another Region's). A topic in another account must allow the customer's operator accounts: a topic policy statement with principal service cloudwatch.amazonaws.com, action sns:Publish, and aws:SourceAccount (or aws:SourceArn "arn:aws:cloudwatch:<region>:<account>:alarm:privlink-*") naming them.`,
         ),
       notificationChannels: z
         .array(

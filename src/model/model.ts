@@ -22,7 +22,7 @@ import {
   S3_LOCKFILE_TERRAFORM,
 } from '../domain/constants';
 import { EXCEPTABLE_RULES } from '../domain/exceptions';
-import { CUSTOMER_PLACEHOLDER, DEFAULT_FLEET, type FleetConfig } from '../fleet/schema';
+import { CUSTOMER_PLACEHOLDER, DEFAULT_FLEET, topicRegion, type FleetConfig } from '../fleet/schema';
 import { networkOf } from '../input/rules';
 import type { CustomerSpec, EndpointSpec, TunnelKey } from '../input/schema';
 import type { Severity } from '../domain/monitoring';
@@ -441,7 +441,11 @@ export function buildModel(spec: CustomerSpec, specFile: string, fleet: FleetCon
     alerts: {
       noPathId: 'no_path',
       noPathName: `${prefix}-no-path`,
-      targets: { warning: fleet.alerts.warning, critical: fleet.alerts.critical },
+      // A CloudWatch alarm publishes only to a topic of its own Region (fleet/schema.ts topicRegion).
+      targets: {
+        warning: { ...fleet.alerts.warning, snsTopicArns: fleet.alerts.warning.snsTopicArns.filter((t) => topicRegion(t) === spec.aws.region) },
+        critical: { ...fleet.alerts.critical, snsTopicArns: fleet.alerts.critical.snsTopicArns.filter((t) => topicRegion(t) === spec.aws.region) },
+      },
     },
     allocation,
     decommission: spec.decommission,

@@ -7,7 +7,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CI_FOLDER, HUBS_FOLDER } from '../domain/constants';
-import { rolloutProblems, type LoadedFleet } from '../fleet/load';
+import { alertTopicProblems, rolloutProblems, type LoadedFleet } from '../fleet/load';
 import type { FleetConfig } from '../fleet/schema';
 import { at } from '../input/load';
 import { InputError, type Problem } from '../input/problems';
@@ -83,7 +83,10 @@ export function allocateRun(run: ValidatedRun, opts: AllocateOptions): Map<strin
   const problems: Problem[] = [...result.findings, ...limitFindings(run.all, opts.fleet)]
     .filter((f) => wanted.has(f.file))
     .map(({ file, finding }) => at(run.sources.get(file)!, finding.path, finding.message, finding.atKey));
-  if (opts.fleetFile) problems.push(...rolloutProblems(opts.fleetFile, [...names]));
+  if (opts.fleetFile) {
+    problems.push(...rolloutProblems(opts.fleetFile, [...names]));
+    problems.push(...alertTopicProblems(opts.fleetFile, run.all.map((s) => ({ name: s.spec.name, region: s.spec.aws.region }))));
+  }
   if (problems.length > 0) throw new InputError(problems);
   return result.allocations;
 }

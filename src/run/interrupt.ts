@@ -28,4 +28,6 @@ export function installInterruptHandler(write: (text: string) => void): void {
       process.exit(130);
     });
   }
+  // Tests that time a Ctrl-C from privlink's start, not from Node's (which a loaded machine can stretch past a second).
+  if (process.env.PRIVLINK_TEST_SAY_READY === '1') write('privlink: test: interrupt handler installed\n');
 }
