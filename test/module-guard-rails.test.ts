@@ -7,165 +7,40 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderCustomerModule } from '../src/render/customer-module';
+import { GUARD_CASES, MODULE_TESTS_FILE, guardRuns } from '../src/render/module-tests';
 import { ACME, GLOBEX, modelOf, providerMirror, skipNote, tempDir, terraform, terraformBinary, terraformEnv } from './helpers';
 
 const mirror = terraformBinary() ? providerMirror() : null;
 const itMirror = mirror ? it : it.skip;
 if (!mirror) skipNote('customer module terraform test', 'terraform or a provider mirror with hashicorp/aws is missing');
 
-/**
- * acme's module wants use1-az1 and use1-az2; the mock places the first subnet in az1, the second in az2.
- * Identifiers are AWS documentation examples: subnets, VPC and security group from the AWS CLI's
- * awscli/examples/ec2/describe-vpc-endpoints.rst, the instance id from the EC2 User Guide ("i-1234567890abcdef0"),
- * the certificate ARN from the ACM User Guide, the server certificate ARN from the IAM User Guide ("IAM identifiers").
- */
-const SUBNETS = ['subnet-d6fcaa8d', 'subnet-7b16de0c'];
-const VPC_ID = 'vpc-1a2b3c4d';
-const INSTANCE_ID = 'i-1234567890abcdef0';
-const SECURITY_GROUP_ID = 'sg-54e8bf31';
-const ACM_CERTIFICATE_ARN = 'arn:aws:acm:us-east-1:123456789012:certificate/12345678-1234-1234-1234-123456789012';
-const IAM_SERVER_CERTIFICATE_ARN = 'arn:aws:iam::123456789012:server-certificate/division_abc/subdivision_xyz/ProdServerCert';
-/** An Application Load Balancer ARN, from the Elastic Load Balancing API Reference's examples (DescribeLoadBalancers). */
-const ALB_ARN = 'arn:aws:elasticloadbalancing:us-west-2:123456789012:loadbalancer/app/my-load-balancer/50dc6c495c0c9188';
-
-/** Case name → HCL variables overriding the good defaults, and what must fail (absent: the plan must succeed). */
-const CASES: { name: string; vars: string; fails?: string; secondAz?: string | null }[] = [
-  { name: 'good_values', vars: '' },
-  {
-    name: 'good_tls_instance_security_groups',
-    vars: `target_type = "instance"
-    targets = ["${INSTANCE_ID}"]
-    certificate_arn = "${ACM_CERTIFICATE_ARN}"
-    security_group_ids = ["${SECURITY_GROUP_ID}"]
-    access_logs_bucket = "acme-lb-logs"
-    tags = { team = "platform" }`,
-  },
-  { name: 'one_subnet', vars: `subnet_ids = ["${SUBNETS[0]}"]`, fails: 'var.subnet_ids' },
-  { name: 'subnet_name_not_id', vars: `subnet_ids = ["private-a", "private-b"]`, fails: 'var.subnet_ids' },
-  { name: 'port_zero', vars: 'ports = [0]', fails: 'var.ports' },
-  { name: 'port_too_high', vars: 'ports = [70000]', fails: 'var.ports' },
-  { name: 'port_fraction', vars: 'ports = [443.5]', fails: 'var.ports' },
-  { name: 'port_twice', vars: 'ports = [443, 443]', fails: 'var.ports' },
-  { name: 'no_ports', vars: 'ports = []', fails: 'var.ports' },
-  { name: 'name_underscore', vars: 'name = "privlink_github"', fails: 'var.name' },
-  { name: 'name_too_long', vars: `name = "${'a'.repeat(27)}"`, fails: 'var.name' },
-  { name: 'vpc_id_malformed', vars: 'vpc_id = "vpc-XYZ"', fails: 'var.vpc_id' },
-  { name: 'target_type_unknown', vars: 'target_type = "lambda"', fails: 'var.target_type' },
-  { name: 'instance_id_as_ip_target', vars: `targets = ["${INSTANCE_ID}"]`, fails: 'var.targets' },
-  { name: 'ip_as_instance_target', vars: 'target_type = "instance"\n    targets = ["10.0.1.10"]', fails: 'var.targets' },
-  { name: 'no_targets', vars: 'targets = []', fails: 'var.targets' },
-  { name: 'certificate_arn_of_iam', vars: `certificate_arn = "${IAM_SERVER_CERTIFICATE_ARN}"`, fails: 'var.certificate_arn' },
-  { name: 'tls_port_zero', vars: 'tls_ports = [0]', fails: 'var.tls_ports' },
-  { name: 'security_group_name', vars: 'security_group_ids = ["default"]', fails: 'var.security_group_ids' },
-  { name: 'access_logs_bucket_url', vars: 'access_logs_bucket = "s3://acme-lb-logs"', fails: 'var.access_logs_bucket' },
-  { name: 'tag_aws_prefix', vars: 'tags = { "aws:owner" = "x" }', fails: 'var.tags' },
-  { name: 'subnets_miss_an_az', vars: '', fails: 'aws_lb.this', secondAz: null },
-  // Cross-Region (AWS PrivateLink guide, "Cross-Region access"): the zones need not match the operator's, but
-  // cross-Region access is not supported in use1-az3 (among others).
-  { name: 'cross_region_any_azs', vars: 'supported_regions = ["us-west-2"]', secondAz: null },
-  { name: 'cross_region_unsupported_az', vars: 'supported_regions = ["us-west-2"]', fails: 'aws_lb.this', secondAz: 'use1-az3' },
-  { name: 'supported_region_malformed', vars: 'supported_regions = ["Oregon"]', fails: 'var.supported_regions' },
-  { name: 'good_http_health_check', vars: 'health_check = { protocol = "HTTP", port = "8080", path = "/healthz", interval = 10 }' },
-  { name: 'health_check_http_without_path', vars: 'health_check = { protocol = "HTTP" }', fails: 'var.health_check' },
-  { name: 'health_check_udp', vars: 'health_check = { protocol = "UDP" }', fails: 'var.health_check' },
-  { name: 'health_check_port_word', vars: 'health_check = { port = "http" }', fails: 'var.health_check' },
-  { name: 'health_check_interval_too_short', vars: 'health_check = { interval = 1 }', fails: 'var.health_check' },
-  // An ALB as the target (AWS, "Use an Application Load Balancer as a target of a Network Load Balancer"): TCP
-  // listener and target group only, HTTP or HTTPS health checks, one ALB per target group.
-  { name: 'good_alb_target', vars: `target_type = "alb"\n    targets = ["${ALB_ARN}"]\n    health_check = { protocol = "HTTPS", path = "/healthz" }` },
-  { name: 'alb_two_targets', vars: `target_type = "alb"\n    targets = ["${ALB_ARN}", "${ALB_ARN.replace('50dc6c495c0c9188', '50dc6c495c0c9189')}"]\n    health_check = { protocol = "HTTP", path = "/" }`, fails: 'var.targets' },
-  { name: 'alb_tcp_health_check', vars: `target_type = "alb"\n    targets = ["${ALB_ARN}"]`, fails: 'var.health_check' },
-  { name: 'alb_with_certificate', vars: `target_type = "alb"\n    targets = ["${ALB_ARN}"]\n    health_check = { protocol = "HTTP", path = "/" }\n    certificate_arn = "${ACM_CERTIFICATE_ARN}"`, fails: 'var.certificate_arn' },
-  { name: 'classic_elb_arn_as_alb_target', vars: `target_type = "alb"\n    targets = ["arn:aws:elasticloadbalancing:us-west-2:123456789012:loadbalancer/net/my-network-load-balancer/50dc6c495c0c9188"]\n    health_check = { protocol = "HTTP", path = "/" }`, fails: 'var.targets' },
-];
-
-/** Variables whose validation reads another variable: a case touching one must not share a run with the other. */
-const READS: Record<string, string[]> = { targets: ['target_type'], health_check: ['target_type'], certificate_arn: ['target_type'] };
-
-/** The variables a case sets or expects to fail, and those their validations read. */
-function touched(c: (typeof CASES)[number]): Set<string> {
-  const names = [...c.vars.matchAll(/^\s*([a-z_]+)\s*=/gm)].map((m) => m[1]!);
-  if (c.fails?.startsWith('var.')) names.push(c.fails.slice(4));
-  return new Set(names.flatMap((n) => [n, ...(READS[n] ?? [])]));
-}
-
-/**
- * The runs of one `terraform test`: each good case alone (its values must pass as they are), the missing-AZ case
- * alone (it changes the subnets' mock), and the bad values packed into as few runs as their variables allow: no
- * two cases in a run touch the same variable, and each run expects every one of them to fail. Terraform fails a
- * run whose expected failure did not occur ("Missing expected failure"), so each bad value is still proven
- * rejected, and each run starts the provider once instead of once per case.
- */
-function runsOf(): { name: string; cases: (typeof CASES)[number][] }[] {
-  const runs: { name: string; cases: (typeof CASES)[number][]; touched: Set<string> }[] = [];
-  for (const c of CASES) {
-    if (!c.fails || !c.fails.startsWith('var.')) {
-      runs.push({ name: c.name, cases: [c], touched: new Set() });
-      continue;
-    }
-    const t = touched(c);
-    const fits = runs.find((r) => r.name.startsWith('bad_values_') && [...t].every((v) => !r.touched.has(v)));
-    if (fits) {
-      fits.cases.push(c);
-      for (const v of t) fits.touched.add(v);
-    } else runs.push({ name: `bad_values_${runs.filter((r) => r.name.startsWith('bad_values_')).length + 1}`, cases: [c], touched: t });
-  }
-  return runs;
-}
-
-function testFile(): string {
-  const runs = runsOf().map(({ name, cases }) => {
-    // Every run puts the second subnet in use1-az2 (the provider-wide mock says use1-az1), unless its case says
-    // otherwise: null leaves both in use1-az1.
-    const az = cases.length === 1 && cases[0]!.secondAz !== undefined ? cases[0]!.secondAz : 'use1-az2';
-    const secondAz = az === null ? '' : `  override_data {\n    target = data.aws_subnet.selected["${SUBNETS[1]}"]\n    values = { availability_zone_id = "${az}" }\n  }\n`;
-    const assigned = cases.map((c) => c.vars).filter(Boolean);
-    const vars = assigned.length ? `  variables {\n    ${assigned.join('\n    ')}\n  }\n` : '';
-    const fails = cases.flatMap((c) => (c.fails ? [c.fails] : []));
-    const expect = fails.length ? `  expect_failures = [${fails.join(', ')}]\n` : '';
-    return `# ${cases.map((c) => c.name).join(', ')}\nrun "${name}" {\n  command = plan\n${secondAz}${vars}${expect}}\n`;
-  });
-  return `mock_provider "aws" {
-  override_data {
-    target = data.aws_subnet.selected
-    values = { availability_zone_id = "use1-az1" }
-  }
-}
-
-variables {
-  name       = "privlink-github"
-  vpc_id     = "${VPC_ID}"
-  subnet_ids = ${JSON.stringify(SUBNETS)}
-  ports      = [443, 22]
-  targets    = ["10.0.1.10"]
-}
-
-${runs.join('\n')}`;
-}
-
 describe('customer module guard rails (terraform test, mock provider)', () => {
-  itMirror('rejects every bad value the customer could fill in, and accepts good ones', () => {
-    const dir = tempDir('privlink-guard-');
-    for (const [rel, content] of renderCustomerModule(modelOf(readFileSync(ACME, 'utf8')))) {
-      if (rel.startsWith('examples/') || !rel.endsWith('.tf')) continue;
-      writeFileSync(join(dir, rel), content);
-    }
-    mkdirSync(join(dir, 'tests'));
-    writeFileSync(join(dir, 'tests', 'guard-rails.tftest.hcl'), testFile());
-    const env = terraformEnv(mirror!);
-    const init = terraform(['init', '-backend=false', '-input=false', '-no-color'], dir, env);
-    expect(init.status === 0 ? 0 : init.out).toBe(0);
-    const r = terraform(['test', '-no-color'], dir, env);
-    const runs = runsOf();
-    // Packed: cases that set target_type (the ALB ones) each need a run of their own, the others share.
-    expect(runs.length).toBeLessThan(CASES.length * 0.6);
-    expect(runs.flatMap((x) => x.cases.map((c) => c.name)).sort()).toEqual(CASES.map((c) => c.name).sort()); // every case, once
-    const results = Object.fromEntries([...r.stdout.matchAll(/run "([a-z_0-9]+)"\.\.\. (pass|fail|skip)/g)].map((m) => [m[1], m[2]]));
-    expect({ results, out: r.status === 0 ? '' : r.out }).toEqual({
-      results: Object.fromEntries(runs.map((x) => [x.name, 'pass'])),
-      out: '',
-    });
-  }, 120000);
+  // The guard rails ship with the module (tests/guard_rails.tftest.hcl, render/module-tests.ts): run here as the
+  // customer's admin runs them, in the module folder, for a two-AZ customer (acme) and a three-AZ one (globex).
+  for (const [name, spec] of [['acme', ACME], ['globex', GLOBEX]] as const) {
+    itMirror(`${name}: the shipped tests reject every bad value the customer could fill in, and accept good ones`, () => {
+      const dir = tempDir('privlink-guard-');
+      for (const [rel, content] of renderCustomerModule(modelOf(readFileSync(spec, 'utf8')))) {
+        if (rel.startsWith('examples/') || !(rel.endsWith('.tf') || rel.endsWith('.tftest.hcl'))) continue;
+        mkdirSync(join(dir, rel, '..'), { recursive: true });
+        writeFileSync(join(dir, rel), content);
+      }
+      expect(readdirSync(join(dir, 'tests'))).toEqual([MODULE_TESTS_FILE.split('/')[1]]);
+      const env = terraformEnv(mirror!);
+      const init = terraform(['init', '-backend=false', '-input=false', '-no-color'], dir, env);
+      expect(init.status === 0 ? 0 : init.out).toBe(0);
+      const r = terraform(['test', '-no-color'], dir, env);
+      const runs = guardRuns();
+      // Packed: cases that set target_type (the ALB ones) each need a run of their own, the others share.
+      expect(runs.length).toBeLessThan(GUARD_CASES.length * 0.6);
+      expect(runs.flatMap((x) => x.cases.map((c) => c.name)).sort()).toEqual(GUARD_CASES.map((c) => c.name).sort()); // every case, once
+      const results = Object.fromEntries([...r.stdout.matchAll(/run "([a-z_0-9]+)"\.\.\. (pass|fail|skip)/g)].map((m) => [m[1], m[2]]));
+      expect({ results, out: r.status === 0 ? '' : r.out }).toEqual({
+        results: Object.fromEntries(runs.map((x) => [x.name, 'pass'])),
+        out: '',
+      });
+    }, 120000);
+  }
 });
 
 /**

@@ -3,6 +3,7 @@
  * allowlists exactly the operator's account. One module per customer, applied once per endpoint; an example per
  * endpoint has the ports filled in. Written for a person outside the operator's company.
  */
+import { MODULE_TESTS_FILE, renderModuleTests } from './module-tests';
 import {
   AWS_PROVIDER_CONSTRAINT_CUSTOMER,
   NLB_TLS_POLICY,
@@ -84,6 +85,8 @@ export function renderCustomerModule(model: CustomerModel, operatorName?: string
     files.set(f, render(`customer-module/${f}.hbs`, data));
   }
   files.set('README.md', render('docs/customer-module-readme.md.hbs', { ...data, notice: commentedNotice('markdown', model.specFile, 'customer').trimEnd() }));
+  // The guard rails, shipped: the customer's admin runs them before applying (terraform test, mock provider, offline).
+  files.set(MODULE_TESTS_FILE, renderModuleTests(model, commentedNotice('hcl', model.specFile, 'customer').trimEnd()));
   for (const endpoint of data.endpoints) {
     files.set(`examples/${endpoint.name}/main.tf`, render('customer-module/example-main.tf.hbs', { ...data, endpoint }));
     files.set(`examples/${endpoint.name}/providers.tf`, render('customer-module/example-providers.tf.hbs', { ...data, region: endpoint.region }));
