@@ -43,7 +43,12 @@ function ciChange(o: CommitOptions, changed: readonly Generated[], previous: Rea
   const operator = 'operator/cdk.tf.json';
   const customers = changed.filter((g) => previous.get(g.name)?.get(operator) !== g.files.get(operator) || allowChanged(g.name)).map((g) => g.name);
   const wiring = (text: string | undefined) => parseManifest(text)?.wiring;
-  const rewired = changed.filter((g) => wiring(previous.get(g.name)?.get(MANIFEST_FILE)) === undefined || wiring(previous.get(g.name)?.get(MANIFEST_FILE)) !== wiring(g.files.get(MANIFEST_FILE))).map((g) => g.name);
+  const rewired = changed
+    .filter((g) => {
+      const was = wiring(previous.get(g.name)?.get(MANIFEST_FILE));
+      return was === undefined || was !== wiring(g.files.get(MANIFEST_FILE));
+    })
+    .map((g) => g.name);
   const hubs = [...new Set([...hubsBefore.keys(), ...(hubsAfter?.keys() ?? [])].filter((p) => /^[^/]+\/(routers|sessions)\//.test(p) && hubsBefore.get(p) !== hubsAfter?.get(p)).map((p) => p.split('/')[0]!))]
     .filter((h) => hubsAfter === undefined || [...hubsAfter.keys()].some((p) => p.startsWith(`${h}/routers/`)))
     .sort();
@@ -181,19 +186,14 @@ export async function generateAndCommit(out: FleetOutput, o: CommitOptions): Pro
   const changed = [...out.customers, ...out.alsoChanged];
   // HEAD's output, read at once: each changed customer's folder (the summary compares against it) and the hubs.
   const outFolder = repoPath(root, o.outDir);
-  const before = git.readTree(outFolder);
-  const folderAtHead = (name: string) => {
-    const prefix = `${outFolder}/${name}/`;
-    return new Map([...before].filter(([p]) => p.startsWith(prefix)).map(([p, text]) => [p.slice(prefix.length), text]));
-  };
   const byFolder = new Map<string, Map<string, string>>();
-  for (const [p, text] of before) {
+  for (const [p, text] of git.readTree(outFolder)) {
     const [folder, ...rest] = p.slice(outFolder.length + 1).split('/');
     if (!byFolder.has(folder!)) byFolder.set(folder!, new Map());
     byFolder.get(folder!)!.set(rest.join('/'), text);
   }
   const previous = new Map(changed.map((g) => [g.name, byFolder.get(g.name) ?? new Map<string, string>()] as const));
-  const hubsBefore = folderAtHead(HUBS_FOLDER);
+  const hubsBefore = byFolder.get(HUBS_FOLDER) ?? new Map<string, string>();
   const written = writeCustomers(o.outDir, folders(out));
   dropDecommissionAllowances(changed, o);
   for (const n of written.notices) o.io.err(`privlink: ${n}\n`);

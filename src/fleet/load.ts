@@ -8,6 +8,7 @@ import { InputError, UsageError, type Problem } from '../input/problems';
 import { parseYamlSource } from '../input/source';
 import { AWS_PROVIDER_CONSTRAINT, FLEET_FILE, GOOGLE_PROVIDER_CONSTRAINT, S3_LOCKFILE_TERRAFORM, TERRAFORM_VERSION_CONSTRAINT } from '../domain/constants';
 import { overlaps } from '../domain/versions';
+import { firstOf } from '../support/words';
 import { DEFAULT_FLEET, fleetSchema, topicRegion, type FleetConfig } from './schema';
 
 export const DEFAULT_FLEET_FILE = FLEET_FILE;
@@ -95,7 +96,7 @@ export function alertTopicProblems(fleet: LoadedFleet, customers: readonly { nam
     for (const c of customers) if (!served.has(c.region)) unserved.set(c.region, [...(unserved.get(c.region) ?? []), c.name]);
     if (unserved.size === 0) continue;
     source ??= parseYamlSource(fleet.file, fleet.bytes);
-    const who = [...unserved].sort(([a], [b]) => a.localeCompare(b)).map(([region, names]) => `${region} (${names.length > 5 ? `${names.slice(0, 5).join(', ')} and ${names.length - 5} more` : names.join(', ')})`);
+    const who = [...unserved].sort(([a], [b]) => a.localeCompare(b)).map(([region, names]) => `${region} (${firstOf(names, 5)})`);
     topics.forEach((topic, i) => {
       out.push(
         at(
@@ -119,7 +120,7 @@ export function rolloutProblems(fleet: LoadedFleet, customers: readonly string[]
   const known = new Set(customers);
   const source = parseYamlSource(fleet.file, fleet.bytes);
   const list = [...known].sort();
-  const some = list.length > 8 ? `${list.slice(0, 8).join(', ')} and ${list.length - 8} more` : list.join(', ');
+  const some = firstOf(list, 8);
   return canary.flatMap((name, i) =>
     known.has(name) ? [] : [at(source, ['rollout', 'canary', i], `"${name}" is not a customer of this fleet (customers: ${some || 'none'}); a canary must name one`)],
   );

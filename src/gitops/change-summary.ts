@@ -446,24 +446,28 @@ function settingLines(s: ChangeSummary, bullet: string): string[] {
   return s.settings.map((c) => `${bullet}~ ${c.setting} (${c.attributes.join(', ')}): ${c.effect}`);
 }
 
-function counts(s: ChangeSummary): string {
+/** The resources of a change by what happens to them, over every stack. */
+function tally(s: ChangeSummary) {
   const n = (f: (d: ResourceDiff) => number) => s.stacks.reduce((acc, st) => acc + f(st.diff), 0);
   const replaced = n((d) => d.changed.filter((c) => c.replacedBy).length);
-  const handed = n((d) => d.handedOver?.length ?? 0);
-  return `${n((d) => d.added.length)} added, ${n((d) => d.changed.length) - replaced} changed, ${replaced} replaced, ${n((d) => d.removed.length)} removed${handed ? `, ${handed} handed to the hub` : ''}`;
+  return { added: n((d) => d.added.length), changed: n((d) => d.changed.length) - replaced, replaced, removed: n((d) => d.removed.length), handed: n((d) => d.handedOver?.length ?? 0) };
+}
+
+function counts(s: ChangeSummary): string {
+  const t = tally(s);
+  return `${t.added} added, ${t.changed} changed, ${t.replaced} replaced, ${t.removed} removed${t.handed ? `, ${t.handed} handed to the hub` : ''}`;
 }
 
 /** What happened to one customer, for subjects and grouping: the first that applies, most significant first. */
 export type ChangeKind = 'new' | 'decommission' | 'decommission-cancelled' | 'endpoints' | 'adopted' | 'fleet' | 'spec' | 'upgrade' | 'regenerate' | 'docs';
 
-const handedOverCount = (s: ChangeSummary) => s.stacks.reduce((n, st) => n + (st.diff.handedOver?.length ?? 0), 0);
 
 export function kindOf(s: ChangeSummary): ChangeKind {
   if (s.isNew) return 'new';
   if (s.offboarding === 'started') return 'decommission';
   if (s.offboarding === 'cancelled') return 'decommission-cancelled';
   if (s.transitions.length > 0) return 'endpoints';
-  if (handedOverCount(s) > 0) return 'adopted';
+  if (tally(s).handed > 0) return 'adopted';
   if (s.causes.includes('spec')) return 'spec';
   if (s.causes.includes('fleet')) return 'fleet';
   if (s.causes.includes('generator')) return 'upgrade';
@@ -472,15 +476,8 @@ export function kindOf(s: ChangeSummary): ChangeKind {
 
 /** The nonzero counts only: `2 added, 1 replaced` (`no resource` when none): short enough for a subject. */
 function shortCounts(s: ChangeSummary): string {
-  const n = (f: (d: ResourceDiff) => number) => s.stacks.reduce((acc, st) => acc + f(st.diff), 0);
-  const replaced = n((d) => d.changed.filter((c) => c.replacedBy).length);
-  const parts = [
-    [n((d) => d.added.length), 'added'],
-    [n((d) => d.changed.length) - replaced, 'changed'],
-    [replaced, 'replaced'],
-    [n((d) => d.removed.length), 'removed'],
-    [handedOverCount(s), 'handed over'],
-  ].filter(([k]) => (k as number) > 0);
+  const t = tally(s);
+  const parts = ([[t.added, 'added'], [t.changed, 'changed'], [t.replaced, 'replaced'], [t.removed, 'removed'], [t.handed, 'handed over']] as const).filter(([k]) => k > 0);
   return parts.length ? parts.map(([k, w]) => `${k} ${w}`).join(', ') : 'no resource';
 }
 

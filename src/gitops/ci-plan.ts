@@ -6,7 +6,7 @@
  * Pure: the caller says which stacks changed and which wiring changed; the fleet config says the rest.
  */
 import type { FleetConfig } from '../fleet/schema';
-import { list, plural } from '../support/words';
+import { firstOf, list, plural } from '../support/words';
 
 export interface CiChange {
   /** Customers whose operator stack (or plan-guard allowance) changes and still exist, decommissioning or not. */
@@ -21,7 +21,7 @@ export interface CiChange {
   readonly rewired: readonly string[];
 }
 
-const names = (xs: readonly string[], max = 5) => (xs.length <= max ? list([...xs]) : `${xs.slice(0, max).join(', ')} and ${xs.length - max} more`);
+const names = (xs: readonly string[], max = 5) => (xs.length <= max ? list([...xs]) : firstOf(xs, max));
 
 /** One line per wave of the GitHub Actions change workflow, then the lab, then Atlantis; empty when CI is off. */
 export function ciPlanLines(change: CiChange, fleet: FleetConfig): string[] {

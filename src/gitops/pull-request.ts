@@ -6,7 +6,7 @@
  *
  * Pure: from the per-customer summaries (change-summary.ts) and what the caller found about the rest of the change.
  */
-import { plural } from '../support/words';
+import { firstOf, plural } from '../support/words';
 import { changeText, commitBody, commitSubject, kindOf, prSection, type ChangeKind, type ChangeSummary } from './change-summary';
 
 /** GitHub refuses a pull-request body longer than this many characters (reference §1.5b). */
@@ -32,11 +32,6 @@ export interface ChangeSet {
 
 const KIND_ORDER: readonly ChangeKind[] = ['new', 'endpoints', 'decommission', 'decommission-cancelled', 'adopted', 'spec', 'fleet', 'upgrade', 'regenerate', 'docs'];
 
-/** Names as a short list: `a, b and 3 more`. */
-function someNames(names: readonly string[], max = 3): string {
-  if (names.length <= max) return names.join(', ');
-  return `${names.slice(0, max).join(', ')} and ${names.length - max} more`;
-}
 
 function byKind(c: ChangeSet): Map<ChangeKind, string[]> {
   const out = new Map<ChangeKind, string[]>();
@@ -105,7 +100,7 @@ function whatChanges(c: ChangeSet, bullet: string): string[] {
         : names.length === 1
           ? changeText(c.summaries.find((s) => s.customer === names[0])!)
           : KIND_WORDS[kind];
-    return `${bullet}${what}: ${someNames(names, 40)}`;
+    return `${bullet}${what}: ${firstOf(names, 40)}`;
   });
   if (c.fleetKeys.length > 0 && !byKind(c).has('fleet')) lines.push(`${bullet}privlink.yaml: ${c.fleetKeys.join(', ')} changed`);
   if (c.removed.length > 0) lines.push(`${bullet}removed (decommissioned, their destroy applied): ${c.removed.join(', ')}`);
@@ -163,7 +158,7 @@ function heading(sec: Section): string {
 function members(sec: Section): string {
   if (sec.names.length === 1) return '';
   const stands = sec.text.includes(PLACEHOLDER) ? ` (${PLACEHOLDER} below stands for each one's name)` : '';
-  return `Customers: ${someNames(sec.names, 60)}${stands}.`;
+  return `Customers: ${firstOf(sec.names, 60)}${stands}.`;
 }
 
 /**

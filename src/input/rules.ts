@@ -2,6 +2,7 @@
  * Rules that relate fields of one spec (the schema checks each field's shape) and rules across specs.
  * Each finding names the spec path, the offending value and what is allowed.
  */
+import { firstOf } from '../support/words';
 import { ACCEPTANCE_RULE } from '../domain/exceptions';
 import { contains, overlaps, parseCidr, type Cidr } from '../domain/cidr';
 import {
@@ -510,7 +511,7 @@ function sharedNetworks(specs: readonly LoadedSpecRef[], out: { file: string; fi
       }
       for (const rs of hits.values()) {
         const owners = rs.map((r) => name(r.owner));
-        const of = owners.length > 3 ? `${owners.slice(0, 3).join(', ')} and ${owners.length - 3} more` : owners.join(', ');
+        const of = firstOf(owners, 3);
         out.push({
           file: v.owner.file,
           finding: {

@@ -24,7 +24,7 @@ import { defaultInsideCidr, tunnelKeys, type TunnelKey } from '../domain/tunnels
 import type { FleetConfig } from '../fleet/schema';
 import { networkOf, type Finding } from '../input/rules';
 import type { CustomerSpec } from '../input/schema';
-import { agree, plural as count } from '../support/words';
+import { agree, firstOf, plural as count } from '../support/words';
 
 /** Where a customer's BGP sessions live. */
 export type RouterPlacement =
@@ -144,7 +144,7 @@ interface Claim {
 
 const push = <K, T>(m: Map<K, T[]>, key: K, v: T) => m.set(key, [...(m.get(key) ?? []), v]);
 
-const others = (names: readonly string[]) => (names.length > 3 ? `${names.slice(0, 3).join(', ')} and ${names.length - 3} more` : names.join(', '));
+const others = (names: readonly string[]) => firstOf(names, 3);
 
 /** Allocates every customer of the fleet (see the file comment); findings for what the clouds would refuse. */
 export function allocate(req: AllocationRequest): AllocationResult {

@@ -12,5 +12,9 @@ export function list(items: readonly string[]): string {
   return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
 }
 
+/** At most `max` items, comma-separated, then how many more: `a, b, c and 7 more` (all of them when they fit). */
+export const firstOf = (items: readonly string[], max: number) =>
+  items.length <= max ? items.join(', ') : `${items.slice(0, max).join(', ')} and ${items.length - max} more`;
+
 /** `port 443`, `ports 443 and 22`. */
 export const portsText = (ports: readonly number[]) => `${agree(ports.length, 'port', 'ports')} ${list(ports.map(String))}`;
