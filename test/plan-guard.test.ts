@@ -303,7 +303,7 @@ describe('plan-guard on real terraform plans of the acme operator stack (AWS hal
     // moment: plan-guard blocks that as disruptive, with the cause, until the reviewer allows it.
     const guarded = guardCli([planFile(UPGRADE)], dir);
     expect(guarded.code).toBe(1);
-    expect(guarded.stderr).toContain('plan-guard: blocked: aws_vpc_endpoint.endpoint_github would be updated disruptively (subnet_configuration changes in place, but AWS replaces the endpoint\'s network interface in every subnet it is given ("this process temporarily disconnects the subnet"): every AZ may drop at once)');
+    expect(guarded.stderr).toContain('plan-guard: blocked: aws_vpc_endpoint.endpoint_github would be updated disruptively (subnet_configuration changes in place, but AWS replaces the endpoint\'s network interface in every subnet it is given ("this process temporarily disconnects the subnet"): every AZ may drop at once, since the provider sends every subnet)');
     expect(guardCli([planFile(UPGRADE), '--allow', 'aws_vpc_endpoint.endpoint_github'], dir).code).toBe(0);
   });
 

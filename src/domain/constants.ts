@@ -132,22 +132,41 @@ export const AWS_TUNNEL_DPD_TIMEOUT_ACTION = 'restart';
 export const AWS_TUNNEL_DPD_TIMEOUT_SECONDS = 30;
 
 /**
- * Provider versions the generated Terraform admits. The cdktf bindings are built for hashicorp/aws 6.25.0 and
- * hashicorp/google 6.50.0; the lower bounds admit hashicorp/aws 5.100.0, the version CI validates against.
+ * Provider and engine versions the generated Terraform admits. Why each bound, and what was checked against which
+ * provider commit, is in docs/providers.md ("Provider versions"); privlink.yaml `providers` can only narrow them (the
+ * stacks carry the intersection, domain/versions.ts `intersect`).
+ *
+ * - hashicorp/aws from 5.100.0 (the version the tests validate and plan with) through 6.x, without 6.42.0 (it
+ *   refuses an aws_cloudwatch_metric_alarm with metric_query at plan time; fixed in 6.43.0). 7.0.0 is unreviewed.
+ * - hashicorp/google from 6.50.0 (the cdktf bindings' schema) through 8.x: every argument privlink writes was read
+ *   in the provider's source at v6.50.0, v7.45.0 and the 8.0.0 merge; 9.0.0 is unreviewed.
  */
-export const AWS_PROVIDER_CONSTRAINT = '>= 5.100.0, < 7.0.0';
-export const GOOGLE_PROVIDER_CONSTRAINT = '>= 6.50.0, < 7.0.0';
+export const AWS_PROVIDER_CONSTRAINT = '>= 5.100.0, != 6.42.0, < 7.0.0';
+export const GOOGLE_PROVIDER_CONSTRAINT = '>= 6.50.0, < 9.0.0';
 /**
- * The customer module only needs features present since hashicorp/aws 5.x (NLB security-group enforcement for
- * PrivateLink, endpoint services); it leaves the upper bound to the customer.
+ * The customer module: NLB security-group enforcement for PrivateLink and endpoint services are in hashicorp/aws
+ * 5.x; the upper bound stops at the next major nobody has reviewed. It writes no aws_cloudwatch_metric_alarm, so
+ * 6.42.0 is not excluded there.
  */
-export const AWS_PROVIDER_CONSTRAINT_CUSTOMER = '>= 5.100.0';
-/** Terraform itself: 1.5 brought `check` blocks and the validation features the customer module uses. */
+export const AWS_PROVIDER_CONSTRAINT_CUSTOMER = '>= 5.100.0, < 7.0.0';
+/**
+ * Terraform or OpenTofu itself: 1.5 brought `check` and `import` blocks (OpenTofu starts at 1.6, with both). The
+ * same number reads as either engine's version: OpenTofu compares required_version with its own.
+ */
 export const TERRAFORM_VERSION_CONSTRAINT = '>= 1.5.0';
-/** S3-native state locking (use_lockfile) needs this Terraform. */
+/** S3-native state locking (use_lockfile) needs Terraform 1.10 (OpenTofu 1.10 as well). */
 export const S3_LOCKFILE_TERRAFORM = '>= 1.10.0';
-/** `removed` blocks (a stack handing its router to a hub without destroying it) need this Terraform. */
-export const REMOVED_BLOCK_TERRAFORM = '>= 1.7.0';
+/**
+ * `removed` blocks with `lifecycle { destroy = false }` (a stack handing its router to a hub without destroying it):
+ * Terraform reads them from 1.7, OpenTofu only from 1.10 (1.7–1.9 know `removed` without `lifecycle`), and a
+ * required_version cannot say which engine it means, so the stacks that carry them require both engines' floor.
+ */
+export const REMOVED_BLOCK_TERRAFORM = '>= 1.10.0';
+/** The engines CI can run (privlink.yaml `ci.engine`). */
+export const ENGINES = ['terraform', 'opentofu'] as const;
+export type Engine = (typeof ENGINES)[number];
+/** The command each engine's CLI is called by. */
+export const ENGINE_COMMAND: Readonly<Record<Engine, string>> = { terraform: 'terraform', opentofu: 'tofu' };
 
 /** The fleet config at the repository root, and the default folders it names (fleet/schema.ts). */
 export const FLEET_FILE = 'privlink.yaml';

@@ -13,6 +13,8 @@
  * Only the arguments privlink sets are listed: an argument privlink never writes cannot change through it.
  */
 
+import { admitsBelow, admitsFrom } from './versions';
+
 /** Resource types that carry customer traffic, and what breaks when one goes. */
 export const TRAFFIC_CARRYING: Readonly<Record<string, string>> = {
   // AWS, operator side
@@ -82,10 +84,47 @@ export const FORCES_REPLACEMENT: Readonly<Record<string, readonly string[]>> = {
   google_dns_record_set: ['managed_zone', 'name'],
 };
 
-/** Which of `changed` (top-level argument names of a `type` resource) replace it. */
-export function replacingArguments(type: string, changed: readonly string[]): string[] {
-  const forcing = FORCES_REPLACEMENT[type] ?? [];
-  return changed.filter((a) => forcing.includes(a));
+/** The provider versions a stack admits (its required_providers), by provider name. */
+export type AdmittedVersions = Partial<Record<'aws' | 'google', string>>;
+
+/**
+ * Arguments of FORCES_REPLACEMENT that a newer provider updates in place: a change replaces the resource below
+ * `from` and is an in-place update (still disruptive: DISRUPTIVE_UPDATES) from it on.
+ * aws_vpn_connection tunnel*_inside_cidr: hashicorp/aws 6.28.0 ("resource/aws_vpn_connection: Support in-place
+ * updates for `tunnel*_inside_cidr` and `tunnel*_inside_ipv6_cidr` arguments", CHANGELOG, pull request #45781, which
+ * calls ModifyVpnTunnelOptions; AWS restarts the tunnel to apply it).
+ */
+export const IN_PLACE_FROM: Readonly<Record<string, Readonly<Record<string, { readonly provider: 'aws' | 'google'; readonly from: string }>>>> = {
+  aws_vpn_connection: { tunnel1_inside_cidr: { provider: 'aws', from: '6.28.0' }, tunnel2_inside_cidr: { provider: 'aws', from: '6.28.0' } },
+};
+
+/**
+ * What a change of `arg` does over the versions a stack admits: every admitted version replaces the resource
+ * ('replace'), every one updates it in place ('update'), or it depends on the release CI installs ('either').
+ * Without `admitted`, or for an argument whose behaviour no release changed, the answer is FORCES_REPLACEMENT's.
+ */
+export function replacementOver(type: string, arg: string, admitted?: AdmittedVersions): 'replace' | 'update' | 'either' {
+  if (!(FORCES_REPLACEMENT[type] ?? []).includes(arg)) return 'update';
+  const later = IN_PLACE_FROM[type]?.[arg];
+  const range = later && admitted?.[later.provider];
+  if (!later || range === undefined) return 'replace';
+  const [below, from] = [admitsBelow(range, later.from), admitsFrom(range, later.from)];
+  return below && from ? 'either' : from ? 'update' : 'replace';
+}
+
+/**
+ * Which of `changed` (top-level argument names of a `type` resource) replace it on some version the stack admits
+ * (all of FORCES_REPLACEMENT's without `admitted`: plan-guard names the arguments of a replacement the plan shows).
+ */
+export function replacingArguments(type: string, changed: readonly string[], admitted?: AdmittedVersions): string[] {
+  return changed.filter((a) => replacementOver(type, a, admitted) !== 'update');
+}
+
+/** How the summary names a replacing argument: with the provider versions that replace, when later ones do not. */
+export function replacingText(type: string, arg: string, admitted?: AdmittedVersions): string {
+  const later = IN_PLACE_FROM[type]?.[arg];
+  if (!later || replacementOver(type, arg, admitted) !== 'either') return arg;
+  return `${arg} (replaced on ${later.provider} < ${later.from}; updated in place with a tunnel restart on ${later.provider} >= ${later.from})`;
 }
 
 /**
@@ -94,7 +133,17 @@ export function replacingArguments(type: string, changed: readonly string[]): st
  * each subnet given an IPv4 address ("This process temporarily disconnects the subnet"; reference §1.5b): adding one
  * AZ may cut every AZ of the endpoint at once.
  */
-export const DISRUPTIVE_UPDATES: Readonly<Record<string, readonly string[]>> = { aws_vpc_endpoint: ['subnet_configuration', 'subnet_ids'] };
+export const DISRUPTIVE_UPDATES: Readonly<Record<string, readonly string[]>> = {
+  aws_vpc_endpoint: ['subnet_configuration', 'subnet_ids'],
+  // From hashicorp/aws 6.28.0 (IN_PLACE_FROM): ModifyVpnTunnelOptions restarts the tunnel whose inside CIDR changes.
+  aws_vpn_connection: ['tunnel1_inside_cidr', 'tunnel2_inside_cidr'],
+};
+
+/** What a disruptive in-place update of each type does, for the review checklist. */
+export const DISRUPTION_EFFECT: Readonly<Record<string, string>> = {
+  aws_vpc_endpoint: 'AWS replaces the endpoint\'s network interface in every subnet it is given ("this process temporarily disconnects the subnet"): every AZ may drop at once, since the provider sends every subnet',
+  aws_vpn_connection: 'AWS restarts the tunnel to apply it (ModifyVpnTunnelOptions): its BGP session drops until the tunnel is back, with the new inside addresses on both sides',
+};
 
 
 /**

@@ -74,3 +74,30 @@ export function overlaps(a: string, b: string): boolean {
   }
   return true;
 }
+
+const text = (v: Version) => v.join('.');
+
+/**
+ * Both constraints as one, in a fixed form: `>= lo`, every `!=` inside the range, `< hi` (or `= v` for a single
+ * version). The generated stacks carry this, so privlink.yaml's `providers` can only narrow what privlink supports:
+ * `intersect(">= 5.100.0, != 6.42.0, < 7.0.0", "~> 6.30")` is `">= 6.30.0, != 6.42.0, < 7.0.0"`. Callers check
+ * `overlaps` first; without an upper or lower bound the part is left out.
+ */
+export function intersect(a: string, b: string): string {
+  const x = interval(a);
+  const y = interval(b);
+  const lo = x.lo && y.lo ? tighterLo(x.lo, y.lo) : (x.lo ?? y.lo);
+  const hi = x.hi && y.hi ? tighterHi(x.hi, y.hi) : (x.hi ?? y.hi);
+  if (lo && hi && cmp(lo.v, hi.v) === 0) return `= ${text(lo.v)}`;
+  const inside = (v: Version) => (!lo || cmp(v, lo.v) > 0 || (cmp(v, lo.v) === 0 && lo.inclusive)) && (!hi || cmp(v, hi.v) < 0 || (cmp(v, hi.v) === 0 && hi.inclusive));
+  const not = [...x.not, ...y.not].filter(inside).sort(cmp).filter((v, i, all) => i === 0 || cmp(v, all[i - 1]!) !== 0);
+  return [
+    ...(lo ? [`${lo.inclusive ? '>=' : '>'} ${text(lo.v)}`] : []),
+    ...not.map((v) => `!= ${text(v)}`),
+    ...(hi ? [`${hi.inclusive ? '<=' : '<'} ${text(hi.v)}`] : []),
+  ].join(', ');
+}
+
+/** Whether the constraint admits some version before `version` (and some from it on): a range can do both. */
+export const admitsBelow = (constraint: string, version: string): boolean => overlaps(constraint, `< ${version}`);
+export const admitsFrom = (constraint: string, version: string): boolean => overlaps(constraint, `>= ${version}`);

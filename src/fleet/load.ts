@@ -28,8 +28,8 @@ function supportedVersions(config: FleetConfig): Record<'terraform' | 'aws' | 'g
     terraform: s3Lockfile
       ? { constraint: S3_LOCKFILE_TERRAFORM, what: 'Terraform', why: 'the s3 backend locks with use_lockfile, new in Terraform 1.10' }
       : { constraint: TERRAFORM_VERSION_CONSTRAINT, what: 'Terraform', why: 'the generated configuration uses features of Terraform 1.5' },
-    aws: { constraint: AWS_PROVIDER_CONSTRAINT, what: 'hashicorp/aws', why: 'the output sets subnet_configuration and tunnel startup and DPD options, and is validated against 5.100.0' },
-    google: { constraint: GOOGLE_PROVIDER_CONSTRAINT, what: 'hashicorp/google', why: 'the output is built from the hashicorp/google 6.50.0 schema' },
+    aws: { constraint: AWS_PROVIDER_CONSTRAINT, what: 'hashicorp/aws', why: 'the versions whose source privlink\'s output was checked against; see docs/providers.md' },
+    google: { constraint: GOOGLE_PROVIDER_CONSTRAINT, what: 'hashicorp/google', why: 'the versions whose source privlink\'s output was checked against; see docs/providers.md' },
   };
 }
 

@@ -15,6 +15,7 @@ import {
   DEFAULT_SPECS_DIR,
   GOOGLE_PROVIDER_CONSTRAINT,
   TERRAFORM_VERSION_CONSTRAINT,
+  ENGINES,
 } from '../domain/constants';
 import { labelsSchema } from '../input/schema';
 import { CLOUD_ROUTERS_PER_NETWORK_REGION, GITHUB_MATRIX_JOBS, LIMIT_SOURCES } from '../domain/limits';
@@ -238,6 +239,10 @@ export const fleetSchema = z
     sharedRouters: sharedRoutersSchema,
     ci: z
       .strictObject({
+        engine: z
+          .enum(ENGINES, { error: `must be one of: ${ENGINES.join(', ')}` })
+          .default('terraform')
+          .describe('What CI runs the stacks with: terraform (HashiCorp Terraform) or opentofu (the `tofu` CLI). The workflows install it, Atlantis uses it as its distribution, `privlink plan` calls it.'),
         atlantis: z.boolean({ error: 'must be true or false' }).default(true).describe('Write generated/ci/atlantis.yaml.'),
         githubActions: z
           .boolean({ error: 'must be true or false' })

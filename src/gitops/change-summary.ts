@@ -11,7 +11,7 @@ import { agree, list, portsText } from '../support/words';
 import { STATUS_LABEL, type CustomerModel, type EndpointStatus } from '../model/model';
 import { ALLOW_FILE_SUFFIX } from '../render/ci';
 import { MANIFEST_FILE, parseManifest } from '../render/manifest';
-import { DISRUPTIVE_UPDATES, FORCES_REPLACEMENT, TAKES_DEFAULT_TAGS, TRAFFIC_CARRYING, replacingArguments } from '../domain/terraform-types';
+import { DISRUPTION_EFFECT, DISRUPTIVE_UPDATES, FORCES_REPLACEMENT, TAKES_DEFAULT_TAGS, TRAFFIC_CARRYING, replacementOver, replacingArguments, replacingText, type AdmittedVersions } from '../domain/terraform-types';
 import { blockBody, parseHclFiles, resourceBlocks, type Json } from '../support/terraform-doc';
 import { comparable, knownValues } from './known-values';
 
@@ -146,12 +146,13 @@ function changedArguments(old: Json, body: Json, cmp: Comparison = LITERAL): str
  * (its id, address or key is new), as Terraform plans it. Resolved to a fixed point, across both clouds: a new AWS
  * VPN connection has new pre-shared keys, which replace the GCP tunnels that use them.
  */
-export function replacements(before: Blocks, after: Blocks, cmp: Comparison = LITERAL): Map<string, string[]> {
+export function replacements(before: Blocks, after: Blocks, cmp: Comparison = LITERAL, admitted?: AdmittedVersions): Map<string, string[]> {
   const replaced = new Map<string, string[]>();
   for (const [address, body] of after) {
     const old = before.get(address);
     if (!old) continue;
-    const forcing = replacingArguments(address.split('.')[0]!, changedArguments(old, body, cmp));
+    const type = address.split('.')[0]!;
+    const forcing = replacingArguments(type, changedArguments(old, body, cmp), admitted).map((a) => replacingText(type, a, admitted));
     if (forcing.length > 0) replaced.set(address, forcing);
   }
   for (let grew = true; grew; ) {
@@ -159,7 +160,7 @@ export function replacements(before: Blocks, after: Blocks, cmp: Comparison = LI
     for (const [address, body] of after) {
       if (replaced.has(address) || !before.has(address)) continue;
       const type = address.split('.')[0]!;
-      const why = (FORCES_REPLACEMENT[type] ?? []).flatMap((arg) => {
+      const why = (FORCES_REPLACEMENT[type] ?? []).filter((arg) => replacementOver(type, arg, admitted) !== 'update').flatMap((arg) => {
         const text = JSON.stringify(body[arg] ?? null);
         const from = [...replaced.keys()].find((r) => text.includes(`\${${r}.`));
         return from ? [`${arg} (from the new ${from})`] : [];
@@ -219,6 +220,17 @@ function settingChanges(before: Json | undefined, after: Json | undefined, block
   return out;
 }
 
+/** The provider versions a Terraform JSON stack admits: what CI may install when it plans it. */
+export function admittedVersions(doc: Json | undefined): AdmittedVersions {
+  const providers = (blockBody((doc?.terraform as Json | undefined)?.required_providers) ?? {}) as Record<string, { version?: unknown } | undefined>;
+  const out: AdmittedVersions = {};
+  for (const name of ['aws', 'google'] as const) {
+    const version = providers[name]?.version;
+    if (typeof version === 'string') out[name] = version;
+  }
+  return out;
+}
+
 const isEmpty = (d: ResourceDiff) => d.added.length + d.changed.length + d.removed.length + (d.handedOver?.length ?? 0) === 0;
 
 function parseJson(text: string | undefined): Record<string, unknown> | undefined {
@@ -267,7 +279,7 @@ export async function summarizeChange(
   const before = blocksOf(beforeDoc);
   const after = blocksOf(afterDoc);
   const cmp = comparisonOf(beforeDoc, afterDoc);
-  const replaced = replacements(before, after, cmp);
+  const replaced = replacements(before, after, cmp, admittedVersions(afterDoc));
   const stacks: StackSummary[] = [
     { title: 'operator stack: AWS', diff: diffBlocks(before, after, (a) => a.startsWith('aws_'), replaced, cmp) },
     { title: 'operator stack: GCP', diff: diffBlocks(before, after, (a) => a.startsWith('google_'), replaced, cmp) },
@@ -392,10 +404,7 @@ function checklist(
     .map((c) => ({ address: c.address, args: c.attributes.filter((a) => (DISRUPTIVE_UPDATES[c.address.split('.')[0]!] ?? []).includes(a)) }))
     .filter((c) => c.args.length > 0);
   for (const c of disruptive) {
-    items.push(
-      `\`${c.address}\` changes ${c.args.join(', ')} in place, but AWS replaces the endpoint's network interface in every subnet it is given, ` +
-        'disconnecting each for a moment (all AZs at once, since the provider sends every subnet): schedule a window with the customer',
-    );
+    items.push(`\`${c.address}\` changes ${c.args.join(', ')} in place, but ${DISRUPTION_EFFECT[c.address.split('.')[0]!]}: schedule a window with the customer`);
   }
   const blocked = [...new Set([...replaced, ...removed, ...disruptive.map((c) => c.address)])].sort();
   if (blocked.length > 0) {

@@ -7,7 +7,7 @@
  * Pure: the CLI reads the files and prints the result.
  */
 import { DECOMMISSION_OUTPUT, LEAVING_OUTPUT, otherCustomerOf } from '../domain/constants';
-import { DISRUPTIVE_UPDATES, TRAFFIC_CARRYING, replacingArguments } from '../domain/terraform-types';
+import { DISRUPTION_EFFECT, DISRUPTIVE_UPDATES, TRAFFIC_CARRYING, replacingArguments } from '../domain/terraform-types';
 import { UsageError } from '../input/problems';
 
 export { TRAFFIC_CARRYING };
@@ -65,6 +65,8 @@ function disruptiveArguments(rc: ResourceChange): string[] {
   const same = (a: unknown[], b: unknown[]) => JSON.stringify(a.map(String).sort()) === JSON.stringify(b.map(String).sort());
   const differs = (a: string): boolean => {
     if (!(a in after)) return false;
+    // Any other argument (a VPN tunnel's inside CIDR): a known new value that differs.
+    if (a !== 'subnet_ids' && a !== 'subnet_configuration') return typeof after[a] === 'string' && after[a] !== '' && before[a] !== after[a];
     if (a === 'subnet_ids') return known(field(before[a], '')) && known(field(after[a], '')) && !same(field(before[a], ''), field(after[a], ''));
     const [ipsBefore, ipsAfter] = [field(before[a], 'ipv4'), field(after[a], 'ipv4')];
     const [idsBefore, idsAfter] = [field(before[a], 'subnet_id'), field(after[a], 'subnet_id')];
@@ -119,7 +121,7 @@ export function guardPlan(plan: unknown, allow: Iterable<string>): GuardResult {
     if (!action || !impact) continue;
     const cause =
       action === 'disrupt'
-        ? `${disrupts.join(', ')} ${disrupts.length === 1 ? 'changes' : 'change'} in place, but AWS replaces the endpoint's network interface in every subnet it is given ("this process temporarily disconnects the subnet"): every AZ may drop at once`
+        ? `${disrupts.join(', ')} ${disrupts.length === 1 ? 'changes' : 'change'} in place, but ${DISRUPTION_EFFECT[rc.type]}`
         : causeOf(rc);
     const hit: GuardHit = { address: rc.address, type: rc.type, action, cause, impact };
     const sessionOf = action === 'delete' && SESSION_TYPES.includes(rc.type) ? sessionCustomer(rc.address) : undefined;

@@ -413,7 +413,7 @@ function placeHub(
         file: m.file,
         finding: {
           path: ['gcp', 'network'],
-          message: `its own Cloud Router is adopted by the hub of ${where} now that other customers share the network; the hand-over uses Terraform's removed blocks, which need Terraform ${REMOVED_BLOCK_TERRAFORM}, and privlink.yaml providers.terraform "${req.fleet.providers.terraform}" admits none`,
+          message: `its own Cloud Router is adopted by the hub of ${where} now that other customers share the network; the hand-over uses removed blocks with lifecycle { destroy = false }, which need Terraform or OpenTofu ${REMOVED_BLOCK_TERRAFORM} (OpenTofu reads them from 1.10), and privlink.yaml providers.terraform "${req.fleet.providers.terraform}" admits none`,
         },
       });
     }

@@ -8,6 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { host, parseCidr, subnet } from '../domain/cidr';
+import { intersect } from '../domain/versions';
 import { allocate, type Allocation, type RouterPlacement } from './allocation';
 import {
   AWS_CGW_BGP_ASN_MAX,
@@ -19,6 +20,8 @@ import {
   LABEL_MANAGED_BY,
   NAME_PREFIX,
   REMOVED_BLOCK_TERRAFORM,
+  AWS_PROVIDER_CONSTRAINT,
+  GOOGLE_PROVIDER_CONSTRAINT,
   S3_LOCKFILE_TERRAFORM,
 } from '../domain/constants';
 import { EXCEPTABLE_RULES } from '../domain/exceptions';
@@ -258,9 +261,10 @@ function terraformSettings(fleet: FleetConfig, spec: CustomerSpec, handsOverRout
   const needsLockfile = backend.type === 's3' && backend.lock.kind === 'lockfile';
   const floors = [...(needsLockfile ? [S3_LOCKFILE_TERRAFORM] : []), ...(handsOverRouter ? [REMOVED_BLOCK_TERRAFORM] : [])];
   return {
-    requiredVersion: [tf, ...floors].join(', '),
-    awsProviderConstraint: fleet.providers.aws,
-    googleProviderConstraint: fleet.providers.google,
+    requiredVersion: floors.reduce(intersect, tf),
+    // What privlink supports, narrowed by privlink.yaml (fleet/load.ts refuses a constraint that admits none of it).
+    awsProviderConstraint: intersect(AWS_PROVIDER_CONSTRAINT, fleet.providers.aws),
+    googleProviderConstraint: intersect(GOOGLE_PROVIDER_CONSTRAINT, fleet.providers.google),
     backend,
     ...(fleet.aws.assumeRoleName
       ? {

@@ -6,6 +6,7 @@
  *
  * Built as data and serialized with the yaml library, so the files are valid YAML whatever the names.
  */
+import { ENGINE_COMMAND } from '../domain/constants';
 import { ALLOW_FILE_SUFFIX, ciYaml, PRIVLINK, type CiInput } from './ci-yaml';
 import { GITHUB_ACTIONS_FILE, GITHUB_DRIFT_FILE, renderGithubActions, renderGithubDrift } from './github';
 
@@ -31,11 +32,15 @@ function upFrom(dir: string): string {
  */
 const ORDER = { canaryRouters: 0, canaries: 1, routers: 2, customers: 3, sessions: 4, leaving: 5 } as const;
 
+/** Atlantis's own choice of engine per project (repo-level atlantis.yaml `terraform_distribution`, Atlantis docs). */
+const distribution = (input: CiInput) => (input.fleet.ci.engine === 'opentofu' ? { terraform_distribution: 'opentofu' } : {});
+
 function hubProject(input: CiInput, hub: string, stack: 'routers' | 'sessions') {
   return {
     name: `hub-${hub}-${stack}`,
     dir: `${input.outDir}/hubs/${hub}/${stack}`,
     workflow: 'privlink',
+    ...distribution(input),
     execution_order_group: stack === 'routers' && input.canaryHubs.includes(hub) ? ORDER.canaryRouters : ORDER[stack],
     autoplan: { enabled: true, when_modified: ['*.tf.json'] },
   };
@@ -69,6 +74,7 @@ export function renderAtlantis(input: CiInput): string {
           name,
           dir,
           workflow: 'privlink',
+          ...distribution(input),
           execution_order_group: input.leaving.includes(name) ? ORDER.leaving : canaries.has(name) ? ORDER.canaries : ORDER.customers,
           autoplan: { enabled: true, when_modified: ['*.tf.json', `${upFrom(dir)}/${input.specsDir}/${name}${ALLOW_FILE_SUFFIX}`] },
         };
@@ -82,7 +88,7 @@ export function renderAtlantis(input: CiInput): string {
             { run: `cd ${root} && ${PRIVLINK} check` },
             'init',
             { plan: { extra_args: ['-input=false'] } },
-            { run: 'terraform show -json "$PLANFILE" > "$SHOWFILE"' },
+            { run: `${ENGINE_COMMAND[input.fleet.ci.engine]} show -json "$PLANFILE" > "$SHOWFILE"` },
             {
               run:
                 `ALLOW=${root}/${input.specsDir}/"$PROJECT_NAME"${ALLOW_FILE_SUFFIX}; ` +

@@ -13,6 +13,7 @@
  * On pull requests the lab runs for a customer whose wiring changed (its manifest's `wiring` differs from the base's),
  * not for a change of tags, labels or documentation only.
  */
+import { ENGINE_COMMAND } from '../domain/constants';
 import { ALLOW_FILE_SUFFIX, ciYaml, PRIVLINK, type CiInput } from './ci-yaml';
 
 export const GITHUB_ACTIONS_FILE = 'github-actions.yml';
@@ -116,6 +117,7 @@ function labScript(): string {
  */
 export function stacksScript(input: CiInput, kind: Kind): string {
   const dir = stackDir(input, kind);
+  const tf = ENGINE_COMMAND[input.fleet.ci.engine];
   const allow = `${input.specsDir}/$s${ALLOW_FILE_SUFFIX}`;
   return [
     'failed=0; n=0',
@@ -127,12 +129,12 @@ export function stacksScript(input: CiInput, kind: Kind): string {
     ...(kind === 'customer' ? [`  if [ -f "${allow}" ]; then allow=(--allow-file "${allow}"); fi`] : []),
     '  echo "::group::$s"',
     '  if [ -f "$RUNNER_TEMP/lab-failed" ] && grep -qxF "$s" "$RUNNER_TEMP/lab-failed"; then result="blocked: its lab failed"',
-    '  elif ! (cd "$dir" && terraform init -input=false && terraform plan -input=false -lock-timeout=30m -out=tfplan && terraform show -json tfplan > plan.json); then result="plan failed"',
+    `  elif ! (cd "$dir" && ${tf} init -input=false && ${tf} plan -input=false -lock-timeout=30m -out=tfplan && ${tf} show -json tfplan > plan.json); then result="plan failed"`,
     '  else',
     `    counts=$(jq -r '${PLAN_COUNTS}' "$dir/plan.json")`,
     `    if ! ${PRIVLINK} plan-guard "$dir/plan.json" "\${allow[@]}"; then result="refused by plan-guard ($counts)"`,
     '    elif [ "$GITHUB_EVENT_NAME" != push ]; then result="planned: $counts"',
-    '    elif terraform -chdir="$dir" apply -input=false -lock-timeout=30m tfplan; then result="applied: $counts"',
+    `    elif ${tf} -chdir="$dir" apply -input=false -lock-timeout=30m tfplan; then result="applied: $counts"`,
     '    else result="apply failed ($counts)"; fi',
     '  fi',
     '  echo "::endgroup::"',
@@ -150,6 +152,7 @@ const PLAN_COUNTS =
 
 /** The drift job's script: `plan -detailed-exitcode` per stack folder; the drifted ones with what would change. */
 export function driftScript(input: CiInput): string {
+  const tf = ENGINE_COMMAND[input.fleet.ci.engine];
   return [
     'drifted=0; errors=0',
     '{ echo "| stack | drift |"; echo "| --- | --- |"; } >> "$GITHUB_STEP_SUMMARY"',
@@ -157,12 +160,12 @@ export function driftScript(input: CiInput): string {
     `  dir="${input.outDir}/$s"`,
     '  echo "::group::$s"',
     '  rc=0',
-    '  (cd "$dir" && terraform init -input=false > /dev/null && terraform plan -input=false -lock-timeout=30m -detailed-exitcode -out=tfplan) || rc=$?',
+    `  (cd "$dir" && ${tf} init -input=false > /dev/null && ${tf} plan -input=false -lock-timeout=30m -detailed-exitcode -out=tfplan) || rc=$?`,
     '  echo "::endgroup::"',
     '  if [ "$rc" -eq 0 ]; then echo "| $s | none |" >> "$GITHUB_STEP_SUMMARY"',
     '  elif [ "$rc" -eq 2 ]; then',
     '    drifted=$((drifted + 1))',
-    '    changes=$(terraform -chdir="$dir" show -json tfplan | jq -r \'[.resource_changes[]? | select(.change.actions != ["no-op"]) | "\\(.change.actions | join("/")) `\\(.address)`"] | join("<br>")\')',
+    `    changes=$(${tf} -chdir="$dir" show -json tfplan | jq -r ` + '\'[.resource_changes[]? | select(.change.actions != ["no-op"]) | "\\(.change.actions | join("/")) `\\(.address)`"] | join("<br>")\')',
     '    echo "| $s | **drifted**: $changes |" >> "$GITHUB_STEP_SUMMARY"',
     '    echo "::warning::$s drifted"',
     '  else errors=$((errors + 1)); echo "| $s | plan failed (exit $rc) |" >> "$GITHUB_STEP_SUMMARY"; echo "::error::$s: plan failed"; fi',
@@ -189,24 +192,39 @@ const SETUP = [
   { run: 'npm ci' },
 ];
 
-/** Terraform, its provider plugins from the cache, and the clouds' OIDC credentials. */
-const TERRAFORM_SETUP = [
-  { uses: 'hashicorp/setup-terraform@v3', with: { terraform_wrapper: false } },
-  {
-    name: 'Provider plugin cache',
-    // The stacks carry no .terraform.lock.hcl, and without one Terraform ignores the cache unless told it may use it.
-    run: ['mkdir -p "$HOME/.terraform.d/plugin-cache"', '{ echo "TF_PLUGIN_CACHE_DIR=$HOME/.terraform.d/plugin-cache"; echo "TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE=true"; } >> "$GITHUB_ENV"'].join('\n'),
-  },
-  {
-    uses: 'actions/cache@v4',
-    with: { path: PLUGIN_CACHE, key: "terraform-plugins-${{ runner.os }}-${{ hashFiles('privlink.yaml') }}", 'restore-keys': 'terraform-plugins-${{ runner.os }}-' },
-  },
-  {
-    uses: 'google-github-actions/auth@v2',
-    with: { workload_identity_provider: '${{ vars.GCP_WORKLOAD_IDENTITY_PROVIDER }}', service_account: '${{ vars.GCP_SERVICE_ACCOUNT }}' },
-  },
-  { uses: 'aws-actions/configure-aws-credentials@v4', with: { 'role-to-assume': '${{ vars.AWS_CI_ROLE_ARN }}', 'aws-region': 'us-east-1' } },
-];
+/**
+ * The engine (Terraform or OpenTofu, `ci.engine`), its provider plugins from the cache, and the clouds' OIDC
+ * credentials. OpenTofu reads the same TF_PLUGIN_CACHE_* variables; its cache has a key of its own, since it
+ * downloads the providers from its own registry.
+ */
+function engineSetup(input: CiInput) {
+  const engine = input.fleet.ci.engine;
+  // One list per engine: the YAML writer shows repeated steps as anchors and aliases only when they are the same objects.
+  const known = SETUPS.get(engine);
+  if (known) return known;
+  const steps = [
+    engine === 'opentofu'
+      ? { uses: 'opentofu/setup-opentofu@v1', with: { tofu_wrapper: false } }
+      : { uses: 'hashicorp/setup-terraform@v3', with: { terraform_wrapper: false } },
+    {
+      name: 'Provider plugin cache',
+      // The stacks carry no lock file, and without one the engine ignores the cache unless told it may use it.
+      run: ['mkdir -p "$HOME/.terraform.d/plugin-cache"', '{ echo "TF_PLUGIN_CACHE_DIR=$HOME/.terraform.d/plugin-cache"; echo "TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE=true"; } >> "$GITHUB_ENV"'].join('\n'),
+    },
+    {
+      uses: 'actions/cache@v4',
+      with: { path: PLUGIN_CACHE, key: `${engine}-plugins-\${{ runner.os }}-\${{ hashFiles('privlink.yaml') }}`, 'restore-keys': `${engine}-plugins-\${{ runner.os }}-` },
+    },
+    {
+      uses: 'google-github-actions/auth@v2',
+      with: { workload_identity_provider: '${{ vars.GCP_WORKLOAD_IDENTITY_PROVIDER }}', service_account: '${{ vars.GCP_SERVICE_ACCOUNT }}' },
+    },
+    { uses: 'aws-actions/configure-aws-credentials@v4', with: { 'role-to-assume': '${{ vars.AWS_CI_ROLE_ARN }}', 'aws-region': 'us-east-1' } },
+  ];
+  SETUPS.set(engine, steps);
+  return steps;
+}
+const SETUPS = new Map<string, object[]>();
 
 /** One shard job of the change workflow. */
 function shardJob(input: CiInput, o: { title: string; list: string; needs: string[]; when: string; kind: Kind; lab: boolean }) {
@@ -220,7 +238,7 @@ function shardJob(input: CiInput, o: { title: string; list: string; needs: strin
     env: { STACKS: '${{ matrix.shard.stacks }}', ...(o.lab ? { LAB: '${{ needs.check.outputs.lab }}' } : {}) },
     steps: [
       ...SETUP,
-      ...TERRAFORM_SETUP,
+      ...engineSetup(input),
       ...(o.lab ? [{ name: 'Lab (pull requests): privlink lab per customer, before any plan', if: "github.event_name == 'pull_request'", run: labScript() }] : []),
       { name: o.kind === 'customer' ? 'Plan, plan-guard, apply on main (one customer after another)' : 'Plan, plan-guard, apply on main (one hub after another)', run: stacksScript(input, o.kind) },
     ],
@@ -323,7 +341,7 @@ export function renderGithubDrift(input: CiInput): string {
           'runs-on': 'ubuntu-latest',
           strategy: { 'fail-fast': false, 'max-parallel': input.fleet.ci.maxParallel, matrix: { shard: '${{ fromJSON(needs.list.outputs.stacks) }}' } },
           env: { STACKS: '${{ matrix.shard.stacks }}' },
-          steps: [...SETUP, ...TERRAFORM_SETUP, { name: 'Plan every stack (-detailed-exitcode); report drift', run: driftScript(input) }],
+          steps: [...SETUP, ...engineSetup(input), { name: 'Plan every stack (-detailed-exitcode); report drift', run: driftScript(input) }],
         },
       },
     },

@@ -8,6 +8,7 @@ import { UsageError } from '../../input/problems';
 import { validateRun } from '../../pipeline/specs';
 import { customerStatus, StateError, type CustomerStatus } from '../../gitops/status';
 import { plural } from '../../support/words';
+import { ENGINE_COMMAND, type Engine } from '../../domain/constants';
 import { enterRoot, setup } from '../context';
 import { JSON_OPTION, pathOptions, type Command, type CommonArgs } from '../options';
 
@@ -18,7 +19,8 @@ interface StatusArgs extends CommonArgs {
 }
 
 /** The state document: --state FILE, or `terraform show -json` in the customer's operator folder. */
-function readState(model: CustomerModel, outDir: string, stateFile: string | undefined): unknown {
+function readState(model: CustomerModel, outDir: string, stateFile: string | undefined, engine: Engine): unknown {
+  const cmd = ENGINE_COMMAND[engine];
   let text: string;
   let where: string;
   if (stateFile !== undefined) {
@@ -30,17 +32,17 @@ function readState(model: CustomerModel, outDir: string, stateFile: string | und
     }
   } else {
     const dir = join(outDir, model.name, 'operator');
-    where = `terraform show -json in ${dir}/`;
+    where = `${cmd} show -json in ${dir}/`;
     if (!existsSync(join(dir, 'cdk.tf.json'))) throw new StateError(`${dir}/cdk.tf.json does not exist: run \`privlink generate\` first`);
-    const r = spawnSync('terraform', ['show', '-json', '-no-color'], { cwd: dir, encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 });
-    if (r.error) throw new StateError(`cannot run terraform in ${dir}/ (${(r.error as NodeJS.ErrnoException).code ?? r.error.message}): install Terraform, or pass --state FILE`);
-    if (r.status !== 0) throw new StateError(`${where} failed: ${(r.stderr.trim().split('\n').find((l) => /Error/.test(l)) ?? r.stderr.trim().split('\n')[0] ?? '').replace(/^[│╷╵\s]+/, '')} (run \`terraform init\` there, or pass --state FILE)`);
+    const r = spawnSync(cmd, ['show', '-json', '-no-color'], { cwd: dir, encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 });
+    if (r.error) throw new StateError(`cannot run ${cmd} in ${dir}/ (${(r.error as NodeJS.ErrnoException).code ?? r.error.message}): install ${engine === 'opentofu' ? 'OpenTofu' : 'Terraform'} (privlink.yaml ci.engine), or pass --state FILE`);
+    if (r.status !== 0) throw new StateError(`${where} failed: ${(r.stderr.trim().split('\n').find((l) => /Error/.test(l)) ?? r.stderr.trim().split('\n')[0] ?? '').replace(/^[│╷╵\s]+/, '')} (run \`${cmd} init\` there, or pass --state FILE)`);
     text = r.stdout;
   }
   try {
     return JSON.parse(text);
   } catch {
-    throw new StateError(`${where} is not JSON: expected the output of \`terraform show -json\``);
+    throw new StateError(`${where} is not JSON: expected the output of \`${cmd} show -json\``);
   }
 }
 
@@ -87,7 +89,7 @@ export const status: Command<StatusArgs> = {
     const failures: { customer: string; error: string }[] = [];
     for (const model of chosen) {
       try {
-        results.push(customerStatus(model, readState(model, outDir, stateFile)));
+        results.push(customerStatus(model, readState(model, outDir, stateFile, fleet.config.ci.engine)));
       } catch (err) {
         if (!(err instanceof StateError)) throw err;
         failures.push({ customer: model.name, error: err.message });

@@ -8,7 +8,7 @@ terraform {
   required_providers {
     aws = {
       source  = "hashicorp/aws"
-      version = ">= 5.100.0"
+      version = ">= 5.100.0, < 7.0.0"
     }
   }
 }
