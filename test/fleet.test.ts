@@ -46,7 +46,7 @@ describe('fleet config', () => {
     expect(tf.terraform.backend).toEqual({
       s3: { bucket: 'ops-privlink-state', key: 'privlink/acme/terraform.tfstate', region: 'eu-west-1', encrypt: true, use_lockfile: true },
     });
-    expect(tf.terraform.required_version).toBe('>= 1.5.0, >= 1.10.0');
+    expect(tf.terraform.required_version).toBe('>= 1.10.0'); // the fleet's >= 1.5.0 narrowed by use_lockfile's 1.10
   });
 
   it('s3 with a DynamoDB lock table', () => {
@@ -110,8 +110,9 @@ describe('fleet config', () => {
   it('provider constraints and default labels reach the stack; a spec label wins on the same key', () => {
     const config = fleet(`${HEAD}providers:\n  aws: "~> 6.0"\n  google: ">= 6.50.0"\nlabels:\n  team: platform\n  env: prod\n`);
     const tf = operatorJson(config, acmeWith({ labels: { env: 'staging' } }));
-    expect(tf.terraform.required_providers.aws.version).toBe('~> 6.0');
-    expect(tf.terraform.required_providers.google.version).toBe('>= 6.50.0');
+    // The stacks carry privlink's range narrowed by the fleet's (docs/providers.md): ~> 6.0 keeps 6.42.0 out.
+    expect(tf.terraform.required_providers.aws.version).toBe('>= 6.0.0, != 6.42.0, < 7.0.0');
+    expect(tf.terraform.required_providers.google.version).toBe('>= 6.50.0, < 9.0.0');
     expect(tf.provider.aws[0].default_tags[0].tags).toMatchObject({ team: 'platform', env: 'staging', privlink_customer: 'acme' });
     expect(tf.provider.google[0].default_labels).toMatchObject({ team: 'platform', env: 'staging', managed_by: 'privlink' });
   });
@@ -157,7 +158,7 @@ describe('fleet config', () => {
 describe('provider and Terraform constraints must leave room for what privlink generates', () => {
   it('refuses constraints that admit no supported version, at the constraint, and accepts narrower ones that do', () => {
     expect(problems(`${HEAD}providers: {aws: "~> 4.0", terraform: ">= 0.12", google: "~> 6.50"}\n`)).toEqual([
-      expect.stringMatching(/^privlink\.yaml:3:18: providers\.aws: "~> 4\.0" admits no version privlink's output works with: hashicorp\/aws >= 5\.100\.0, < 7\.0\.0 \(/),
+      expect.stringMatching(/^privlink\.yaml:3:18: providers\.aws: "~> 4\.0" admits no version privlink's output works with: hashicorp\/aws >= 5\.100\.0, != 6\.42\.0, < 7\.0\.0 \(/),
     ]);
     expect(problems(`${HEAD}providers: {terraform: "< 1.5.0", google: "= 5.40.0", aws: "~> 5.99.0"}\n`).map((p) => p.split(': ')[1]).sort()).toEqual([
       'providers.aws',

@@ -289,7 +289,7 @@ describe('after onboarding', () => {
       ['google_compute_router.router', false],
       ...['a1', 'a2', 'b1', 'b2'].flatMap((k) => [[`google_compute_router_interface.tunnel_${k}`, false], [`google_compute_router_peer.tunnel_${k}`, false]]),
     ]);
-    expect(joined.terraform.required_version).toBe('>= 1.5.0, >= 1.7.0');
+    expect(joined.terraform.required_version).toBe('>= 1.10.0'); // OpenTofu reads removed blocks with lifecycle from 1.10 (docs/providers.md)
     expect(routers.import).toEqual([{ to: 'google_compute_router.router_1', id: 'projects/acme-sg-cloud/regions/us-central1/routers/privlink-acme-router' }]);
     const oldRouter = alone.resource.google_compute_router.router;
     expect(routers.resource.google_compute_router.router_1).toEqual({ ...oldRouter, '//': routers.resource.google_compute_router.router_1['//'] });

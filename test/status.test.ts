@@ -200,6 +200,6 @@ describe('privlink status', () => {
   it('without --state it runs terraform show -json in each operator folder, and says what failed', () => {
     const r = spawnSync(process.execPath, [BIN, 'status', 'globex'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, PATH: '/nonexistent' } });
     expect(r.status).toBe(2);
-    expect(r.stderr).toContain('privlink status: globex: cannot run terraform in generated/globex/operator/ (ENOENT): install Terraform, or pass --state FILE');
+    expect(r.stderr).toContain('privlink status: globex: cannot run terraform in generated/globex/operator/ (ENOENT): install Terraform (privlink.yaml ci.engine), or pass --state FILE');
   });
 });
