@@ -13,7 +13,7 @@ import { ciPlanLines, type CiChange } from '../gitops/ci-plan';
 import type { FleetConfig } from '../fleet/schema';
 import { ALLOCATION_FILE, parseAllocation } from '../model/allocation';
 import { readIfExists } from '../support/files';
-import { CI_FOLDER, HUBS_FOLDER } from '../domain/constants';
+import { CI_FOLDER, FLEET_FOLDER, HUBS_FOLDER } from '../domain/constants';
 import type { CustomerFiles, FleetOutput, Generated } from '../pipeline/generate';
 import { Refused } from '../input/problems';
 import { MANIFEST_FILE, parseManifest } from '../render/manifest';
@@ -64,6 +64,7 @@ function folders(out: FleetOutput): Map<string, CustomerFiles> {
   const map = new Map([...out.customers, ...out.alsoChanged].map((g) => [g.name, g.files]));
   if (out.ci && out.ci.size > 0) map.set(CI_FOLDER, out.ci);
   if (out.hubs) map.set(HUBS_FOLDER, out.hubs);
+  if (out.fleet) map.set(FLEET_FOLDER, out.fleet);
   return map;
 }
 
@@ -207,6 +208,7 @@ export async function generateAndCommit(out: FleetOutput, o: CommitOptions): Pro
     ...changed.flatMap((g) => [repoPath(root, g.model.specFile), repoPath(root, join(o.specsDir, `${g.name}${ALLOW_FILE_SUFFIX}`)), repoPath(root, `${o.outDir}/${g.name}`)]),
     repoPath(root, `${o.outDir}/${CI_FOLDER}`),
     repoPath(root, `${o.outDir}/${HUBS_FOLDER}`),
+    repoPath(root, `${o.outDir}/${FLEET_FOLDER}`),
     repoPath(root, `${o.outDir}/${OUTPUT_GITIGNORE_FILE}`),
     ...removed.flatMap((r) => r.paths),
   ];

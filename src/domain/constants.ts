@@ -180,7 +180,9 @@ export const HUBS_FOLDER = 'hubs';
 /** The two stacks of each hub, generated/hubs/<hub>/routers and …/sessions (render/hub.ts). */
 export const HUB_ROUTERS_DIR = 'routers';
 export const HUB_SESSIONS_DIR = 'sessions';
-export const RESERVED_CUSTOMER_NAMES: readonly string[] = [CI_FOLDER, HUBS_FOLDER];
+/** Folder under the output that holds what spans the fleet: the cost summary (render/cost.ts). */
+export const FLEET_FOLDER = 'fleet';
+export const RESERVED_CUSTOMER_NAMES: readonly string[] = [CI_FOLDER, HUBS_FOLDER, FLEET_FOLDER];
 
 /**
  * The output a decommissioning customer's operator stack declares (its value: the customer's name). plan-guard lets

@@ -9,6 +9,7 @@ import { parseYamlSource } from '../input/source';
 import { AWS_PROVIDER_CONSTRAINT, FLEET_FILE, GOOGLE_PROVIDER_CONSTRAINT, S3_LOCKFILE_TERRAFORM, TERRAFORM_VERSION_CONSTRAINT } from '../domain/constants';
 import { overlaps } from '../domain/versions';
 import { firstOf } from '../support/words';
+import { PRICE_IDS } from './prices';
 import { DEFAULT_FLEET, fleetSchema, topicRegion, type FleetConfig } from './schema';
 
 export const DEFAULT_FLEET_FILE = FLEET_FILE;
@@ -54,6 +55,11 @@ export function parseFleet(file: string, bytes: Buffer): { config?: FleetConfig;
     const given = parsed.data.providers[key as keyof typeof parsed.data.providers];
     if (!overlaps(given, supported.constraint)) {
       problems.push(at(source, ['providers', key], `"${given}" admits no version privlink's output works with: ${supported.what} ${supported.constraint} (${supported.why})`));
+    }
+  }
+  for (const id of Object.keys(parsed.data.pricing.overrides)) {
+    if (!(PRICE_IDS as readonly string[]).includes(id)) {
+      problems.push(at(source, ['pricing', 'overrides', id], `"${id}" is no entry of the price table; entries: ${PRICE_IDS.join(', ')}`, true));
     }
   }
   return problems.length > 0 ? { problems } : { config: parsed.data, problems };

@@ -268,6 +268,22 @@ export const fleetSchema = z
           .describe('GitHub Actions: when the drift workflow plans every stack (cron, UTC; GitHub runs schedules at most every 5 minutes). "" writes no drift workflow.'),
       })
       .prefault({}),
+    pricing: z
+      .strictObject({
+        overrides: z
+          .record(
+            z.string(),
+            z.strictObject({
+              price: z.number({ error: 'must be a price in USD, like 0.045' }).nonnegative({ error: 'must be 0 or more' }),
+              byRegion: z.record(z.string(), z.number({ error: 'must be a price in USD' }).nonnegative({ error: 'must be 0 or more' })).optional(),
+              reason: z.string({ error: 'must say why (a negotiated rate, a contract)' }).min(1, { error: 'must say why (a negotiated rate, a contract)' }),
+            }),
+            { error: 'must map price table entries (docs/cost.md) to { price, reason }' },
+          )
+          .default({})
+          .describe('Price table entries to replace (docs/cost.md lists them): { price, byRegion?, reason }. A negotiated rate, or a Region the table does not list.'),
+      })
+      .prefault({}),
     rollout: z
       .strictObject({
         canary: z

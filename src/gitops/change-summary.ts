@@ -9,6 +9,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { agree, list, portsText } from '../support/words';
 import { STATUS_LABEL, type CustomerModel, type EndpointStatus } from '../model/model';
+import { cents, usd } from '../model/cost';
 import { ALLOW_FILE_SUFFIX } from '../render/ci';
 import { MANIFEST_FILE, parseManifest } from '../render/manifest';
 import { DISRUPTION_EFFECT, DISRUPTIVE_UPDATES, FORCES_REPLACEMENT, TAKES_DEFAULT_TAGS, TRAFFIC_CARRYING, replacementOver, replacingArguments, replacingText, type AdmittedVersions } from '../domain/terraform-types';
@@ -94,6 +95,11 @@ export interface ChangeSummary {
   readonly topologyChanged: boolean;
   /** Every file of the folder is what HEAD has: nothing of this customer changes. */
   readonly unchanged: boolean;
+  /**
+   * The monthly estimate (model/cost.ts) before and after, in USD, for the operator and for the customer's account.
+   * `before` is what HEAD's manifest recorded (0 for a new customer; absent when HEAD's folder predates estimates).
+   */
+  readonly cost: { readonly before?: number; readonly after: number; readonly customerBefore?: number; readonly customerAfter: number };
 }
 
 /** The Mermaid topology of a customer README (undefined without one). */
@@ -317,6 +323,17 @@ export async function summarizeChange(
     causes,
     topologyChanged: isNew || topologyOf(previous?.get('README.md')) !== topologyOf(next.get('README.md')),
     unchanged,
+    cost: costChange(model, isNew, parseManifest(previous?.get(MANIFEST_FILE))?.cost),
+  };
+}
+
+/** The estimate's change: HEAD's recorded figures (none for a new customer) against the model's. */
+function costChange(model: CustomerModel, isNew: boolean, recorded: { operatorMonthly: number; customerMonthly: number } | undefined): ChangeSummary['cost'] {
+  const before = isNew ? { operatorMonthly: 0, customerMonthly: 0 } : recorded;
+  return {
+    ...(before ? { before: before.operatorMonthly, customerBefore: before.customerMonthly } : {}),
+    after: model.cost.monthly,
+    customerAfter: model.cost.customer.monthly,
   };
 }
 
@@ -521,6 +538,21 @@ export function changeText(s: ChangeSummary): string {
   }
 }
 
+/**
+ * The change's monthly cost, in words: `+$249.60/month: new customer ($0.00 → $249.60)`, `−$109.50/month …`, or
+ * `no change` (without the amount, so customers whose cost does not move read the same and group in the body).
+ */
+export function costText(s: ChangeSummary): string {
+  const { before, after, customerBefore, customerAfter } = s.cost;
+  if (before === undefined) return `${usd(after)}/month for the operator (no earlier estimate recorded)`;
+  const delta = cents(after - before);
+  const theirs = customerBefore === undefined ? 0 : cents(customerAfter - customerBefore);
+  const why = s.isNew ? ': new customer' : s.offboarding === 'started' ? ': decommission, saved once its destroy is applied' : '';
+  const operator = delta === 0 ? 'no change for the operator' : `${usd(delta, true)}/month for the operator${why} (${usd(before)} → ${usd(after)})`;
+  const customer = theirs === 0 ? '' : `; ${usd(theirs, true)}/month on the customer's account (their NLBs: ${usd(customerBefore!)} → ${usd(customerAfter)})`;
+  return delta === 0 && theirs === 0 ? 'no change' : `${operator}${customer}`;
+}
+
 /** Commit subject of a one-customer change: the customer and what happened to it. */
 export function commitSubject(s: ChangeSummary): string {
   return `privlink: ${s.customer}: ${changeText(s)}`;
@@ -532,6 +564,7 @@ export function commitBody(s: ChangeSummary): string {
   if (s.offboarding === 'started') out.push(`Offboarding: ${s.customer} leaves the fleet; the next apply destroys its operator stack.`, '');
   if (s.transitions.length > 0) out.push('Phase:', ...s.transitions.map((t) => `  ${transitionText(t)}`), '');
   if (s.settings.length > 0) out.push('Settings of the operator stack:', ...settingLines(s, '  '), '');
+  out.push(`Cost (estimate): ${costText(s)}`, '');
   out.push(`Resources (${counts(s)}):`);
   for (const st of s.stacks) out.push(`  ${st.title}:`, ...diffLines(st.diff, '    '));
   if (s.stacks.length === 0) out.push(s.settings.length > 0 ? '  none added, changed or removed (the settings above change them)' : '  none (only documentation changed)');
@@ -551,6 +584,7 @@ export function prSection(s: ChangeSummary, topology?: string): string {
   if (s.settings.length > 0) {
     out.push('**Settings** of the operator stack:', '', ...settingLines(s, '- ').map((l) => l.replace(/^- ~ (\S+)/, '- ~ `$1`')), '');
   }
+  out.push(`**Cost** (estimate, docs/cost.md): ${costText(s)}`, '');
   out.push(`**Resources** (${counts(s)}), by Terraform address:`, '');
   for (const st of s.stacks) out.push(`- ${st.title}`, ...diffLines(st.diff, '  - ').map((l) => l.replace(/^( {2}- )(-\/\+|[+~-]|forget) (\S+)(.*)$/, '$1$2 `$3`$4')));
   if (s.stacks.length === 0) out.push(s.settings.length > 0 ? '- none added, changed or removed: the settings above change them' : '- none: only documentation changed');

@@ -15,7 +15,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { relative, resolve, sep } from 'node:path';
-import { CI_FOLDER, HUBS_FOLDER } from '../domain/constants';
+import { RESERVED_CUSTOMER_NAMES } from '../domain/constants';
 import { Refused, UsageError } from '../input/problems';
 import { MANIFEST_FILE, parseManifest } from '../render/manifest';
 
@@ -190,7 +190,7 @@ export function foldersGone(git: Git, root: string, ref: string, outDir: string)
   return git
     .listHead(out, ref)
     .map((p) => p.slice(out.length + 1).split('/'))
-    .filter((parts) => parts.length === 2 && parts[1] === MANIFEST_FILE && parts[0] !== CI_FOLDER && parts[0] !== HUBS_FOLDER)
+    .filter((parts) => parts.length === 2 && parts[1] === MANIFEST_FILE && !RESERVED_CUSTOMER_NAMES.includes(parts[0]!))
     .map((parts) => parts[0]!)
     .filter((name) => !existsSync(resolve(root, out, name)))
     .map((name) => {

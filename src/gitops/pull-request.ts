@@ -7,6 +7,7 @@
  * Pure: from the per-customer summaries (change-summary.ts) and what the caller found about the rest of the change.
  */
 import { firstOf, plural } from '../support/words';
+import { cents, usd } from '../model/cost';
 import { changeText, commitBody, commitSubject, kindOf, prSection, type ChangeKind, type ChangeSummary } from './change-summary';
 
 /** GitHub refuses a pull-request body longer than this many characters (reference §1.5b). */
@@ -104,7 +105,23 @@ function whatChanges(c: ChangeSet, bullet: string): string[] {
   });
   if (c.fleetKeys.length > 0 && !byKind(c).has('fleet')) lines.push(`${bullet}privlink.yaml: ${c.fleetKeys.join(', ')} changed`);
   if (c.removed.length > 0) lines.push(`${bullet}removed (decommissioned, their destroy applied): ${c.removed.join(', ')}`);
+  lines.push(`${bullet}${fleetCostText(c)}`);
   return lines;
+}
+
+/** What the whole change does to the monthly estimate (docs/cost.md), from each customer's before and after. */
+export function fleetCostText(c: ChangeSet): string {
+  const known = c.summaries.filter((s) => s.cost.before !== undefined);
+  const delta = cents(known.reduce((n, s) => n + (s.cost.after - s.cost.before!), 0));
+  const theirs = cents(known.reduce((n, s) => n + (s.cost.customerAfter - (s.cost.customerBefore ?? s.cost.customerAfter)), 0));
+  const unknown = c.summaries.length - known.length;
+  const moved = known.filter((s) => cents(s.cost.after - s.cost.before!) !== 0).length;
+  const parts = [
+    delta === 0 ? 'no change for the operator' : `${usd(delta, true)}/month for the operator (${plural(moved, 'customer')})`,
+    ...(theirs === 0 ? [] : [`${usd(theirs, true)}/month on the customers' accounts`]),
+    ...(unknown > 0 ? [`${plural(unknown, 'customer')} without an earlier estimate`] : []),
+  ];
+  return `Cost (estimate): ${parts.join('; ')}`;
 }
 
 const KIND_WORDS: Readonly<Record<ChangeKind, string>> = {

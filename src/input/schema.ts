@@ -9,6 +9,7 @@ import {
   CI_FOLDER,
   CUSTOMER_NAME_MAX,
   HUBS_FOLDER,
+  FLEET_FOLDER,
   DEFAULT_AWS_SIDE_ASN,
   DEFAULT_GCP_ROUTER_ASN,
   DEFAULT_IKE,
@@ -182,7 +183,7 @@ export const customerSchema = z
     kind: z.literal('Customer', { error: 'must be "Customer"' }),
     name: gcpName(CUSTOMER_NAME_MAX)
       .refine((n) => !RESERVED_CUSTOMER_NAMES.includes(n), {
-        error: `is reserved (the output folders generated/${CI_FOLDER}/ and generated/${HUBS_FOLDER}/ hold the CI config and the shared Cloud Routers); choose another name`,
+        error: `is reserved (the output folders generated/${CI_FOLDER}/, generated/${HUBS_FOLDER}/ and generated/${FLEET_FOLDER}/ hold the CI config, the shared Cloud Routers and the fleet's cost summary); choose another name`,
       })
       // The customer name is the id of its CDK for Terraform stack, and construct ids live in plain JavaScript
       // objects: a name that is a property of every object ("constructor") collides with itself.

@@ -9,6 +9,8 @@
 import { createHash } from 'node:crypto';
 import { host, parseCidr, subnet } from '../domain/cidr';
 import { intersect } from '../domain/versions';
+import { packagedPriceTable, withOverrides } from '../fleet/prices';
+import { costCounts, estimateCost, type CostEstimate } from './cost';
 import { allocate, type Allocation, type RouterPlacement } from './allocation';
 import {
   AWS_CGW_BGP_ASN_MAX,
@@ -223,6 +225,8 @@ export interface CustomerModel {
    * backend but no resource, so the next apply destroys everything, and plan-guard lets exactly that through.
    */
   readonly decommission: boolean;
+  /** What the customer costs each month, by the price table and privlink.yaml's overrides (model/cost.ts). */
+  readonly cost: CostEstimate;
   /** The operator stack's Terraform settings, from the fleet config. */
   readonly terraform: {
     readonly requiredVersion: string;
@@ -397,6 +401,10 @@ export function buildModel(spec: CustomerSpec, specFile: string, fleet: FleetCon
   };
   const endpoints = [...spec.endpoints].sort((a, b) => a.name.localeCompare(b.name)).map((ep) => endpointModel(ep, prefix, spec.gcp.sourceRanges, subnets, offsetOf(ep.name), spec.aws.region));
   const router = allocation.router;
+  const cost = estimateCost(
+    costCounts({ decommission: spec.decommission, gcp: spec.gcp, aws: spec.aws, tunnels, connections, endpoints }),
+    withOverrides(packagedPriceTable(), fleet.pricing.overrides),
+  );
 
   return {
     name: spec.name,
@@ -453,6 +461,7 @@ export function buildModel(spec: CustomerSpec, specFile: string, fleet: FleetCon
     },
     allocation,
     decommission: spec.decommission,
+    cost,
     terraform: terraformSettings(fleet, spec, router.placement === 'shared' && router.adoptedFrom === spec.name),
   };
 }

@@ -6,7 +6,7 @@
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { CI_FOLDER, HUBS_FOLDER } from '../domain/constants';
+import { CI_FOLDER, FLEET_FOLDER, HUBS_FOLDER } from '../domain/constants';
 import { alertTopicProblems, rolloutProblems, type LoadedFleet } from '../fleet/load';
 import type { FleetConfig } from '../fleet/schema';
 import { at } from '../input/load';
@@ -39,7 +39,7 @@ export function readAllocations(outDir: string): DiskAllocations {
     entries = [];
   }
   for (const e of entries) {
-    if (!e.isDirectory() || e.name.startsWith('.') || e.name === CI_FOLDER || e.name === HUBS_FOLDER) continue;
+    if (!e.isDirectory() || e.name.startsWith('.') || e.name === CI_FOLDER || e.name === HUBS_FOLDER || e.name === FLEET_FOLDER) continue;
     const text = readIfExists(join(outDir, e.name, ALLOCATION_FILE));
     const a = parseAllocation(text);
     if (text !== undefined) texts.set(e.name, text);

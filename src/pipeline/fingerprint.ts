@@ -7,7 +7,7 @@
  *   spec       the spec file's bytes
  *   fleet      privlink.yaml's bytes ('' when there is none)
  *   generator  privlink itself: package.json, package-lock.json (every dependency's exact version) and every
- *              file of dist/ and templates/, so a code change without a version bump still counts
+ *              file of dist/, templates/ and pricing/ (the price table), so a code change without a version bump still counts
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -39,7 +39,7 @@ export function generatorFingerprint(root = PACKAGE_ROOT): string {
   if (generator !== undefined && root === PACKAGE_ROOT) return generator;
   const hash = sha256Stream();
   for (const top of ['package.json', 'package-lock.json']) hash.add(top, readOrEmpty(join(root, top)));
-  for (const dir of ['dist', 'templates']) {
+  for (const dir of ['dist', 'templates', 'pricing']) {
     for (const rel of filesBelow(join(root, dir))) hash.add(`${dir}/${rel}`, readOrEmpty(join(root, dir, rel)));
   }
   const value = hash.digest();

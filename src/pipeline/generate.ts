@@ -9,7 +9,8 @@ import type { FleetConfig } from '../fleet/schema';
 import { ALLOCATION_FILE, allocationJson, type Allocation } from '../model/allocation';
 import { buildHubs } from '../model/hub';
 import { buildModel, type CustomerModel } from '../model/model';
-import { generatedNotice } from '../render/header';
+import { commentedNotice, generatedNotice } from '../render/header';
+import { fleetCostJson, fleetCostMarkdown } from '../render/cost';
 import { renderHub } from '../render/hub';
 import { renderCustomerModule } from '../render/customer-module';
 import { renderOperatorReadme } from '../render/docs';
@@ -43,6 +44,7 @@ export function renderCustomer(model: CustomerModel, inputs: Inputs): CustomerFi
       inputs,
       wiring: wiringHash(files.get('operator/cdk.tf.json')!),
       endpoints: Object.fromEntries(model.endpoints.map((e) => [e.name, e.status])),
+      cost: { operatorMonthly: model.cost.monthly, customerMonthly: model.cost.customer.monthly, priceTable: model.cost.assembled },
       ...(model.decommission ? { decommission: true as const } : {}),
       ...(model.securityExceptions.length > 0
         ? { security: { exceptions: model.securityExceptions.map(({ rule, reason }) => ({ rule, reason })) } }
@@ -79,6 +81,8 @@ export interface FleetOutput {
   readonly ci?: CustomerFiles;
   /** Files of generated/hubs/ (empty: no customer is on a shared router); undefined when ci is. */
   readonly hubs?: CustomerFiles;
+  /** Files of generated/fleet/ (the cost summary); undefined when ci is. */
+  readonly fleet?: CustomerFiles;
   /** Why ci is undefined. */
   readonly ciSkipped?: string;
 }
@@ -101,7 +105,14 @@ export function generateAll(opts: GenerateOptions & { readonly insideSpecsDir?: 
   const alsoChanged = run.all.filter((s) => !run.requested.includes(s) && allocationMoved(disk, s, allocations)).map(render);
   const names = run.all.map((s) => s.spec.name);
   if (run.ciSkipped) return { customers, names, alsoChanged, ciSkipped: run.ciSkipped };
-  return { customers, names, alsoChanged, ci: renderCiFolder(ciFacts(run.all, allocations, opts.fleet.rollout.canary), opts), hubs: renderHubsFolder(run.all, allocations, opts) };
+  return {
+    customers,
+    names,
+    alsoChanged,
+    ci: renderCiFolder(ciFacts(run.all, allocations, opts.fleet.rollout.canary), opts),
+    hubs: renderHubsFolder(run.all, allocations, opts),
+    fleet: renderFleetFolder(run.all, allocations, opts),
+  };
 }
 
 /**
@@ -125,6 +136,34 @@ export function renderHubsFolder(
   files.set(MANIFEST_FILE, renderManifest(source, files, { inputs: hubsInputs(entries, opts.fleetBytes) }));
   return new Map([...files].sort(([a], [b]) => a.localeCompare(b)));
 }
+
+/**
+ * Files of generated/fleet/: the fleet's cost summary (cost.md for people, cost.json for tools) from every
+ * customer's model, and the folder's manifest. Empty without customers.
+ */
+export function renderFleetFolder(
+  specs: readonly { readonly file: string; readonly spec: import('../input/schema').CustomerSpec; readonly sha256: string }[],
+  allocations: ReadonlyMap<string, Allocation>,
+  opts: Pick<GenerateOptions, 'specsDir' | 'fleet' | 'fleetBytes'>,
+): CustomerFiles {
+  const files: CustomerFiles = new Map();
+  if (specs.length === 0) return files;
+  const source = `${displayPath(opts.specsDir).replace(/\/+$/, '')}/*.yaml`;
+  const rows = [...specs]
+    .sort((a, b) => a.spec.name.localeCompare(b.spec.name))
+    .map((s) => {
+      const model = buildModel(s.spec, s.file, opts.fleet, allocations.get(s.spec.name)!);
+      return { customer: model.name, decommission: model.decommission, estimate: model.cost };
+    });
+  files.set(FLEET_COST_MD, fleetCostMarkdown(rows, commentedNotice('markdown', source).trimEnd()));
+  files.set(FLEET_COST_JSON, fleetCostJson(rows));
+  const entries = specs.map((s) => ({ name: s.spec.name, specSha: s.sha256, allocation: allocationJson(allocations.get(s.spec.name)!, generatedNotice(s.file)) }));
+  files.set(MANIFEST_FILE, renderManifest(source, files, { inputs: hubsInputs(entries, opts.fleetBytes) }));
+  return new Map([...files].sort(([a], [b]) => a.localeCompare(b)));
+}
+
+export const FLEET_COST_MD = 'cost.md';
+export const FLEET_COST_JSON = 'cost.json';
 
 /** What the fleet's CI config depends on: every customer, the hubs, and the customers that are leaving. */
 export interface CiFacts {

@@ -6,7 +6,7 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { CI_FOLDER, HUBS_FOLDER } from '../domain/constants';
+import { RESERVED_CUSTOMER_NAMES } from '../domain/constants';
 import { InputError } from '../input/problems';
 import { MANIFEST_FILE, parseManifest } from '../render/manifest';
 import { readIfExists } from '../support/files';
@@ -14,7 +14,7 @@ import { readIfExists } from '../support/files';
 export function liveOrphans(outDir: string, names: ReadonlySet<string>): string[] {
   if (!existsSync(outDir)) return [];
   return readdirSync(outDir, { withFileTypes: true })
-    .filter((e) => e.isDirectory() && e.name !== CI_FOLDER && e.name !== HUBS_FOLDER && !names.has(e.name))
+    .filter((e) => e.isDirectory() && !RESERVED_CUSTOMER_NAMES.includes(e.name) && !names.has(e.name))
     .filter((e) => {
       const text = readIfExists(join(outDir, e.name, MANIFEST_FILE));
       return text !== undefined && parseManifest(text)?.decommission !== true;

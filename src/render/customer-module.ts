@@ -3,6 +3,7 @@
  * allowlists exactly the operator's account. One module per customer, applied once per endpoint; an example per
  * endpoint has the ports filled in. Written for a person outside the operator's company.
  */
+import { customerCostMarkdown } from './cost';
 import { MODULE_TESTS_FILE, renderModuleTests } from './module-tests';
 import {
   AWS_PROVIDER_CONSTRAINT_CUSTOMER,
@@ -84,7 +85,7 @@ export function renderCustomerModule(model: CustomerModel, operatorName?: string
   for (const f of ['versions.tf', 'variables.tf', 'main.tf', 'outputs.tf']) {
     files.set(f, render(`customer-module/${f}.hbs`, data));
   }
-  files.set('README.md', render('docs/customer-module-readme.md.hbs', { ...data, notice: commentedNotice('markdown', model.specFile, 'customer').trimEnd() }));
+  files.set('README.md', render('docs/customer-module-readme.md.hbs', { ...data, costSection: customerCostMarkdown(model.cost), notice: commentedNotice('markdown', model.specFile, 'customer').trimEnd() }));
   // The guard rails, shipped: the customer's admin runs them before applying (terraform test, mock provider, offline).
   files.set(MODULE_TESTS_FILE, renderModuleTests(model, commentedNotice('hcl', model.specFile, 'customer').trimEnd()));
   for (const endpoint of data.endpoints) {

@@ -2,6 +2,7 @@
  * The operator README of each customer (generated/<name>/README.md): where the onboarding stands and what
  * happens next. Statuses and phases come from the model; this file only words them.
  */
+import { operatorCostMarkdown } from './cost';
 import { ALERT_PERIOD_SECONDS, type Severity } from '../domain/monitoring';
 import { agree, list, portsText } from '../support/words';
 import { STATUS_LABEL, type CustomerModel, type EndpointModel } from '../model/model';
@@ -122,6 +123,7 @@ export function renderOperatorReadme(model: CustomerModel): string {
       ? `Warnings go to ${named('warning')}; critical alerts go to ${named('critical')} (privlink.yaml \`alerts\`).`
       : 'No notification targets yet: until privlink.yaml names SNS topics and Cloud Monitoring channels under `alerts`, the alarms show in each console only.',
     notice: commentedNotice('markdown', model.specFile).trimEnd(),
+    costSection: operatorCostMarkdown(model.cost, model.decommission),
     phase: onboardingPhase(model),
     topology: topologyMarkdown(model),
     stateLocation: stateLocation(model),

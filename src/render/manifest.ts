@@ -27,6 +27,11 @@ export interface Manifest {
    * wiring differs from the pull request's base, and skips it for a change of tags, labels or documentation only.
    */
   readonly wiring?: string;
+  /**
+   * The monthly estimate when the folder was generated (model/cost.ts), in USD: what the operator pays and what the
+   * customer's own account pays. `generate --commit` words a change's cost as the difference from HEAD's.
+   */
+  readonly cost?: { readonly operatorMonthly: number; readonly customerMonthly: number; readonly priceTable: string };
   /** Present (true) only while the customer is leaving the fleet (spec `decommission: true`). */
   readonly decommission?: true;
   /** Present only when the spec records exceptions (older manifests have none). */

@@ -12,7 +12,7 @@ import { existsSync, readFileSync, readdirSync, type Dirent } from 'node:fs';
 import { join } from 'node:path';
 import { structuredPatch } from 'diff';
 import type { CustomerFiles } from '../pipeline/generate';
-import { HUBS_FOLDER } from '../domain/constants';
+import { FLEET_FOLDER, HUBS_FOLDER } from '../domain/constants';
 import { lf, MANIFEST_FILE, parseManifest, textSha256, type Manifest } from '../render/manifest';
 import { LOCK_FILE, RUN_FILES, folderFiles, lockHolder, readIfExists } from './writer';
 
@@ -79,7 +79,9 @@ export function topLevelDrift(outDir: string, expected: ReadonlySet<string>): Dr
   }
   for (const entry of present.sort((a, b) => a.name.localeCompare(b.name))) {
     if (!entry.isDirectory()) {
-      drift.push({ kind: 'extra', path: entry.name, why: 'not written by privlink (only customer folders and ci/ belong here)' });
+      drift.push({ kind: 'extra', path: entry.name, why: 'not written by privlink (only customer folders, ci/, hubs/ and fleet/ belong here)' });
+    } else if (!expected.has(entry.name) && entry.name === FLEET_FOLDER) {
+      drift.push({ kind: 'extra', path: `${entry.name}/`, why: 'the fleet has no customer any more: run `privlink generate`, which removes it' });
     } else if (!expected.has(entry.name) && entry.name === HUBS_FOLDER) {
       drift.push({ kind: 'extra', path: `${entry.name}/`, why: 'no customer is on a shared Cloud Router any more: run `privlink generate`, which removes it (destroy the routers of each hub first: docs/shared-routers.md)' });
     } else if (!expected.has(entry.name)) {

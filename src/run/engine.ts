@@ -15,7 +15,7 @@ import { folderDrift, folderIntact, folderMatches, runDrift, topLevelDrift, type
 import { WorkerPool, runTasks, workersFor, type PoolStats } from './pool';
 import { allocateRun, allocationChanged, allocationMoved, readAllocations } from '../pipeline/allocations';
 import { orphanNote, withOrphanNote } from '../pipeline/orphans';
-import { CI_FOLDER, HUBS_FOLDER } from '../domain/constants';
+import { CI_FOLDER, FLEET_FOLDER, HUBS_FOLDER } from '../domain/constants';
 import { ciInputs, customerInputs, hubsInputs, sameInputs, type Inputs } from '../pipeline/fingerprint';
 import { ALLOCATION_FILE, parseAllocation, type Allocation } from '../model/allocation';
 import type { LoadedFleet } from '../fleet/load';
@@ -185,6 +185,7 @@ export async function runGenerate(s: RunSettings): Promise<GenerateSummary> {
       const ci = renderers().renderCiFolder(renderers().ciFacts(run.all, allocations, s.fleet.config.rollout.canary), { ...s, fleet: s.fleet.config, fleetBytes });
       if (ci.size > 0) stageFleetFolder(CI_FOLDER, ci);
       stageFleetFolder(HUBS_FOLDER, renderers().renderHubsFolder(run.all, allocations, { ...s, fleet: s.fleet.config, fleetBytes }));
+      stageFleetFolder(FLEET_FOLDER, renderers().renderFleetFolder(run.all, allocations, { ...s, fleet: s.fleet.config, fleetBytes }));
     }
     pool?.close();
     await pauseForTest();
@@ -231,7 +232,9 @@ export async function runCheck(s: RunSettings): Promise<CheckSummary> {
     const hubs = hubsOnDisk(s.outDir, scan, fleetBytes, s.fleet.config.rollout.canary);
     const ciClean = !ciWanted || upToDate(s.outDir, CI_FOLDER, ciInputs({ names, hubs: hubs.ids, leaving: hubs.leaving, canaryHubs: hubs.canaryHubs }, fleetBytes));
     if (hubs.present) expected.add(HUBS_FOLDER);
-    if (ciClean && hubs.clean && topLevelDrift(s.outDir, expected).length === 0) {
+    const fleetFolder = fleetOnDisk(s.outDir, scan, fleetBytes);
+    if (fleetFolder.present) expected.add(FLEET_FOLDER);
+    if (ciClean && hubs.clean && fleetFolder.clean && topLevelDrift(s.outDir, expected).length === 0) {
       return { customers: files.length, upToDate: files.length, compared: 0, drift: [], pool: { workers: 0, workerMaxRssKb: 0 } };
     }
   }
@@ -250,10 +253,12 @@ export async function runCheck(s: RunSettings): Promise<CheckSummary> {
     const { results, stats } = await runTasks(tasks, ctx, pool, (done) => s.onProgress?.(done, tasks.length));
     const ci = renderers().renderCiFolder(renderers().ciFacts(run.all, allocations, s.fleet.config.rollout.canary), { ...s, fleet: s.fleet.config, fleetBytes });
     const hubs = renderers().renderHubsFolder(run.all, allocations, { ...s, fleet: s.fleet.config, fleetBytes });
-    const expected = new Set([...run.names, ...(ci.size > 0 ? [CI_FOLDER] : []), ...(hubs.size > 0 ? [HUBS_FOLDER] : [])]);
+    const fleetFiles = renderers().renderFleetFolder(run.all, allocations, { ...s, fleet: s.fleet.config, fleetBytes });
+    const expected = new Set([...run.names, ...(ci.size > 0 ? [CI_FOLDER] : []), ...(hubs.size > 0 ? [HUBS_FOLDER] : []), ...(fleetFiles.size > 0 ? [FLEET_FOLDER] : [])]);
     const byFolder: [string, Drift[]][] = results.map((r) => [r.name, r.drift]);
     if (ci.size > 0) byFolder.push([CI_FOLDER, folderDrift(s.outDir, CI_FOLDER, ci)]);
     if (hubs.size > 0) byFolder.push([HUBS_FOLDER, folderDrift(s.outDir, HUBS_FOLDER, hubs)]);
+    if (fleetFiles.size > 0) byFolder.push([FLEET_FOLDER, folderDrift(s.outDir, FLEET_FOLDER, fleetFiles)]);
     const drift = [...interrupted, ...topLevelDrift(s.outDir, expected), ...byFolder.sort(([a], [b]) => a.localeCompare(b)).flatMap(([, d]) => d)];
     return { customers: files.length, upToDate: files.length - tasks.length, compared: tasks.length, drift, pool: stats };
   } finally {
@@ -286,6 +291,22 @@ function hubsOnDisk(outDir: string, scan: Scan, fleetBytes: Buffer, canaries: re
   const m = manifestOf(outDir, HUBS_FOLDER);
   if (entries.length === 0) return { present: false, clean: m === undefined && safeReaddir(join(outDir, HUBS_FOLDER)).length === 0, ...facts };
   return { present: true, clean: m !== undefined && sameInputs(m.inputs, hubsInputs(entries, fleetBytes)) && folderIntact(join(outDir, HUBS_FOLDER), m), ...facts };
+}
+
+/**
+ * generated/fleet/ against the disk, without parsing a spec: its manifest must record the inputs every clean
+ * customer's allocation file and spec bytes give now (the cost summary depends on all of them), its files intact.
+ */
+function fleetOnDisk(outDir: string, scan: Scan, fleetBytes: Buffer): { present: boolean; clean: boolean } {
+  const entries: { name: string; specSha: string; allocation: string }[] = [];
+  for (const [file, name] of scan.clean) {
+    const text = readIfExists(join(outDir, name, ALLOCATION_FILE));
+    if (!parseAllocation(text)) return { present: scan.clean.size > 0, clean: false };
+    entries.push({ name, specSha: scan.cleanFacts.get(file)!.sha, allocation: text! });
+  }
+  const m = manifestOf(outDir, FLEET_FOLDER);
+  if (entries.length === 0) return { present: false, clean: m === undefined && safeReaddir(join(outDir, FLEET_FOLDER)).length === 0 };
+  return { present: true, clean: m !== undefined && sameInputs(m.inputs, hubsInputs(entries, fleetBytes)) && folderIntact(join(outDir, FLEET_FOLDER), m) };
 }
 
 function safeReaddir(dir: string) {
