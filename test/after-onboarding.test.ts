@@ -421,7 +421,7 @@ describe('what a spec fuzzer found', () => {
     const v = await privlink(dir, 'validate');
     const g = await privlink(dir, 'generate', '-q');
     expect([v.code, g.code, g.stderr]).toEqual([0, 0, '']);
-    expect(readdirSync(join(dir, 'generated')).filter((f) => !f.startsWith('.')).sort()).toEqual(['acme', 'ci']);
+    expect(readdirSync(join(dir, 'generated')).filter((f) => !f.startsWith('.')).sort()).toEqual(['acme', 'ci', 'fleet']);
     expect(await privlink(dir, 'check')).toMatchObject({ code: 0 });
   });
 });

@@ -90,7 +90,7 @@ describe('privlink generate', () => {
     expect(readFileSync(join(op, '.terraform.lock.hcl'), 'utf8')).toBe('# lock');
     expect(existsSync(join(op, '.terraform'))).toBe(true);
     expect(readFileSync(join(op, 'cdk.tf.json'), 'utf8')).toContain('endpoint_artifactory');
-    expect(readdirSync(join(dir, 'generated')).sort()).toEqual(['.gitignore', 'acme', 'ci', 'globex']); // no staging leftovers
+    expect(readdirSync(join(dir, 'generated')).sort()).toEqual(['.gitignore', 'acme', 'ci', 'fleet', 'globex']); // no staging leftovers
   });
 });
 

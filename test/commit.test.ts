@@ -62,6 +62,10 @@ describe('generate --commit', () => {
       'generated/acme/README.md',
       'generated/acme/operator/cdk.tf.json',
       'generated/acme/privlink-manifest.json',
+      // The endpoint connects: two more endpoint AZs and a zone in the fleet's cost summary.
+      'generated/fleet/cost.json',
+      'generated/fleet/cost.md',
+      'generated/fleet/privlink-manifest.json',
     ]);
     const message = git(dir, 'log', '-1', '--format=%B');
     expect(message.split('\n')[0]).toBe('privlink: acme: artifactory: awaiting customer → ready to connect');

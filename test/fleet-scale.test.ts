@@ -38,7 +38,7 @@ function repo(n?: number): string {
 describe('content addressing', () => {
   it('renders a customer again exactly when its spec, privlink.yaml or a generated file changed', async () => {
     const dir = repo();
-    expect((await here(dir, 'generate', '--json')).json()).toMatchObject({ customers: 2, upToDate: 0, rendered: 2, foldersWritten: ['acme', 'globex', 'ci'] });
+    expect((await here(dir, 'generate', '--json')).json()).toMatchObject({ customers: 2, upToDate: 0, rendered: 2, foldersWritten: ['acme', 'globex', 'ci', 'fleet'] });
     expect((await here(dir, 'generate', '--json')).json()).toMatchObject({ upToDate: 2, rendered: 0, foldersWritten: [], filesWritten: 0 });
     expect((await here(dir, 'check', '--json')).json()).toMatchObject({ upToDate: 2, compared: 0, drift: [] });
 
@@ -178,7 +178,9 @@ describe('the installed package', () => {
   function installed(): string {
     const top = tempDir('privlink-installed-');
     const pkg = join(top, 'node_modules', 'privlink');
-    for (const part of ['bin', 'dist', 'templates', 'schema', 'package.json']) cpSync(join(ROOT, part), join(pkg, part), { recursive: true });
+    // What npm installs: package.json and what its `files` list names.
+    const files = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { files: string[] }).files;
+    for (const part of [...files, 'package.json']) cpSync(join(ROOT, part), join(pkg, part), { recursive: true });
     symlinkSync(join(ROOT, 'node_modules'), join(pkg, 'node_modules'), 'dir');
     return pkg;
   }

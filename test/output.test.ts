@@ -24,6 +24,7 @@ describe('committed generated/', () => {
     const out = generateAll({ specs: [], specsDir: fleet.paths.specs, outDir: fleet.paths.output, fleet, fleetBytes: loaded.bytes });
     const folders = new Map(out.customers.map((g) => [g.name, g.files]));
     folders.set('ci', out.ci!);
+    folders.set('fleet', out.fleet!);
     expect(findDrift('generated', folders)).toEqual([]);
   });
 });

@@ -73,6 +73,7 @@ describe('a fleet-wide change fits where it goes', () => {
       stacks: [{ title: 'operator stack: AWS', diff: { added: Array.from({ length: 1 + (i % 40) }, (_, k) => `aws_vpc_security_group_ingress_rule.rule_${i}_${k}`), changed: [], removed: [] } }],
       settings: [],
       transitions: [],
+      cost: { before: 249.6, after: 249.6 + (i % 40) * 0.1, customerBefore: 32.85, customerAfter: 32.85 },
       hostnames: [],
       checklist: [`rule set ${i} matches what customer ${i} asked for`],
       causes: ['spec'],

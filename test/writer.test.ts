@@ -76,7 +76,7 @@ describe('kill -9 at every step of generate', () => {
     expect(expectedNew).not.toEqual(old);
     expect(expectedNew['acme/operator/terraform.tfstate']).toBe('{"version": 4, "serial": 7}');
     // What generate staged: the changed folders, privlink's own files only (their manifests list them).
-    const folders: [string, Record<string, string>][] = ['acme', 'globex', 'ci'].map((name) => {
+    const folders: [string, Record<string, string>][] = ['acme', 'globex', 'ci', 'fleet'].map((name) => {
       const manifest = JSON.parse(expectedNew[`${name}/privlink-manifest.json`]!) as { files: Record<string, string> };
       const files = [...Object.keys(manifest.files), 'privlink-manifest.json'];
       return [name, Object.fromEntries(files.map((f) => [f, expectedNew[`${name}/${f}`]!]))];

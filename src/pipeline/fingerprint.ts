@@ -97,6 +97,26 @@ export const hubsInputs = (entries: readonly { name: string; specSha: string; al
   generator: generatorFingerprint(),
 });
 
+/**
+ * What generated/fleet/ depends on: each customer's recorded estimate (its manifest's `cost`, what the model gave),
+ * not its spec bytes, so a change that moves no figure (a comment, a label) leaves the fleet folder as it is and two
+ * pull requests of different customers conflict there only when both change what they cost.
+ */
+export const fleetInputs = (entries: readonly { name: string; cost: string }[], fleetBytes: Buffer): Inputs => ({
+  spec: sha256(
+    [...entries]
+      .sort((a, b) => a.name.localeCompare(b.name))
+      .map((e) => `${e.name} ${e.cost}`)
+      .join('\n'),
+  ),
+  fleet: textSha256(fleetBytes),
+  generator: generatorFingerprint(),
+});
+
+/** A customer's estimate as fleetInputs records it (from the model, or read back from its manifest). */
+export const costFact = (c: { operatorMonthly: number; customerMonthly: number; priceTable: string }, decommission: boolean) =>
+  `${c.operatorMonthly} ${c.customerMonthly} ${c.priceTable}${decommission ? ' decommission' : ''}`;
+
 export const sameInputs = (a: Inputs | undefined, b: Inputs) =>
   a !== undefined && a.spec === b.spec && a.fleet === b.fleet && a.generator === b.generator;
 

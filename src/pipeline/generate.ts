@@ -4,13 +4,14 @@
  */
 import { allocateRun, allocationMoved, readAllocations } from './allocations';
 import { withOrphanNote } from './orphans';
-import { ciInputs, customerInputs, hubsInputs, type Inputs } from './fingerprint';
+import { ciInputs, costFact, customerInputs, fleetInputs, hubsInputs, type Inputs } from './fingerprint';
 import type { FleetConfig } from '../fleet/schema';
 import { ALLOCATION_FILE, allocationJson, type Allocation } from '../model/allocation';
 import { buildHubs } from '../model/hub';
 import { buildModel, type CustomerModel } from '../model/model';
 import { commentedNotice, generatedNotice } from '../render/header';
 import { fleetCostJson, fleetCostMarkdown } from '../render/cost';
+import { packagedPriceTable, withOverrides } from '../fleet/prices';
 import { renderHub } from '../render/hub';
 import { renderCustomerModule } from '../render/customer-module';
 import { renderOperatorReadme } from '../render/docs';
@@ -155,10 +156,14 @@ export function renderFleetFolder(
       const model = buildModel(s.spec, s.file, opts.fleet, allocations.get(s.spec.name)!);
       return { customer: model.name, decommission: model.decommission, estimate: model.cost };
     });
-  files.set(FLEET_COST_MD, fleetCostMarkdown(rows, commentedNotice('markdown', source).trimEnd()));
-  files.set(FLEET_COST_JSON, fleetCostJson(rows));
-  const entries = specs.map((s) => ({ name: s.spec.name, specSha: s.sha256, allocation: allocationJson(allocations.get(s.spec.name)!, generatedNotice(s.file)) }));
-  files.set(MANIFEST_FILE, renderManifest(source, files, { inputs: hubsInputs(entries, opts.fleetBytes) }));
+  const table = withOverrides(packagedPriceTable(), opts.fleet.pricing.overrides);
+  files.set(FLEET_COST_MD, fleetCostMarkdown(rows, table, commentedNotice('markdown', source).trimEnd()));
+  files.set(FLEET_COST_JSON, fleetCostJson(rows, table));
+  const entries = rows.map((r) => ({
+    name: r.customer,
+    cost: costFact({ operatorMonthly: r.estimate.monthly, customerMonthly: r.estimate.customer.monthly, priceTable: r.estimate.assembled }, r.decommission),
+  }));
+  files.set(MANIFEST_FILE, renderManifest(source, files, { inputs: fleetInputs(entries, opts.fleetBytes) }));
   return new Map([...files].sort(([a], [b]) => a.localeCompare(b)));
 }
 

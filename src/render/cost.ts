@@ -3,7 +3,8 @@
  * the fleet summary (generated/fleet/cost.md and cost.json). Every figure comes from the estimate; nothing here
  * multiplies anything but to show how a line's subtotal comes about.
  */
-import { usd, unitPriceText, type CostEstimate, type CostLine, type RateLine } from '../model/cost';
+import type { PriceId, PriceTable } from '../fleet/prices';
+import { cents, usd, unitPriceText, type CostEstimate, type CostLine, type RateLine } from '../model/cost';
 
 /** Marks a price that was not read on the cloud's own page (docs/cost.md lists them). */
 export const UNVERIFIED_MARK = '†';
@@ -63,59 +64,49 @@ export interface FleetCostRow {
   readonly estimate: CostEstimate;
 }
 
-/** generated/fleet/cost.json: the fleet's total and each customer's estimate, for finance's own tools. */
-export function fleetCostJson(rows: readonly FleetCostRow[]): string {
-  const total = rows.reduce((n, r) => n + r.estimate.monthly, 0);
-  const customers = rows.reduce((n, r) => n + r.estimate.customer.monthly, 0);
-  const assembled = rows[0]?.estimate.assembled;
+/**
+ * The fleet summary holds only what each customer's manifest records (its two monthly figures) and the table:
+ * generated/fleet/ then changes exactly when a figure does (pipeline/fingerprint.ts fleetInputs).
+ */
+export function fleetCostJson(rows: readonly FleetCostRow[], table: PriceTable): string {
+  const total = cents(rows.reduce((n, r) => n + r.estimate.monthly, 0));
+  const theirs = cents(rows.reduce((n, r) => n + r.estimate.customer.monthly, 0));
   return `${JSON.stringify(
     {
-      currency: 'USD',
-      ...(assembled ? { priceTable: assembled } : {}),
-      operatorMonthly: Math.round(total * 100) / 100,
-      customersMonthly: Math.round(customers * 100) / 100,
+      currency: table.currency,
+      priceTable: table.assembled,
+      operatorMonthly: total,
+      customersMonthly: theirs,
       customers: Object.fromEntries(
-        rows.map((r) => [
-          r.customer,
-          {
-            operatorMonthly: r.estimate.monthly,
-            customerMonthly: r.estimate.customer.monthly,
-            ...(r.decommission ? { decommissioning: true } : {}),
-            lines: Object.fromEntries(r.estimate.lines.map((l) => [l.id, { count: l.count, unitPrice: l.unitPrice, hours: l.hours, monthly: l.monthly }])),
-          },
-        ]),
+        rows.map((r) => [r.customer, { operatorMonthly: r.estimate.monthly, customerMonthly: r.estimate.customer.monthly, ...(r.decommission ? { decommissioning: true } : {}) }]),
       ),
-      unverified: [...new Set(rows.flatMap((r) => r.estimate.unverified))].sort(),
+      unverified: (Object.keys(table.entries) as PriceId[]).filter((id) => !table.entries[id].verified && !table.entries[id].override).sort(),
     },
     null,
     2,
   )}\n`;
 }
 
-/** generated/fleet/cost.md: one table of the fleet, the largest first, then the rates that come on top. */
-export function fleetCostMarkdown(rows: readonly FleetCostRow[], notice: string): string {
+/** generated/fleet/cost.md: one table of the fleet, the largest first. */
+export function fleetCostMarkdown(rows: readonly FleetCostRow[], table: PriceTable, notice: string): string {
   const total = rows.reduce((n, r) => n + r.estimate.monthly, 0);
   const theirs = rows.reduce((n, r) => n + r.estimate.customer.monthly, 0);
   const sorted = [...rows].sort((a, b) => b.estimate.monthly - a.estimate.monthly || a.customer.localeCompare(b.customer));
-  const first = rows[0]?.estimate;
   return [
     notice,
     '',
     '# What the fleet costs each month (estimate)',
     '',
-    `${rows.length} customers: **${usd(total)}** a month for the operator before traffic, and ${usd(theirs)} across the customers' own accounts (their NLBs).` +
-      (first ? ` ${footnote(first)}` : ''),
+    `${rows.length} customers: **${usd(total)}** a month for the operator before traffic, and ${usd(theirs)} across the customers' own accounts (their NLBs). ` +
+      `By privlink's price table of ${table.assembled} (list prices in USD, \`pricing/prices.yaml\`; privlink.yaml \`pricing.overrides\` replaces any entry); ` +
+      `docs/cost.md lists the prices not read on the clouds' own pages.`,
     '',
-    '| Customer | Operator, per month | Customer\'s side, per month | Tunnels | Endpoint AZs |',
-    '| --- | ---: | ---: | ---: | ---: |',
-    ...sorted.map((r) => {
-      const count = (id: string) => r.estimate.lines.find((l) => l.id === id)?.count ?? 0;
-      return `| ${r.customer}${r.decommission ? ' (decommissioning)' : ''} | ${usd(r.estimate.monthly)} | ${usd(r.estimate.customer.monthly)} | ${count('gcp.vpnTunnel')} | ${count('aws.interfaceEndpoint')} |`;
-    }),
-    `| **Total** | **${usd(total)}** | **${usd(theirs)}** | | |`,
+    "| Customer | Operator, per month | Customer's side, per month |",
+    '| --- | ---: | ---: |',
+    ...sorted.map((r) => `| ${r.customer}${r.decommission ? ' (decommissioning)' : ''} | ${usd(r.estimate.monthly)} | ${usd(r.estimate.customer.monthly)} |`),
+    `| **Total** | **${usd(total)}** | **${usd(theirs)}** |`,
     '',
-    ...(first ? ['Traffic and logs come on top, by volume:', '', ...first.rates.map(rateItem), ''] : []),
-    'Each customer\'s README (`<customer>/README.md`) has its lines; `cost.json` beside this file has the same figures for tools.',
+    "Traffic and logs come on top, by volume. Each customer's README (`<customer>/README.md`) has its lines and rates; `cost.json` beside this file has these figures for tools.",
     '',
   ].join('\n');
 }

@@ -16,7 +16,7 @@ import { WorkerPool, runTasks, workersFor, type PoolStats } from './pool';
 import { allocateRun, allocationChanged, allocationMoved, readAllocations } from '../pipeline/allocations';
 import { orphanNote, withOrphanNote } from '../pipeline/orphans';
 import { CI_FOLDER, FLEET_FOLDER, HUBS_FOLDER } from '../domain/constants';
-import { ciInputs, customerInputs, hubsInputs, sameInputs, type Inputs } from '../pipeline/fingerprint';
+import { ciInputs, costFact, customerInputs, fleetInputs, hubsInputs, sameInputs, type Inputs } from '../pipeline/fingerprint';
 import { ALLOCATION_FILE, parseAllocation, type Allocation } from '../model/allocation';
 import type { LoadedFleet } from '../fleet/load';
 import { discoverSpecs, displayPath, namedSpecs, validateRun } from '../pipeline/specs';
@@ -298,15 +298,15 @@ function hubsOnDisk(outDir: string, scan: Scan, fleetBytes: Buffer, canaries: re
  * customer's allocation file and spec bytes give now (the cost summary depends on all of them), its files intact.
  */
 function fleetOnDisk(outDir: string, scan: Scan, fleetBytes: Buffer): { present: boolean; clean: boolean } {
-  const entries: { name: string; specSha: string; allocation: string }[] = [];
+  const entries: { name: string; cost: string }[] = [];
   for (const [file, name] of scan.clean) {
-    const text = readIfExists(join(outDir, name, ALLOCATION_FILE));
-    if (!parseAllocation(text)) return { present: scan.clean.size > 0, clean: false };
-    entries.push({ name, specSha: scan.cleanFacts.get(file)!.sha, allocation: text! });
+    const cost = manifestOf(outDir, name)?.cost;
+    if (!cost) return { present: true, clean: false };
+    entries.push({ name, cost: costFact(cost, scan.cleanFacts.get(file)!.decommission) });
   }
   const m = manifestOf(outDir, FLEET_FOLDER);
   if (entries.length === 0) return { present: false, clean: m === undefined && safeReaddir(join(outDir, FLEET_FOLDER)).length === 0 };
-  return { present: true, clean: m !== undefined && sameInputs(m.inputs, hubsInputs(entries, fleetBytes)) && folderIntact(join(outDir, FLEET_FOLDER), m) };
+  return { present: true, clean: m !== undefined && sameInputs(m.inputs, fleetInputs(entries, fleetBytes)) && folderIntact(join(outDir, FLEET_FOLDER), m) };
 }
 
 function safeReaddir(dir: string) {
