@@ -92,7 +92,7 @@ interface Scan {
   /** Spec file → customer name, for folders proven up to date. */
   readonly clean: Map<string, string>;
   /** Spec file → its bytes' SHA-256 and whether its manifest records a decommission, for the clean ones. */
-  readonly cleanFacts: Map<string, { readonly sha: string; readonly decommission: boolean }>;
+  readonly cleanFacts: Map<string, { readonly sha: string; readonly decommission: boolean; readonly cost?: Manifest['cost'] }>;
   readonly dirty: Set<string>;
 }
 
@@ -102,7 +102,7 @@ interface Scan {
  */
 function scanInputs(outDir: string, files: readonly string[], fleetBytes: Buffer, full: boolean): Scan {
   const clean = new Map<string, string>();
-  const cleanFacts = new Map<string, { sha: string; decommission: boolean }>();
+  const cleanFacts = new Map<string, { sha: string; decommission: boolean; cost?: Manifest['cost'] }>();
   const dirty = new Set<string>();
   if (full) return { clean, cleanFacts, dirty: new Set(files) };
   const byFile = new Map<string, { folder: string; manifest: Manifest }>();
@@ -124,7 +124,7 @@ function scanInputs(outDir: string, files: readonly string[], fleetBytes: Buffer
     const inputs = customerInputs(sha, fleetBytes);
     if (hit && sameInputs(hit.manifest.inputs, inputs) && folderIntact(join(outDir, hit.folder), hit.manifest)) {
       clean.set(file, hit.manifest.customer ?? hit.folder);
-      cleanFacts.set(file, { sha, decommission: hit.manifest.decommission === true });
+      cleanFacts.set(file, { sha, decommission: hit.manifest.decommission === true, ...(hit.manifest.cost ? { cost: hit.manifest.cost } : {}) });
     } else dirty.add(file);
   }
   return { clean, cleanFacts, dirty };
@@ -300,9 +300,9 @@ function hubsOnDisk(outDir: string, scan: Scan, fleetBytes: Buffer, canaries: re
 function fleetOnDisk(outDir: string, scan: Scan, fleetBytes: Buffer): { present: boolean; clean: boolean } {
   const entries: { name: string; cost: string }[] = [];
   for (const [file, name] of scan.clean) {
-    const cost = manifestOf(outDir, name)?.cost;
-    if (!cost) return { present: true, clean: false };
-    entries.push({ name, cost: costFact(cost, scan.cleanFacts.get(file)!.decommission) });
+    const facts = scan.cleanFacts.get(file)!;
+    if (!facts.cost) return { present: true, clean: false };
+    entries.push({ name, cost: costFact(facts.cost, facts.decommission) });
   }
   const m = manifestOf(outDir, FLEET_FOLDER);
   if (entries.length === 0) return { present: false, clean: m === undefined && safeReaddir(join(outDir, FLEET_FOLDER)).length === 0 };
