@@ -162,6 +162,9 @@ export const S3_LOCKFILE_TERRAFORM = '>= 1.10.0';
  * required_version cannot say which engine it means, so the stacks that carry them require both engines' floor.
  */
 export const REMOVED_BLOCK_TERRAFORM = '>= 1.10.0';
+/** The Terraform variable that names the role the AWS provider assumes in an operator account (fleet `aws.roles`). */
+export const AWS_ROLE_VARIABLE = 'privlink_aws_role';
+
 /** The engines CI can run (privlink.yaml `ci.engine`). */
 export const ENGINES = ['terraform', 'opentofu'] as const;
 export type Engine = (typeof ENGINES)[number];

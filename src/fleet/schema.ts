@@ -33,6 +33,8 @@ const constraint = (fallback: string, what: string) =>
     .default(fallback)
     .describe(`Version constraint for ${what}. Default "${fallback}".`);
 
+const roleName = z.string({ error: 'must be a string' }).regex(/^[\w+=,.@-]{1,64}$/, { error: 'must be an IAM role name: 1–64 of letters, digits and +=,.@_-' });
+
 /** A relative path inside the repository: no leading "/", no "..", forward slashes. */
 const relativePath = (fallback: string, what: string) =>
   z
@@ -221,9 +223,19 @@ export const fleetSchema = z
           .regex(/^[\w+=,.@-]{1,64}$/, { error: 'must be an IAM role name: 1–64 of letters, digits and +=,.@_-' })
           .optional()
           .describe(
-            'Role CI assumes in each customer\'s operator account: the AWS provider gets assume_role with arn:aws:iam::<accountId>:role/<name>. Absent: the ambient credentials are used.',
+            'Role CI assumes in each customer\'s operator account: the AWS provider gets assume_role with arn:aws:iam::<accountId>:role/<name>. Absent: the ambient credentials are used. One role for plans and applies; aws.roles splits them.',
+          ),
+        roles: z
+          .strictObject({
+            plan: roleName.default('privlink-plan').describe('Read-only role in each operator account: pull-request plans and the drift check.'),
+            apply: roleName.default('privlink-apply').describe('Role in each operator account that applies; only CI jobs in the protected environment reach it.'),
+          })
+          .optional()
+          .describe(
+            'Two roles in each customer\'s operator account (docs/ci-identities.md): the stacks assume arn:aws:iam::<accountId>:role/${var.privlink_aws_role}, the plan role unless CI passes the apply role. generated/ci/identities/ creates them.',
           ),
       })
+      .refine((a) => !(a.assumeRoleName !== undefined && a.roles !== undefined), { error: 'name either assumeRoleName (one role) or roles (plan and apply), not both', path: ['roles'] })
       .prefault({}),
     providers: z
       .strictObject({

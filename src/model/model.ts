@@ -22,6 +22,7 @@ import {
   LABEL_MANAGED_BY,
   NAME_PREFIX,
   REMOVED_BLOCK_TERRAFORM,
+  AWS_ROLE_VARIABLE,
   AWS_PROVIDER_CONSTRAINT,
   GOOGLE_PROVIDER_CONSTRAINT,
   S3_LOCKFILE_TERRAFORM,
@@ -235,6 +236,8 @@ export interface CustomerModel {
     readonly backend: BackendModel;
     /** Role CI assumes in the customer's operator account, with a session name that shows in CloudTrail. */
     readonly assumeRole?: { readonly roleArn: string; readonly sessionName: string };
+    /** With fleet `aws.roles`: the variable that names the role (the plan role by default, the apply role when CI says). */
+    readonly roleVariable?: { readonly name: string; readonly plan: string; readonly apply: string };
   };
 }
 
@@ -277,7 +280,13 @@ function terraformSettings(fleet: FleetConfig, spec: CustomerSpec, handsOverRout
             sessionName: `${NAME_PREFIX}-${spec.name}`,
           },
         }
-      : {}),
+      : fleet.aws.roles
+        ? {
+            // CI passes the role (TF_VAR_privlink_aws_role): the apply role only in the protected environment.
+            assumeRole: { roleArn: `arn:aws:iam::${spec.aws.accountId}:role/\${var.${AWS_ROLE_VARIABLE}}`, sessionName: `${NAME_PREFIX}-${spec.name}` },
+            roleVariable: { name: AWS_ROLE_VARIABLE, plan: fleet.aws.roles.plan, apply: fleet.aws.roles.apply },
+          }
+        : {}),
   };
 }
 

@@ -7,6 +7,7 @@
  * Built as data and serialized with the yaml library, so the files are valid YAML whatever the names.
  */
 import { ENGINE_COMMAND } from '../domain/constants';
+import { renderIdentities } from './identities';
 import { ALLOW_FILE_SUFFIX, ciYaml, PRIVLINK, type CiInput } from './ci-yaml';
 import { GITHUB_ACTIONS_FILE, GITHUB_DRIFT_FILE, renderGithubActions, renderGithubDrift } from './github';
 
@@ -108,5 +109,7 @@ export function renderCi(input: CiInput): Map<string, string> {
   if (input.fleet.ci.atlantis) files.set(ATLANTIS_FILE, renderAtlantis(input));
   if (input.fleet.ci.githubActions) files.set(GITHUB_ACTIONS_FILE, renderGithubActions(input));
   if (input.fleet.ci.githubActions && input.fleet.ci.driftCron !== '') files.set(GITHUB_DRIFT_FILE, renderGithubDrift(input));
+  // What gives CI its two identities per cloud (docs/ci-identities.md), whichever CI runs the stacks.
+  if (files.size > 0) for (const [path, text] of renderIdentities(input.fleet, `${input.specsDir}/*.yaml`)) files.set(path, text);
   return files;
 }

@@ -13,7 +13,7 @@
  * On pull requests the lab runs for a customer whose wiring changed (its manifest's `wiring` differs from the base's),
  * not for a change of tags, labels or documentation only.
  */
-import { ENGINE_COMMAND } from '../domain/constants';
+import { AWS_ROLE_VARIABLE, ENGINE_COMMAND } from '../domain/constants';
 import { ALLOW_FILE_SUFFIX, ciYaml, PRIVLINK, type CiInput } from './ci-yaml';
 
 export const GITHUB_ACTIONS_FILE = 'github-actions.yml';
@@ -193,14 +193,24 @@ const SETUP = [
 ];
 
 /**
- * The engine (Terraform or OpenTofu, `ci.engine`), its provider plugins from the cache, and the clouds' OIDC
- * credentials. OpenTofu reads the same TF_PLUGIN_CACHE_* variables; its cache has a key of its own, since it
- * downloads the providers from its own registry.
+ * Which identity a job takes (docs/ci-identities.md): the change workflow's jobs on a push to main run in the
+ * protected environment with the apply identities; pull requests and the drift check take the plan identities, which
+ * can read and change nothing. The clouds bind each to the OIDC token's subject, so a workflow edited in a branch
+ * cannot reach the apply identities.
  */
-function engineSetup(input: CiInput) {
+type Identity = 'by-event' | 'plan';
+const pick = (identity: Identity, apply: string, plan: string) => (identity === 'plan' ? `\${{ vars.${plan} }}` : `\${{ github.event_name == 'push' && vars.${apply} || vars.${plan} }}`);
+
+/**
+ * The engine (Terraform or OpenTofu, `ci.engine`), its provider plugins from the cache, and the clouds' OIDC
+ * credentials of `identity`. OpenTofu reads the same TF_PLUGIN_CACHE_* variables; its cache has a key of its own,
+ * since it downloads the providers from its own registry.
+ */
+function engineSetup(input: CiInput, identity: Identity) {
   const engine = input.fleet.ci.engine;
-  // One list per engine: the YAML writer shows repeated steps as anchors and aliases only when they are the same objects.
-  const known = SETUPS.get(engine);
+  // One list per engine and identity: the YAML writer shows repeated steps as anchors and aliases only when they are the same objects.
+  const key = `${engine} ${identity}`;
+  const known = SETUPS.get(key);
   if (known) return known;
   const steps = [
     engine === 'opentofu'
@@ -217,14 +227,22 @@ function engineSetup(input: CiInput) {
     },
     {
       uses: 'google-github-actions/auth@v2',
-      with: { workload_identity_provider: '${{ vars.GCP_WORKLOAD_IDENTITY_PROVIDER }}', service_account: '${{ vars.GCP_SERVICE_ACCOUNT }}' },
+      with: { workload_identity_provider: '${{ vars.GCP_WORKLOAD_IDENTITY_PROVIDER }}', service_account: pick(identity, 'GCP_APPLY_SERVICE_ACCOUNT', 'GCP_PLAN_SERVICE_ACCOUNT') },
     },
-    { uses: 'aws-actions/configure-aws-credentials@v4', with: { 'role-to-assume': '${{ vars.AWS_CI_ROLE_ARN }}', 'aws-region': 'us-east-1' } },
+    { uses: 'aws-actions/configure-aws-credentials@v4', with: { 'role-to-assume': pick(identity, 'AWS_APPLY_ROLE_ARN', 'AWS_PLAN_ROLE_ARN'), 'aws-region': 'us-east-1' } },
   ];
-  SETUPS.set(engine, steps);
+  SETUPS.set(key, steps);
   return steps;
 }
 const SETUPS = new Map<string, object[]>();
+
+/** With fleet `aws.roles`: the role the stacks assume in each operator account, by the same rule as the credentials. */
+function roleEnv(input: CiInput, identity: Identity): Record<string, string> {
+  const roles = input.fleet.aws.roles;
+  if (!roles) return {};
+  const value = identity === 'plan' ? roles.plan : `\${{ github.event_name == 'push' && '${roles.apply}' || '${roles.plan}' }}`;
+  return { [`TF_VAR_${AWS_ROLE_VARIABLE}`]: value };
+}
 
 /** One shard job of the change workflow. */
 function shardJob(input: CiInput, o: { title: string; list: string; needs: string[]; when: string; kind: Kind; lab: boolean }) {
@@ -235,10 +253,10 @@ function shardJob(input: CiInput, o: { title: string; list: string; needs: strin
     'runs-on': 'ubuntu-latest',
     environment: "${{ github.event_name == 'push' && 'production' || '' }}",
     strategy: { 'fail-fast': false, 'max-parallel': input.fleet.ci.maxParallel, matrix: { shard: `\${{ fromJSON(needs.check.outputs.${o.list}) }}` } },
-    env: { STACKS: '${{ matrix.shard.stacks }}', ...(o.lab ? { LAB: '${{ needs.check.outputs.lab }}' } : {}) },
+    env: { STACKS: '${{ matrix.shard.stacks }}', ...(o.lab ? { LAB: '${{ needs.check.outputs.lab }}' } : {}), ...roleEnv(input, 'by-event') },
     steps: [
       ...SETUP,
-      ...engineSetup(input),
+      ...engineSetup(input, 'by-event'),
       ...(o.lab ? [{ name: 'Lab (pull requests): privlink lab per customer, before any plan', if: "github.event_name == 'pull_request'", run: labScript() }] : []),
       { name: o.kind === 'customer' ? 'Plan, plan-guard, apply on main (one customer after another)' : 'Plan, plan-guard, apply on main (one hub after another)', run: stacksScript(input, o.kind) },
     ],
@@ -254,8 +272,10 @@ export function renderGithubActions(input: CiInput): string {
     input,
     [
       'Example GitHub Actions workflow: copy it to .github/workflows/privlink.yml (docs/ci.md).',
-      'Set the repository variables GCP_WORKLOAD_IDENTITY_PROVIDER, GCP_SERVICE_ACCOUNT and AWS_CI_ROLE_ARN',
-      '(OIDC, no long-lived keys); protect the "production" environment with required reviewers.',
+      'Set the repository variables GCP_WORKLOAD_IDENTITY_PROVIDER, GCP_PLAN_SERVICE_ACCOUNT, GCP_APPLY_SERVICE_ACCOUNT,',
+      'AWS_PLAN_ROLE_ARN and AWS_APPLY_ROLE_ARN (OIDC, no long-lived keys; generated/ci/identities/ creates them,',
+      'docs/ci-identities.md). Pull requests take the plan identities, which change nothing; a push to main applies in',
+      'the "production" environment with the apply identities: protect it with required reviewers and restrict it to main.',
       'Order: the canary wave (the routers of the canaries\' hubs, then the canaries), every other changed hub\'s',
       'routers, the other changed customers, the hubs\' BGP sessions (one job per hub shard writes all of a hub\'s',
       'interfaces and peers), then decommissioning customers. On pull requests the lab runs for each customer whose',
@@ -321,7 +341,8 @@ export function renderGithubDrift(input: CiInput): string {
     [
       'Example GitHub Actions workflow: copy it to .github/workflows/privlink-drift.yml (docs/ci.md, "Drift").',
       'Plans every stack with -detailed-exitcode on a schedule, lists the drifted ones with what would change in the',
-      'job summary, and fails when any drifted. It never applies. Same repository variables as github-actions.yml.',
+      'job summary, and fails when any drifted. It never applies, with the plan identities (AWS_PLAN_ROLE_ARN,',
+      'GCP_PLAN_SERVICE_ACCOUNT): its token names refs/heads/main, which their trust must list (docs/ci-identities.md).',
     ],
     {
       name: 'privlink drift',
@@ -340,8 +361,8 @@ export function renderGithubDrift(input: CiInput): string {
           if: "needs.list.outputs.stacks != '[]'",
           'runs-on': 'ubuntu-latest',
           strategy: { 'fail-fast': false, 'max-parallel': input.fleet.ci.maxParallel, matrix: { shard: '${{ fromJSON(needs.list.outputs.stacks) }}' } },
-          env: { STACKS: '${{ matrix.shard.stacks }}' },
-          steps: [...SETUP, ...engineSetup(input), { name: 'Plan every stack (-detailed-exitcode); report drift', run: driftScript(input) }],
+          env: { STACKS: '${{ matrix.shard.stacks }}', ...roleEnv(input, 'plan') },
+          steps: [...SETUP, ...engineSetup(input, 'plan'), { name: 'Plan every stack (-detailed-exitcode); report drift', run: driftScript(input) }],
         },
       },
     },

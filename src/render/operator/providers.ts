@@ -1,7 +1,7 @@
 /** The stack's Terraform settings: backend, required versions, and both providers with the default tags/labels. */
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
-import { GcsBackend, LocalBackend, S3Backend, type TerraformStack } from 'cdktf';
+import { GcsBackend, LocalBackend, S3Backend, TerraformVariable, type TerraformStack } from 'cdktf';
 import type { BackendModel, CustomerModel } from '../../model/model';
 
 export interface ProvidersProps {
@@ -23,6 +23,15 @@ export class OperatorProviders {
     stack.addOverride('terraform.required_providers.google', { source: 'hashicorp/google', version: props.terraform.googleProviderConstraint });
 
     const assumeRole = props.terraform.assumeRole;
+    const v = props.terraform.roleVariable;
+    if (v) {
+      new TerraformVariable(stack, v.name, {
+        type: 'string',
+        default: v.plan,
+        description: `The role to assume in the operator account: ${v.plan} (read-only, the default: plans) or ${v.apply} (applies; CI passes it only in the protected environment).`,
+        validation: [{ condition: `contains(["${v.plan}", "${v.apply}"], var.${v.name})`, errorMessage: `${v.name} must be "${v.plan}" or "${v.apply}".` }],
+      });
+    }
     new AwsProvider(stack, 'aws', {
       region: props.aws.region,
       allowedAccountIds: [props.aws.accountId],
