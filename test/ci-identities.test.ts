@@ -192,7 +192,7 @@ describe('the generated bootstrap', () => {
 
   it('the GCP module parses with HashiCorp\'s HCL parser and grants each service account only its subjects', async () => {
     const [doc] = await parseHclFiles([{ path: 'main.tf', text: ci('identities/gcp/main.tf') }]);
-    expect(Object.keys(doc!.resource).sort()).toEqual(
+    expect(Object.keys(doc!.resource as object).sort()).toEqual(
       expect.arrayContaining(['google_iam_workload_identity_pool', 'google_iam_workload_identity_pool_provider', 'google_project_iam_custom_role', 'google_service_account', 'google_service_account_iam_member']),
     );
     expect(ci('identities/gcp/main.tf')).toContain('apply_subjects = ["repo:${var.github_repository}:environment:${var.environment}"]');

@@ -44,6 +44,9 @@ describe('privlink lint', () => {
       'generated/acme/customer-module/examples/artifactory',
       'generated/acme/customer-module/examples/github',
       'generated/acme/operator/cdk.tf.json',
+      // The CI identities' AWS stacks (render/identities.ts) are Terraform JSON the rule pack reads too.
+      'generated/ci/identities/aws-account/main.tf.json',
+      'generated/ci/identities/aws-ci/main.tf.json',
       'generated/globex/customer-module',
       'generated/globex/customer-module/examples/gitlab',
       'generated/globex/customer-module/examples/nexus',

@@ -158,11 +158,10 @@ export function awsCiModule(fleet: FleetConfig, source: string): string {
 
 const hclList = (xs: readonly string[], indent: string) => `[\n${xs.map((x) => `${indent}  "${x}",`).join('\n')}\n${indent}]`;
 
-/** gcp/main.tf: the pool, its provider, two custom roles and two service accounts (HCL, not validated here). */
-export function gcpModule(fleet: FleetConfig, source: string): string {
-  const { plan, apply } = gcpPermissions(Object.keys(GCP_PERMISSIONS));
+/** The GCS state bucket's bindings: both identities read it; the plan one writes only lock files. */
+function gcsStateBindings(fleet: FleetConfig): string {
   const gcs = fleet.backend.type === 'gcs' ? fleet.backend : undefined;
-  const state = gcs
+  return gcs
     ? `
 # The state bucket: both read it; the plan identity writes only the lock file, the apply identity the state too.
 resource "google_storage_bucket_iam_member" "plan_reads_state" {
@@ -188,41 +187,11 @@ resource "google_storage_bucket_iam_member" "apply_writes_state" {
 }
 `
     : '';
-  return `# ${generatedNotice(source)}
-# Once per project (docs/ci-identities.md). No google provider runs on the machines privlink is tested on: this file
-# is parsed, not validated by terraform; read it before you apply it.
-terraform {
-  required_version = "${TERRAFORM_VERSION_CONSTRAINT}"
-  required_providers {
-    google = {
-      source  = "hashicorp/google"
-      version = "${GOOGLE_PROVIDER_CONSTRAINT}"
-    }
-  }
 }
 
-variable "project_id" {
-  type        = string
-  description = "The project of the operator's network, hubs and alerting."
-}
-
-variable "github_repository" {
-  type        = string
-  description = "The repository whose workflows run privlink, as OWNER/REPO."
-}
-
-variable "environment" {
-  type        = string
-  default     = "production"
-  description = "The protected GitHub environment the apply jobs run in."
-}
-
-locals {
-  plan_subjects  = ["repo:\${var.github_repository}:pull_request", "repo:\${var.github_repository}:ref:refs/heads/main"]
-  apply_subjects = ["repo:\${var.github_repository}:environment:\${var.environment}"]
-}
-
-resource "google_iam_workload_identity_pool" "github" {
+/** The pool, its provider, the two custom roles, the two service accounts and who may act as each. */
+function poolRolesAndAccounts(plan: readonly string[], apply: readonly string[]): string {
+  return `resource "google_iam_workload_identity_pool" "github" {
   project                   = var.project_id
   workload_identity_pool_id = "privlink-github"
   display_name              = "privlink GitHub Actions"
@@ -297,7 +266,48 @@ resource "google_service_account_iam_member" "apply_subjects" {
   role               = "roles/iam.workloadIdentityUser"
   member             = "principal://iam.googleapis.com/\${google_iam_workload_identity_pool.github.name}/subject/\${each.value}"
 }
-${state}
+`;
+}
+
+/** gcp/main.tf: the pool, its provider, two custom roles and two service accounts (HCL, not validated here). */
+export function gcpModule(fleet: FleetConfig, source: string): string {
+  const { plan, apply } = gcpPermissions(Object.keys(GCP_PERMISSIONS));
+  const state = gcsStateBindings(fleet);
+  return `# ${generatedNotice(source)}
+# Once per project (docs/ci-identities.md). No google provider runs on the machines privlink is tested on: this file
+# is parsed, not validated by terraform; read it before you apply it.
+terraform {
+  required_version = "${TERRAFORM_VERSION_CONSTRAINT}"
+  required_providers {
+    google = {
+      source  = "hashicorp/google"
+      version = "${GOOGLE_PROVIDER_CONSTRAINT}"
+    }
+  }
+}
+
+variable "project_id" {
+  type        = string
+  description = "The project of the operator's network, hubs and alerting."
+}
+
+variable "github_repository" {
+  type        = string
+  description = "The repository whose workflows run privlink, as OWNER/REPO."
+}
+
+variable "environment" {
+  type        = string
+  default     = "production"
+  description = "The protected GitHub environment the apply jobs run in."
+}
+
+locals {
+  plan_subjects  = ["repo:\${var.github_repository}:pull_request", "repo:\${var.github_repository}:ref:refs/heads/main"]
+  apply_subjects = ["repo:\${var.github_repository}:environment:\${var.environment}"]
+}
+
+${poolRolesAndAccounts(plan, apply)}${state}
 output "workload_identity_provider" {
   value = google_iam_workload_identity_pool_provider.github.name
 }
