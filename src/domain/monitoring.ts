@@ -61,9 +61,9 @@ export const GCP_SEVERITY: Readonly<Record<Severity, string>> = { warning: 'WARN
  * The Cloud Monitoring filter of one monitored metric, for a project and region, matching a metric label against one value or
  * several (`one_of`). render/operator/alerts.ts writes privlink's filters with it; filterLabelValues reads them back.
  */
-export function monitoringFilter(resource: string, metric: string, where: { readonly project: string; readonly region: string }, label: string, values: readonly string[]): string {
-  const match = values.length === 1 ? `"${values[0]}"` : `one_of(${values.map((v) => `"${v}"`).join(', ')})`;
-  return `resource.type = "${resource}" AND metric.type = "${metric}" AND resource.label.project_id = "${where.project}" AND resource.label.region = "${where.region}" AND metric.label.${label} = ${match}`;
+export function monitoringFilter(resource: string, metric: string, where: { readonly project: string; readonly regions: readonly string[] }, label: string, values: readonly string[]): string {
+  const match = (xs: readonly string[]) => (xs.length === 1 ? `"${xs[0]}"` : `one_of(${xs.map((v) => `"${v}"`).join(', ')})`);
+  return `resource.type = "${resource}" AND metric.type = "${metric}" AND resource.label.project_id = "${where.project}" AND resource.label.region = ${match(where.regions)} AND metric.label.${label} = ${match(values)}`;
 }
 
 /**

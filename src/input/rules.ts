@@ -18,7 +18,7 @@ import {
   TUNNEL_INSIDE_SUPERNET,
 } from '../domain/constants';
 import { offsetRange } from '../domain/addresses';
-import { tunnelKeys } from '../domain/tunnels';
+import { siteOf, tunnelKeys, type TunnelKey } from '../domain/tunnels';
 import { AWS_REGIONS_SOURCE, CROSS_REGION_SOURCE, CROSS_REGION_UNSUPPORTED_AZ_IDS, partitionOf } from '../domain/aws-regions';
 import type { CustomerSpec } from './schema';
 
@@ -107,7 +107,8 @@ export function checkSpec(spec: SpecSections): Finding[] {
   const vpc = checkCidrs(c, spec);
   checkAvailabilityZones(c, spec.aws);
   checkAsns(c, spec);
-  checkInsideCidrs(c, spec.vpn);
+  checkInsideCidrs(c, spec.vpn, spec.gcp?.failoverRegion !== undefined);
+  checkFailoverRegion(c, spec.gcp);
   checkLabels(c, spec.labels);
   const names = checkEndpoints(c, spec);
   checkAddresses(c, spec.endpoints, vpc, names);
@@ -206,16 +207,17 @@ function checkAsns({ add }: Checks, { gcp, aws }: SpecSections): void {
 }
 
 /** Tunnel inside CIDRs: a /30 in 169.254.0.0/16, not AWS-reserved, one per tunnel, only for tunnels that exist. */
-function checkInsideCidrs({ add, network }: Checks, vpn: SpecSections['vpn']): void {
+function checkInsideCidrs({ add, network }: Checks, vpn: SpecSections['vpn'], failover: boolean): void {
   const supernet = parseCidr(TUNNEL_INSIDE_SUPERNET)!;
-  const keys = vpn ? tunnelKeys(vpn.highAvailability) : [];
+  const keys = vpn ? tunnelKeys(vpn.highAvailability, failover) : [];
   const given = vpn?.insideCidrs ?? {};
   const used = new Map<string, string>();
   for (const [key, text] of Object.entries(given)) {
     if (text === undefined) continue;
     const path = ['vpn', 'insideCidrs', key];
     if (!keys.includes(key as never)) {
-      add(path, `tunnel "${key}" does not exist with vpn.highAvailability: false; tunnels are ${keys.join(', ')}`, true);
+      const why = siteOf(key as TunnelKey) === 'failover' && !failover ? 'without gcp.failoverRegion' : 'with vpn.highAvailability: false';
+      add(path, `tunnel "${key}" does not exist ${why}; tunnels are ${keys.join(', ')}`, true);
       continue;
     }
     const c = network(path, text);
@@ -239,6 +241,13 @@ function checkInsideCidrs({ add, network }: Checks, vpn: SpecSections['vpn']): v
     else used.set(canonical, key);
   }
 
+}
+
+/** A failover region is another region of the same network. */
+function checkFailoverRegion({ add }: Checks, gcp: SpecSections['gcp']): void {
+  if (gcp?.failoverRegion !== undefined && gcp.failoverRegion === gcp.region) {
+    add(['gcp', 'failoverRegion'], `"${gcp.failoverRegion}" is gcp.region; a failover region is another region of network ${gcp.network ?? ''} (HA VPN gateways and Cloud Routers are regional), like "us-east4" for "us-central1"`);
+  }
 }
 
 /** Labels privlink sets itself may not be overridden. */

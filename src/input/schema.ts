@@ -174,7 +174,7 @@ const tunnelCidrs = z
     >,
   )
   .describe(
-    'Inside /30 per tunnel (a1, a2, b1, b2) in 169.254.0.0/16. Default: 169.254.20.0/30, 169.254.20.4/30, 169.254.21.0/30, 169.254.21.4/30.',
+    'Inside /30 per tunnel (a1, a2, b1, b2; c1, c2, d1, d2 in gcp.failoverRegion) in 169.254.0.0/16. Default: privlink allocates a free one per network (169.254.20.0/30, 169.254.20.4/30, 169.254.21.0/30 … for the first customer).',
   );
 
 export const customerSchema = z
@@ -200,6 +200,13 @@ export const customerSchema = z
       region: z
         .string({ error: 'must be a string' })
         .regex(/^[a-z]+-[a-z]+\d+$/, { error: 'must be a GCP region like "us-central1"' }),
+      failoverRegion: z
+        .string({ error: 'must be a string' })
+        .regex(/^[a-z]+-[a-z]+\d+$/, { error: 'must be a GCP region like "us-east4"' })
+        .optional()
+        .describe(
+          'A second region of the same network with its own HA VPN gateway, Cloud Router and VPN connections (c, d) to the same AWS gateway, used only while every tunnel of gcp.region is down. The network must use GLOBAL dynamic routing. Default none.',
+        ),
       network: gcpName().describe('Existing VPC network the application runs in.'),
       routerAsn: asn().default(DEFAULT_GCP_ROUTER_ASN).describe('Cloud Router ASN. Default 65534.'),
       sourceRanges: z

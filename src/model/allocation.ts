@@ -20,7 +20,7 @@ import { AWS_RESERVED_TUNNEL_INSIDE_CIDRS, DEFAULT_INSIDE_CIDR_BASE_OCTET, GCP_N
 import { overlaps } from '../domain/versions';
 import { parseCidr } from '../domain/cidr';
 import { BGP_PEERS_PER_CLOUD_ROUTER, CLOUD_ROUTERS_PER_NETWORK_REGION, LIMIT_SOURCES } from '../domain/limits';
-import { defaultInsideCidr, tunnelKeys, type TunnelKey } from '../domain/tunnels';
+import { TUNNEL_KEYS, defaultInsideCidr, siteConnectionKeys, siteOf, tunnelKeys, type Site, type TunnelKey } from '../domain/tunnels';
 import type { FleetConfig } from '../fleet/schema';
 import { networkOf, type Finding } from '../input/rules';
 import type { CustomerSpec } from '../input/schema';
@@ -50,6 +50,9 @@ export interface Allocation {
   readonly network: string;
   readonly region: string;
   readonly router: RouterPlacement;
+  /** The failover region's router (spec gcp.failoverRegion): its own, or a shared one of that region's hub. */
+  readonly failover?: { readonly region: string; readonly router: RouterPlacement };
+  /** Every tunnel's inside /30: a1…b2 in the primary region, c1…d2 in the failover region (one pool per network). */
   readonly insideCidrs: Readonly<Partial<Record<TunnelKey, string>>>;
   /** Endpoint name → host offset in every subnet of the operator VPC (domain/addresses.ts). */
   readonly endpointOffsets: Readonly<Record<string, number>>;
@@ -81,23 +84,23 @@ export interface AllocationResult {
 const hubOf = (network: string, region: string) => `${network.split('/')[1]}.${network.split('/').pop()}.${region}`;
 export const hubId = (s: CustomerSpec) => hubOf(networkOf(s), s.gcp.region);
 
-/** Peers a customer takes on its router: one per tunnel. */
-export const peersOf = (s: CustomerSpec) => tunnelKeys(s.vpn.highAvailability).length;
+/** Every tunnel of a spec: the primary region's, then the failover region's. */
+export const specTunnelKeys = (s: CustomerSpec) => tunnelKeys(s.vpn.highAvailability, s.gcp.failoverRegion !== undefined);
 
 /**
  * The name of shared router `index` of a hub: `privlink-<network>-<region>-<index>`, unique per project and region
  * (Cloud Router names are), cut to GCP's 63 characters with a hash of the whole when the network name is long.
  */
-export function sharedRouterName(spec: Pick<CustomerSpec, 'gcp'>, index: number): string {
-  const full = `${NAME_PREFIX}-${spec.gcp.network}-${spec.gcp.region}-${index}`;
+export function sharedRouterName(spec: Pick<CustomerSpec, 'gcp'>, index: number, region = spec.gcp.region): string {
+  const full = `${NAME_PREFIX}-${spec.gcp.network}-${region}-${index}`;
   if (full.length <= GCP_NAME_MAX) return full;
   const hash = createHash('sha256').update(full).digest('hex').slice(0, 6);
-  const tail = `-${spec.gcp.region}-${hash}-${index}`;
+  const tail = `-${region}-${hash}-${index}`;
   return `${`${NAME_PREFIX}-${spec.gcp.network}`.slice(0, GCP_NAME_MAX - tail.length).replace(/-+$/, '')}${tail}`;
 }
 
-/** The own router of a customer placed before 0.5.0 (the name model.ts gave it then). */
-export const ownRouterName = (customer: string) => `${NAME_PREFIX}-${customer}-router`;
+/** A customer's own router (the name model.ts gave it before 0.5.0); `-router-fo` in its failover region. */
+export const ownRouterName = (customer: string, site: Site = 'primary') => `${NAME_PREFIX}-${customer}-router${site === 'failover' ? '-fo' : ''}`;
 
 // ---- inside /30s: a pool per network, in a fixed order from 169.254.20.0/30 up, then the rest below it ----
 
@@ -155,13 +158,16 @@ export function allocate(req: AllocationRequest): AllocationResult {
   const routers = placeRouters(specs, priorOf, req, findings);
   const allocations = new Map<string, Allocation>();
   for (const { file, spec } of specs) {
-    const router = routers.get(spec.name);
-    if (!router) continue;
+    const router = routers.get(seatKey(spec.name, 'primary'));
+    const failover = spec.gcp.failoverRegion;
+    const failoverRouter = failover ? routers.get(seatKey(spec.name, 'failover')) : undefined;
+    if (!router || (failover && !failoverRouter)) continue;
     allocations.set(spec.name, {
       customer: spec.name,
       network: networkOf(spec),
       region: spec.gcp.region,
       router,
+      ...(failover && failoverRouter ? { failover: { region: failover, router: failoverRouter } } : {}),
       insideCidrs: inside.get(spec.name)!,
       endpointOffsets: allocateOffsets(spec, priorOf(spec), findings, file),
     });
@@ -193,7 +199,7 @@ function allocateInside(
     const decided: Partial<Record<TunnelKey, string>> = {};
     const claims = byNetwork.get(network) ?? new Map<number, Claim[]>();
     byNetwork.set(network, claims);
-    for (const key of tunnelKeys(spec.vpn.highAvailability)) {
+    for (const key of specTunnelKeys(spec)) {
       const pin = spec.vpn.insideCidrs?.[key];
       const value = pin ?? keep[key] ?? (legacy.has(spec.name) && !prior ? defaultInsideCidr(key) : undefined);
       if (value === undefined) continue;
@@ -218,7 +224,7 @@ function allocateInside(
   for (const { file, spec } of specs) {
     const decided = result.get(spec.name)!;
     const pool = pools.get(networkOf(spec))!;
-    for (const key of tunnelKeys(spec.vpn.highAvailability)) {
+    for (const key of specTunnelKeys(spec)) {
       if (decided[key] !== undefined) continue;
       const cidr = pool.tryTake(defaultInsideCidr(key)) ? defaultInsideCidr(key) : pool.next();
       if (cidr === undefined) {
@@ -227,7 +233,7 @@ function allocateInside(
       }
       decided[key] = cidr;
     }
-    result.set(spec.name, Object.fromEntries(tunnelKeys(spec.vpn.highAvailability).filter((k) => decided[k]).map((k) => [k, decided[k]!])));
+    result.set(spec.name, Object.fromEntries(specTunnelKeys(spec).filter((k) => decided[k]).map((k) => [k, decided[k]!])));
   }
   return result;
 }
@@ -272,10 +278,59 @@ function insideConflict(network: string, cidr: string, holders: readonly Claim[]
   }
 }
 
+/**
+ * One customer's claim on a hub: its primary site (gcp.region) or its failover site (gcp.failoverRegion). Both
+ * sites of a customer speak one ASN (the primary's), so that AWS compares their MEDs (domain/preference.ts).
+ */
+interface Seat {
+  readonly file: string;
+  readonly spec: CustomerSpec;
+  readonly site: Site;
+  readonly region: string;
+  /** BGP peers the seat takes on its router: one per tunnel of the site. */
+  readonly peers: number;
+  /** The ASN the seat's router must speak. */
+  readonly asn: number;
+  /** The seat's prior placement, if any. */
+  readonly prior?: RouterPlacement;
+  /** A 0.4.0 customer's primary seat without an allocation: it keeps its own router. */
+  readonly legacy: boolean;
+}
+
 interface Hub {
   readonly id: string;
-  readonly members: { file: string; spec: CustomerSpec }[];
-  readonly reserved: Allocation[];
+  readonly members: Seat[];
+  readonly reserved: { readonly router: RouterPlacement; readonly peers: number }[];
+}
+
+/** Where seat placements are kept: the customer's name for its primary site, `<name>/failover` for the other. */
+export const seatKey = (customer: string, site: Site) => (site === 'primary' ? customer : `${customer}/failover`);
+
+/** The seats of a spec: its primary site, and its failover site when it names one. */
+function seatsOf(file: string, spec: CustomerSpec, prior: Allocation | undefined, legacy: boolean): Seat[] {
+  const primaryAsn = prior?.router.placement === 'shared' ? prior.router.asn : spec.gcp.routerAsn;
+  const seat = (site: Site, region: string, priorRouter: RouterPlacement | undefined): Seat => ({
+    file,
+    spec,
+    site,
+    region,
+    peers: siteConnectionKeys(site, spec.vpn.highAvailability).length * 2,
+    asn: site === 'primary' ? spec.gcp.routerAsn : primaryAsn,
+    ...(priorRouter ? { prior: priorRouter } : {}),
+    legacy: site === 'primary' && !prior && legacy,
+  });
+  const failover = spec.gcp.failoverRegion;
+  const priorFailover = prior?.failover?.region === failover ? prior?.failover?.router : undefined;
+  return [seat('primary', spec.gcp.region, prior?.router), ...(failover ? [seat('failover', failover, priorFailover)] : [])];
+}
+
+/** The reserved allocations' seats, by hub: what they hold keeps being held. */
+function reservedSeats(a: Allocation): { hub: string; router: RouterPlacement; peers: number }[] {
+  const count = (site: Site) => Object.keys(a.insideCidrs).filter((k) => siteOf(k as TunnelKey) === site).length;
+  return [
+    { hub: hubOf(a.network, a.region), router: a.router, peers: count('primary') },
+    ...(a.failover ? [{ hub: hubOf(a.network, a.failover.region), router: a.failover.router, peers: count('failover') }] : []),
+  ];
 }
 
 /** Router placement per hub: own routers stay, prior shared placements stay, new customers go first fit. */
@@ -287,76 +342,68 @@ function placeRouters(
 ): Map<string, RouterPlacement> {
   const placements = new Map<string, RouterPlacement>();
   const hubs = new Map<string, Hub>();
-  for (const s of specs) {
-    const id = hubId(s.spec);
-    if (!hubs.has(id)) hubs.set(id, { id, members: [], reserved: [] });
-    hubs.get(id)!.members.push(s);
+  const hub = (id: string) => hubs.get(id) ?? hubs.set(id, { id, members: [], reserved: [] }).get(id)!;
+  for (const { file, spec } of specs) {
+    for (const seat of seatsOf(file, spec, priorOf(spec), req.legacy.has(spec.name))) hub(hubOf(networkOf(spec), seat.region)).members.push(seat);
   }
   for (const a of req.reserved ?? []) {
-    hubs.get(hubOf(a.network, a.region))?.reserved.push(a);
+    for (const r of reservedSeats(a)) hubs.get(r.hub)?.reserved.push(r);
   }
-  for (const hub of hubs.values()) placeHub(hub, priorOf, req, placements, findings);
+  for (const h of hubs.values()) placeHub(h, req, placements, findings);
   return placements;
 }
 
-function placeHub(
-  hub: Hub,
-  priorOf: (s: CustomerSpec) => Allocation | undefined,
-  req: AllocationRequest,
-  placements: Map<string, RouterPlacement>,
-  findings: AllocationResult['findings'],
-): void {
-  const first = hub.members[0]!.spec;
-  const declared = req.fleet.sharedRouters.networks.find((n) => n.project === first.gcp.project && n.network === first.gcp.network && n.region === first.gcp.region)?.existingRouters ?? 0;
+function placeHub(hub: Hub, req: AllocationRequest, placements: Map<string, RouterPlacement>, findings: AllocationResult['findings']): void {
+  const first = hub.members[0]!;
+  const { project, network } = first.spec.gcp;
+  const declared = req.fleet.sharedRouters.networks.find((n) => n.project === project && n.network === network && n.region === first.region)?.existingRouters ?? 0;
   const asn = req.fleet.sharedRouters.asn;
-  type Member = { file: string; spec: CustomerSpec };
-  const own: Member[] = [];
-  const kept: (Member & { index: number; name: string; asn: number; adopted?: string })[] = [];
-  const fresh: Member[] = [];
+  const own: Seat[] = [];
+  const kept: (Seat & { index: number; name: string; routerAsn: number; adopted?: string })[] = [];
+  const fresh: Seat[] = [];
   for (const m of hub.members) {
-    const prior = priorOf(m.spec);
-    if (prior?.router.placement === 'own' || (!prior && req.legacy.has(m.spec.name))) own.push(m);
-    else if (prior?.router.placement === 'shared' && prior.router.hub === hub.id) {
-      kept.push({ ...m, index: prior.router.index, name: prior.router.name, asn: prior.router.asn, ...(prior.router.adoptedFrom ? { adopted: prior.router.adoptedFrom } : {}) });
+    if (m.prior?.placement === 'own' || m.legacy) own.push(m);
+    else if (m.prior?.placement === 'shared' && m.prior.hub === hub.id) {
+      kept.push({ ...m, index: m.prior.index, name: m.prior.name, routerAsn: m.prior.asn, ...(m.prior.adoptedFrom ? { adopted: m.prior.adoptedFrom } : {}) });
     } else fresh.push(m);
   }
+  const key = (m: Seat) => seatKey(m.spec.name, m.site);
   // A customer alone on its network and region keeps a router of its own stack (the single-tenant model). Once the
   // hub has two customers, every own router is adopted into the hub: same router, same name, same interfaces and
   // peers, now in the hub's states (Terraform import and removed blocks move them; nothing is recreated).
   if (hub.members.length + hub.reserved.length === 1 && (own.length === 1 || fresh.length === 1)) {
-    const m = hub.members[0]!;
-    placements.set(m.spec.name, { placement: 'own', name: ownRouterName(m.spec.name) });
+    placements.set(key(first), { placement: 'own', name: ownRouterName(first.spec.name, first.site) });
     return;
   }
   const budget = CLOUD_ROUTERS_PER_NETWORK_REGION - declared;
-  const where = `network ${first.gcp.network} in ${first.gcp.region} (project ${first.gcp.project})`;
+  const where = `network ${network} in ${first.region} (project ${project})`;
   const budgetText =
     `Google allows ${CLOUD_ROUTERS_PER_NETWORK_REGION} Cloud Routers per network and region` +
     (declared > 0 ? `, ${declared} of them the operator's own (privlink.yaml sharedRouters.networks)` : '') +
     ` (${LIMIT_SOURCES.cloudRouter})`;
   const peers = new Map<number, number>();
   const routers = new Map<number, { name: string; asn: number }>();
-  const onRouter = new Map<number, Member[]>();
-  for (const a of hub.reserved) {
-    if (a.router.placement !== 'shared') continue;
-    peers.set(a.router.index, (peers.get(a.router.index) ?? 0) + Object.keys(a.insideCidrs).length);
-    routers.set(a.router.index, { name: a.router.name, asn: a.router.asn });
+  const onRouter = new Map<number, Seat[]>();
+  for (const r of hub.reserved) {
+    if (r.router.placement !== 'shared') continue;
+    peers.set(r.router.index, (peers.get(r.router.index) ?? 0) + r.peers);
+    routers.set(r.router.index, { name: r.router.name, asn: r.router.asn });
   }
   // The first to take a router slot names it: an adopted own router keeps its name and ASN, a new one gets the hub's.
-  const place = (m: Member, index: number, adopted?: string) => {
-    peers.set(index, (peers.get(index) ?? 0) + peersOf(m.spec));
+  const place = (m: Seat, index: number, adopted?: string) => {
+    peers.set(index, (peers.get(index) ?? 0) + m.peers);
     if (!routers.has(index)) {
-      routers.set(index, adopted ? { name: ownRouterName(adopted), asn: m.spec.gcp.routerAsn } : { name: sharedRouterName(m.spec, index), asn });
+      routers.set(index, adopted ? { name: ownRouterName(adopted, m.site), asn: m.asn } : { name: sharedRouterName(m.spec, index, m.region), asn });
     }
     const r = routers.get(index)!;
     push(onRouter, index, m);
-    placements.set(m.spec.name, { placement: 'shared', hub: hub.id, index, name: r.name, asn: r.asn, ...(adopted ? { adoptedFrom: adopted } : {}) });
+    placements.set(key(m), { placement: 'shared', hub: hub.id, index, name: r.name, asn: r.asn, ...(adopted ? { adoptedFrom: adopted } : {}) });
   };
-  const refuse = (m: Member, message: string) => findings.push({ file: m.file, finding: { path: ['gcp', 'network'], message } });
+  const refuse = (m: Seat, message: string) => findings.push({ file: m.file, finding: { path: ['gcp', m.site === 'primary' ? 'network' : 'failoverRegion'], message } });
   for (const m of kept) {
     if (m.index > budget) refuse(m, `is placed on shared Cloud Router ${m.index} of ${where}, but privlink may use only ${Math.max(budget, 0)} there: ${budgetText}`);
     else {
-      if (!routers.has(m.index)) routers.set(m.index, { name: m.name, asn: m.asn });
+      if (!routers.has(m.index)) routers.set(m.index, { name: m.name, asn: m.routerAsn });
       place(m, m.index, m.adopted);
     }
   }
@@ -368,20 +415,19 @@ function placeHub(
     else place(m, index, m.spec.name);
   }
   reportOverfull(onRouter, peers, routers, refuse);
-  // New customers, first fit: a router with room that speaks the customer's ASN (gcp.routerAsn, 65534 by default),
-  // or a free slot for a new router when that ASN is the hub's.
-  const refused: Member[] = [];
-  const wrongAsn: Member[] = [];
+  // New seats, first fit: a router with room that speaks the seat's ASN (gcp.routerAsn, 65534 by default; a failover
+  // seat the primary's), or a free slot for a new router when that ASN is the hub's.
+  const refused: Seat[] = [];
+  const wrongAsn: Seat[] = [];
   for (const m of fresh) {
-    const need = peersOf(m.spec);
     const fits = (i: number) => {
       const r = routers.get(i);
-      return r ? r.asn === m.spec.gcp.routerAsn && (peers.get(i) ?? 0) + need <= BGP_PEERS_PER_CLOUD_ROUTER : m.spec.gcp.routerAsn === asn;
+      return r ? r.asn === m.asn && (peers.get(i) ?? 0) + m.peers <= BGP_PEERS_PER_CLOUD_ROUTER : m.asn === asn;
     };
     let index = 0;
     for (let i = 1; i <= budget && index === 0; i++) if (fits(i)) index = i;
     if (index !== 0) place(m, index);
-    else if (m.spec.gcp.routerAsn !== asn) wrongAsn.push(m);
+    else if (m.asn !== asn) wrongAsn.push(m);
     else refused.push(m);
   }
   const held = [...peers.values()].reduce((a, b) => a + b, 0);
@@ -395,24 +441,28 @@ function placeHub(
         (refused.length > 1 ? ` (${count(refused.length - 1, 'other new customer')} ${agree(refused.length - 1, 'is', 'are')} refused for the same reason)` : ''),
     );
   }
-  // A customer that names an ASN no router of the hub speaks (and that is not the hub's, for a new router).
+  // A seat whose ASN no router of the hub speaks (and that is not the hub's, for a new router).
   for (const m of wrongAsn) {
     const spoken = [...new Set([...routers.values()].map((r) => r.asn))].sort((a, b) => a - b);
+    const they = `they speak ${spoken.join(', ') || asn}; new ones ${asn}, privlink.yaml sharedRouters.asn`;
     findings.push({
       file: m.file,
-      finding: {
-        path: ['gcp', 'routerAsn'],
-        message: `${m.spec.gcp.routerAsn} is not the ASN of a shared Cloud Router of ${where} with room (they speak ${spoken.join(', ') || asn}; new ones ${asn}, privlink.yaml sharedRouters.asn): customers on a shared router speak its ASN; remove gcp.routerAsn or set it to ${asn}`,
-      },
+      finding:
+        m.site === 'primary'
+          ? { path: ['gcp', 'routerAsn'], message: `${m.asn} is not the ASN of a shared Cloud Router of ${where} with room (${they}): customers on a shared router speak its ASN; remove gcp.routerAsn or set it to ${asn}` }
+          : {
+              path: ['gcp', 'failoverRegion'],
+              message: `no shared Cloud Router of ${where} with room speaks ASN ${m.asn}, the ASN of this customer's primary Cloud Router (${they}): both regions' routers must speak one ASN, or AWS does not compare their priorities and may prefer the failover region (docs/failover.md)`,
+            },
     });
   }
   // Adopting an own router hands it over with `removed` blocks, which need Terraform 1.7.
   for (const m of own) {
-    if (placements.get(m.spec.name)?.placement === 'shared' && !overlaps(req.fleet.providers.terraform, REMOVED_BLOCK_TERRAFORM)) {
+    if (placements.get(key(m))?.placement === 'shared' && !overlaps(req.fleet.providers.terraform, REMOVED_BLOCK_TERRAFORM)) {
       findings.push({
         file: m.file,
         finding: {
-          path: ['gcp', 'network'],
+          path: ['gcp', m.site === 'primary' ? 'network' : 'failoverRegion'],
           message: `its own Cloud Router is adopted by the hub of ${where} now that other customers share the network; the hand-over uses removed blocks with lifecycle { destroy = false }, which need Terraform or OpenTofu ${REMOVED_BLOCK_TERRAFORM} (OpenTofu reads them from 1.10), and privlink.yaml providers.terraform "${req.fleet.providers.terraform}" admits none`,
         },
       });
@@ -422,14 +472,14 @@ function placeHub(
 
 /** Two pull requests that placed customers on one router at once may overfill it: the later names are refused. */
 function reportOverfull(
-  onRouter: ReadonlyMap<number, readonly { file: string; spec: CustomerSpec }[]>,
+  onRouter: ReadonlyMap<number, readonly Seat[]>,
   peers: ReadonlyMap<number, number>,
   routers: ReadonlyMap<number, { name: string }>,
-  refuse: (m: { file: string; spec: CustomerSpec }, message: string) => void,
+  refuse: (m: Seat, message: string) => void,
 ): void {
   for (const [index, members] of onRouter) {
     let total = 0;
-    const over = [...members].sort((a, b) => a.spec.name.localeCompare(b.spec.name)).filter((m) => (total += peersOf(m.spec)) > BGP_PEERS_PER_CLOUD_ROUTER);
+    const over = [...members].sort((a, b) => a.spec.name.localeCompare(b.spec.name)).filter((m) => (total += m.peers) > BGP_PEERS_PER_CLOUD_ROUTER);
     for (const m of over) {
       refuse(
         m,
@@ -489,10 +539,11 @@ export const ALLOCATION_FILE = 'allocation.json';
 
 /** An allocation as its file holds it: keys in a fixed order, so the same allocation is the same bytes. */
 export function allocationJson(a: Allocation, notice: string): string {
-  const router =
-    a.router.placement === 'own'
-      ? { placement: 'own', name: a.router.name }
-      : { placement: 'shared', hub: a.router.hub, index: a.router.index, name: a.router.name, asn: a.router.asn, ...(a.router.adoptedFrom ? { adoptedFrom: a.router.adoptedFrom } : {}) };
+  const placement = (r: RouterPlacement) =>
+    r.placement === 'own'
+      ? { placement: 'own', name: r.name }
+      : { placement: 'shared', hub: r.hub, index: r.index, name: r.name, asn: r.asn, ...(r.adoptedFrom ? { adoptedFrom: r.adoptedFrom } : {}) };
+  const router = placement(a.router);
   const doc = {
     '//': {
       generated: notice,
@@ -503,6 +554,7 @@ export function allocationJson(a: Allocation, notice: string): string {
     network: a.network,
     region: a.region,
     router,
+    ...(a.failover ? { failover: { region: a.failover.region, router: placement(a.failover.router) } } : {}),
     insideCidrs: Object.fromEntries(Object.entries(a.insideCidrs).sort(([x], [y]) => x.localeCompare(y))),
     endpointOffsets: Object.fromEntries(Object.entries(a.endpointOffsets).sort(([x], [y]) => x.localeCompare(y))),
   };
@@ -521,18 +573,16 @@ export function parseAllocation(text: string | undefined): Allocation | undefine
   if (!d || typeof d !== 'object') return undefined;
   const r = d.router as Record<string, unknown> | undefined;
   const isStr = (v: unknown): v is string => typeof v === 'string';
-  if (!isStr(d.customer) || !isStr(d.network) || !isStr(d.region) || !r || !isStr(r.name)) return undefined;
-  let router: RouterPlacement;
-  if (r.placement === 'own') router = { placement: 'own', name: r.name };
-  else if (r.placement === 'shared' && isStr(r.hub) && Number.isInteger(r.index) && Number.isInteger(r.asn)) {
-    router = { placement: 'shared', hub: r.hub, index: r.index as number, name: r.name, asn: r.asn as number, ...(isStr(r.adoptedFrom) ? { adoptedFrom: r.adoptedFrom } : {}) };
-  }
-  else return undefined;
+  if (!isStr(d.customer) || !isStr(d.network) || !isStr(d.region)) return undefined;
+  const router = parsePlacement(r);
+  const f = d.failover as Record<string, unknown> | undefined;
+  const failoverRouter = f && isStr(f.region) ? parsePlacement(f.router as Record<string, unknown> | undefined) : undefined;
+  if (!router || (f !== undefined && !failoverRouter)) return undefined;
   const cidrs = (d.insideCidrs ?? {}) as Record<string, unknown>;
   const offsets = (d.endpointOffsets ?? {}) as Record<string, unknown>;
   const insideCidrs: Partial<Record<TunnelKey, string>> = {};
   for (const [k, v] of Object.entries(cidrs)) {
-    if (!['a1', 'a2', 'b1', 'b2'].includes(k) || !isStr(v) || parseCidr(v)?.prefix !== 30) return undefined;
+    if (!(TUNNEL_KEYS as readonly string[]).includes(k) || !isStr(v) || parseCidr(v)?.prefix !== 30) return undefined;
     insideCidrs[k as TunnelKey] = v;
   }
   const endpointOffsets: Record<string, number> = {};
@@ -540,5 +590,24 @@ export function parseAllocation(text: string | undefined): Allocation | undefine
     if (!Number.isInteger(v)) return undefined;
     endpointOffsets[k] = v as number;
   }
-  return { customer: d.customer, network: d.network, region: d.region, router, insideCidrs, endpointOffsets };
+  return {
+    customer: d.customer,
+    network: d.network,
+    region: d.region,
+    router,
+    ...(failoverRouter ? { failover: { region: f!.region as string, router: failoverRouter } } : {}),
+    insideCidrs,
+    endpointOffsets,
+  };
+}
+
+/** A router placement as allocation.json holds it; undefined when it is not one. */
+function parsePlacement(r: Record<string, unknown> | undefined): RouterPlacement | undefined {
+  const isStr = (v: unknown): v is string => typeof v === 'string';
+  if (!r || !isStr(r.name)) return undefined;
+  if (r.placement === 'own') return { placement: 'own', name: r.name };
+  if (r.placement === 'shared' && isStr(r.hub) && Number.isInteger(r.index) && Number.isInteger(r.asn)) {
+    return { placement: 'shared', hub: r.hub, index: r.index as number, name: r.name, asn: r.asn as number, ...(isStr(r.adoptedFrom) ? { adoptedFrom: r.adoptedFrom } : {}) };
+  }
+  return undefined;
 }

@@ -17,7 +17,8 @@
 import { HUBS_FOLDER, LABEL_MANAGED_BY, NAME_PREFIX } from '../domain/constants';
 import { BGP_PEERS_PER_CLOUD_ROUTER } from '../domain/limits';
 import type { FleetConfig } from '../fleet/schema';
-import { backendModel, type BackendModel, type CustomerModel } from './model';
+import type { RouterPlacement } from './allocation';
+import { backendModel, type BackendModel, type CustomerModel, type GcpSiteModel, type TunnelModel } from './model';
 
 export interface HubRouterModel {
   readonly index: number;
@@ -50,6 +51,8 @@ export interface HubSessionModel {
   readonly peerIpAddress: string;
   readonly peerAsn: number;
   readonly advertisedRanges: readonly string[];
+  /** The peer's advertised_route_priority (the MED AWS compares): higher for a customer's failover region. */
+  readonly advertisedRoutePriority: number;
   /** Import ids when the session comes from its customer's own stack (an adopted router), else undefined. */
   readonly imports?: { readonly iface: string; readonly peer: string };
 }
@@ -68,7 +71,15 @@ export interface HubModel {
   readonly routers: readonly HubRouterModel[];
   readonly sessions: readonly HubSessionModel[];
   /** Customers of the hub by router, with their spec files, for the README. */
-  readonly members: readonly { readonly name: string; readonly specFile: string; readonly router: string; readonly decommission: boolean; readonly insideCidrs: readonly string[] }[];
+  readonly members: readonly {
+    readonly name: string;
+    readonly specFile: string;
+    readonly router: string;
+    readonly decommission: boolean;
+    /** The hub holds this customer's failover region (its primary is another region's). */
+    readonly failover?: true;
+    readonly insideCidrs: readonly string[];
+  }[];
   readonly labels: Readonly<Record<string, string>>;
   readonly terraform: {
     readonly requiredVersion: string;
@@ -78,29 +89,37 @@ export interface HubModel {
   };
 }
 
-/** The hubs of these customers (those on shared routers), sorted by id. */
-export function buildHubs(models: readonly CustomerModel[], fleet: FleetConfig): HubModel[] {
-  const byHub = new Map<string, CustomerModel[]>();
-  for (const m of models) {
-    if (m.gcp.router.placement !== 'shared') continue;
-    const hub = m.gcp.router.hub;
-    byHub.set(hub, [...(byHub.get(hub) ?? []), m]);
-  }
-  return [...byHub.keys()].sort().map((id) => hubModel(id, byHub.get(id)!.sort((a, b) => a.name.localeCompare(b.name)), fleet));
+/** One customer's site on a hub: the customer, the region's half of its GCP side, and that region's tunnels. */
+interface HubSeat {
+  readonly m: CustomerModel;
+  readonly site: GcpSiteModel;
+  readonly router: Extract<RouterPlacement, { placement: 'shared' }>;
+  readonly tunnels: readonly TunnelModel[];
 }
 
-function hubModel(id: string, members: readonly CustomerModel[], fleet: FleetConfig): HubModel {
-  const first = members[0]!;
+/** The hubs of these customers (those with a site on shared routers: a customer's failover region is a seat of that region's hub), sorted by id. */
+export function buildHubs(models: readonly CustomerModel[], fleet: FleetConfig): HubModel[] {
+  const byHub = new Map<string, HubSeat[]>();
+  for (const m of models) {
+    for (const site of m.gcp.sites) {
+      const router = site.router;
+      if (router.placement !== 'shared') continue;
+      byHub.set(router.hub, [...(byHub.get(router.hub) ?? []), { m, site, router, tunnels: m.tunnels.filter((t) => t.site === site.site) }]);
+    }
+  }
+  return [...byHub.keys()].sort().map((id) => hubModel(id, byHub.get(id)!.sort((a, b) => a.m.name.localeCompare(b.m.name)), fleet));
+}
+
+function hubModel(id: string, seats: readonly HubSeat[], fleet: FleetConfig): HubModel {
+  const first = seats[0]!;
   const folder = `${HUBS_FOLDER}/${id}`;
   const routers = new Map<number, { name: string; customers: string[]; peers: number; asn: number; adopted?: HubRouterModel['adopted'] }>();
-  for (const m of members) {
-    const r = m.gcp.router;
-    if (r.placement !== 'shared') continue;
+  for (const { m, site, router: r, tunnels } of seats) {
     const entry = routers.get(r.index) ?? { name: r.name, customers: [], peers: 0, asn: r.asn };
     entry.customers.push(m.name);
-    entry.peers += m.tunnels.length;
+    entry.peers += tunnels.length;
     if (r.adoptedFrom === m.name) {
-      entry.adopted = { customer: m.name, importId: `projects/${m.gcp.project}/regions/${m.gcp.region}/routers/${r.name}`, advertisedRanges: m.gcp.sourceRanges };
+      entry.adopted = { customer: m.name, importId: `projects/${m.gcp.project}/regions/${site.region}/routers/${r.name}`, advertisedRanges: m.gcp.sourceRanges };
     }
     routers.set(r.index, entry);
   }
@@ -109,14 +128,14 @@ function hubModel(id: string, members: readonly CustomerModel[], fleet: FleetCon
     // Allocation never places more; a model that does is a bug, not input to render.
     if (r.peers > BGP_PEERS_PER_CLOUD_ROUTER) throw new Error(`internal: shared router ${r.name} would hold ${r.peers} BGP peers`);
   }
-  const sessions = members
-    .filter((m) => !m.decommission)
-    .flatMap((m) =>
-      m.tunnels.map((t) => ({
+  const sessions = seats
+    .filter(({ m }) => !m.decommission)
+    .flatMap(({ m, site, router, tunnels }) =>
+      tunnels.map((t) => ({
         id: `${m.name}_${t.key}`,
         customer: m.name,
         tunnel: t.key,
-        routerId: `router_${(m.gcp.router as { index: number }).index}`,
+        routerId: `router_${router.index}`,
         tunnelName: t.tunnelName,
         interfaceName: t.interfaceName,
         peerName: t.peerName,
@@ -124,33 +143,35 @@ function hubModel(id: string, members: readonly CustomerModel[], fleet: FleetCon
         peerIpAddress: t.vgwInsideAddress,
         peerAsn: m.aws.amazonSideAsn,
         advertisedRanges: m.gcp.sourceRanges,
-        ...(m.gcp.router.placement === 'shared' && m.gcp.router.adoptedFrom === m.name
+        advertisedRoutePriority: t.advertisedRoutePriority,
+        ...(router.adoptedFrom === m.name
           ? {
               imports: {
-                iface: `${m.gcp.project}/${m.gcp.region}/${m.gcp.routerName}/${t.interfaceName}`,
-                peer: `projects/${m.gcp.project}/regions/${m.gcp.region}/routers/${m.gcp.routerName}/${t.peerName}`,
+                iface: `${m.gcp.project}/${site.region}/${site.routerName}/${t.interfaceName}`,
+                peer: `projects/${m.gcp.project}/regions/${site.region}/routers/${site.routerName}/${t.peerName}`,
               },
             }
           : {}),
       })),
     );
-  const tf = first.terraform;
+  const tf = first.m.terraform;
   return {
     id,
     folder,
-    project: first.gcp.project,
-    network: first.gcp.network,
-    region: first.gcp.region,
-    networkUrl: first.gcp.networkUrl,
+    project: first.m.gcp.project,
+    network: first.m.gcp.network,
+    region: first.site.region,
+    networkUrl: first.m.gcp.networkUrl,
     asn: fleet.sharedRouters.asn,
     routers: routerModels,
     sessions,
-    members: members.map((m) => ({
+    members: seats.map(({ m, site, tunnels }) => ({
       name: m.name,
       specFile: m.specFile,
-      router: m.gcp.routerName,
+      router: site.routerName,
       decommission: m.decommission,
-      insideCidrs: m.tunnels.map((t) => `${t.key} ${t.insideCidr}`),
+      ...(site.site === 'failover' ? { failover: true } : {}),
+      insideCidrs: tunnels.map((t) => `${t.key} ${t.insideCidr}`),
     })),
     labels: Object.fromEntries(Object.entries({ ...fleet.labels, [LABEL_MANAGED_BY]: NAME_PREFIX }).sort(([a], [b]) => a.localeCompare(b))),
     terraform: {

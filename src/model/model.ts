@@ -32,7 +32,8 @@ import { CUSTOMER_PLACEHOLDER, DEFAULT_FLEET, topicRegion, type FleetConfig } fr
 import { networkOf } from '../input/rules';
 import type { CustomerSpec, EndpointSpec, TunnelKey } from '../input/schema';
 import type { Severity } from '../domain/monitoring';
-import { connectionKeys, tunnelKeys, tunnelPosition, type ConnectionKey } from '../domain/tunnels';
+import { connectionKeys, siteOf, tunnelKeys, tunnelPosition, type ConnectionKey, type Site } from '../domain/tunnels';
+import { FAILOVER_ADVERTISED_PRIORITY, PRIMARY_ADVERTISED_PRIORITY } from '../domain/preference';
 
 export type EndpointStatus = 'awaiting-customer' | 'ready';
 
@@ -51,6 +52,8 @@ export interface SubnetModel {
 
 export interface ConnectionModel {
   readonly key: ConnectionKey;
+  /** The region its GCP end is in: gcp.region (a, b) or gcp.failoverRegion (c, d). */
+  readonly site: Site;
   /** HA VPN gateway interface whose IP the customer gateway of this connection uses. */
   readonly haInterface: number;
   readonly customerGatewayId: string;
@@ -61,11 +64,19 @@ export interface ConnectionModel {
 export interface TunnelModel {
   readonly key: TunnelKey;
   readonly connection: ConnectionKey;
+  readonly site: Site;
+  /** The GCP region of its HA VPN gateway, Cloud Router and tunnel. */
+  readonly region: string;
+  /**
+   * The BGP peer's advertised_route_priority, the MED AWS sees: 100 in the primary region, 10200 in the failover
+   * region (domain/preference.ts).
+   */
+  readonly advertisedRoutePriority: number;
   /** AWS tunnel number within the connection (tunnel1_* / tunnel2_* attributes). */
   readonly awsTunnel: 1 | 2;
-  /** HA VPN gateway interface (0 for connection a, 1 for b). */
+  /** HA VPN gateway interface (0 for connection a or c, 1 for b or d). */
   readonly haInterface: number;
-  /** External VPN gateway interface: a1=0, a2=1, b1=2, b2=3. */
+  /** External VPN gateway interface: a1=0, a2=1, b1=2, b2=3 (c1=0 … d2=3 on the failover site's). */
   readonly externalInterface: number;
   readonly insideCidr: string;
   /** AWS side of the /30 (network + 1) and GCP side (network + 2); AWS reports the same in tunnel*_inside_address. */
@@ -170,6 +181,26 @@ export type BackendModel =
     };
 
 
+/**
+ * One region's half of the GCP side: its HA VPN gateway, Cloud Router and external VPN gateway. The primary's
+ * Terraform names are the ones privlink always wrote (ha_vpn, router, aws); the failover region's end in _failover.
+ */
+export interface GcpSiteModel {
+  readonly site: Site;
+  readonly region: string;
+  readonly haGatewayId: string;
+  readonly haGatewayName: string;
+  /** The Cloud Router the site's tunnels and BGP sessions use: the stack's own, or a shared one of that region's hub. */
+  readonly router: RouterPlacement;
+  readonly routerId: string;
+  readonly routerName: string;
+  readonly routerSelfLink: string;
+  /** Both sites speak one ASN (model/allocation.ts), so AWS compares their MEDs (domain/preference.ts). */
+  readonly routerAsn: number;
+  readonly externalGatewayId: string;
+  readonly externalGatewayName: string;
+}
+
 export interface CustomerModel {
   readonly name: string;
   /** The spec file, relative and with forward slashes, as written in headers. */
@@ -189,6 +220,10 @@ export interface CustomerModel {
     /** `projects/<project>/regions/<region>/routers/<name>`: how a tunnel names a shared router (another state owns it). */
     readonly routerSelfLink: string;
     readonly externalGatewayName: string;
+    /** gcp.failoverRegion, when the spec names one. */
+    readonly failoverRegion?: string;
+    /** The primary site (the fields above), then the failover site. */
+    readonly sites: readonly GcpSiteModel[];
   };
   readonly aws: {
     readonly accountId: string;
@@ -290,6 +325,79 @@ function terraformSettings(fleet: FleetConfig, spec: CustomerSpec, handsOverRout
   };
 }
 
+/** The GCP half of each site: the primary's names as privlink always wrote them, the failover's ending in -fo / _failover. */
+function gcpSites(spec: CustomerSpec, prefix: string, allocation: Allocation): GcpSiteModel[] {
+  const site = (s: Site, region: string, router: RouterPlacement): GcpSiteModel => {
+    const tail = s === 'primary' ? '' : '_failover';
+    return {
+      site: s,
+      region,
+      haGatewayId: `ha_vpn${tail}`,
+      haGatewayName: `${prefix}-ha-vpn${s === 'primary' ? '' : '-fo'}`,
+      router,
+      routerId: `router${tail}`,
+      routerName: router.name,
+      routerSelfLink: `projects/${spec.gcp.project}/regions/${region}/routers/${router.name}`,
+      routerAsn: router.placement === 'shared' ? router.asn : spec.gcp.routerAsn,
+      externalGatewayId: `aws${tail}`,
+      externalGatewayName: `${prefix}-aws${s === 'primary' ? '' : '-fo'}`,
+    };
+  };
+  const failover = allocation.failover;
+  if (spec.gcp.failoverRegion !== undefined && failover?.region !== spec.gcp.failoverRegion) {
+    throw new Error(`internal: ${spec.name} names failover region ${spec.gcp.failoverRegion} but has no router allocated there`);
+  }
+  const sites = [site('primary', spec.gcp.region, allocation.router), ...(spec.gcp.failoverRegion && failover ? [site('failover', failover.region, failover.router)] : [])];
+  // Allocation never gives the failover site another ASN: AWS would not compare the two regions' MEDs.
+  if (sites.length === 2 && sites[0]!.routerAsn !== sites[1]!.routerAsn) {
+    throw new Error(`internal: ${spec.name}'s Cloud Routers speak ASN ${sites[0]!.routerAsn} and ${sites[1]!.routerAsn}`);
+  }
+  return sites;
+}
+
+/** The connections and tunnels of both sites, each tunnel with its allocated /30, region and MED. */
+function vpnLayout(spec: CustomerSpec, prefix: string, allocation: Allocation): { connections: ConnectionModel[]; tunnels: TunnelModel[] } {
+  const failover = spec.gcp.failoverRegion !== undefined;
+  const regionOf = (site: Site) => (site === 'primary' ? spec.gcp.region : spec.gcp.failoverRegion!);
+  const connections: ConnectionModel[] = connectionKeys(spec.vpn.highAvailability, failover).map((key) => ({
+    key,
+    site: siteOf(key),
+    haInterface: tunnelPosition(`${key}1`).c,
+    customerGatewayId: `gcp_${key}`,
+    vpnConnectionId: `vpn_${key}`,
+    name: `${prefix}-${key}`,
+  }));
+
+  const tunnels: TunnelModel[] = tunnelKeys(spec.vpn.highAvailability, failover).map((key) => {
+    const { c, t } = tunnelPosition(key);
+    const insideCidr = allocation.insideCidrs[key];
+    if (insideCidr === undefined) throw new Error(`internal: tunnel ${key} of ${spec.name} has no inside /30 allocated`);
+    const inside = parseCidr(insideCidr)!;
+    const site = siteOf(key);
+    return {
+      key,
+      connection: connections.find((x) => x.key === key[0])!.key,
+      site,
+      region: regionOf(site),
+      advertisedRoutePriority: site === 'primary' ? PRIMARY_ADVERTISED_PRIORITY : FAILOVER_ADVERTISED_PRIORITY,
+      awsTunnel: (t + 1) as 1 | 2,
+      haInterface: c,
+      externalInterface: 2 * c + t,
+      insideCidr: inside.text,
+      vgwInsideAddress: host(inside, 1),
+      cgwInsideAddress: host(inside, 2),
+      id: `tunnel_${key}`,
+      tunnelName: `${prefix}-tunnel-${key}`,
+      interfaceName: `${prefix}-if-${key}`,
+      peerName: `${prefix}-bgp-${key}`,
+      alarmName: `${prefix}-tunnel-${key}-down`,
+      sessionAlarmId: `bgp_${key}`,
+      sessionAlarmName: `${prefix}-bgp-${key}-down`,
+    };
+  });
+  return { connections, tunnels };
+}
+
 /** `10.0.0.0/20` → `10-0-0-0-20`, for Terraform names. */
 const cidrSlug = (cidr: string) => cidr.replace(/[./]/g, '-');
 
@@ -371,37 +479,7 @@ export function buildModel(spec: CustomerSpec, specFile: string, fleet: FleetCon
   const slots = new Set(subnets.map((s) => s.cidr));
   if (slots.size !== subnets.length) throw new Error(`internal: subnets of ${spec.name} overlap (${subnets.map((s) => `${s.azId} ${s.cidr}`).join(', ')})`);
 
-  const connections: ConnectionModel[] = connectionKeys(spec.vpn.highAvailability).map((key, i) => ({
-    key,
-    haInterface: i,
-    customerGatewayId: `gcp_${key}`,
-    vpnConnectionId: `vpn_${key}`,
-    name: `${prefix}-${key}`,
-  }));
-
-  const tunnels: TunnelModel[] = tunnelKeys(spec.vpn.highAvailability).map((key) => {
-    const { c, t } = tunnelPosition(key);
-    const insideCidr = allocation.insideCidrs[key];
-    if (insideCidr === undefined) throw new Error(`internal: tunnel ${key} of ${spec.name} has no inside /30 allocated`);
-    const inside = parseCidr(insideCidr)!;
-    return {
-      key,
-      connection: connections[c]!.key,
-      awsTunnel: (t + 1) as 1 | 2,
-      haInterface: connections[c]!.haInterface,
-      externalInterface: 2 * c + t,
-      insideCidr: inside.text,
-      vgwInsideAddress: host(inside, 1),
-      cgwInsideAddress: host(inside, 2),
-      id: `tunnel_${key}`,
-      tunnelName: `${prefix}-tunnel-${key}`,
-      interfaceName: `${prefix}-if-${key}`,
-      peerName: `${prefix}-bgp-${key}`,
-      alarmName: `${prefix}-tunnel-${key}-down`,
-      sessionAlarmId: `bgp_${key}`,
-      sessionAlarmName: `${prefix}-bgp-${key}-down`,
-    };
-  });
+  const { connections, tunnels } = vpnLayout(spec, prefix, allocation);
 
   const offsetOf = (name: string) => {
     const offset = allocation.endpointOffsets[name];
@@ -415,6 +493,8 @@ export function buildModel(spec: CustomerSpec, specFile: string, fleet: FleetCon
     withOverrides(packagedPriceTable(), fleet.pricing.overrides),
   );
 
+  const sites = gcpSites(spec, prefix, allocation);
+  const primary = sites[0]!;
   return {
     name: spec.name,
     specFile,
@@ -424,13 +504,15 @@ export function buildModel(spec: CustomerSpec, specFile: string, fleet: FleetCon
       region: spec.gcp.region,
       network: spec.gcp.network,
       networkUrl: networkOf(spec),
-      routerAsn: router.placement === 'shared' ? router.asn : spec.gcp.routerAsn,
+      routerAsn: primary.routerAsn,
       sourceRanges: spec.gcp.sourceRanges,
-      haGatewayName: `${prefix}-ha-vpn`,
+      haGatewayName: primary.haGatewayName,
       router,
       routerName: router.name,
-      routerSelfLink: `projects/${spec.gcp.project}/regions/${spec.gcp.region}/routers/${router.name}`,
-      externalGatewayName: `${prefix}-aws`,
+      routerSelfLink: primary.routerSelfLink,
+      externalGatewayName: primary.externalGatewayName,
+      ...(spec.gcp.failoverRegion ? { failoverRegion: spec.gcp.failoverRegion } : {}),
+      sites,
     },
     aws: {
       accountId: spec.aws.accountId,

@@ -110,7 +110,7 @@ function sessions(stack: TerraformStack, hub: HubModel): void {
         interface: iface.name,
         peerIpAddress: s.peerIpAddress,
         peerAsn: s.peerAsn,
-        advertisedRoutePriority: 100,
+        advertisedRoutePriority: s.advertisedRoutePriority,
         // Least privilege per customer: this peer advertises its own customer's source ranges, nothing else.
         advertiseMode: 'CUSTOM',
         advertisedGroups: [],
@@ -155,7 +155,7 @@ function hubReadme(hub: HubModel, source: string): string {
     '',
     '| customer | spec | router | tunnel inside /30s |',
     '| --- | --- | --- | --- |',
-    ...hub.members.map((m) => `| ${m.name}${m.decommission ? ' (decommissioning)' : ''} | \`${m.specFile}\` | \`${m.router}\` | ${m.insideCidrs.join(', ')} |`),
+    ...hub.members.map((m) => `| ${m.name}${m.failover ? ' (failover region)' : ''}${m.decommission ? ' (decommissioning)' : ''} | \`${m.specFile}\` | \`${m.router}\` | ${m.insideCidrs.join(', ')} |`),
     '',
   ];
   return `${lines.join('\n')}`;

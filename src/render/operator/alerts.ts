@@ -56,7 +56,7 @@ export class OperatorAlerts {
   ) {
     const { vpn } = props;
     for (const t of props.tunnels) {
-      const where = `${props.name} tunnel ${t.key} (AWS connection ${t.connection}, tunnel ${t.awsTunnel})`;
+      const where = `${props.name} tunnel ${t.key}${t.site === 'failover' ? ` in the failover region ${t.region}` : ''} (AWS connection ${t.connection}, tunnel ${t.awsTunnel})`;
       named(
         new CloudwatchMetricAlarm(stack, `aws_cloudwatch_metric_alarm.${t.id}`, {
           alarmName: t.alarmName,
@@ -75,10 +75,10 @@ export class OperatorAlerts {
         t.id,
       );
       this.gcpPolicy(stack, props, t.id, t.alarmName, 'warning', `${where} is not established; the customer has lost redundancy.`, [
-        { displayName: `tunnel ${t.key} established`, conditionThreshold: this.threshold(this.tunnelFilter(props, [vpn.tunnels.get(t.key)!.name]), false) },
+        { displayName: `tunnel ${t.key} established`, conditionThreshold: this.threshold(this.tunnelFilter(props, [t], [vpn.tunnels.get(t.key)!.name]), false) },
       ]);
       this.gcpPolicy(stack, props, t.sessionAlarmId, t.sessionAlarmName, 'warning', `The BGP session of ${where} is down; the customer has lost redundancy.`, [
-        { displayName: `BGP session ${t.key} up`, conditionThreshold: this.threshold(this.sessionFilter(props, [this.peerName(t)]), false) },
+        { displayName: `BGP session ${t.key} up`, conditionThreshold: this.threshold(this.sessionFilter(props, [t], [this.peerName(t)]), false) },
       ]);
     }
     this.noPath(stack, props);
@@ -87,6 +87,7 @@ export class OperatorAlerts {
   /** The customer-level alarms: every tunnel down (AWS), every tunnel or every session down (GCP). */
   private noPath(stack: TerraformStack, props: AlertsProps): void {
     const { vpn, tunnels, alerts } = props;
+    // Every tunnel of both regions: the customer has a path while any one of them is up.
     const metricId = (t: TunnelModel) => `m_${t.key}`;
     named(
       new CloudwatchMetricAlarm(stack, `aws_cloudwatch_metric_alarm.${alerts.noPathId}`, {
@@ -116,8 +117,8 @@ export class OperatorAlerts {
       alerts.noPathId,
     );
     this.gcpPolicy(stack, props, alerts.noPathId, alerts.noPathName, 'critical', `Every tunnel or every BGP session of ${props.name} is down; GCP has no path to the customer's services.`, [
-      { displayName: 'tunnels established (sum)', conditionThreshold: this.threshold(this.tunnelFilter(props, tunnels.map((t) => vpn.tunnels.get(t.key)!.name)), true) },
-      { displayName: 'BGP sessions up (sum)', conditionThreshold: this.threshold(this.sessionFilter(props, tunnels.map((t) => this.peerName(t))), true) },
+      { displayName: 'tunnels established (sum)', conditionThreshold: this.threshold(this.tunnelFilter(props, tunnels, tunnels.map((t) => vpn.tunnels.get(t.key)!.name)), true) },
+      { displayName: 'BGP sessions up (sum)', conditionThreshold: this.threshold(this.sessionFilter(props, tunnels, tunnels.map((t) => this.peerName(t))), true) },
     ]);
   }
 
@@ -131,12 +132,17 @@ export class OperatorAlerts {
     return this.props.vpn.peerName(t);
   }
 
-  private tunnelFilter(props: AlertsProps, names: readonly string[]): string {
-    return monitoringFilter(GCP_TUNNEL_RESOURCE, GCP_TUNNEL_METRIC, props.gcp, GCP_TUNNEL_LABEL, names);
+  /** Tunnel names are unique per region: the filter names the regions the watched tunnels are in (both, for the no-path policy of a customer with a failover region). */
+  private tunnelFilter(props: AlertsProps, tunnels: readonly TunnelModel[], names: readonly string[]): string {
+    return monitoringFilter(GCP_TUNNEL_RESOURCE, GCP_TUNNEL_METRIC, this.where(props, tunnels), GCP_TUNNEL_LABEL, names);
   }
 
-  private sessionFilter(props: AlertsProps, names: readonly string[]): string {
-    return monitoringFilter(GCP_SESSION_RESOURCE, GCP_SESSION_METRIC, props.gcp, GCP_SESSION_LABEL, names);
+  private sessionFilter(props: AlertsProps, tunnels: readonly TunnelModel[], names: readonly string[]): string {
+    return monitoringFilter(GCP_SESSION_RESOURCE, GCP_SESSION_METRIC, this.where(props, tunnels), GCP_SESSION_LABEL, names);
+  }
+
+  private where(props: AlertsProps, tunnels: readonly TunnelModel[]): { project: string; regions: string[] } {
+    return { project: props.gcp.project, regions: [...new Set(tunnels.map((t) => t.region))] };
   }
 
   /** Below 1 for a whole period, each series taken at its worst per minute; summed across series when `sum`. */

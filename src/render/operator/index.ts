@@ -62,7 +62,7 @@ export function buildOperatorStack(scope: Construct, model: CustomerModel): Terr
 function addOutputs(stack: TerraformStack, model: CustomerModel, vpn: OperatorVpn, endpoints: OperatorEndpoints): void {
   new TerraformOutput(stack, 'ha_vpn_interface_ips', {
     description: 'Public IPs of the HA VPN gateway interfaces (the AWS customer gateways point here).',
-    value: model.connections.map((c) => vpn.haGateway.vpnInterfaces.get(c.haInterface).ipAddress),
+    value: model.connections.map((c) => vpn.haInterfaceIp(c)),
   });
   new TerraformOutput(stack, 'endpoints', {
     description:

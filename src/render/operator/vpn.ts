@@ -23,14 +23,14 @@ import { ComputeRouterPeer } from '@cdktf/provider-google/lib/compute-router-pee
 import { ComputeVpnTunnel } from '@cdktf/provider-google/lib/compute-vpn-tunnel';
 import { Token, type TerraformStack } from 'cdktf';
 import { AWS_TUNNEL_DPD_TIMEOUT_ACTION, AWS_TUNNEL_DPD_TIMEOUT_SECONDS, AWS_TUNNEL_STARTUP_ACTION } from '../../domain/constants';
-import type { ConnectionKey, TunnelKey } from '../../domain/tunnels';
-import type { CustomerModel, TunnelModel } from '../../model/model';
+import type { ConnectionKey, Site, TunnelKey } from '../../domain/tunnels';
+import type { ConnectionModel, CustomerModel, GcpSiteModel, TunnelModel } from '../../model/model';
 import { named } from './named';
 
 export interface VpnProps {
   readonly name: CustomerModel['name'];
   readonly resourcePrefix: CustomerModel['resourcePrefix'];
-  readonly gcp: Pick<CustomerModel['gcp'], 'haGatewayName' | 'router' | 'routerName' | 'routerSelfLink' | 'externalGatewayName' | 'networkUrl' | 'region' | 'routerAsn' | 'sourceRanges'>;
+  readonly gcp: Pick<CustomerModel['gcp'], 'sites' | 'networkUrl' | 'sourceRanges'>;
   readonly aws: Pick<CustomerModel['aws'], 'amazonSideAsn' | 'customerGatewayAsnField'>;
   readonly highAvailability: CustomerModel['highAvailability'];
   readonly connections: CustomerModel['connections'];
@@ -44,24 +44,32 @@ export interface VpnProps {
 export type TunnelAttribute = 'address' | 'preshared_key' | 'cgw_inside_address' | 'vgw_inside_address';
 
 /**
- * A customer whose own router its hub adopted (model/allocation.ts): the router, its interfaces and peers leave this
- * state without being destroyed, and the hub's stacks import them (render/hub.ts). Kept for good, also while the
- * customer decommissions (its stack must never destroy what the hub now owns): a `removed` block for what is no
- * longer in the state does nothing.
+ * A customer whose own router its hub adopted (model/allocation.ts), in either region: the router, its interfaces
+ * and peers leave this state without being destroyed, and the hub's stacks import them (render/hub.ts). Kept for
+ * good, also while the customer decommissions (its stack must never destroy what the hub now owns): a `removed`
+ * block for what is no longer in the state does nothing.
  */
 export function handOverRouter(stack: TerraformStack, props: Pick<VpnProps, 'name' | 'gcp' | 'tunnels'>): void {
-  if (props.gcp.router.placement !== 'shared' || props.gcp.router.adoptedFrom !== props.name) return;
   const forget = (from: string) => ({ from, lifecycle: { destroy: false } });
-  stack.addOverride('removed', [
-    forget('google_compute_router.router'),
-    ...props.tunnels.flatMap((t) => [forget(`google_compute_router_interface.${t.id}`), forget(`google_compute_router_peer.${t.id}`)]),
-  ]);
+  const removed = props.gcp.sites
+    .filter((s) => s.router.placement === 'shared' && s.router.adoptedFrom === props.name)
+    .flatMap((s) => [
+      forget(`google_compute_router.${s.routerId}`),
+      ...props.tunnels.filter((t) => t.site === s.site).flatMap((t) => [forget(`google_compute_router_interface.${t.id}`), forget(`google_compute_router_peer.${t.id}`)]),
+    ]);
+  if (removed.length > 0) stack.addOverride('removed', removed);
+}
+
+/** One region's GCP resources of the stack: its HA VPN gateway, and its Cloud Router when the stack owns it. */
+interface SiteResources {
+  readonly model: GcpSiteModel;
+  readonly haGateway: ComputeHaVpnGateway;
+  readonly router?: ComputeRouter;
 }
 
 export class OperatorVpn {
-  readonly haGateway: ComputeHaVpnGateway;
-  /** The stack's own Cloud Router; undefined on a shared router, which the hub's stacks own (render/hub.ts). */
-  readonly router?: ComputeRouter;
+  /** Each region's gateway and own router (none on a shared router, which the hub's stacks own: render/hub.ts). */
+  private readonly sites = new Map<Site, SiteResources>();
   readonly vgw: VpnGateway;
   /** AWS VPN connections by connection key (a, b). */
   readonly connections: ReadonlyMap<ConnectionKey, VpnConnection>;
@@ -70,29 +78,7 @@ export class OperatorVpn {
   readonly peers = new Map<TunnelKey, ComputeRouterPeer>();
 
   constructor(stack: TerraformStack, props: VpnProps) {
-    this.haGateway = named(
-      new ComputeHaVpnGateway(stack, 'google_compute_ha_vpn_gateway.ha_vpn', { name: props.gcp.haGatewayName, network: props.gcp.networkUrl, region: props.gcp.region }),
-      'ha_vpn',
-    );
-    // On a shared router (model/allocation.ts) the hub's routers stack owns the router and its sessions stack every
-    // interface and peer on it: one state writes the router's lists, so no two applies race (reference §1.5b).
-    if (props.gcp.router.placement === 'own') this.router = named(
-      new ComputeRouter(stack, 'google_compute_router.router', {
-        name: props.gcp.routerName,
-        network: props.gcp.networkUrl,
-        region: props.gcp.region,
-        description: `privlink: BGP to the AWS VPN of ${props.name}`,
-        // Least privilege (reference §1.7): the customer's operator account learns exactly the ranges its endpoint
-        // security groups admit, never the rest of the network (no ALL_SUBNETS).
-        bgp: {
-          asn: props.gcp.routerAsn,
-          advertiseMode: 'CUSTOM',
-          advertisedGroups: [],
-          advertisedIpRanges: props.gcp.sourceRanges.map((range) => ({ range, description: 'privlink source range' })),
-        },
-      }),
-      'router',
-    );
+    for (const site of props.gcp.sites) this.sites.set(site.site, this.gcpSite(stack, props, site));
     this.vgw = named(
       new VpnGateway(stack, 'aws_vpn_gateway.vgw', { vpcId: props.vpcId, amazonSideAsn: String(props.aws.amazonSideAsn), tags: { Name: props.resourcePrefix } }),
       'vgw',
@@ -103,13 +89,48 @@ export class OperatorVpn {
     handOverRouter(stack, props);
   }
 
+  /** A region's HA VPN gateway and, unless the router is shared (model/allocation.ts), its Cloud Router. */
+  private gcpSite(stack: TerraformStack, props: VpnProps, site: GcpSiteModel): SiteResources {
+    const haGateway = named(
+      new ComputeHaVpnGateway(stack, `google_compute_ha_vpn_gateway.${site.haGatewayId}`, { name: site.haGatewayName, network: props.gcp.networkUrl, region: site.region }),
+      site.haGatewayId,
+    );
+    // On a shared router the hub's routers stack owns the router and its sessions stack every interface and peer on
+    // it: one state writes the router's lists, so no two applies race (reference §1.5b).
+    if (site.router.placement !== 'own') return { model: site, haGateway };
+    const router = named(
+      new ComputeRouter(stack, `google_compute_router.${site.routerId}`, {
+        name: site.routerName,
+        network: props.gcp.networkUrl,
+        region: site.region,
+        description: `privlink: BGP to the AWS VPN of ${props.name}${site.site === 'failover' ? ' (failover region)' : ''}`,
+        // Least privilege (reference §1.7): the customer's operator account learns exactly the ranges its endpoint
+        // security groups admit, never the rest of the network (no ALL_SUBNETS).
+        bgp: {
+          asn: site.routerAsn,
+          advertiseMode: 'CUSTOM',
+          advertisedGroups: [],
+          advertisedIpRanges: props.gcp.sourceRanges.map((range) => ({ range, description: 'privlink source range' })),
+        },
+      }),
+      site.routerId,
+    );
+    return { model: site, haGateway, router };
+  }
+
+  /** The public IP of the HA VPN interface a connection's customer gateway points at. */
+  haInterfaceIp(c: ConnectionModel): string {
+    return this.sites.get(c.site)!.haGateway.vpnInterfaces.get(c.haInterface).ipAddress;
+  }
+
   /** GCP → AWS: one customer gateway per HA VPN interface in use, and its VPN connection with both tunnels' options. */
-  private awsConnection(stack: TerraformStack, props: VpnProps, c: CustomerModel['connections'][number]): VpnConnection {
-    const routerAsn = this.router ? `\${google_compute_router.router.bgp[0].asn}` : String(props.gcp.routerAsn);
+  private awsConnection(stack: TerraformStack, props: VpnProps, c: ConnectionModel): VpnConnection {
+    const site = this.sites.get(c.site)!;
+    const routerAsn = site.router ? `\${google_compute_router.${site.model.routerId}.bgp[0].asn}` : String(site.model.routerAsn);
     const cgw = named(
       new CustomerGateway(stack, `aws_customer_gateway.${c.customerGatewayId}`, {
         type: 'ipsec.1',
-        ipAddress: this.haGateway.vpnInterfaces.get(c.haInterface).ipAddress,
+        ipAddress: this.haInterfaceIp(c),
         ...(props.aws.customerGatewayAsnField === 'bgp_asn' ? { bgpAsn: routerAsn } : { bgpAsnExtended: routerAsn }),
         tags: { Name: `${c.name}-gcp-if${c.haInterface}` },
       }),
@@ -173,58 +194,65 @@ export class OperatorVpn {
     }
   }
 
-  /** AWS → GCP: the external gateway on the AWS tunnel addresses, then per tunnel the tunnel, its interface and BGP peer. */
+  /** AWS → GCP, per region: the external gateway on its AWS tunnels' addresses, then per tunnel the tunnel, its interface and BGP peer. */
   private gcpTunnels(stack: TerraformStack, props: VpnProps): void {
-    const external = named(
-      new ComputeExternalVpnGateway(stack, 'google_compute_external_vpn_gateway.aws', {
-        name: props.gcp.externalGatewayName,
-        redundancyType: props.highAvailability ? 'FOUR_IPS_REDUNDANCY' : 'TWO_IPS_REDUNDANCY',
-        description: `privlink: AWS VPN tunnel endpoints of ${props.name}`,
-        interface: props.tunnels.map((t) => ({ id: t.externalInterface, ipAddress: this.awsTunnel(t, 'address') })),
-      }),
-      'aws',
-    );
-    for (const t of props.tunnels) {
-      const tunnel = named(
-        new ComputeVpnTunnel(stack, `google_compute_vpn_tunnel.${t.id}`, {
-          name: t.tunnelName,
-          region: props.gcp.region,
-          vpnGateway: this.haGateway.id,
-          vpnGatewayInterface: t.haInterface,
-          peerExternalGateway: external.id,
-          peerExternalGatewayInterface: t.externalInterface,
-          sharedSecret: this.awsTunnel(t, 'preshared_key'),
-          router: this.router ? this.router.id : props.gcp.routerSelfLink,
-          ikeVersion: 2,
-          description: `privlink: ${props.name} tunnel ${t.key} (AWS connection ${t.connection}, tunnel ${t.awsTunnel})`,
+    for (const { model: site, haGateway, router } of this.sites.values()) {
+      const tunnels = props.tunnels.filter((t) => t.site === site.site);
+      const external = named(
+        new ComputeExternalVpnGateway(stack, `google_compute_external_vpn_gateway.${site.externalGatewayId}`, {
+          name: site.externalGatewayName,
+          redundancyType: props.highAvailability ? 'FOUR_IPS_REDUNDANCY' : 'TWO_IPS_REDUNDANCY',
+          description: `privlink: AWS VPN tunnel endpoints of ${props.name}${site.site === 'failover' ? ` for the failover region ${site.region}` : ''}`,
+          interface: tunnels.map((t) => ({ id: t.externalInterface, ipAddress: this.awsTunnel(t, 'address') })),
         }),
-        t.id,
+        site.externalGatewayId,
       );
-      this.tunnels.set(t.key, tunnel);
-      if (!this.router) continue;
-      const routerInterface = named(
-        new ComputeRouterInterface(stack, `google_compute_router_interface.${t.id}`, {
-          name: t.interfaceName,
-          router: this.router.name,
-          region: props.gcp.region,
-          ipRange: `${this.awsTunnel(t, 'cgw_inside_address')}/30`,
-          vpnTunnel: tunnel.name,
-        }),
-        t.id,
-      );
-      const peer = named(
-        new ComputeRouterPeer(stack, `google_compute_router_peer.${t.id}`, {
-          name: t.peerName,
-          router: this.router.name,
-          region: props.gcp.region,
-          interface: routerInterface.name,
-          peerIpAddress: this.awsTunnel(t, 'vgw_inside_address'),
-          peerAsn: Token.asNumber(this.vgw.amazonSideAsn),
-          advertisedRoutePriority: 100,
-        }),
-        t.id,
-      );
-      this.peers.set(t.key, peer);
+      for (const t of tunnels) {
+        const tunnel = named(
+          new ComputeVpnTunnel(stack, `google_compute_vpn_tunnel.${t.id}`, {
+            name: t.tunnelName,
+            region: site.region,
+            vpnGateway: haGateway.id,
+            vpnGatewayInterface: t.haInterface,
+            peerExternalGateway: external.id,
+            peerExternalGatewayInterface: t.externalInterface,
+            sharedSecret: this.awsTunnel(t, 'preshared_key'),
+            router: router ? router.id : site.routerSelfLink,
+            ikeVersion: 2,
+            description: `privlink: ${props.name} tunnel ${t.key} (AWS connection ${t.connection}, tunnel ${t.awsTunnel})`,
+          }),
+          t.id,
+        );
+        this.tunnels.set(t.key, tunnel);
+        if (router) this.session(stack, t, router, tunnel);
+      }
     }
+  }
+
+  /** A tunnel's router interface and BGP peer on the stack's own router; the peer's MED says which region AWS prefers. */
+  private session(stack: TerraformStack, t: TunnelModel, router: ComputeRouter, tunnel: ComputeVpnTunnel): void {
+    const routerInterface = named(
+      new ComputeRouterInterface(stack, `google_compute_router_interface.${t.id}`, {
+        name: t.interfaceName,
+        router: router.name,
+        region: t.region,
+        ipRange: `${this.awsTunnel(t, 'cgw_inside_address')}/30`,
+        vpnTunnel: tunnel.name,
+      }),
+      t.id,
+    );
+    const peer = named(
+      new ComputeRouterPeer(stack, `google_compute_router_peer.${t.id}`, {
+        name: t.peerName,
+        router: router.name,
+        region: t.region,
+        interface: routerInterface.name,
+        peerIpAddress: this.awsTunnel(t, 'vgw_inside_address'),
+        peerAsn: Token.asNumber(this.vgw.amazonSideAsn),
+        advertisedRoutePriority: t.advertisedRoutePriority,
+      }),
+      t.id,
+    );
+    this.peers.set(t.key, peer);
   }
 }
