@@ -10,6 +10,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { agree, list, portsText } from '../support/words';
 import { STATUS_LABEL, type CustomerModel, type EndpointStatus } from '../model/model';
 import { cents, usd } from '../model/cost';
+import { FAILOVER_ADVERTISED_PRIORITY } from '../domain/preference';
 import { ALLOW_FILE_SUFFIX } from '../render/ci';
 import { MANIFEST_FILE, parseManifest } from '../render/manifest';
 import { DISRUPTION_EFFECT, DISRUPTIVE_UPDATES, FORCES_REPLACEMENT, TAKES_DEFAULT_TAGS, TRAFFIC_CARRYING, replacementOver, replacingArguments, replacingText, type AdmittedVersions } from '../domain/terraform-types';
@@ -86,6 +87,8 @@ export interface ChangeSummary {
   readonly transitions: Transition[];
   /** The customer starts leaving the fleet in this change (spec `decommission: true`), or comes back from it. */
   readonly offboarding?: 'started' | 'cancelled';
+  /** A failover region (spec gcp.failoverRegion) is added, removed or moved to another region by this change. */
+  readonly failover?: { readonly change: 'added' | 'removed' | 'moved'; readonly from?: string; readonly to?: string };
   /** What each hostname of a connected endpoint resolves to on the GCP network after this change. */
   readonly hostnames: readonly { readonly hostname: string; readonly endpoint: string; readonly addresses: readonly string[] }[];
   readonly checklist: string[];
@@ -311,6 +314,7 @@ export async function summarizeChange(
   const causes = (['spec', 'fleet', 'generator'] as const).filter((k) => was !== undefined && now !== undefined && was[k] !== now[k]);
   const unchanged = previous !== undefined && previous.size === next.size && [...next].every(([path, text]) => previous.get(path) === text);
   const offboarding = model.decommission && !wasLeaving ? 'started' : !model.decommission && wasLeaving ? 'cancelled' : undefined;
+  const failover = isNew ? undefined : failoverChange(before, after);
   return {
     customer: model.name,
     isNew,
@@ -318,13 +322,27 @@ export async function summarizeChange(
     settings,
     transitions,
     ...(offboarding ? { offboarding } : {}),
+    ...(failover ? { failover } : {}),
     hostnames,
-    checklist: checklist(model, { isNew, transitions, stacks, settings, offboarding }, specsDir, outDir),
+    checklist: checklist(model, { isNew, transitions, stacks, settings, offboarding, ...(failover ? { failover } : {}) }, specsDir, outDir),
     causes,
     topologyChanged: isNew || topologyOf(previous?.get('README.md')) !== topologyOf(next.get('README.md')),
     unchanged,
     cost: costChange(model, isNew, parseManifest(previous?.get(MANIFEST_FILE))?.cost),
   };
+}
+
+/** The failover region's HA VPN gateway (model.ts names it ha_vpn_failover) before and after: added, removed or moved. */
+function failoverChange(before: Blocks, after: Blocks): ChangeSummary['failover'] {
+  const regionOf = (b: Blocks) => {
+    const gw = b.get('google_compute_ha_vpn_gateway.ha_vpn_failover');
+    return typeof gw?.region === 'string' ? gw.region : undefined;
+  };
+  const [from, to] = [regionOf(before), regionOf(after)];
+  if (from === to) return undefined;
+  if (!from) return { change: 'added', to: to! };
+  if (!to) return { change: 'removed', from };
+  return { change: 'moved', from, to };
 }
 
 /** The estimate's change: HEAD's recorded figures (none for a new customer) against the model's. */
@@ -346,13 +364,13 @@ export function transitionText(t: Transition): string {
 /** What the reviewer must confirm, for exactly the transitions and changes in this pull request. */
 function checklist(
   model: CustomerModel,
-  change: Pick<ChangeSummary, 'isNew' | 'transitions' | 'stacks' | 'settings' | 'offboarding'>,
+  change: Pick<ChangeSummary, 'isNew' | 'transitions' | 'stacks' | 'settings' | 'offboarding' | 'failover'>,
   specsDir: string,
   outDir: string,
 ): string[] {
   const { isNew, transitions, stacks, settings } = change;
   if (model.decommission) return offboardingChecklist(model, change, outDir);
-  const items: string[] = [];
+  const items: string[] = failoverChecklist(model, isNew ? (model.gcp.failoverRegion ? { change: 'added', to: model.gcp.failoverRegion } : undefined) : change.failover);
   const account = model.aws.accountId;
   if (isNew) {
     items.push(
@@ -405,9 +423,11 @@ function checklist(
   const isTunnel = (a: string) => !a.startsWith('aws_vpc_endpoint.') && !a.startsWith('google_dns_');
   const replaced = operator.flatMap((s) => s.diff.changed.filter((c) => c.replacedBy).map((c) => c.address)).filter(carrying);
   const removed = operator.flatMap((s) => s.diff.removed).filter(carrying);
-  if ([...replaced, ...removed].some(isTunnel)) {
+  // A failover region that goes or moves carried nothing while the primary was up (its checklist says so).
+  const windowed = (a: string) => isTunnel(a) && !(change.failover && change.failover.change !== 'added' && FAILOVER_ADDRESS.test(a));
+  if ([...replaced, ...removed].some(windowed)) {
     const list = (xs: string[]) => xs.map((a) => `\`${a}\``).join(', ');
-    const [r, d] = [replaced.filter(isTunnel), removed.filter(isTunnel)];
+    const [r, d] = [replaced.filter(windowed), removed.filter(windowed)];
     items.push(
       `${[r.length ? `replaced: ${list(r)}` : '', d.length ? `removed: ${list(d)}` : ''].filter(Boolean).join('; ')}: ` +
         'tunnels go down while Terraform replaces them (new outside IPs and keys); schedule a window with the customer',
@@ -440,6 +460,27 @@ function checklist(
   }
   if (items.length === 0) items.push('No onboarding step changes: the plan shows only the resource changes listed above');
   return items;
+}
+
+/** The Terraform names model.ts gives the failover region's resources (its gateway, router, connections c, d and their tunnels). */
+const FAILOVER_ADDRESS = /\.(\w+_failover|(tunnel|bgp)_[cd][12]|vpn_[cd]|gcp_[cd])$/;
+
+/** A failover region added, moved or removed: what only the reviewer can check (docs/failover.md). */
+function failoverChecklist(model: CustomerModel, f: ChangeSummary['failover']): string[] {
+  if (!f) return [];
+  const { network, project, region } = model.gcp;
+  if (f.change === 'removed') {
+    return [
+      `the failover region ${f.from} goes: its tunnels carried nothing while ${region} was up, so removing them needs no window with the customer; until another failover region is applied, losing ${region} cuts ${model.name} off`,
+    ];
+  }
+  const n = model.tunnels.filter((t) => t.site === 'failover').length;
+  return [
+    `network \`${network}\` uses GLOBAL dynamic routing (\`gcloud compute networks describe ${network} --project ${project} --format='value(routingConfig.routingMode)'\` prints GLOBAL): in REGIONAL mode the application in ${region} cannot use ${f.to}'s tunnels and failover does nothing. privlink cannot read it`,
+    `${f.to} is a region the operator can run (or move) the application to, and project \`${project}\` has quota there for one more HA VPN gateway, Cloud Router and ${n} tunnels`,
+    `after apply, \`privlink status ${model.name}\` reports all ${model.tunnels.length} tunnels UP; ${f.to}'s sessions advertise priority ${FAILOVER_ADVERTISED_PRIORITY} and carry nothing while ${region} is up. Nothing changes for the customer: no message, no module to send`,
+    ...(f.change === 'moved' ? [`${f.from}'s gateway, router and tunnels are replaced by ${f.to}'s: no window needed while ${region} is up`] : []),
+  ];
 }
 
 /** Offboarding: what the reviewer confirms before the apply that destroys a customer's operator stack, and after. */
@@ -485,7 +526,7 @@ function counts(s: ChangeSummary): string {
 }
 
 /** What happened to one customer, for subjects and grouping: the first that applies, most significant first. */
-export type ChangeKind = 'new' | 'decommission' | 'decommission-cancelled' | 'endpoints' | 'adopted' | 'fleet' | 'spec' | 'upgrade' | 'regenerate' | 'docs';
+export type ChangeKind = 'new' | 'decommission' | 'decommission-cancelled' | 'endpoints' | 'adopted' | 'failover' | 'fleet' | 'spec' | 'upgrade' | 'regenerate' | 'docs';
 
 
 export function kindOf(s: ChangeSummary): ChangeKind {
@@ -494,6 +535,7 @@ export function kindOf(s: ChangeSummary): ChangeKind {
   if (s.offboarding === 'cancelled') return 'decommission-cancelled';
   if (s.transitions.length > 0) return 'endpoints';
   if (tally(s).handed > 0) return 'adopted';
+  if (s.failover) return 'failover';
   if (s.causes.includes('spec')) return 'spec';
   if (s.causes.includes('fleet')) return 'fleet';
   if (s.causes.includes('generator')) return 'upgrade';
@@ -525,6 +567,10 @@ export function changeText(s: ChangeSummary): string {
       return s.transitions.map(transitionText).join('; ');
     case 'adopted':
       return 'adopted by its hub (router handed over, nothing recreated)';
+    case 'failover': {
+      const f = s.failover!;
+      return `${f.change === 'added' ? `failover region ${f.to} added` : f.change === 'removed' ? `failover region ${f.from} removed` : `failover region ${f.from} → ${f.to}`} (${shortCounts(s)})`;
+    }
     case 'fleet':
       return what('fleet settings');
     case 'spec':

@@ -31,7 +31,7 @@ export interface ChangeSet {
   readonly topology: (customer: string) => string;
 }
 
-const KIND_ORDER: readonly ChangeKind[] = ['new', 'endpoints', 'decommission', 'decommission-cancelled', 'adopted', 'spec', 'fleet', 'upgrade', 'regenerate', 'docs'];
+const KIND_ORDER: readonly ChangeKind[] = ['new', 'endpoints', 'decommission', 'decommission-cancelled', 'adopted', 'failover', 'spec', 'fleet', 'upgrade', 'regenerate', 'docs'];
 
 
 function byKind(c: ChangeSet): Map<ChangeKind, string[]> {
@@ -58,6 +58,8 @@ function phrase(kind: ChangeKind, names: readonly string[], c: ChangeSet, named:
       return `${who}: decommission cancelled`;
     case 'adopted':
       return `${who} adopted by ${one ? 'its hub' : 'their hubs'}`;
+    case 'failover':
+      return `${who}: failover region`;
     case 'spec':
       return `${who}: spec change`;
     case 'fleet':
@@ -130,6 +132,7 @@ const KIND_WORDS: Readonly<Record<ChangeKind, string>> = {
   decommission: 'decommissioned (the next apply destroys their operator stacks)',
   'decommission-cancelled': 'decommission cancelled',
   adopted: 'adopted by their hubs (routers handed over, nothing recreated)',
+  failover: 'failover region added, moved or removed',
   spec: 'spec changes',
   fleet: 'fleet settings',
   upgrade: 'privlink upgrade',

@@ -18,6 +18,9 @@ export type Phase = (typeof PHASES)[number];
 
 export interface TunnelStatus {
   readonly tunnel: TunnelModel['key'];
+  /** The GCP region of the tunnel, and whether it is the primary region's or the failover region's. */
+  readonly region: string;
+  readonly site: TunnelModel['site'];
   /** AWS's view (vgw_telemetry): UP, DOWN, or unknown when the state has no telemetry for this tunnel. */
   readonly aws: 'UP' | 'DOWN' | 'unknown';
   readonly outsideAddress?: string;
@@ -87,6 +90,8 @@ function tunnelStatus(t: TunnelModel, byAddress: ReadonlyMap<string, StateResour
   const status = entry?.status === 'UP' || entry?.status === 'DOWN' ? entry.status : 'unknown';
   return {
     tunnel: t.key,
+    region: t.region,
+    site: t.site,
     aws: status,
     ...(address ? { outsideAddress: address } : {}),
     ...(typeof entry?.last_status_change === 'string' ? { lastStatusChange: entry.last_status_change } : {}),
@@ -106,6 +111,22 @@ function foreignResource(resources: readonly StateResource[], customer: string):
     if (owner !== undefined) return { address: r.address, owner };
   }
   return undefined;
+}
+
+/**
+ * What a customer with tunnels down still has. With a failover region: the region the traffic takes (the primary while
+ * any of its tunnels is up, domain/preference.ts), and each region's count.
+ */
+function lostText(model: CustomerModel, tunnels: readonly TunnelStatus[]): string {
+  if (!model.gcp.failoverRegion) return 'redundancy lost';
+  const count = (site: TunnelStatus['site']) => {
+    const of = tunnels.filter((t) => t.site === site);
+    return { up: of.filter((t) => t.aws === 'UP').length, all: of.length };
+  };
+  const p = count('primary');
+  const f = count('failover');
+  const regions = `primary ${model.gcp.region} ${p.up} of ${p.all} up, failover ${model.gcp.failoverRegion} ${f.up} of ${f.all} up`;
+  return p.up === 0 ? `traffic runs through the failover region (${regions})` : `redundancy lost; traffic runs through the primary region (${regions})`;
 }
 
 /** A customer's status from its model and the parsed state document. Throws StateError when the state is unusable. */
@@ -142,7 +163,7 @@ export function customerStatus(model: CustomerModel, doc: unknown): CustomerStat
       return { phase: 'unknown', reason: "the state holds no tunnel telemetry (the VPN connections' vgw_telemetry): refresh it (terraform apply -refresh-only, or CI's next plan) and read again" };
     }
     if (up === 0) return { phase: 'down', reason: `no tunnel is up (${notUp.join(', ')}): GCP has no path to the customer` };
-    if (up < tunnels.length) return { phase: 'degraded', reason: `${up} of ${tunnels.length} tunnels up (${notUp.join(', ')}): redundancy lost` };
+    if (up < tunnels.length) return { phase: 'degraded', reason: `${up} of ${tunnels.length} tunnels up (${notUp.join(', ')}): ${lostText(model, tunnels)}` };
     if (broken.length > 0) return { phase: 'degraded', reason: broken.map((e) => `${e.endpoint} is ${e.state}`).join(', ') };
     if (pending.length > 0) return { phase: 'awaiting-acceptance', reason: pending.map(pendingReason).join(', ') };
     if (connectable.length === 0) return { phase: 'awaiting-customer', reason: 'every tunnel is up; no endpoint has a service name yet: the customer applies their module first' };

@@ -49,7 +49,10 @@ export interface CostEstimate {
 export interface CostCounts {
   readonly gcpRegion: string;
   readonly awsRegion: string;
+  /** Every tunnel, of both regions. */
   readonly tunnels: number;
+  /** Of those, the tunnels in gcp.failoverRegion, priced at that region's rate. */
+  readonly failover?: { readonly region: string; readonly tunnels: number };
   readonly connections: number;
   /** Interface endpoint × AZ pairs (connected endpoints only). */
   readonly endpointAzs: number;
@@ -67,19 +70,21 @@ export const cents = (usd: number) => Math.round(usd * 100) / 100;
 /** The counts of a customer (a decommissioning one counts nothing: its stack holds no resource). */
 export function costCounts(model: {
   readonly decommission: boolean;
-  readonly gcp: { readonly region: string };
+  readonly gcp: { readonly region: string; readonly failoverRegion?: string };
   readonly aws: { readonly region: string };
-  readonly tunnels: readonly unknown[];
+  readonly tunnels: readonly { readonly site: 'primary' | 'failover' }[];
   readonly connections: readonly unknown[];
   readonly endpoints: readonly { readonly serviceName?: string; readonly addresses: readonly unknown[]; readonly dnsZones: readonly unknown[] }[];
 }): CostCounts {
   const none = model.decommission;
   const connected = none ? [] : model.endpoints.filter((e) => e.serviceName);
   const tunnels = none ? 0 : model.tunnels.length;
+  const failoverTunnels = none ? 0 : model.tunnels.filter((t) => t.site === 'failover').length;
   return {
     gcpRegion: model.gcp.region,
     awsRegion: model.aws.region,
     tunnels,
+    ...(model.gcp.failoverRegion && failoverTunnels > 0 ? { failover: { region: model.gcp.failoverRegion, tunnels: failoverTunnels } } : {}),
     connections: none ? 0 : model.connections.length,
     endpointAzs: connected.reduce((n, e) => n + e.addresses.length, 0),
     dnsZones: connected.reduce((n, e) => n + e.dnsZones.length, 0),
@@ -114,8 +119,10 @@ export function estimateCost(counts: CostCounts, table: PriceTable): CostEstimat
   };
   const g = counts.gcpRegion;
   const a = counts.awsRegion;
+  const failover = counts.failover;
   const lines = [
-    line('gcp.vpnTunnel', counts.tunnels, g),
+    line('gcp.vpnTunnel', counts.tunnels - (failover?.tunnels ?? 0), g),
+    ...(failover ? [{ ...line('gcp.vpnTunnel', failover.tunnels, failover.region), what: `${entry('gcp.vpnTunnel').what} (failover region ${failover.region})` }] : []),
     line('aws.vpnConnection', counts.connections, a),
     line('aws.vpnTunnelPublicIpv4', counts.tunnels, a),
     line('aws.interfaceEndpoint', counts.endpointAzs, a),

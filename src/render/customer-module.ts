@@ -85,7 +85,16 @@ export function renderCustomerModule(model: CustomerModel, operatorName?: string
   for (const f of ['versions.tf', 'variables.tf', 'main.tf', 'outputs.tf']) {
     files.set(f, render(`customer-module/${f}.hbs`, data));
   }
-  files.set('README.md', render('docs/customer-module-readme.md.hbs', { ...data, costSection: customerCostMarkdown(model.cost), notice: commentedNotice('markdown', model.specFile, 'customer').trimEnd() }));
+  files.set(
+    'README.md',
+    render('docs/customer-module-readme.md.hbs', {
+      ...data,
+      costSection: customerCostMarkdown(model.cost),
+      notice: commentedNotice('markdown', model.specFile, 'customer').trimEnd(),
+      // The operator's second GCP region changes its side only: the same principal, services and connections here.
+      failoverRegions: model.gcp.failoverRegion ? `${model.gcp.region} and ${model.gcp.failoverRegion}` : null,
+    }),
+  );
   // The guard rails, shipped: the customer's admin runs them before applying (terraform test, mock provider, offline).
   files.set(MODULE_TESTS_FILE, renderModuleTests(model, commentedNotice('hcl', model.specFile, 'customer').trimEnd()));
   for (const endpoint of data.endpoints) {

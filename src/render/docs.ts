@@ -4,6 +4,7 @@
  */
 import { operatorCostMarkdown } from './cost';
 import { ALERT_PERIOD_SECONDS, type Severity } from '../domain/monitoring';
+import { FAILOVER_ADVERTISED_PRIORITY, PRIMARY_ADVERTISED_PRIORITY } from '../domain/preference';
 import { agree, list, portsText } from '../support/words';
 import { STATUS_LABEL, type CustomerModel, type EndpointModel } from '../model/model';
 import { ALLOW_FILE_SUFFIX } from './ci';
@@ -89,7 +90,7 @@ function nextSteps(model: CustomerModel): string[] {
 function alertRows(model: CustomerModel): { name: string; cloud: string; fires: string; severity: string }[] {
   const period = `${ALERT_PERIOD_SECONDS / 60} minutes`;
   const rows = model.tunnels.flatMap((t) => [
-    { name: t.alarmName, cloud: 'AWS (CloudWatch)', fires: `tunnel ${t.key} (connection ${t.connection}, tunnel ${t.awsTunnel}) reports TunnelState 0, or nothing, for ${period}`, severity: 'warning' },
+    { name: t.alarmName, cloud: 'AWS (CloudWatch)', fires: `tunnel ${t.key}${t.site === 'failover' ? ` (failover region ${t.region})` : ''} (connection ${t.connection}, tunnel ${t.awsTunnel}) reports TunnelState 0, or nothing, for ${period}`, severity: 'warning' },
     { name: t.alarmName, cloud: 'GCP (Cloud Monitoring)', fires: `tunnel ${t.key} is not established for ${period}`, severity: 'warning' },
     { name: t.sessionAlarmName, cloud: 'GCP (Cloud Monitoring)', fires: `the BGP session of tunnel ${t.key} is down for ${period}`, severity: 'warning' },
   ]);
@@ -130,6 +131,9 @@ export function renderOperatorReadme(model: CustomerModel): string {
     vpnSummary: model.highAvailability
       ? 'HA: 2 connections × 2 tunnels, 4 BGP sessions (99.99 % SLA)'
       : '1 connection × 2 tunnels, 2 BGP sessions (no 99.99 % SLA)',
+    failover: model.gcp.sites.find((s) => s.site === 'failover') ?? null,
+    primaryPriority: PRIMARY_ADVERTISED_PRIORITY,
+    failoverPriority: FAILOVER_ADVERTISED_PRIORITY,
     anyPrivateCa: model.endpoints.some((e) => e.tls === 'private-ca'),
     nextSteps: nextSteps(model),
     alerts: alertRows(model),

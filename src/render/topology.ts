@@ -17,10 +17,22 @@ export function renderTopology(model: CustomerModel): string {
   out.push(`  subgraph gcp[${label(`GCP project ${gcp.project} · ${gcp.region}`)}]`);
   out.push(`    net[${label(`VPC network ${gcp.network}`, `sources ${gcp.sourceRanges.join(', ')}`)}]`);
   out.push(`    router[${label(`Cloud Router ${gcp.routerName}`, `ASN ${gcp.routerAsn}`)}]`);
-  for (const c of model.connections) out.push(`    ha${c.haInterface}[${label(`HA VPN ${gcp.haGatewayName}`, `interface ${c.haInterface}`)}]`);
+  const primary = model.connections.filter((c) => c.site === 'primary');
+  for (const c of primary) out.push(`    ha${c.haInterface}[${label(`HA VPN ${gcp.haGatewayName}`, `interface ${c.haInterface}`)}]`);
   out.push('    net --- router');
-  for (const c of model.connections) out.push(`    router --- ha${c.haInterface}`);
+  for (const c of primary) out.push(`    router --- ha${c.haInterface}`);
   out.push('  end');
+  // The failover region: its own gateway and router on the same (global) network, used only while the primary is down.
+  const failover = gcp.sites.find((s) => s.site === 'failover');
+  if (failover) {
+    const connections = model.connections.filter((c) => c.site === 'failover');
+    out.push(`  subgraph gcp_fo[${label(`failover region ${failover.region}`)}]`);
+    out.push(`    router_fo[${label(`Cloud Router ${failover.routerName}`, `ASN ${failover.routerAsn}`)}]`);
+    for (const c of connections) out.push(`    haf${c.haInterface}[${label(`HA VPN ${failover.haGatewayName}`, `interface ${c.haInterface}`)}]`);
+    for (const c of connections) out.push(`    router_fo --- haf${c.haInterface}`);
+    out.push('  end');
+    out.push('  net --- router_fo');
+  }
 
   out.push(`  subgraph aws[${label(`AWS account ${aws.accountId} · ${aws.region}`)}]`);
   out.push(`    vgw[${label('VPN gateway (VGW)', `ASN ${aws.amazonSideAsn}`)}]`);
@@ -44,7 +56,9 @@ export function renderTopology(model: CustomerModel): string {
   out.push('  end');
 
   for (const t of model.tunnels) {
-    out.push(`  ha${t.haInterface} ---|${label(`tunnel ${t.key}: ${t.cgwInsideAddress} ⇄ ${t.vgwInsideAddress}`, `BGP ${gcp.routerAsn} ⇄ ${aws.amazonSideAsn}`)}| vgw`);
+    const from = t.site === 'primary' ? `ha${t.haInterface}` : `haf${t.haInterface}`;
+    const preference = failover ? [`priority ${t.advertisedRoutePriority}${t.site === 'failover' ? ' (failover)' : ''}`] : [];
+    out.push(`  ${from} ---|${label(`tunnel ${t.key}: ${t.cgwInsideAddress} ⇄ ${t.vgwInsideAddress}`, `BGP ${gcp.routerAsn} ⇄ ${aws.amazonSideAsn}`, ...preference)}| vgw`);
   }
   for (const e of model.endpoints) {
     const edge = model.decommission ? `-.->|${label('PrivateLink, going')}|` : e.status === 'ready' ? `-.->|${label('PrivateLink')}|` : `-.->|${label('awaiting serviceName')}|`;

@@ -49,11 +49,14 @@ function readState(model: CustomerModel, outDir: string, stateFile: string | und
 /** The people's report of one customer. */
 function formatStatus(s: CustomerStatus): string {
   const lines = [`${s.customer}: ${s.phase}: ${s.reason}`];
+  // With a failover region, each tunnel says which region it is in.
+  const regions = s.tunnels.some((t) => t.site === 'failover');
   for (const t of s.tunnels) {
     const aws = [t.aws, t.lastStatusChange ? `since ${t.lastStatusChange}` : '', t.acceptedRoutes !== undefined ? plural(t.acceptedRoutes, 'accepted route') : '', t.statusMessage ?? '']
       .filter(Boolean)
       .join(', ');
-    lines.push(`  tunnel ${t.tunnel}${t.outsideAddress ? ` (${t.outsideAddress})` : ''}: AWS ${aws}${t.gcp ? `; GCP ${t.gcp}` : ''}`);
+    const where = regions ? ` in ${t.region}${t.site === 'failover' ? ' (failover)' : ''}` : '';
+    lines.push(`  tunnel ${t.tunnel}${where}${t.outsideAddress ? ` (${t.outsideAddress})` : ''}: AWS ${aws}${t.gcp ? `; GCP ${t.gcp}` : ''}`);
   }
   for (const e of s.endpoints) lines.push(`  endpoint ${e.endpoint}: ${e.state}${e.endpointId ? ` (${e.endpointId})` : ''}`);
   return `${lines.join('\n')}\n`;
