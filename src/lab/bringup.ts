@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { awsSessions, BGP_TIMERS, birdConf, gcpSessions, strongswanConf, swanctlConf, type BgpSession } from './daemons';
 import { CHARON, must, run, sleep, startDaemon } from './host';
 import { firstHost, validCidr, validIp } from './ip';
-import { STARTUP_RACE_MS, seconds, type End, type SessionEntry } from './types';
+import { CARRIED, STARTUP_RACE_MS, seconds, type End, type SessionEntry } from './types';
 import { LabState, lastLine, sysctl, tail } from './state';
 import { parseProtocols, sessionReason, tunnelReason } from './diagnose';
 
@@ -35,6 +35,9 @@ export function network(lab: LabState): void {
       sh.push(`ip -n ${e.ns} route add default dev r0 table 101`);
       sh.push(`ip netns exec ${e.ns} sh -c '${sysctl(['conf/r0/proxy_arp', 1], ['neigh/r0/proxy_delay', 0], ['conf/r0/rp_filter', 0])}'`);
       sh.push(`ip netns exec ${e.ns} iptables -t mangle -A PREROUTING -j TTL --ttl-inc 1`);
+      // What the tunnel carries for the workloads, BGP left out: the region checks read which tunnels carried a probe.
+      sh.push(`ip netns exec ${e.ns} iptables -A FORWARD -i r0 -p tcp --dport 179 -j ACCEPT`, `ip netns exec ${e.ns} iptables -A FORWARD -i r0 -p tcp --sport 179 -j ACCEPT`);
+      sh.push(`ip netns exec ${e.ns} iptables -A FORWARD -i r0 -m comment --comment ${CARRIED} -j ACCEPT`);
     }
     const iface = s.pair.gcp && lab.gcp.interfaces.find((i) => i.tunnel === s.pair.gcp!.key);
     if (iface && validCidr(iface.ipRange)) sh.push(`ip -n ${lab.gcpNs} addr add ${iface.ipRange} dev ${s.device}`);
@@ -93,8 +96,7 @@ export function birdConfig(lab: LabState, side: 'gcp' | 'aws', sessions: readonl
   }
 }
 
-export async function startCharons(lab: LabState): Promise<void> {
-  const ends = lab.slots.flatMap((s) => [s.a, s.g]).filter((e): e is End => e !== undefined);
+export async function startCharons(lab: LabState, ends: readonly End[] = lab.slots.flatMap((s) => [s.a, s.g]).filter((e): e is End => e !== undefined)): Promise<void> {
   for (const e of ends) {
     e.daemon = startDaemon(`charon ${e.end.label}`, 'ip', ['netns', 'exec', e.ns, 'sh', '-c', `mount --bind "$0" /run && exec env STRONGSWAN_CONF="$1" ${CHARON}`, join(e.dir, 'run'), join(e.dir, 'strongswan.conf')], lab.logFd(join(e.dir, 'stdout.log')));
     lab.daemons.push(e.daemon);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { BGP_TIMERS } from './daemons';
 import { run, runAsync, signal, sleep } from './host';
 import { validCidr } from './ip';
-import { seconds, type Check } from './types';
+import { seconds, type Check, type Slot } from './types';
 import { LabState, lastLine } from './state';
 import { parseProtocols } from './diagnose';
 
@@ -24,6 +24,34 @@ export function returnRanges(lab: LabState): { ranges: readonly string[]; fromSe
   return { ranges: fromSecurityGroups ? lab.aws.sourceRanges : lab.gcp.advertised, fromSecurityGroups };
 }
 
+/** The customer has a failover region: two routers in two regions (lab/regions.ts). */
+export const hasFailover = (lab: LabState) => lab.gcp.routers.length > 1;
+
+/** The region of a GCP BGP peer: the application's (primary) or the other one. */
+export function peerRegion(lab: LabState, peerKey: string | undefined): 'primary' | 'failover' | undefined {
+  const p = lab.gcp.peers.find((x) => x.key === peerKey);
+  return p ? (p.region === lab.gcp.appRegion ? 'primary' : 'failover') : undefined;
+}
+
+/** The region of a tunnel slot: its GCP tunnel's peer's. */
+export function slotRegion(lab: LabState, slot: Slot): 'primary' | 'failover' | undefined {
+  const iface = lab.gcp.interfaces.find((i) => i.tunnel !== undefined && i.tunnel === slot.pair.gcp?.key);
+  return peerRegion(lab, lab.gcp.peers.find((p) => p.iface === iface?.key)?.key);
+}
+
+/**
+ * How many paths each side should route over: the Established sessions of the application's region while any is,
+ * else the failover region's (every Established session, without a failover region).
+ */
+export function preferredPaths(lab: LabState): number {
+  const g = parseProtocols(lab.bird('gcp', 'show', 'protocols'));
+  const a = parseProtocols(lab.bird('aws', 'show', 'protocols'));
+  const up = lab.sessions.filter((x) => x.g && x.a && g.get(x.g.protocol)?.info.startsWith('Established') && a.get(x.a.protocol)?.info.startsWith('Established'));
+  if (!hasFailover(lab)) return up.length;
+  const primary = up.filter((x) => peerRegion(lab, x.g?.key) === 'primary').length;
+  return primary > 0 ? primary : up.length;
+}
+
 /** Routes follow an established session by an UPDATE or two: wait (a few seconds at most) until both tables show `paths`. */
 export async function converge(lab: LabState, paths: number): Promise<void> {
   const expected = returnRanges(lab).ranges;
@@ -36,13 +64,14 @@ export async function converge(lab: LabState, paths: number): Promise<void> {
 }
 
 export function routeChecks(lab: LabState): Check[] {
-  const up = lab.report.sessions.filter((s) => s.up).length;
+  // With a failover region, only the application's region's sessions carry the routes (lab/regions.ts).
+  const up = preferredPaths(lab);
   const vpc = lab.aws.vpcCidr;
   const paths = nextHops(lab.gcpNs, vpc);
   const gcpCheck: Check = {
     name: 'GCP learns the AWS VPC',
     ok: paths > 0 && paths === up,
-    detail: paths ? `${vpc} over ${paths} path${paths === 1 ? '' : 's'}${paths > 1 ? ' (ECMP)' : ''}${paths !== up ? `, but ${up} sessions are up` : ''}` : `no route to ${vpc} in the Cloud Router's table`,
+    detail: paths ? `${vpc} over ${paths} path${paths === 1 ? '' : 's'}${paths > 1 ? ' (ECMP)' : ''}${paths !== up ? `, but ${up} ${hasFailover(lab) ? `sessions of ${lab.gcp.appRegion}` : 'sessions'} are up` : ''}` : `no route to ${vpc} in the Cloud Router's table`,
   };
   const { ranges: expected, fromSecurityGroups: fromSg } = returnRanges(lab);
   const hops = expected.map((r) => nextHops(lab.awsNs, r));

@@ -6,8 +6,15 @@
  * keepalive 1 s, connect delay 1 s instead of Cloud Router's 20 s keepalive and BIRD's 5 s delay) so a run takes
  * seconds; every address, key, ASN and proposal comes from the simulated apply.
  */
+import { INTER_REGION_COST } from '../domain/preference';
 import { validCidr } from './ip';
 import type { AwsSide, AwsTunnel, GcpSide, GcpTunnel, Pair, Proposals } from './sides';
+
+/**
+ * The region-to-region cost the lab adds to what the failover region's router learns: Google's lowest (201 to 9999,
+ * domain/preference.ts), so the lab proves the primary wins by the smallest margin GCP gives it.
+ */
+export const LAB_INTER_REGION_COST = INTER_REGION_COST.min;
 
 /** Lab timers, seconds. Failover is detected by the BGP hold timer, as in the clouds, only faster. */
 export const BGP_TIMERS = { hold: 3, keepalive: 1, connectDelay: 1, connectRetry: 2 } as const;
@@ -117,6 +124,13 @@ export interface BgpSession {
   readonly device: string;
   /** The prefixes this session announces, when not every one the side originates (a CUSTOM peer's own ranges). */
   readonly exports?: readonly string[];
+  /** The MED the session announces with (a Cloud Router peer's advertised_route_priority). */
+  readonly exportMed?: number;
+  /**
+   * Added to the MED of what the session learns: the region-to-region cost GCP adds to a route another region's
+   * Cloud Router learned, as the application's region sees it (domain/preference.ts).
+   */
+  readonly importCost?: number;
 }
 
 export interface BirdConfig {
@@ -150,17 +164,25 @@ export function birdConf(o: { logFile: string; routerId: string; originate: read
   const lines = [...head];
   for (const s of o.sessions) {
     lines.push(
-      `protocol bgp ${s.protocol} from lab { local ${s.localIp} as ${s.localAsn}; neighbor ${s.neighborIp} as ${s.neighborAsn} external; interface "${s.device}"; direct;${exportOnly(s.exports)} }`,
+      `protocol bgp ${s.protocol} from lab { local ${s.localIp} as ${s.localAsn}; neighbor ${s.neighborIp} as ${s.neighborAsn} external; interface "${s.device}"; direct;${channel(s)} }`,
     );
     lineOf.set(s.key, lines.length);
   }
   return { text: `${lines.join('\n')}\n`, lineOf };
 }
 
-/** A session that announces only `exports` (a Cloud Router peer with its own custom advertisement). */
-function exportOnly(exports: readonly string[] | undefined): string {
-  if (exports === undefined) return '';
-  return exports.length ? ` ipv4 { export where proto = "lab_routes" && net ~ [ ${exports.join(', ')} ]; };` : ' ipv4 { export none; };';
+/**
+ * A session's own channel, when it differs from the template's: it announces only `exports` (a Cloud Router peer
+ * with its own custom advertisement), with a MED (advertised_route_priority), or adds a cost to what it learns.
+ * BIRD compares MEDs only between routes from the same neighbouring AS, as a VGW does, and merges for ECMP only
+ * routes whose MEDs are equal.
+ */
+function channel(s: BgpSession): string {
+  if (s.exports === undefined && s.exportMed === undefined && !s.importCost) return '';
+  const match = s.exports === undefined ? 'proto = "lab_routes"' : s.exports.length ? `proto = "lab_routes" && net ~ [ ${s.exports.join(', ')} ]` : 'false';
+  const exp = s.exportMed === undefined ? `export where ${match};` : `export filter { if ${match} then { bgp_med = ${s.exportMed}; accept; } reject; };`;
+  const imp = s.importCost ? ` import filter { if ! defined(bgp_med) then bgp_med = 0; bgp_med = bgp_med + ${s.importCost}; accept; };` : '';
+  return ` ipv4 {${imp} ${exp} };`;
 }
 
 /**
@@ -177,11 +199,13 @@ export function gcpSessions(gcp: GcpSide, pairs: readonly Pair[], devices: reado
       protocol: `gcp_${ident(p.key)}`,
       key: p.key,
       localIp: iface.ipRange.split('/')[0]!,
-      localAsn: gcp.asn,
+      localAsn: p.localAsn,
       neighborIp: p.peerIp,
       neighborAsn: p.peerAsn,
       device: devices[index]!,
       ...(p.advertised ? { exports: p.advertised.filter(validCidr) } : {}),
+      exportMed: p.advertisedPriority,
+      ...(p.region !== gcp.appRegion ? { importCost: LAB_INTER_REGION_COST } : {}),
     });
   }
   return out;

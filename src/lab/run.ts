@@ -27,7 +27,8 @@ import { awsSide, gcpSide, pairTunnels, type AwsSide, type GcpSide, type Pair } 
 import { LabFileError, LabInterrupted, type LabOptions, type LabReport } from './types';
 import { LabState } from './state';
 import { configs, network, startBirds, startCharons, startServices, waitUp } from './bringup';
-import { converge, failoverCheck, rekeyCheck, routeChecks, trafficCheck } from './checks';
+import { converge, failoverCheck, hasFailover, preferredPaths, rekeyCheck, routeChecks, trafficCheck } from './checks';
+import { regionCheck, regionFailover } from './regions';
 import { cleanStale, tearDown } from './teardown';
 
 export { LabFileError, LabInterrupted, NS_PREFIX, type Check, type LabOptions, type LabReport, type SessionRow, type TunnelRow } from './types';
@@ -71,7 +72,9 @@ export function prepareLab(tfFile: string, random: (n: number) => Buffer = rando
   }
   try {
     const apply = simulateApply(json, random);
-    const gcp = gcpSide(apply);
+    // The application runs in the google provider's region (the spec's gcp.region): the primary one.
+    const region = (json as { provider?: { google?: { region?: unknown }[] } } | null)?.provider?.google?.[0]?.region;
+    const gcp = gcpSide(apply, typeof region === 'string' ? region : undefined);
     const aws = awsSide(apply);
     return { apply, gcp, aws, pairs: pairTunnels(gcp, aws), view: hostnameView(apply), alarms: alarmView(apply) };
   } catch (err) {
@@ -167,7 +170,7 @@ export async function bringUp(labs: readonly LabState[]): Promise<void> {
   await services;
   for (const lab of labs) {
     lab.throwIfInterrupted();
-    await converge(lab, lab.report.sessions.filter((x) => x.up).length);
+    await converge(lab, preferredPaths(lab));
   }
 }
 
@@ -175,7 +178,7 @@ export async function bringUp(labs: readonly LabState[]): Promise<void> {
 export async function upChecks(lab: LabState): Promise<{ healthy: boolean }> {
   const routes = routeChecks(lab);
   const traffic = await trafficCheck(lab, 'traffic');
-  lab.report.checks.push(...routes, traffic, ...(await lab.hostPath.check('before')));
+  lab.report.checks.push(...routes, traffic, ...(hasFailover(lab) ? [await regionCheck(lab, 'traffic prefers the primary region', 'primary')] : []), ...(await lab.hostPath.check('before')));
   return { healthy: lab.report.tunnels.some((t) => t.up) && lab.report.sessions.some((s) => s.up) && traffic.ok };
 }
 
@@ -202,5 +205,6 @@ async function runSteps(lab: LabState): Promise<void> {
   killedAlarms(lab);
   if (failover.ok) lab.report.checks.push(...(await lab.hostPath.check('after')));
   lab.throwIfInterrupted();
+  if (hasFailover(lab)) lab.report.checks.push(...(await regionFailover(lab)));
   lab.report.checks.push(await rekeyCheck(lab));
 }

@@ -53,11 +53,29 @@ export interface GcpPeer {
   readonly peerAsnSource: Source;
   /** A CUSTOM peer's own advertised ranges (a shared router's peers); undefined when it advertises the router's. */
   readonly advertised?: readonly string[];
+  /** The router the peer is on (its region and ASN). */
+  readonly router: string;
+  readonly region: string;
+  readonly localAsn: number;
+  /** advertised_route_priority: the MED the peer sends (Cloud Router's default 100 when unset). */
+  readonly advertisedPriority: number;
+}
+
+/** One Cloud Router of the file: a customer's primary region's, and its failover region's when it has one. */
+export interface GcpRouter {
+  readonly key: string;
+  readonly name: string;
+  readonly region: string;
+  readonly asn: number;
 }
 
 export interface GcpSide {
+  /** The router of the application's region (the google provider's region: the spec's gcp.region). */
   readonly routerName: string;
   readonly asn: number;
+  /** Where the lab's pods run: the google provider's region. */
+  readonly appRegion: string;
+  readonly routers: readonly GcpRouter[];
   readonly advertised: readonly string[];
   /** bgp.advertise_mode and advertised_groups (ALL_SUBNETS would advertise every subnet of the network). */
   readonly advertiseMode: string;
@@ -193,11 +211,22 @@ function gcpProposals(t: ResolvedResource): Proposals {
   };
 }
 
-export function gcpSide(apply: SimulatedApply): GcpSide {
-  const routers = apply.ofType('google_compute_router');
-  if (routers.length !== 1) throw new LabInputError([`expected one google_compute_router, found ${routers.length}: the lab reads a privlink operator/cdk.tf.json`]);
-  const router = routers[0]!;
-  const bgp = (list(router.args.bgp)[0] ?? {}) as Record<string, Json>;
+/**
+ * The GCP side: its tunnels, interfaces and peers, on one Cloud Router or, with a failover region, two (one per
+ * region). `appRegion` is where the application runs (the stack's google provider region); the router there is the
+ * primary one.
+ */
+export function gcpSide(apply: SimulatedApply, appRegion?: string): GcpSide {
+  const rawRouters = apply.ofType('google_compute_router');
+  if (rawRouters.length < 1 || rawRouters.length > 2) {
+    throw new LabInputError([`expected one google_compute_router (two with a failover region), found ${rawRouters.length}: the lab reads a privlink operator/cdk.tf.json`]);
+  }
+  const routers = rawRouters.map((r): GcpRouter => ({ key: r.name, name: str(r.args.name), region: str(r.args.region), asn: num((list(r.args.bgp)[0] as Record<string, Json> | undefined)?.asn) }));
+  if (new Set(routers.map((r) => r.region)).size !== routers.length) throw new LabInputError([`two google_compute_router in one region (${routers[0]!.region}): the lab reads one per region`]);
+  const region = appRegion ?? routers[0]!.region;
+  const primary = routers.find((r) => r.region === region);
+  if (!primary) throw new LabInputError([`no google_compute_router in ${region}, the google provider's region, where the application runs`]);
+  const bgpOf = (r: ResolvedResource) => (list(r.args.bgp)[0] ?? {}) as Record<string, Json>;
   const tunnels = apply.ofType('google_compute_vpn_tunnel').map((t): GcpTunnel => {
     const gw = apply.byId('google_compute_ha_vpn_gateway', t.args.vpn_gateway) ?? apply.ofType('google_compute_ha_vpn_gateway').find((g) => g.args.name === t.args.vpn_gateway);
     const ext = apply.byId('google_compute_external_vpn_gateway', t.args.peer_external_gateway);
@@ -222,26 +251,38 @@ export function gcpSide(apply: SimulatedApply): GcpSide {
     tunnel: tunnels.find((t) => t.name === str(i.args.vpn_tunnel))?.key,
   }));
   const ranges = (items: Json) => (list(items) as Record<string, Json>[]).map((r) => str(r.range));
-  const peers = apply.ofType('google_compute_router_peer').map((p): GcpPeer => ({
-    ...(str(p.args.advertise_mode) === 'CUSTOM' ? { advertised: ranges(p.args.advertised_ip_ranges) } : {}),
-    key: p.name,
-    name: str(p.args.name),
-    interfaceName: str(p.args.interface),
-    iface: interfaces.find((i) => i.name === str(p.args.interface))?.key,
-    peerIp: str(p.args.peer_ip_address),
-    peerIpSource: sourceOf(p, 'peer_ip_address'),
-    peerAsn: num(p.args.peer_asn),
-    peerAsnSource: sourceOf(p, 'peer_asn'),
-  }));
-  // A peer in CUSTOM mode advertises its own ranges (a shared router's peers do); one in DEFAULT mode the router's.
+  const peers = apply.ofType('google_compute_router_peer').map((p): GcpPeer => {
+    // A peer names its router by name and region; one router per region.
+    const router = routers.find((r) => r.name === str(p.args.router) && (p.args.region === undefined || r.region === str(p.args.region))) ?? primary;
+    return {
+      ...(str(p.args.advertise_mode) === 'CUSTOM' ? { advertised: ranges(p.args.advertised_ip_ranges) } : {}),
+      key: p.name,
+      name: str(p.args.name),
+      interfaceName: str(p.args.interface),
+      iface: interfaces.find((i) => i.name === str(p.args.interface))?.key,
+      peerIp: str(p.args.peer_ip_address),
+      peerIpSource: sourceOf(p, 'peer_ip_address'),
+      peerAsn: num(p.args.peer_asn),
+      peerAsnSource: sourceOf(p, 'peer_asn'),
+      router: router.name,
+      region: router.region,
+      localAsn: router.asn,
+      advertisedPriority: p.args.advertised_route_priority === undefined ? 100 : num(p.args.advertised_route_priority),
+    };
+  });
+  // A peer in CUSTOM mode advertises its own ranges (a shared router's peers do); one in DEFAULT mode its router's.
   const rawPeers = apply.ofType('google_compute_router_peer');
   const perPeer = rawPeers.length > 0 && rawPeers.every((p) => str(p.args.advertise_mode) === 'CUSTOM');
+  const routerBgp = rawRouters.map(bgpOf);
+  const modes = [...new Set(routerBgp.map((b) => str(b.advertise_mode) || 'DEFAULT'))];
   return {
-    routerName: str(router.args.name),
-    asn: num(bgp.asn),
-    advertised: perPeer ? [...new Set(rawPeers.flatMap((p) => ranges(p.args.advertised_ip_ranges)))] : ranges(bgp.advertised_ip_ranges),
-    advertiseMode: perPeer ? 'CUSTOM' : str(bgp.advertise_mode) || 'DEFAULT',
-    advertisedGroups: perPeer ? [...new Set(rawPeers.flatMap((p) => list(p.args.advertised_groups).map(str)))] : list(bgp.advertised_groups).map(str),
+    routerName: primary.name,
+    asn: primary.asn,
+    appRegion: region,
+    routers,
+    advertised: perPeer ? [...new Set(rawPeers.flatMap((p) => ranges(p.args.advertised_ip_ranges)))] : [...new Set(routerBgp.flatMap((b) => ranges(b.advertised_ip_ranges)))],
+    advertiseMode: perPeer ? 'CUSTOM' : (modes.find((m) => m !== 'CUSTOM') ?? 'CUSTOM'),
+    advertisedGroups: perPeer ? [...new Set(rawPeers.flatMap((p) => list(p.args.advertised_groups).map(str)))] : [...new Set(routerBgp.flatMap((b) => list(b.advertised_groups).map(str)))],
     tunnels,
     interfaces,
     peers,

@@ -4,6 +4,9 @@ import type { Daemon } from './host';
 import type { HostnameRow } from './hostpath';
 import type { Pair } from './sides';
 
+/** The iptables comment on the rule that counts what a tunnel end forwards into its tunnel (not BGP). */
+export const CARRIED = 'privlink-carried';
+
 export interface LabOptions {
   readonly customer: string;
   readonly tfFile: string;
