@@ -22,11 +22,20 @@ export function withHubSessions(customer: unknown, routers: unknown, sessions: u
   const peers = pick(sessions, 'google_compute_router_peer', (r) => /^\$\{google_compute_router_interface\.([^.]+)\.name\}$/.exec(String(r.interface))?.[1]! in ifaces);
   return {
     ...(customer as Json),
+    // Added to what the file already holds: the customer's own router in its other region, or another hub's.
     resource: {
       ...own,
-      google_compute_router: pick(routers, 'google_compute_router', (r) => routerNames.has(String(r.name))),
-      google_compute_router_interface: ifaces,
-      google_compute_router_peer: peers,
+      google_compute_router: { ...own.google_compute_router, ...distinctKeys(own.google_compute_router ?? {}, pick(routers, 'google_compute_router', (r) => routerNames.has(String(r.name)))) },
+      google_compute_router_interface: { ...own.google_compute_router_interface, ...ifaces },
+      google_compute_router_peer: { ...own.google_compute_router_peer, ...peers },
     },
   };
+}
+
+/**
+ * Two hubs both call their first router `router_1`: a router whose Terraform name the file already holds joins it as
+ * `router_1_<region>` (sessions name their router by its cloud name, never by this key).
+ */
+function distinctKeys(held: Record<string, Json>, added: Record<string, Json>): Record<string, Json> {
+  return Object.fromEntries(Object.entries(added).map(([k, r]) => [k in held ? `${k}_${String(r.region ?? 'hub').replace(/[^a-z0-9]/g, '_')}` : k, r]));
 }

@@ -60,12 +60,13 @@ function readJson(file: string): unknown {
 }
 
 /**
- * `hub`: the routers and sessions stacks of the customer's hub, for a customer on a shared Cloud Router
- * (lab/hub.ts merges what is this customer's into its JSON).
+ * `hubs`: the routers and sessions stacks of the customer's hubs, for a customer with a region on a shared Cloud
+ * Router (lab/hub.ts merges what is this customer's into its JSON).
  */
-export function prepareLab(tfFile: string, random: (n: number) => Buffer = randomBytes, hub?: { readonly routers: string; readonly sessions: string }): PreparedLab {
+export function prepareLab(tfFile: string, random: (n: number) => Buffer = randomBytes, hubs?: readonly { readonly routers: string; readonly sessions: string }[]): PreparedLab {
   const own = readJson(tfFile);
-  const json: unknown = hub ? withHubSessions(own, readJson(hub.routers), readJson(hub.sessions)) : own;
+  // A customer's primary and failover regions may each sit on a hub: their sessions join the customer's JSON in turn.
+  const json: unknown = (hubs ?? []).reduce((doc: unknown, hub) => withHubSessions(doc, readJson(hub.routers), readJson(hub.sessions)), own);
   const leaving = (json as { output?: Record<string, { value?: unknown }> } | null)?.output?.[DECOMMISSION_OUTPUT]?.value;
   if (typeof leaving === 'string') {
     throw new LabFileError(`${tfFile}: ${leaving} is decommissioning (decommission: true): its operator stack declares no tunnel to bring up`);

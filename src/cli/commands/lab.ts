@@ -44,12 +44,14 @@ async function refuseStale(a: LabArgs, customer: string): Promise<void> {
   }
 }
 
-/** A customer on a shared Cloud Router: its hub's routers and sessions stacks (its allocation.json names the hub). */
-function hubFilesOf(outDir: string, customer: string): { routers: string; sessions: string } | undefined {
+/**
+ * A customer with a region on a shared Cloud Router: each such hub's routers and sessions stacks (its allocation.json
+ * names the hubs: its primary region's, and its failover region's).
+ */
+function hubFilesOf(outDir: string, customer: string): { routers: string; sessions: string }[] | undefined {
   const a = parseAllocation(readIfExists(join(outDir, customer, ALLOCATION_FILE)));
-  if (a?.router.placement !== 'shared') return undefined;
-  const hub = join(outDir, HUBS_FOLDER, a.router.hub);
-  return { routers: join(hub, HUB_ROUTERS_DIR, 'cdk.tf.json'), sessions: join(hub, HUB_SESSIONS_DIR, 'cdk.tf.json') };
+  const hubs = [a?.router, a?.failover?.router].flatMap((r) => (r?.placement === 'shared' ? [join(outDir, HUBS_FOLDER, r.hub)] : []));
+  return hubs.length ? hubs.map((hub) => ({ routers: join(hub, HUB_ROUTERS_DIR, 'cdk.tf.json'), sessions: join(hub, HUB_SESSIONS_DIR, 'cdk.tf.json') })) : undefined;
 }
 
 /** The shared router several customers' allocation.json names, or a refusal that says where each one is. */
