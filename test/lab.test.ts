@@ -11,7 +11,8 @@ import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { LabUnavailable, preflight } from '../src/lab/host';
 import { NS_PREFIX, type LabReport } from '../src/lab/run';
-import { ROOT, acmeWith, interruptWhen, skipNote, tempDir } from './helpers';
+import { renderOperatorJson } from '../src/render/operator';
+import { ROOT, acmeWith, interruptWhen, modelOf, skipNote, tempDir } from './helpers';
 
 const BIN = join(ROOT, 'bin', 'privlink.js');
 
@@ -274,6 +275,43 @@ describe('privlink lab on customers that share a Cloud Router', () => {
     const r = spawnSync(process.execPath, [BIN, 'lab', 'acme', 'globex'], { cwd: ROOT, encoding: 'utf8' });
     expect(r.status).toBe(1);
     expect(r.stderr).toBe('privlink: the customers do not share one Cloud Router (acme: a Cloud Router of its own (privlink-acme-router); globex: a Cloud Router of its own (privlink-globex-router)); `privlink lab` runs several customers together only when their allocation.json names the same shared router: run them one at a time\n');
+  });
+});
+
+/**
+ * acme with a failover region (us-east4), generated in a repository of its own: the preference both clouds document
+ * (MEDs the VGW compares, Google's region-to-region cost) carries every packet through us-central1 while any of its
+ * tunnels is up, through us-east4 while none is, and back.
+ */
+describe('privlink lab on a customer with a failover region', () => {
+  const REGION_CHECKS = ['traffic prefers the primary region', 'primary region down', 'traffic through the failover region', 'TCP github.internal.company.net through the failover region', 'primary region back', 'traffic returns to the primary region'];
+
+  itLabRun('8/8 tunnels and sessions; traffic through the primary, through the failover region with every hostname connecting while the primary is down, and back', async () => {
+    const dir = tempDir('privlink-lab-failover-');
+    cpSync(join(ROOT, 'privlink.yaml'), join(dir, 'privlink.yaml'));
+    mkdirSync(join(dir, 'customers'));
+    writeFileSync(join(dir, 'customers', 'acme.yaml'), acmeWith({ 'gcp.failoverRegion': 'us-east4' }));
+    expect(spawnSync(process.execPath, [BIN, 'generate', '-q'], { cwd: dir, encoding: 'utf8' }).status).toBe(0);
+    const { code, report } = await lab(['acme'], dir);
+    expect([report.tunnels.filter((t) => t.up).length, report.sessions.filter((s) => s.up).length]).toEqual([8, 8]);
+    expect(REGION_CHECKS.map((n) => [n, check(report, n)?.ok])).toEqual(REGION_CHECKS.map((n) => [n, true]));
+    expect(check(report, 'traffic prefers the primary region').detail).toMatch(/^us-central1's tunnels carried every packet \(\d+ out, \d+ back\), the other region's none; both sides route over 4 of its paths$/);
+    expect(check(report, 'traffic through the failover region').detail).toMatch(/^us-east4's tunnels carried every packet/);
+    expect(check(report, 'TCP github.internal.company.net through the failover region').detail).toMatch(/8\/8 connected to aws_vpc_endpoint\.endpoint_github \(every tunnel of us-central1 down\)$/);
+    expect([code, report.ok]).toEqual([0, true]);
+  });
+
+  itLabRun('the control: with equal priorities in both regions, AWS spreads the answers over both, and the preference check fails', async () => {
+    const tf = JSON.parse(renderOperatorJson(modelOf(acmeWith({ 'gcp.failoverRegion': 'us-east4' }))));
+    for (const key of ['tunnel_c1', 'tunnel_c2', 'tunnel_d1', 'tunnel_d2']) tf.resource.google_compute_router_peer[key].advertised_route_priority = 100;
+    const file = join(tempDir('privlink-lab-equal-'), 'cdk.tf.json');
+    writeFileSync(file, JSON.stringify(tf));
+    const { code, report } = await lab(['--tf', file]);
+    expect(code).toBe(1);
+    expect(check(report, 'traffic prefers the primary region').ok).toBe(false);
+    expect(check(report, 'traffic prefers the primary region').detail).toMatch(/AWS routes 10\.0\.0\.0\/20 via t\d/);
+    // Failover itself still works: with the primary down, only the failover region is left.
+    expect(check(report, 'traffic through the failover region').ok).toBe(true);
   });
 });
 
