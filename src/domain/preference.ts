@@ -30,12 +30,8 @@ export const FAILOVER_ADVERTISED_PRIORITY = 10200;
 /** Google's region-to-region costs, added to routes learned in another region under GLOBAL dynamic routing. */
 export const INTER_REGION_COST = { min: 201, max: 9999 } as const;
 
-/** AWS documents 10 VPN connections per virtual private gateway (a quota): a customer uses 2 or 4 of them, one fewer without HA. */
-export const VPN_CONNECTIONS_PER_VGW = 10;
-
 export const PREFERENCE_SOURCES = {
   awsRoutePriority: 'https://docs.aws.amazon.com/vpn/latest/s2svpn/vpn-route-priority.html',
   gcpBasePriority: 'https://cloud.google.com/network-connectivity/docs/router/how-to/updating-priority',
   gcpDynamicRouting: 'https://cloud.google.com/vpc/docs/vpc#routing_for_hybrid_networks',
-  awsQuotas: 'https://docs.aws.amazon.com/vpn/latest/s2svpn/vpn-limits.html',
 } as const;
