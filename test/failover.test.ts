@@ -182,6 +182,55 @@ describe('allocation with failover regions', () => {
   });
 });
 
+describe('a failover region on a hub of its own region', () => {
+  const initech = () =>
+    acmeWith({ name: 'initech', 'gcp.region': FAILOVER, 'aws.accountId': '222233334444', 'aws.vpcCidr': '10.252.0.0/24', 'endpoints.0.hostnames': ['github.initech.example'], 'endpoints.1.hostnames': ['artifactory.initech.example'] });
+  const hooli = () =>
+    acmeWith({ name: 'hooli', 'gcp.region': 'us-west1', 'gcp.failoverRegion': FAILOVER, 'aws.accountId': '333344445555', 'aws.vpcCidr': '10.253.0.0/24', 'endpoints.0.hostnames': ['github.hooli.example'], 'endpoints.1.hostnames': ['artifactory.hooli.example'] });
+
+  it("is a hub of failover seats only when no customer's primary is there: its stacks exist and CI applies them", async () => {
+    const dir = tempDir('privlink-failover-hub-');
+    copyFileSync(join(ROOT, 'privlink.yaml'), join(dir, 'privlink.yaml'));
+    mkdirSync(join(dir, 'customers'));
+    writeFileSync(join(dir, 'customers', 'acme.yaml'), withFailover());
+    writeFileSync(join(dir, 'customers', 'hooli.yaml'), hooli());
+    expect((await privlinkHere(['generate'], dir)).code).toBe(0);
+    const hub = `acme-sg-cloud.sg-cloud-vpc.${FAILOVER}`;
+    const sessions = JSON.parse(readFileSync(join(dir, 'generated', 'hubs', hub, 'sessions', 'cdk.tf.json'), 'utf8'));
+    expect(Object.keys(sessions.resource.google_compute_router_peer).sort()).toEqual(['acme', 'hooli'].flatMap((c) => ['c1', 'c2', 'd1', 'd2'].map((k) => `${c}_${k}`)));
+    expect(Object.values(sessions.resource.google_compute_router_peer).map((p: any) => p.advertised_route_priority)).toEqual(Array(8).fill(10200));
+    expect(readFileSync(join(dir, 'generated', 'ci', 'atlantis.yaml'), 'utf8')).toContain(`generated/hubs/${hub}/routers`);
+    expect((await privlinkHere(['check'], dir)).code).toBe(0);
+  });
+
+  it("a failover region alone on its region keeps a router of its own; when another customer's primary joins, the hub adopts it: same name, description and ranges, imported, nothing recreated", async () => {
+    const dir = tempDir('privlink-failover-adopt-');
+    copyFileSync(join(ROOT, 'privlink.yaml'), join(dir, 'privlink.yaml'));
+    mkdirSync(join(dir, 'customers'));
+    writeFileSync(join(dir, 'customers', 'acme.yaml'), withFailover());
+    expect((await privlinkHere(['generate'], dir)).code).toBe(0);
+    const own = JSON.parse(readFileSync(join(dir, 'generated', 'acme', 'operator', 'cdk.tf.json'), 'utf8')).resource.google_compute_router.router_failover;
+    expect(own.name).toBe('privlink-acme-router-fo');
+
+    writeFileSync(join(dir, 'customers', 'initech.yaml'), initech());
+    expect((await privlinkHere(['generate'], dir)).code).toBe(0);
+    const acme = JSON.parse(readFileSync(join(dir, 'generated', 'acme', 'operator', 'cdk.tf.json'), 'utf8'));
+    expect(acme.resource.google_compute_router.router_failover).toBeUndefined();
+    expect(acme.resource.google_compute_router.router.name).toBe('privlink-acme-router');
+    expect(acme.removed.map((r: any) => r.from)).toEqual(['google_compute_router.router_failover', ...['c1', 'c2', 'd1', 'd2'].flatMap((k) => [`google_compute_router_interface.tunnel_${k}`, `google_compute_router_peer.tunnel_${k}`])]);
+    expect(acme.terraform.required_version).toBe('>= 1.10.0');
+    const hub = join(dir, 'generated', 'hubs', `acme-sg-cloud.sg-cloud-vpc.${FAILOVER}`);
+    const routers = JSON.parse(readFileSync(join(hub, 'routers', 'cdk.tf.json'), 'utf8'));
+    const adopted = routers.resource.google_compute_router.router_1;
+    expect([adopted.name, adopted.description, adopted.bgp.asn, adopted.bgp.advertised_ip_ranges]).toEqual([own.name, own.description, own.bgp.asn, own.bgp.advertised_ip_ranges]);
+    expect(routers.import).toEqual([{ to: 'google_compute_router.router_1', id: `projects/acme-sg-cloud/regions/${FAILOVER}/routers/privlink-acme-router-fo` }]);
+    const sessions = JSON.parse(readFileSync(join(hub, 'sessions', 'cdk.tf.json'), 'utf8'));
+    expect(sessions.import.map((i: any) => i.to)).toContain('google_compute_router_peer.acme_c1');
+    expect(sessions.resource.google_compute_router_peer.acme_c1.advertised_route_priority).toBe(10200);
+    expect(sessions.resource.google_compute_router_peer.initech_a1.advertised_route_priority).toBe(100);
+  });
+});
+
 describe("status of a customer with a failover region", () => {
   /** The customer's state after an apply, with `down` tunnels DOWN in vgw_telemetry (AWS CLI describe-vpn-connections example values). */
   function state(down: string[]): unknown {
@@ -249,6 +298,11 @@ describe('adding and removing a failover region, as a pull request', () => {
     const changedInModule = git('diff', '--name-only', 'HEAD~1', 'HEAD', '--', 'generated/acme/customer-module').trim().split('\n');
     expect(changedInModule).toEqual(['generated/acme/customer-module/README.md']);
     expect(git('show', 'HEAD:generated/acme/customer-module/README.md')).toContain('Nothing changes for you');
+    // The topology draws the failover region's router and gateway, and each tunnel's priority.
+    const readme = git('show', 'HEAD:generated/acme/README.md');
+    expect(readme).toContain(`subgraph gcp_fo["failover region ${FAILOVER}"]`);
+    expect(readme).toContain('haf1 ---|"tunnel d2: 169.254.23.6 ⇄ 169.254.23.5<br/>BGP 65534 ⇄ 64512<br/>priority 10200 (failover)"| vgw');
+    expect(added).toContain('```mermaid');
     expect(moduleBefore).toContain('main.tf');
     expect(await privlinkHere(['check'], dir)).toMatchObject({ code: 0 });
 

@@ -11,7 +11,7 @@ import { branchFor, commitOnBranch, foldersGone, prepareCommit, repoPath, type G
 import { commitMessage, pullRequestBody, type ChangeSet } from '../gitops/pull-request';
 import { ciPlanLines, type CiChange } from '../gitops/ci-plan';
 import type { FleetConfig } from '../fleet/schema';
-import { ALLOCATION_FILE, parseAllocation } from '../model/allocation';
+import { ALLOCATION_FILE, hubsOf, parseAllocation } from '../model/allocation';
 import { readIfExists } from '../support/files';
 import { CI_FOLDER, FLEET_FOLDER, HUBS_FOLDER } from '../domain/constants';
 import type { CustomerFiles, FleetOutput, Generated } from '../pipeline/generate';
@@ -54,7 +54,7 @@ function ciChange(o: CommitOptions, changed: readonly Generated[], previous: Rea
     .sort();
   const canaryHubs = o.fleet.rollout.canary.flatMap((c) => {
     const a = parseAllocation(readIfExists(join(o.outDir, c, ALLOCATION_FILE)));
-    return a?.router.placement === 'shared' ? [a.router.hub] : [];
+    return a ? hubsOf(a) : [];
   });
   return { customers, leaving: changed.filter((g) => g.model.decommission && customers.includes(g.name)).map((g) => g.name), hubs, canaryHubs, rewired };
 }

@@ -534,6 +534,11 @@ function allocateOffsets(spec: CustomerSpec, prior: Allocation | undefined, find
   return Object.fromEntries([...result].sort(([a], [b]) => a.localeCompare(b)));
 }
 
+/** The hubs a customer has a seat on: its primary region's and its failover region's, where those are shared routers. */
+export function hubsOf(a: Pick<Allocation, 'router' | 'failover'>): string[] {
+  return [a.router, a.failover?.router].flatMap((r) => (r?.placement === 'shared' ? [r.hub] : []));
+}
+
 /** The file in each customer's folder that records its allocation. */
 export const ALLOCATION_FILE = 'allocation.json';
 

@@ -34,7 +34,7 @@ export interface HubRouterModel {
    * advertising that customer's ranges at router level, as it did (every peer on it advertises its own ranges, so
    * the router's default reaches no peer), so the hand-over changes nothing on the wire.
    */
-  readonly adopted?: { readonly customer: string; readonly importId: string; readonly advertisedRanges: readonly string[] };
+  readonly adopted?: { readonly customer: string; readonly importId: string; readonly advertisedRanges: readonly string[]; readonly description: string };
 }
 
 export interface HubSessionModel {
@@ -119,7 +119,7 @@ function hubModel(id: string, seats: readonly HubSeat[], fleet: FleetConfig): Hu
     entry.customers.push(m.name);
     entry.peers += tunnels.length;
     if (r.adoptedFrom === m.name) {
-      entry.adopted = { customer: m.name, importId: `projects/${m.gcp.project}/regions/${site.region}/routers/${r.name}`, advertisedRanges: m.gcp.sourceRanges };
+      entry.adopted = { customer: m.name, importId: `projects/${m.gcp.project}/regions/${site.region}/routers/${r.name}`, advertisedRanges: m.gcp.sourceRanges, description: site.routerDescription };
     }
     routers.set(r.index, entry);
   }

@@ -195,6 +195,8 @@ export interface GcpSiteModel {
   readonly routerId: string;
   readonly routerName: string;
   readonly routerSelfLink: string;
+  /** The description of the site's own router; a hub that adopts it keeps it, so the import plans no change. */
+  readonly routerDescription: string;
   /** Both sites speak one ASN (model/allocation.ts), so AWS compares their MEDs (domain/preference.ts). */
   readonly routerAsn: number;
   readonly externalGatewayId: string;
@@ -338,6 +340,7 @@ function gcpSites(spec: CustomerSpec, prefix: string, allocation: Allocation): G
       routerId: `router${tail}`,
       routerName: router.name,
       routerSelfLink: `projects/${spec.gcp.project}/regions/${region}/routers/${router.name}`,
+      routerDescription: `privlink: BGP to the AWS VPN of ${spec.name}${s === 'failover' ? ' (failover region)' : ''}`,
       routerAsn: router.placement === 'shared' ? router.asn : spec.gcp.routerAsn,
       externalGatewayId: `aws${tail}`,
       externalGatewayName: `${prefix}-aws${s === 'primary' ? '' : '-fo'}`,
@@ -553,6 +556,6 @@ export function buildModel(spec: CustomerSpec, specFile: string, fleet: FleetCon
     allocation,
     decommission: spec.decommission,
     cost,
-    terraform: terraformSettings(fleet, spec, router.placement === 'shared' && router.adoptedFrom === spec.name),
+    terraform: terraformSettings(fleet, spec, sites.some((s) => s.router.placement === 'shared' && s.router.adoptedFrom === spec.name)),
   };
 }

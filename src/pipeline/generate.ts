@@ -6,7 +6,7 @@ import { allocateRun, allocationMoved, readAllocations } from './allocations';
 import { withOrphanNote } from './orphans';
 import { ciInputs, costFact, customerInputs, fleetInputs, hubsInputs, type Inputs } from './fingerprint';
 import type { FleetConfig } from '../fleet/schema';
-import { ALLOCATION_FILE, allocationJson, type Allocation } from '../model/allocation';
+import { ALLOCATION_FILE, allocationJson, hubsOf, type Allocation } from '../model/allocation';
 import { buildHubs } from '../model/hub';
 import { buildModel, type CustomerModel } from '../model/model';
 import { commentedNotice, generatedNotice } from '../render/header';
@@ -125,7 +125,11 @@ export function renderHubsFolder(
   allocations: ReadonlyMap<string, Allocation>,
   opts: Pick<GenerateOptions, 'specsDir' | 'fleet' | 'fleetBytes'>,
 ): CustomerFiles {
-  const shared = specs.filter((s) => allocations.get(s.spec.name)?.router.placement === 'shared');
+  // Every customer with a seat on a hub: its primary region's router, or its failover region's, is shared.
+  const shared = specs.filter((s) => {
+    const a = allocations.get(s.spec.name);
+    return a !== undefined && hubsOf(a).length > 0;
+  });
   const files: CustomerFiles = new Map();
   if (shared.length === 0) return files;
   const models = shared.map((s) => buildModel(s.spec, s.file, opts.fleet, allocations.get(s.spec.name)!));
@@ -183,9 +187,10 @@ export function ciFacts(specs: readonly { readonly spec: import('../input/schema
   const hubs = new Set<string>();
   const canaryHubs = new Set<string>();
   for (const [name, a] of allocations) {
-    if (a.router.placement !== 'shared') continue;
-    hubs.add(a.router.hub);
-    if (canaries.includes(name)) canaryHubs.add(a.router.hub);
+    for (const hub of hubsOf(a)) {
+      hubs.add(hub);
+      if (canaries.includes(name)) canaryHubs.add(hub);
+    }
   }
   return { names: specs.map((s) => s.spec.name), hubs: [...hubs].sort(), leaving: specs.filter((s) => s.spec.decommission).map((s) => s.spec.name).sort(), canaryHubs: [...canaryHubs].sort() };
 }

@@ -64,7 +64,7 @@ function routers(stack: TerraformStack, hub: HubModel): void {
         // An adopted router keeps the description it was created with (render/operator/vpn.ts), so the import
         // plans no change to it.
         description: r.adopted
-          ? `privlink: BGP to the AWS VPN of ${r.adopted.customer}`
+          ? r.adopted.description
           : `privlink: shared Cloud Router ${r.index} of ${hub.network} in ${hub.region}; its BGP sessions are in generated/${hub.folder}/${HUB_SESSIONS_DIR}`,
         bgp: {
           asn: r.asn,

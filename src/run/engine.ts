@@ -17,7 +17,7 @@ import { allocateRun, allocationChanged, allocationMoved, readAllocations } from
 import { orphanNote, withOrphanNote } from '../pipeline/orphans';
 import { CI_FOLDER, FLEET_FOLDER, HUBS_FOLDER } from '../domain/constants';
 import { ciInputs, costFact, customerInputs, fleetInputs, hubsInputs, sameInputs, type Inputs } from '../pipeline/fingerprint';
-import { ALLOCATION_FILE, parseAllocation, type Allocation } from '../model/allocation';
+import { ALLOCATION_FILE, hubsOf, parseAllocation, type Allocation } from '../model/allocation';
 import type { LoadedFleet } from '../fleet/load';
 import { discoverSpecs, displayPath, namedSpecs, validateRun } from '../pipeline/specs';
 
@@ -282,9 +282,10 @@ function hubsOnDisk(outDir: string, scan: Scan, fleetBytes: Buffer, canaries: re
     const facts = scan.cleanFacts.get(file)!;
     if (!a) return { present: false, clean: false, ids: [], leaving: [], canaryHubs: [] };
     if (facts.decommission) leaving.push(name);
-    if (a.router.placement !== 'shared') continue;
-    ids.add(a.router.hub);
-    if (canaries.includes(name)) canaryHubs.add(a.router.hub);
+    const hubs = hubsOf(a);
+    if (hubs.length === 0) continue;
+    for (const hub of hubs) ids.add(hub);
+    if (canaries.includes(name)) for (const hub of hubs) canaryHubs.add(hub);
     entries.push({ name, specSha: facts.sha, allocation: text! });
   }
   const facts = { ids: [...ids].sort(), leaving: leaving.sort(), canaryHubs: [...canaryHubs].sort() };

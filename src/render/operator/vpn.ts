@@ -103,7 +103,7 @@ export class OperatorVpn {
         name: site.routerName,
         network: props.gcp.networkUrl,
         region: site.region,
-        description: `privlink: BGP to the AWS VPN of ${props.name}${site.site === 'failover' ? ' (failover region)' : ''}`,
+        description: site.routerDescription,
         // Least privilege (reference §1.7): the customer's operator account learns exactly the ranges its endpoint
         // security groups admit, never the rest of the network (no ALL_SUBNETS).
         bgp: {
