@@ -290,7 +290,8 @@ describe('adding and removing a failover region, as a pull request', () => {
     const moduleBefore = git('ls-tree', '-r', 'HEAD', 'generated/acme/customer-module');
 
     writeFileSync(join(dir, 'customers', 'acme.yaml'), withFailover());
-    expect((await privlinkHere(['generate', 'customers/acme.yaml', '--commit'], dir)).code).toBe(0);
+    const body = join(tempDir('privlink-failover-body-'), 'pr.md');
+    expect((await privlinkHere(['generate', 'customers/acme.yaml', '--commit', '--pr-body', body], dir)).code).toBe(0);
     const added = git('log', '-1', '--format=%B');
     expect(added.split('\n')[0]).toBe(`privlink: acme: failover region ${FAILOVER} added (31 added, 2 changed)`);
     expect(added).toContain('network sg-cloud-vpc uses GLOBAL dynamic routing');
@@ -302,7 +303,8 @@ describe('adding and removing a failover region, as a pull request', () => {
     const readme = git('show', 'HEAD:generated/acme/README.md');
     expect(readme).toContain(`subgraph gcp_fo["failover region ${FAILOVER}"]`);
     expect(readme).toContain('haf1 ---|"tunnel d2: 169.254.23.6 ⇄ 169.254.23.5<br/>BGP 65534 ⇄ 64512<br/>priority 10200 (failover)"| vgw');
-    expect(added).toContain('```mermaid');
+    // The pull request's body shows the new topology.
+    expect(readFileSync(body, 'utf8')).toContain(`subgraph gcp_fo["failover region ${FAILOVER}"]`);
     expect(moduleBefore).toContain('main.tf');
     expect(await privlinkHere(['check'], dir)).toMatchObject({ code: 0 });
 
