@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { BGP_TIMERS } from './daemons';
 import { run, runAsync, signal, sleep } from './host';
 import { validCidr } from './ip';
-import { seconds, type Check, type Slot } from './types';
+import { seconds, type Check, type SessionEntry, type Slot } from './types';
 import { LabState, lastLine } from './state';
 import { parseProtocols } from './diagnose';
 
@@ -40,13 +40,26 @@ export function slotRegion(lab: LabState, slot: Slot): 'primary' | 'failover' | 
 }
 
 /**
+ * Each session's state as both BIRDs report it now: `up` when Established on both sides, `down` when on neither,
+ * else `partial` (and `down` for a session that lacks a side).
+ */
+export function sessionStates(lab: LabState): (x: SessionEntry) => 'up' | 'down' | 'partial' {
+  const g = parseProtocols(lab.bird('gcp', 'show', 'protocols'));
+  const a = parseProtocols(lab.bird('aws', 'show', 'protocols'));
+  return (x) => {
+    if (!x.g || !x.a) return 'down';
+    const [gu, au] = [g.get(x.g.protocol)?.info.startsWith('Established') === true, a.get(x.a.protocol)?.info.startsWith('Established') === true];
+    return gu && au ? 'up' : !gu && !au ? 'down' : 'partial';
+  };
+}
+
+/**
  * How many paths each side should route over: the Established sessions of the application's region while any is,
  * else the failover region's (every Established session, without a failover region).
  */
 export function preferredPaths(lab: LabState): number {
-  const g = parseProtocols(lab.bird('gcp', 'show', 'protocols'));
-  const a = parseProtocols(lab.bird('aws', 'show', 'protocols'));
-  const up = lab.sessions.filter((x) => x.g && x.a && g.get(x.g.protocol)?.info.startsWith('Established') && a.get(x.a.protocol)?.info.startsWith('Established'));
+  const state = sessionStates(lab);
+  const up = lab.sessions.filter((x) => state(x) === 'up');
   if (!hasFailover(lab)) return up.length;
   const primary = up.filter((x) => peerRegion(lab, x.g?.key) === 'primary').length;
   return primary > 0 ? primary : up.length;
@@ -115,6 +128,18 @@ export async function trafficCheck(lab: LabState, name: string): Promise<Check> 
     : { name, ok: true, detail: `${pods.map((p) => `${p.address} → ${lab.vpcHost}`).join(', ')}: 3/3 answered each`, ms };
 }
 
+/** Wait (3 hold times at most) until every listed session is (or is no longer) Established on both sides. */
+export async function sessionsReach(lab: LabState, xs: readonly SessionEntry[], up: boolean): Promise<boolean> {
+  const until = Date.now() + BGP_TIMERS.hold * 3000 + (up ? 10_000 : 0);
+  while (Date.now() < until) {
+    lab.throwIfInterrupted();
+    const state = sessionStates(lab);
+    if (xs.every((x) => (up ? state(x) === 'up' : state(x) === 'down'))) return true;
+    await sleep(100);
+  }
+  return false;
+}
+
 export async function failoverCheck(lab: LabState): Promise<Check> {
   const x = lab.sessions.find((r) => r.row.up && r.slot?.g?.daemon && r.slot.a?.daemon);
   if (!x || !x.slot) return { name: 'failover', ok: false, detail: 'not run: no tunnel with an established session' };
@@ -124,17 +149,7 @@ export async function failoverCheck(lab: LabState): Promise<Check> {
   x.slot.row.rekey = 'killed (failover)';
   lab.killed = x.slot;
   lab.o.log(`failover: killed both charons of ${x.slot.pair.gcp?.key} ⇄ ${x.slot.pair.aws?.key}`);
-  let down = false;
-  while (Date.now() - t0 < BGP_TIMERS.hold * 3000) {
-    lab.throwIfInterrupted();
-    const g = parseProtocols(lab.bird('gcp', 'show', 'protocols')).get(x.g!.protocol);
-    const a = parseProtocols(lab.bird('aws', 'show', 'protocols')).get(x.a!.protocol);
-    if (!g?.info.startsWith('Established') && !a?.info.startsWith('Established')) {
-      down = true;
-      break;
-    }
-    await sleep(100);
-  }
+  const down = await sessionsReach(lab, [x], false);
   const detectMs = Date.now() - t0;
   const name = `failover`;
   if (!down) return { name, ok: false, detail: `killed ${x.slot.pair.gcp?.key}, but its BGP session stayed Established for ${seconds(detectMs)}` };

@@ -11,10 +11,8 @@
  * and by what the tunnels carry: each tunnel end counts the packets it forwards into its tunnel (BGP left out), so a
  * check reads which region's tunnels carried a probe, in each direction.
  */
-import { BGP_TIMERS } from './daemons';
-import { run, signal, sleep } from './host';
-import { converge, peerRegion, preferredPaths, slotRegion, trafficCheck } from './checks';
-import { parseProtocols } from './diagnose';
+import { run, signal } from './host';
+import { converge, peerRegion, preferredPaths, sessionsReach, slotRegion, trafficCheck } from './checks';
 import { startCharons } from './bringup';
 import { CARRIED, seconds, type Check, type End, type SessionEntry } from './types';
 import type { LabState } from './state';
@@ -49,7 +47,7 @@ export async function regionCheck(lab: LabState, name: string, expect: Region): 
   const regionOf = new Map(lab.slots.map((s) => [s.device, slotRegion(lab, s)]));
   const tally = (r: Region) =>
     lab.slots
-      .filter((s) => slotRegion(lab, s) === r)
+      .filter((s) => regionOf.get(s.device) === r)
       .reduce((n, s) => ({ out: n.out + after.get(s.index)!.out - before.get(s.index)!.out, back: n.back + after.get(s.index)!.back - before.get(s.index)!.back }), { out: 0, back: 0 });
   const [want, other] = expect === 'primary' ? [tally('primary'), tally('failover')] : [tally('failover'), tally('primary')];
   const wrong = (devices: string[]) => devices.filter((d) => regionOf.get(d) !== expect);
@@ -72,21 +70,6 @@ export async function regionCheck(lab: LabState, name: string, expect: Region): 
       : `${region(expect)}'s tunnels carried every packet (${want.out} out, ${want.back} back), the other region's none; both sides route over ${gcpRoute.length} of its paths`,
     ...(t.ms !== undefined ? { ms: t.ms } : {}),
   };
-}
-
-/** Wait (3 hold times at most) until every listed session is (or is no longer) Established on both sides. */
-async function sessionsReach(lab: LabState, xs: readonly SessionEntry[], up: boolean): Promise<boolean> {
-  const until = Date.now() + BGP_TIMERS.hold * 3000 + (up ? 10_000 : 0);
-  while (Date.now() < until) {
-    lab.throwIfInterrupted();
-    const g = parseProtocols(lab.bird('gcp', 'show', 'protocols'));
-    const a = parseProtocols(lab.bird('aws', 'show', 'protocols'));
-    const est = (x: SessionEntry) => g.get(x.g!.protocol)?.info.startsWith('Established') === true && a.get(x.a!.protocol)?.info.startsWith('Established') === true;
-    const down = (x: SessionEntry) => !g.get(x.g!.protocol)?.info.startsWith('Established') && !a.get(x.a!.protocol)?.info.startsWith('Established');
-    if (xs.every((x) => (up ? est(x) : down(x)))) return true;
-    await sleep(100);
-  }
-  return false;
 }
 
 /**

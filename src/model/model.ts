@@ -525,7 +525,8 @@ export function buildModel(spec: CustomerSpec, specFile: string, fleet: FleetCon
       operatorPrincipalArn: `arn:aws:iam::${spec.aws.accountId}:root`,
       subnets,
       availabilityZoneIds: azIds,
-      customerGatewayAsnField: (router.placement === 'shared' ? router.asn : spec.gcp.routerAsn) > AWS_CGW_BGP_ASN_MAX ? 'bgp_asn_extended' : 'bgp_asn',
+      // Both sites speak the primary's ASN (gcpSites), so one field serves every customer gateway.
+      customerGatewayAsnField: primary.routerAsn > AWS_CGW_BGP_ASN_MAX ? 'bgp_asn_extended' : 'bgp_asn',
     },
     labels: Object.fromEntries(
       Object.entries({ ...fleet.labels, ...spec.labels, [LABEL_MANAGED_BY]: NAME_PREFIX, [LABEL_CUSTOMER]: spec.name }).sort(([a], [b]) => a.localeCompare(b)),
