@@ -13,6 +13,7 @@ import { ciPlanLines, type CiChange } from '../gitops/ci-plan';
 import type { FleetConfig } from '../fleet/schema';
 import { ALLOCATION_FILE, hubsOf, parseAllocation } from '../model/allocation';
 import { readIfExists } from '../support/files';
+import { firstOf } from '../support/words';
 import { CI_FOLDER, FLEET_FOLDER, HUBS_FOLDER } from '../domain/constants';
 import type { CustomerFiles, FleetOutput, Generated } from '../pipeline/generate';
 import { Refused } from '../input/problems';
@@ -231,7 +232,8 @@ export async function generateAndCommit(out: FleetOutput, o: CommitOptions): Pro
   const message = commitMessage(set);
   const commit = commitOnBranch(target, paths, message);
   if (!commit) {
-    o.io.out(`privlink: no change: ${paths.join(', ')} match HEAD; nothing committed${target.existing ? '' : ', no branch created'}\n`);
+    // At fleet size the paths run to thousands: name a few, count the rest.
+    o.io.out(`privlink: no change: ${firstOf(paths, 6)} match HEAD; nothing committed${target.existing ? '' : ', no branch created'}\n`);
     return 0;
   }
   const body = pullRequestBody(set);
